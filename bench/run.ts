@@ -1,0 +1,212 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { findNodeBinary } from '../src/runtime/index.js';
+import { startChild, stopAllChildren, type ChildServer } from './children.js';
+import type { LoadResult } from './load.js';
+import { buildRows, fmtMs, fmtValue, problems, renderTable, type Measurements } from './report.js';
+import {
+  coldStarts,
+  createEchoFunction,
+  firstInvoke,
+  floorTarget,
+  invokeTarget,
+  measure,
+  PAYLOAD,
+  processSpawnTimes,
+  RUNTIME,
+  type LoadPlan,
+  type Target,
+} from './scenarios.js';
+import type { PlatformInfo } from './server.js';
+
+interface Options {
+  readonly rounds: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly coldFunctions: number;
+}
+
+const USAGE = `usage: npm run bench -- [--rounds N] [--duration S] [--warmup S] [--cold N]
+  --rounds    measured rounds per load scenario; the table shows medians (default 1)
+  --duration  seconds per measured autocannon run (default 5)
+  --warmup    seconds of excluded warm-up before each run (default 2)
+  --cold      new functions whose first invoke is timed (default 20, at least 20)`;
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rounds: { type: 'string', default: '1' },
+      duration: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '2' },
+      cold: { type: 'string', default: '20' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (name: string, raw: string, min: number, max: number) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}, not ${raw}\n${USAGE}`);
+    return n;
+  };
+  return {
+    rounds: int('rounds', values.rounds, 1, 20),
+    durationS: int('duration', values.duration, 1, 60),
+    warmupS: int('warmup', values.warmup, 0, 60),
+    coldFunctions: int('cold', values.cold, 20, 500),
+  };
+}
+
+const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const describeRun = (r: LoadResult) =>
+  `${fmtValue(r.rps, 'req/s')}  p50 ${fmtMs(r.p50Ms)}  p99 ${fmtMs(r.p99Ms)}${r.non2xx || r.errors ? `  (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`;
+
+const CONCURRENCY = [1, 10] as const;
+
+async function runScenarios(options: Options, dataDir: string): Promise<{ measurements: Measurements; firstInvokeMs: number }> {
+  say('starting the floor server and the platform, each in its own process');
+  const [floor, platform] = await Promise.all([
+    startChild<{ url: string }>('floor', new URL('./floor-server.js', import.meta.url)),
+    startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), { SELFLESS_BENCH_DATA_DIR: dataDir }),
+  ]);
+  const lambda = new LambdaClient({
+    endpoint: platform.info.url,
+    region: platform.info.region,
+    credentials: { accessKeyId: platform.info.accessKeyId, secretAccessKey: platform.info.secretAccessKey },
+    maxAttempts: 1,
+  });
+  try {
+    await createEchoFunction(lambda, 'echo');
+    say(`first invoke of echo (${RUNTIME}; on a machine without its Node build this includes the download)`);
+    const firstInvokeMs = await firstInvoke(lambda, 'echo');
+    say(`first invoke answered in ${fmtMs(firstInvokeMs)}`);
+
+    const floorRuns: Record<number, LoadResult[]> = { 1: [], 10: [] };
+    const warmRuns: Record<number, LoadResult[]> = { 1: [], 10: [] };
+    const targets: [Target, Record<number, LoadResult[]>][] = [
+      [floorTarget(floor.info.url), floorRuns],
+      [invokeTarget(platform.info, 'echo'), warmRuns],
+    ];
+    // Floor and platform alternate within each round, so drift on a shared machine hits both alike.
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const connections of CONCURRENCY) {
+        const plan: LoadPlan = { connections, warmupS: options.warmupS, durationS: options.durationS };
+        for (const [target, runs] of targets) {
+          const result = await measure(target, plan);
+          runs[connections]!.push(result);
+          say(`round ${round}/${options.rounds} c=${connections} ${target.label}: ${describeRun(result)}`);
+        }
+      }
+    }
+    const environmentsAfterC10 = await childCount(platform);
+    say(`runtime processes under the platform after c=10: ${environmentsAfterC10 ?? 'unknown'}`);
+
+    say(`cold starts: creating ${options.coldFunctions} functions, then invoking each for the first time, one after another`);
+    const cold = await coldStarts(lambda, platform.info, options.coldFunctions, 'cold');
+    const major = Number(/^nodejs(\d+)\.x$/.exec(RUNTIME)![1]);
+    const binary = findNodeBinary(major, { cacheDir: platform.info.runtimeCacheDir });
+    if (binary === undefined) throw new Error(`no Node ${major} binary in ${platform.info.runtimeCacheDir} after invoking ${RUNTIME} functions`);
+    say(`cold-start floor: ${binary} -e 0, ${options.coldFunctions} times`);
+    const spawnMs = await processSpawnTimes(binary, options.coldFunctions);
+
+    return {
+      firstInvokeMs,
+      measurements: {
+        floor: { c1: floorRuns[1]!, c10: floorRuns[10]! },
+        warm: { c1: warmRuns[1]!, c10: warmRuns[10]!, environmentsAfterC10 },
+        cold: { firstMs: cold.firstMs, secondMs: cold.secondMs, spawnMs },
+      },
+    };
+  } finally {
+    lambda.destroy();
+  }
+}
+
+/** Processes whose parent is the platform: its runtime environments. */
+function childCount(server: ChildServer<unknown>): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    execFile('ps', ['-o', 'pid=', '--ppid', String(server.pid)], (error, stdout) => {
+      // ps exits 1 when nothing matches.
+      if (error && error.code !== 1) return resolve(undefined);
+      resolve(stdout.split('\n').filter((l) => l.trim() !== '').length);
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const dataDir = await mkdtemp(join(tmpdir(), 'selfless-bench-'));
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await stopAllChildren();
+      await rm(dataDir, { recursive: true, force: true });
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping the servers and removing ${dataDir}`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  const startedAt = new Date();
+  let result: Awaited<ReturnType<typeof runScenarios>>;
+  try {
+    result = await runScenarios(options, dataDir);
+  } finally {
+    await cleanup();
+  }
+  const { measurements, firstInvokeMs } = result;
+  const rows = buildRows(measurements);
+  const warnings = problems(measurements);
+  const cpu = cpus();
+
+  const heading =
+    `selfless bench: Node ${process.version} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; ` +
+    `autocannon keep-alive, ${options.warmupS} s warm-up + ${options.durationS} s per run, ` +
+    `${options.rounds === 1 ? '1 round' : `medians of ${options.rounds} rounds`}; ${Buffer.byteLength(PAYLOAD)}-byte JSON payload; ${RUNTIME} echo handler`;
+  const notes = [
+    `first invoke of the first function: ${fmtMs(firstInvokeMs)}`,
+    `runtime processes after c=10: ${measurements.warm.environmentsAfterC10 ?? 'unknown'}`,
+    `cold starts: ${measurements.cold.firstMs.length} new functions, timed sequentially from a keep-alive fetch client; floor is \`node -e 0\` with the runtime's binary`,
+    ...warnings.map((w) => `WARNING ${w}`),
+  ];
+  console.log(`\n${heading}\n\n${renderTable(rows)}\n\n${notes.map((n) => `  ${n}`).join('\n')}`);
+
+  const outDir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
+  await mkdir(outDir, { recursive: true });
+  const outFile = join(outDir, 'latest.json');
+  await writeFile(
+    outFile,
+    `${JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpu.length, cpuModel: cpu[0]?.model.trim() },
+        options,
+        runtime: RUNTIME,
+        payloadBytes: Buffer.byteLength(PAYLOAD),
+        firstInvokeMs,
+        rows,
+        measurements,
+        warnings,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  say(`wrote ${outFile}`);
+}
+
+main().catch((error: unknown) => {
+  console.error('bench failed:', error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import { loadConfig } from '../src/core/index.js';
+import { createPlatform, type Logger } from '../src/platform.js';
+import { announce, exitWhenParentLeaves } from './children.js';
+
+/** What the platform child tells the benchmark when it is ready. */
+export interface PlatformInfo {
+  readonly url: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  /** Where the platform finds runtime builds, so the benchmark can time the very binary it launches. */
+  readonly runtimeCacheDir: string;
+}
+
+const dataDir = process.env.SELFLESS_BENCH_DATA_DIR;
+if (!dataDir) {
+  console.error('bench/server: SELFLESS_BENCH_DATA_DIR must name the (temporary) data dir');
+  process.exit(2);
+}
+
+// stdout carries only the ready line; everything the platform says goes to stderr, which the parent relays.
+const stderrLogger: Logger = {
+  info: (m) => console.error(m),
+  warn: (m) => console.error(m),
+  error: (m, e) => console.error(m, e ?? ''),
+};
+
+const config = loadConfig(process.env, { port: 0, host: '127.0.0.1', dataDir });
+const platform = await createPlatform(config, { logger: stderrLogger });
+// destroy, not close: the benchmark is over when this is asked, so nothing in flight is worth draining.
+exitWhenParentLeaves(() => platform.destroy());
+announce({
+  url: platform.url,
+  region: config.region,
+  accessKeyId: platform.rootKey.accessKeyId,
+  secretAccessKey: platform.rootKey.secretAccessKey,
+  runtimeCacheDir: config.runtimeCacheDir,
+} satisfies PlatformInfo);

@@ -1,0 +1,617 @@
+// selfless Node.js runtime client: the process the platform starts for nodejs*.x functions.
+//
+// It behaves like AWS's Node.js runtime interface client (aws-lambda-nodejs-runtime-interface-client,
+// the 3.x line that runs nodejs18.x-22.x): load the handler named by _HANDLER from LAMBDA_TASK_ROOT,
+// then loop on the Runtime API (GET /next, run the handler, POST /response or /error).
+// Plain JavaScript with no dependencies and no platform imports; runs on Node 20, 22 and 24.
+//
+// Environment: AWS_LAMBDA_RUNTIME_API (host:port, required), _HANDLER, LAMBDA_TASK_ROOT (default: cwd),
+// AWS_LAMBDA_FUNCTION_NAME / _VERSION / _MEMORY_SIZE, AWS_LAMBDA_LOG_GROUP_NAME / _LOG_STREAM_NAME
+// (copied into the context), AWS_LAMBDA_LOG_FORMAT (TEXT | JSON), AWS_LAMBDA_LOG_LEVEL,
+// AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA.
+//
+// Exit codes: 129 after an uncaught exception (init error or during/between invocations), 128 after an
+// unhandled promise rejection, 1 when the Runtime API is missing, unreachable or misbehaving, 13 (Node's
+// own) when the handler module's top-level await never settles.
+
+import { Agent, request as httpRequest } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve as resolvePath, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format, types } from 'node:util';
+
+const require = createRequire(import.meta.url);
+const env = process.env;
+
+// ---------------------------------------------------------------------------------------------
+// Errors (names as the RIC's Errors.js: `Runtime.<Class>`, set on the prototype so stacks show them)
+
+class ImportModuleError extends Error {}
+class HandlerNotFound extends Error {}
+class MalformedHandlerName extends Error {}
+class UserCodeSyntaxError extends Error {}
+class MalformedStreamingHandler extends Error {}
+class InvalidStreamingOperation extends Error {}
+class NodeJsExit extends Error {
+  constructor() {
+    super('The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes');
+  }
+}
+class UnhandledPromiseRejection extends Error {
+  constructor(reason, promise) {
+    super(reason);
+    this.reason = reason;
+    this.promise = promise;
+  }
+}
+for (const E of [ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError, MalformedStreamingHandler, InvalidStreamingOperation, NodeJsExit, UnhandledPromiseRejection]) {
+  E.prototype.name = `Runtime.${E.name}`;
+}
+
+function isErrorLike(e) {
+  return !!e && typeof e.name === 'string' && typeof e.message === 'string' && typeof e.stack === 'string' && !!e.name && !!e.message && !!e.stack;
+}
+
+/** The body posted to /error and /init/error (RIC toRapidResponse). Non-errors: errorType = typeof. */
+function toRapidResponse(error) {
+  try {
+    if (types.isNativeError(error) || isErrorLike(error)) {
+      return {
+        errorType: String(error.name).replaceAll('\x7F', '%7F'),
+        errorMessage: String(error.message).replaceAll('\x7F', '%7F'),
+        trace: typeof error.stack === 'string' ? error.stack.replaceAll('\x7F', '%7F').split('\n') : [],
+      };
+    }
+    return { errorType: typeof error, errorMessage: error.toString(), trace: [] };
+  } catch {
+    return {
+      errorType: 'handled',
+      errorMessage: 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack',
+    };
+  }
+}
+
+const intoError = (err) => (err instanceof Error ? err : new Error(err));
+
+function withEnumerableProperties(value) {
+  if (!(value instanceof Error)) return value;
+  const ret = Object.assign({ errorType: value.name, errorMessage: value.message, code: value.code }, value);
+  if (typeof value.stack === 'string') ret.stack = value.stack.split('\n');
+  return ret;
+}
+
+/** "\t{json}" form the RIC logs errors with in TEXT mode. */
+function toFormatted(error) {
+  try {
+    return '\t' + JSON.stringify(error, (_k, v) => withEnumerableProperties(v));
+  } catch {
+    return '\t' + JSON.stringify(toRapidResponse(error));
+  }
+}
+
+/** Header values must be visible ASCII (Node rejects control characters). */
+const headerSafe = (s) => String(s).replace(/[^\t\x20-\x7e]/g, '');
+
+// ---------------------------------------------------------------------------------------------
+// Console (RIC LogPatch): every level goes to stdout as one line per call; inner newlines become \r
+// so a multi-line message stays one log event. JSON format follows the RIC's formatJsonMessage.
+// _LAMBDA_TELEMETRY_LOG_FD (framed binary logs to an fd) is not supported: the platform reads stdout.
+
+const REQUEST_ID = Symbol.for('aws.lambda.runtime.requestId');
+const NEWLINES = /\n/g;
+const JSON_LOGS = env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+
+function jsonErrorReplacer(_k, value) {
+  if (!(value instanceof Error)) return value;
+  return Object.assign(
+    {
+      errorType: value?.constructor?.name ?? 'UnknownError',
+      errorMessage: value.message,
+      stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : value.stack,
+    },
+    value,
+  );
+}
+
+function formatJson(time, level, message, params) {
+  const out = { timestamp: time, level, requestId: globalThis[REQUEST_ID] };
+  if (params.length === 0) {
+    out.message = message;
+    try {
+      return JSON.stringify(out, jsonErrorReplacer);
+    } catch {
+      out.message = format(out.message);
+      return JSON.stringify(out);
+    }
+  }
+  out.message = format(message, ...params);
+  for (const p of params) {
+    if (p instanceof Error) {
+      out.errorType = p?.constructor?.name ?? 'UnknownError';
+      out.errorMessage = p.message;
+      out.stackTrace = typeof p.stack === 'string' ? p.stack.split('\n') : [];
+      break;
+    }
+  }
+  return JSON.stringify(out);
+}
+
+function writeLog(level, message, params) {
+  const time = new Date().toISOString();
+  const line = JSON_LOGS
+    ? formatJson(time, level, message, params)
+    : `${time}\t${globalThis[REQUEST_ID]}\t${level}\t${format(message, ...params)}`;
+  process.stdout.write(line.replace(NEWLINES, '\r') + '\n');
+}
+
+const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+const MIN_LEVEL = LEVELS[env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()] ?? LEVELS.TRACE;
+const noLog = () => {};
+const logger = (level) => (LEVELS[level] >= MIN_LEVEL ? (message, ...params) => writeLog(level, message, params) : noLog);
+
+const logError = logger('ERROR');
+console.trace = logger('TRACE');
+console.debug = logger('DEBUG');
+console.info = logger('INFO');
+console.log = console.info;
+console.warn = logger('WARN');
+console.error = logError;
+console.fatal = logger('FATAL');
+
+/** How the RIC logs "Invoke Error", "Uncaught Exception", "Unhandled Promise Rejection". */
+function logFailure(label, err) {
+  if (JSON_LOGS) logError(intoError(err));
+  else logError(label, toFormatted(intoError(err)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime API client: one keep-alive connection, reused for every call, no timeouts.
+
+const API = env.AWS_LAMBDA_RUNTIME_API;
+if (!API) die('AWS_LAMBDA_RUNTIME_API is not set');
+const apiMatch = /^\[?([^\]]*)\]?:(\d+)$/.exec(API);
+const API_HOST = apiMatch ? apiMatch[1] : API;
+const API_PORT = apiMatch ? Number(apiMatch[2]) : 80;
+const agent = new Agent({ keepAlive: true, maxSockets: 1, noDelay: true });
+const PREFIX = '/2018-06-01/runtime';
+const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
+
+function die(message) {
+  process.stderr.write(`[selfless runtime] ${message}\n`);
+  process.exit(1);
+}
+
+function rapid(method, path, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: API_HOST, port: API_PORT, method, path, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function postJson(path, body, errorType) {
+  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) };
+  if (errorType !== undefined) headers[ERROR_TYPE_HEADER] = headerSafe(errorType);
+  return rapid('POST', path, headers, body);
+}
+
+const lostApi = (err) => die(`Runtime API request failed: ${err && err.message}`);
+
+// ---------------------------------------------------------------------------------------------
+// Handler loading (RIC UserFunction.js)
+
+const TASK_ROOT = resolvePath(env.LAMBDA_TASK_ROOT || process.cwd());
+const HANDLER = env._HANDLER ?? '';
+const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HANDLER_HIGHWATERMARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
+const STREAM_RESPONSE = 'response';
+const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+/** Nearest package.json's "type" is "module" (stops at node_modules and /), as the RIC decides. */
+function folderIsTypeModule(folder) {
+  for (;;) {
+    if (folder.endsWith(`${sep}node_modules`)) return false;
+    const pj = join(folder, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        const pkg = JSON.parse(readFileSync(pj, 'utf8'));
+        if (pkg) return pkg.type === 'module';
+      } catch (e) {
+        console.warn(`${pj} cannot be read, it will be ignored for ES module detection purposes.`, e);
+        return false;
+      }
+    }
+    const parent = dirname(folder);
+    if (parent === folder) return false;
+    folder = parent;
+  }
+}
+
+const tryRequire = (file) => (existsSync(file) ? require(file) : undefined);
+const tryImport = async (file) => (existsSync(file) ? await import(pathToFileURL(file).href) : undefined);
+
+async function loadModule(moduleRootAbs, moduleName) {
+  const lambdaPath = resolvePath(moduleRootAbs, moduleName);
+  const extensionless = tryRequire(lambdaPath);
+  if (extensionless) return extensionless;
+  const typeModule = folderIsTypeModule(dirname(lambdaPath));
+  if (!typeModule) {
+    const cjs = tryRequire(`${lambdaPath}.js`);
+    if (cjs) return cjs;
+  }
+  const ts = NODE_MAJOR >= 24; // the RIC loads TypeScript (type stripping) from Node 24 on
+  const loaded =
+    (typeModule && (await tryImport(`${lambdaPath}.js`))) ||
+    (await tryImport(`${lambdaPath}.mjs`)) ||
+    tryRequire(`${lambdaPath}.cjs`) ||
+    (ts && !typeModule && tryRequire(`${lambdaPath}.ts`)) ||
+    (ts && typeModule && (await tryImport(`${lambdaPath}.ts`))) ||
+    (ts && (await tryImport(`${lambdaPath}.mts`))) ||
+    (ts && tryRequire(`${lambdaPath}.cts`));
+  if (loaded) return loaded;
+  // Node-style resolution (node_modules, NODE_PATH); its failure is the familiar
+  // "Cannot find module 'index'\nRequire stack:\n- <this file>".
+  return require(require.resolve(moduleName, { paths: [TASK_ROOT, moduleRootAbs] }));
+}
+
+async function loadHandler(full) {
+  if (full.includes('..')) {
+    throw new MalformedHandlerName(`'${full}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+  }
+  const handlerString = basename(full);
+  const moduleRoot = full.slice(0, Math.max(0, full.lastIndexOf(handlerString)));
+  const match = /^([^.]*)\.(.*)$/.exec(handlerString);
+  if (!match) throw new MalformedHandlerName('Bad handler');
+  const [, moduleName, handlerPath] = match;
+  const moduleRootAbs = resolvePath(TASK_ROOT, moduleRoot);
+  const modulePath = resolvePath(moduleRootAbs, moduleName);
+  if (modulePath !== TASK_ROOT && !modulePath.startsWith(TASK_ROOT.endsWith(sep) ? TASK_ROOT : TASK_ROOT + sep)) {
+    throw new MalformedHandlerName(`'${full}' is not a valid handler name. The handler must be inside the function's code directory.`);
+  }
+
+  if (env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA !== '1' && env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA !== 'true') {
+    globalThis.awslambda = { streamifyResponse, HttpResponseStream };
+  }
+
+  let mod;
+  try {
+    mod = await loadModule(moduleRootAbs, moduleName);
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      const wrapped = new UserCodeSyntaxError(e);
+      // The newer RIC keeps the original stack: it carries the file and line of the mistake.
+      if (typeof e.stack === 'string') wrapped.stack = e.stack;
+      throw wrapped;
+    }
+    if (e !== null && typeof e === 'object' && e.code === 'MODULE_NOT_FOUND') throw new ImportModuleError(e);
+    throw e;
+  }
+
+  const pick = (root) => handlerPath.split('.').reduce((o, key) => o && o[key], root);
+  let fn = pick(mod);
+  // Newer RIC (nodejs24.x): also look inside a default export (`export default { handler }`).
+  if (!fn && mod !== null && typeof mod === 'object' && 'default' in mod) fn = pick(mod.default);
+  if (!fn) throw new HandlerNotFound(`${full} is undefined or not exported`);
+  if (typeof fn !== 'function') throw new HandlerNotFound(`${full} is not a function`);
+  // Note: real nodejs24.x rejects callback handlers (3+ parameters) at init with
+  // Runtime.CallbackHandlerDeprecated; selfless keeps supporting them on every Node version.
+  const streaming = fn[HANDLER_STREAMING];
+  if (streaming !== undefined && streaming !== null && streaming !== false && streaming !== STREAM_RESPONSE) {
+    throw new MalformedStreamingHandler('Only response streaming is supported.');
+  }
+  return fn;
+}
+
+// ---------------------------------------------------------------------------------------------
+// awslambda global (response streaming helpers the RIC provides)
+
+function streamifyResponse(handler, options) {
+  handler[HANDLER_STREAMING] = STREAM_RESPONSE;
+  if (typeof options?.highWaterMark === 'number') handler[HANDLER_HIGHWATERMARK] = parseInt(options.highWaterMark);
+  return handler;
+}
+
+class HttpResponseStream {
+  static from(underlyingStream, prelude) {
+    underlyingStream.setContentType('application/vnd.awslambda.http-integration-response');
+    const metadata = JSON.stringify(prelude);
+    underlyingStream._onBeforeFirstWrite = (write) => {
+      write(metadata);
+      write(new Uint8Array(8)); // 8 NUL bytes end the prelude
+    };
+    return underlyingStream;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invocation loop (RIC Runtime.js, CallbackContext.js, InvokeContext.js)
+
+const FN_NAME = env.AWS_LAMBDA_FUNCTION_NAME;
+const FN_VERSION = env.AWS_LAMBDA_FUNCTION_VERSION;
+const FN_MEMORY = env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+const LOG_GROUP = env.AWS_LAMBDA_LOG_GROUP_NAME;
+const LOG_STREAM = env.AWS_LAMBDA_LOG_STREAM_NAME;
+const ALREADY_DONE = 'Invocation has already been reported as done. Cannot call complete more than once per invocation.';
+
+let initializing = true;
+let exiting = false;
+let handler;
+let handlerIsAsync = false;
+let handlerStreams = false;
+/** The invocation that has not been reported yet (there is at most one). */
+let current;
+/** The POST reporting the last invocation, while in flight. */
+let inflight;
+/** What to do when the event loop empties (RIC BeforeExitListener). */
+let onEmptyLoop;
+
+process.on('beforeExit', () => {
+  const fn = onEmptyLoop;
+  if (fn !== undefined) fn();
+});
+process.on('uncaughtException', (err) => fatal(err, 129, 'Uncaught Exception'));
+process.on('unhandledRejection', (reason, promise) => fatal(new UnhandledPromiseRejection(reason, promise), 128, 'Unhandled Promise Rejection'));
+
+function parseJsonHeader(value, name) {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch (err) {
+    throw new Error(`Cannot parse ${name} as json: ${err.toString()}`);
+  }
+}
+
+function nextInvocation() {
+  initializing = false;
+  rapid('GET', `${PREFIX}/invocation/next`, undefined, undefined).then(onInvocation, lostApi);
+}
+
+function afterReport() {
+  inflight = undefined;
+  if (!exiting) nextInvocation();
+}
+
+/** Posts the invocation's outcome once; then fetches the next event. */
+function report(inv, path, body, errorType) {
+  inv.reported = true;
+  current = undefined;
+  onEmptyLoop = undefined;
+  inflight = postJson(path, body, errorType).then(afterReport, lostApi);
+  return inflight;
+}
+
+function postResult(inv, result) {
+  if (inv.reported) return void console.error(ALREADY_DONE);
+  let body;
+  try {
+    body = JSON.stringify(result === undefined ? null : result);
+  } catch {
+    return postError(inv, new Error('Unable to stringify response body'));
+  }
+  report(inv, `${PREFIX}/invocation/${encodeURIComponent(inv.id)}/response`, body ?? 'null', undefined);
+}
+
+function postErrorQuietly(inv, err) {
+  const response = toRapidResponse(err);
+  return report(inv, `${PREFIX}/invocation/${encodeURIComponent(inv.id)}/error`, JSON.stringify(response), response.errorType);
+}
+
+function postError(inv, err) {
+  if (inv.reported) return void console.error(ALREADY_DONE);
+  logFailure('Invoke Error', err);
+  postErrorQuietly(inv, err);
+}
+
+function onInvocation(res) {
+  if (res.status !== 200) die(`Runtime API /next answered ${res.status}: ${res.body.toString()}`);
+  const h = res.headers;
+  const id = h['lambda-runtime-aws-request-id'];
+  if (!id) die('Runtime API /next answered without Lambda-Runtime-Aws-Request-Id');
+  const inv = { id, reported: false, finished: false, waits: true, stream: undefined };
+  current = inv;
+  globalThis[REQUEST_ID] = id;
+  const trace = h['lambda-runtime-trace-id'];
+  if (trace) env._X_AMZN_TRACE_ID = trace;
+  else delete env._X_AMZN_TRACE_ID;
+  const deadline = Number(h['lambda-runtime-deadline-ms']);
+  if (handlerStreams) return invokeStreaming(inv, res.body, h, deadline);
+
+  // A handler that neither returns a promise nor calls back is answered when the event loop empties:
+  // null for a plain function, Runtime.NodeJsExit for an async one whose promise never settled.
+  onEmptyLoop = () => {
+    if (handlerIsAsync) postError(inv, new NodeJsExit());
+    else postResult(inv, null);
+  };
+
+  const done = (err, result) => {
+    if (err !== undefined && err !== null) postError(inv, err);
+    else postResult(inv, result);
+  };
+  const once = (fn) => (...args) => {
+    if (inv.finished) return;
+    inv.finished = true;
+    fn(...args);
+  };
+  const callback = once((err, result) => {
+    if (inv.reported) return void console.error(ALREADY_DONE);
+    onEmptyLoop = undefined;
+    if (err !== undefined && err !== null) postError(inv, err);
+    else if (!inv.waits) postResult(inv, result);
+    else onEmptyLoop = () => setImmediate(() => postResult(inv, result));
+  });
+  const succeed = once((result) => done(null, result));
+  const fail = once((err) => done(err === undefined || err === null ? 'handled' : err, null));
+
+  try {
+    const event = JSON.parse(res.body.toString());
+    const context = {
+      get callbackWaitsForEmptyEventLoop() {
+        return inv.waits;
+      },
+      set callbackWaitsForEmptyEventLoop(value) {
+        inv.waits = value;
+      },
+      succeed,
+      fail,
+      done: once(done),
+      functionVersion: FN_VERSION,
+      functionName: FN_NAME,
+      memoryLimitInMB: FN_MEMORY,
+      logGroupName: LOG_GROUP,
+      logStreamName: LOG_STREAM,
+      clientContext: parseJsonHeader(h['lambda-runtime-client-context'], 'ClientContext'),
+      identity: parseJsonHeader(h['lambda-runtime-cognito-identity'], 'CognitoIdentity'),
+      invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
+      awsRequestId: id,
+      tenantId: h['lambda-runtime-aws-tenant-id'],
+      getRemainingTimeInMillis: () => deadline - Date.now(),
+    };
+    const result = handler(event, context, callback);
+    if (result && typeof result.then === 'function') result.then(succeed, fail);
+  } catch (err) {
+    callback(err);
+  }
+}
+
+// Response streaming (RIC ResponseStream.js / StreamingContext.js): the handler gets the chunked
+// POST /response itself; failures travel as trailers. The platform may simply buffer the body.
+function invokeStreaming(inv, body, h, deadline) {
+  let wroteFirst = false;
+  const req = httpRequest({
+    host: API_HOST,
+    port: API_PORT,
+    method: 'POST',
+    path: `${PREFIX}/invocation/${encodeURIComponent(inv.id)}/response`,
+    agent,
+    headers: {
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      'Transfer-Encoding': 'chunked',
+      Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+      'Content-Type': 'application/octet-stream',
+    },
+  });
+  const posted = new Promise((resolve, reject) => {
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+  });
+  const write = req.write.bind(req);
+  const end = req.end.bind(req);
+  const first = () => {
+    if (wroteFirst) return;
+    wroteFirst = true;
+    if (typeof req._onBeforeFirstWrite === 'function') req._onBeforeFirstWrite((chunk) => write(chunk));
+  };
+  req.setContentType = (type) => {
+    if (wroteFirst) throw new InvalidStreamingOperation('Cannot set content-type, too late.');
+    req.setHeader('Content-Type', type);
+  };
+  req.write = (chunk, encoding, cb) => {
+    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk) && chunk?.constructor !== Uint8Array) chunk = JSON.stringify(chunk);
+    first();
+    return write(chunk, encoding, cb);
+  };
+  req.end = (chunk, encoding, cb) => {
+    if (typeof chunk === 'function') return first(), end(chunk);
+    if (chunk !== undefined && chunk !== null) req.write(chunk, encoding);
+    else first();
+    return end(typeof encoding === 'function' ? encoding : cb);
+  };
+  inv.stream = (err) => {
+    const response = toRapidResponse(err);
+    if (!req.writableEnded) {
+      req.addTrailers({ [ERROR_TYPE_HEADER]: headerSafe(response.errorType), 'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(response)).toString('base64') });
+      end();
+    }
+    return posted.catch(() => {});
+  };
+  const fail = (err) => {
+    logFailure('Invoke Error', err);
+    return inv.stream(err);
+  };
+  const finish = () => {
+    inv.reported = true;
+    current = undefined;
+    if (exiting) return;
+    if (!inv.waits) nextInvocation();
+    else onEmptyLoop = () => setImmediate(() => { onEmptyLoop = undefined; nextInvocation(); });
+  };
+  inflight = (async () => {
+    try {
+      const context = {
+        get callbackWaitsForEmptyEventLoop() {
+          return inv.waits;
+        },
+        set callbackWaitsForEmptyEventLoop(value) {
+          inv.waits = value;
+        },
+        functionVersion: FN_VERSION,
+        functionName: FN_NAME,
+        memoryLimitInMB: FN_MEMORY,
+        logGroupName: LOG_GROUP,
+        logStreamName: LOG_STREAM,
+        clientContext: parseJsonHeader(h['lambda-runtime-client-context'], 'ClientContext'),
+        identity: parseJsonHeader(h['lambda-runtime-cognito-identity'], 'CognitoIdentity'),
+        invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
+        awsRequestId: inv.id,
+        tenantId: h['lambda-runtime-aws-tenant-id'],
+        getRemainingTimeInMillis: () => deadline - Date.now(),
+      };
+      const pending = handler(JSON.parse(body.toString()), req, context);
+      if (!pending || typeof pending.then !== 'function') {
+        await fail('Streaming does not support non-async handlers.');
+      } else {
+        const result = await pending;
+        if (result !== undefined) console.warn('Streaming handlers ignore return values.');
+        if (!req.writableEnded) await fail('Response stream is not finished.');
+        else await posted;
+      }
+    } catch (err) {
+      await fail(err);
+    }
+    inflight = undefined;
+    finish();
+  })();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fatal errors (RIC index.mjs): init → /init/error; during an invocation → its /error; otherwise
+// just log. Then exit 129 (uncaught exception) or 128 (unhandled rejection).
+
+function fatal(err, code, label) {
+  logFailure(label, err);
+  if (exiting) return;
+  exiting = true;
+  onEmptyLoop = undefined;
+  const exit = () => process.exit(code);
+  let pending;
+  if (initializing) {
+    const response = toRapidResponse(err);
+    pending = postJson(`${PREFIX}/init/error`, JSON.stringify(response), response.errorType);
+  } else if (current !== undefined) {
+    pending = current.stream !== undefined ? current.stream(err) : postErrorQuietly(current, err);
+  } else {
+    pending = inflight;
+  }
+  Promise.resolve(pending).then(exit, exit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Init
+
+try {
+  handler = await loadHandler(HANDLER);
+  handlerIsAsync = handler.constructor?.name === 'AsyncFunction';
+  handlerStreams = handler[HANDLER_STREAMING] === STREAM_RESPONSE;
+} catch (err) {
+  fatal(err, 129, 'Uncaught Exception');
+}
+if (!exiting) nextInvocation();

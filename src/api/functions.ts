@@ -1,0 +1,110 @@
+import { AwsError, invalidParameter, parseFunctionName, resolveQualifier } from '../core/index.js';
+import { jsonBody, pageParams, route, type Route } from './http.js';
+import type { Services } from './services.js';
+import { functionConfiguration } from './shapes.js';
+
+/** CreateFunction requests may reach 70,167,211 bytes (a 50 MB zip in base64), as AWS allows. */
+const CREATE_BODY_LIMIT = 70_167_211;
+
+/** The function control plane: paths and status codes from the service model. */
+export function functionRoutes(s: Services): Route[] {
+  const qualifierOf = (name: string, query: URLSearchParams) => {
+    const wanted = resolveQualifier(parseFunctionName(name, s.partition), query.get('Qualifier') ?? undefined);
+    return wanted;
+  };
+  const requireLatest = (name: string, query: URLSearchParams) => {
+    const qualifier = qualifierOf(name, query);
+    const record = s.registry.require(name, qualifier);
+    if (qualifier !== undefined && qualifier !== '$LATEST') throw s.registry.notFound(record.name, qualifier);
+    return record;
+  };
+
+  return [
+    route('POST', '/2015-03-31/functions', async (ctx) => {
+      const record = await s.registry.create(jsonBody(ctx));
+      return { status: 201, body: functionConfiguration(record, s.partition) };
+    }, { bodyLimit: CREATE_BODY_LIMIT, operation: 'CreateFunction' }),
+
+    route('GET', '/2015-03-31/functions', (ctx) => {
+      const { marker, maxItems } = pageParams(ctx, 50);
+      const version = ctx.query.get('FunctionVersion');
+      if (version !== null && version !== 'ALL') {
+        throw new AwsError('ValidationException', `1 validation error detected: Value '${version}' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]`);
+      }
+      if (ctx.query.get('MasterRegion') !== null) throw invalidParameter('MasterRegion (Lambda@Edge) is not supported by selfless.');
+      const page = s.registry.list(marker, maxItems);
+      return {
+        status: 200,
+        body: {
+          Functions: page.functions.map((r) => functionConfiguration(r, s.partition, { forList: true })),
+          ...(page.nextMarker === undefined ? {} : { NextMarker: page.nextMarker }),
+        },
+      };
+    }),
+
+    route('GET', '/2015-03-31/functions/{FunctionName}', (ctx) => {
+      const record = requireLatest(ctx.params.FunctionName!, ctx.query);
+      const tags = Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {};
+      return {
+        status: 200,
+        body: {
+          Configuration: functionConfiguration(record, s.partition),
+          Code: { RepositoryType: 'S3', Location: s.codeLinks.url(ctx.origin, record.codeSha256) },
+          ...tags,
+        },
+      };
+    }),
+
+    route('GET', '/2015-03-31/functions/{FunctionName}/configuration', (ctx) => ({
+      status: 200,
+      body: functionConfiguration(requireLatest(ctx.params.FunctionName!, ctx.query), s.partition),
+    })),
+
+    route('PUT', '/2015-03-31/functions/{FunctionName}/code', async (ctx) => {
+      const record = await s.registry.updateCode(ctx.params.FunctionName!, jsonBody(ctx));
+      return { status: 200, body: functionConfiguration(record, s.partition) };
+    }, { bodyLimit: CREATE_BODY_LIMIT, operation: 'UpdateFunctionCode' }),
+
+    route('PUT', '/2015-03-31/functions/{FunctionName}/configuration', async (ctx) => {
+      const record = await s.registry.updateConfiguration(ctx.params.FunctionName!, jsonBody(ctx));
+      return { status: 200, body: functionConfiguration(record, s.partition) };
+    }),
+
+    route('DELETE', '/2015-03-31/functions/{FunctionName}', async (ctx) => {
+      await s.registry.delete(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined);
+      return { status: 204 };
+    }),
+
+    route('GET', '/2016-08-19/account-settings', () => {
+      const all = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions;
+      return {
+        status: 200,
+        body: {
+          // Quotas from https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+          AccountLimit: {
+            TotalCodeSize: 80_530_636_800,
+            CodeSizeUnzipped: 262_144_000,
+            CodeSizeZipped: 52_428_800,
+            ConcurrentExecutions: 1000,
+            UnreservedConcurrentExecutions: 1000,
+          },
+          AccountUsage: { TotalCodeSize: all.reduce((sum, r) => sum + r.codeSize, 0), FunctionCount: all.length },
+        },
+      };
+    }),
+
+    route('POST', '/2017-03-31/tags/{ARN}', async (ctx) => {
+      const body = jsonBody(ctx);
+      if (body.Tags === undefined) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+      await s.registry.tag(ctx.params.ARN!, body.Tags);
+      return { status: 204 };
+    }),
+
+    route('DELETE', '/2017-03-31/tags/{ARN}', async (ctx) => {
+      await s.registry.untag(ctx.params.ARN!, ctx.query.getAll('tagKeys'));
+      return { status: 204 };
+    }),
+
+    route('GET', '/2017-03-31/tags/{ARN}', (ctx) => ({ status: 200, body: { Tags: s.registry.listTags(ctx.params.ARN!) } })),
+  ];
+}

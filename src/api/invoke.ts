@@ -1,0 +1,44 @@
+import { AwsError } from '../core/index.js';
+import { MAX_SYNC_PAYLOAD_BYTES } from '../invoke/index.js';
+import { header, route, type Route } from './http.js';
+import type { Services } from './services.js';
+
+const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'];
+
+/** Invoke, https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html */
+export function invokeRoutes(s: Services): Route[] {
+  return [
+    route('POST', '/2015-03-31/functions/{FunctionName}/invocations', async (ctx) => {
+      const type = header(ctx, 'x-amz-invocation-type') ?? 'RequestResponse';
+      if (!INVOCATION_TYPES.includes(type)) {
+        throw new AwsError('ValidationException', `1 validation error detected: Value '${type}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [${INVOCATION_TYPES.join(', ')}]`);
+      }
+      const logType = header(ctx, 'x-amz-log-type') ?? 'None';
+      if (logType !== 'None' && logType !== 'Tail') {
+        throw new AwsError('ValidationException', `1 validation error detected: Value '${logType}' at 'logType' failed to satisfy constraint: Member must satisfy enum value set: [None, Tail]`);
+      }
+      const name = ctx.params.FunctionName!;
+      const qualifier = ctx.query.get('Qualifier') ?? undefined;
+      if (type === 'DryRun') {
+        const { executedVersion } = s.invoke.dryRun(name, qualifier);
+        return { status: 204, headers: { 'X-Amz-Executed-Version': executedVersion } };
+      }
+      if (type === 'Event') {
+        s.invoke.resolve(name, qualifier);
+        throw new AwsError('InvalidParameterValueException', 'InvocationType Event (asynchronous invocation) is not supported by selfless yet; use RequestResponse.');
+      }
+      const out = await s.invoke.invokeSync({
+        functionName: name,
+        qualifier,
+        payload: ctx.body,
+        logTail: logType === 'Tail',
+        clientContext: header(ctx, 'x-amz-client-context'),
+        requestId: ctx.requestId,
+      });
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Amz-Executed-Version': out.executedVersion };
+      if (out.functionError !== undefined) headers['X-Amz-Function-Error'] = out.functionError;
+      if (out.logResult !== undefined) headers['X-Amz-Log-Result'] = out.logResult;
+      return { status: 200, headers, body: out.payload };
+    }, { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, operation: 'InvokeFunction' }),
+  ];
+}

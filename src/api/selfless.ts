@@ -1,0 +1,53 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { AwsError, parseFunctionName } from '../core/index.js';
+import { route, type Route } from './http.js';
+import type { Services } from './services.js';
+
+const intParam = (query: URLSearchParams, name: string, fallback: number): number => {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new AwsError('ValidationException', `${name} must be a non-negative integer, got '${raw}'`);
+  return n;
+};
+
+/**
+ * selfless's own API, beside Lambda's (logs, usage, environments, code downloads). Same SigV4
+ * authentication as the Lambda API, except code links, which are presigned.
+ */
+export function selflessRoutes(s: Services): Route[] {
+  return [
+    route('GET', '/selfless/v1/functions/{FunctionName}/logs', async (ctx) => {
+      const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+      if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+      const events = await s.logs.read(name, {
+        afterId: intParam(ctx.query, 'afterId', 0),
+        sinceMs: intParam(ctx.query, 'sinceMs', 0),
+        limit: Math.min(intParam(ctx.query, 'limit', 1000), 10_000),
+      });
+      return { status: 200, body: { events: events.map(({ id, timeMs, stream, message }) => ({ id, timeMs, stream, message })) } };
+    }),
+
+    route('GET', '/selfless/v1/usage', async (ctx) => ({
+      status: 200,
+      body: { functions: await s.usage.report(intParam(ctx.query, 'sinceMs', 0)) },
+    })),
+
+    route('GET', '/selfless/v1/environments', () => {
+      const functions = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions.map((r) => ({ functionName: r.name, ...s.pool.stats(r.name) }));
+      return { status: 200, body: { total: s.pool.stats(), functions } };
+    }),
+
+    route('GET', '/selfless/code/{file}', async (ctx) => {
+      const match = /^([0-9a-f]{64})\.zip$/.exec(ctx.params.file!);
+      if (!match) throw new AwsError('ResourceNotFoundException', 'No such code package.');
+      const sha256 = match[1]!;
+      s.codeLinks.verify(sha256, ctx.query);
+      const path = s.code.zipPath(sha256);
+      const size = await stat(path).then((st) => st.size, () => undefined);
+      if (size === undefined) throw new AwsError('ResourceNotFoundException', 'No such code package.');
+      return { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Length': String(size) }, stream: createReadStream(path) };
+    }, { presigned: true }),
+  ];
+}

@@ -1,0 +1,18 @@
+import type { Partition } from '../core/index.js';
+import type { CodeStore, FunctionRegistry } from '../control/index.js';
+import type { InvokeService } from '../invoke/index.js';
+import type { LogStore, UsageMeter } from '../metering/index.js';
+import type { EnvironmentPool } from '../runtime/index.js';
+import type { CodeLinks } from './code-links.js';
+
+/** What the routes work with: the services built by the composition root. */
+export interface Services {
+  readonly partition: Partition;
+  readonly registry: FunctionRegistry;
+  readonly code: CodeStore;
+  readonly invoke: InvokeService;
+  readonly pool: EnvironmentPool;
+  readonly logs: LogStore;
+  readonly usage: UsageMeter;
+  readonly codeLinks: CodeLinks;
+}

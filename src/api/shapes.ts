@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { awsTimestamp, functionArn, type FunctionRecord, type Partition } from '../core/index.js';
+import { codeSha256Base64 } from '../control/index.js';
+
+/**
+ * FunctionConfiguration as AWS returns it (service model shape; field set as recorded against AWS).
+ * List operations omit State, LastUpdateStatus and RuntimeVersionConfig, as ListFunctions does.
+ */
+export function functionConfiguration(record: FunctionRecord, partition: Partition, options: { forList?: boolean } = {}): Record<string, unknown> {
+  const configuration: Record<string, unknown> = {
+    FunctionName: record.name,
+    FunctionArn: functionArn(partition, record.name),
+    Runtime: record.runtime,
+    Role: record.role,
+    Handler: record.handler,
+    CodeSize: record.codeSize,
+    Description: record.description,
+    Timeout: record.timeout,
+    MemorySize: record.memorySize,
+    LastModified: awsTimestamp(record.lastModifiedMs),
+    CodeSha256: codeSha256Base64(record.codeSha256),
+    Version: '$LATEST',
+    ...(record.environment === undefined ? {} : { Environment: { Variables: record.environment } }),
+    TracingConfig: { Mode: record.tracingMode },
+    RevisionId: record.revisionId,
+    PackageType: 'Zip',
+    Architectures: [record.architecture],
+    EphemeralStorage: { Size: record.ephemeralStorageMb },
+    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+    LoggingConfig: { LogFormat: record.logFormat, LogGroup: record.logGroup },
+  };
+  if (options.forList) return configuration;
+  return {
+    ...configuration,
+    State: 'Active',
+    LastUpdateStatus: 'Successful',
+    RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(record.runtime, partition) },
+  };
+}
+
+/** A stable runtime version ARN per runtime, shaped like AWS's. */
+function runtimeVersionArn(runtime: string, partition: Partition): string {
+  const id = createHash('sha256').update(`selfless:${runtime}`).digest('hex');
+  return `arn:aws:lambda:${partition.region}::runtime:${id}`;
+}

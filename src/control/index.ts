@@ -1,0 +1,4 @@
+export { FunctionRegistry, type ListPage } from './registry.js';
+export { CodeStore, codeSha256Base64 } from './code-store.js';
+export { resolveRuntime, runtimeSpec, SUPPORTED_RUNTIMES, type RuntimeSpec } from './runtimes.js';
+export { LIMITS } from './validate.js';

@@ -1,0 +1,345 @@
+import { EventEmitter } from 'node:events';
+import {
+  AwsError,
+  invalidParameter,
+  newRevisionId,
+  parseFunctionName,
+  resourceConflict,
+  resourceNotFound,
+  functionArn,
+  type Clock,
+  type FunctionRecord,
+  type Partition,
+} from '../core/index.js';
+import type { Store } from '../store/index.js';
+import { CodeStore } from './code-store.js';
+import { validateZip } from './code-package.js';
+import { Mutex } from './mutex.js';
+import { resolveRuntime } from './runtimes.js';
+import {
+  checkArchitectures,
+  checkDescription,
+  checkEnvironment,
+  checkEphemeralStorage,
+  checkHandler,
+  checkMemory,
+  checkRole,
+  checkTags,
+  checkTimeout,
+  expectObject,
+  expectString,
+  refuseUnsupported,
+} from './validate.js';
+
+/** Parameters AWS accepts that selfless cannot honour yet; each is refused by name when set. */
+const UNSUPPORTED_CONFIG = ['VpcConfig', 'Layers', 'KMSKeyArn', 'DeadLetterConfig', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn'] as const;
+
+export interface RegistryEvents {
+  /** A function's code or configuration changed or it was deleted: its environments are stale. */
+  changed: [name: string];
+}
+
+export interface RegistryOptions {
+  readonly store: Store;
+  readonly code: CodeStore;
+  readonly partition: Partition;
+  readonly clock: Clock;
+  readonly allowDeprecatedRuntimes: boolean;
+  readonly hostArchitecture: 'x86_64' | 'arm64';
+}
+
+export interface ListPage {
+  readonly functions: FunctionRecord[];
+  readonly nextMarker?: string;
+}
+
+/**
+ * The function registry: validation and storage of functions and their code. Keeps every function in
+ * memory so the invoke path never reads the database; all changes go through here and are announced.
+ */
+export class FunctionRegistry extends EventEmitter<RegistryEvents> {
+  readonly #options: RegistryOptions;
+  readonly #cache = new Map<string, FunctionRecord>();
+  readonly #mutex = new Mutex();
+
+  constructor(options: RegistryOptions) {
+    super();
+    this.#options = options;
+  }
+
+  async load(): Promise<void> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#options.store.listFunctions(after, 1000);
+      for (const record of page) this.#cache.set(record.name, record);
+      if (page.length < 1000) return;
+      after = page[page.length - 1]!.name;
+    }
+  }
+
+  /** The hot-path lookup: memory only. */
+  cached(name: string): FunctionRecord | undefined {
+    return this.#cache.get(name);
+  }
+
+  /** Resolves a FunctionName parameter to a function, or throws ResourceNotFoundException. */
+  require(nameParam: string, qualifier?: string): FunctionRecord {
+    const { name } = parseFunctionName(nameParam, this.#options.partition);
+    const record = this.#cache.get(name);
+    if (record === undefined) throw this.notFound(name, qualifier);
+    return record;
+  }
+
+  notFound(name: string, qualifier?: string): AwsError {
+    return resourceNotFound(`Function not found: ${functionArn(this.#options.partition, name, qualifier)}`);
+  }
+
+  list(marker: string | undefined, maxItems: number): ListPage {
+    const names = [...this.#cache.keys()].sort();
+    const start = marker === undefined ? 0 : names.findIndex((n) => n > marker);
+    const slice = start < 0 ? [] : names.slice(start, start + maxItems);
+    const functions = slice.map((n) => this.#cache.get(n)!);
+    const last = slice[slice.length - 1];
+    const more = start >= 0 && start + maxItems < names.length;
+    return more && last !== undefined ? { functions, nextMarker: last } : { functions };
+  }
+
+  create(body: Record<string, unknown>): Promise<FunctionRecord> {
+    return this.#mutex.run(async () => {
+      const ref = parseFunctionName(expectString('FunctionName', required(body, 'FunctionName')), this.#options.partition, 140);
+      if (ref.qualifier !== undefined) throw invalidParameter('Qualifier is not allowed when creating a function.');
+      this.#refuseCommon(body);
+      if (body.PackageType !== undefined && body.PackageType !== 'Zip') {
+        throw invalidParameter('PackageType Image (container images) is not supported by selfless yet.');
+      }
+      const role = checkRole(required(body, 'Role'));
+      if (body.Runtime === undefined || body.Handler === undefined) {
+        throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
+      }
+      const runtime = expectString('Runtime', body.Runtime);
+      resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes });
+      const zip = zipFromCode(required(body, 'Code'));
+      const environment = body.Environment === undefined ? undefined : checkEnvironment(body.Environment);
+      const now = this.#options.clock.now();
+      const draft = {
+        name: ref.name,
+        runtime,
+        role,
+        handler: checkHandler(body.Handler),
+        description: body.Description === undefined ? '' : checkDescription(body.Description),
+        timeout: body.Timeout === undefined ? 3 : checkTimeout(body.Timeout),
+        memorySize: body.MemorySize === undefined ? 128 : checkMemory(body.MemorySize),
+        ...(environment === undefined ? {} : { environment }),
+        architecture: body.Architectures === undefined ? this.#options.hostArchitecture : checkArchitectures(body.Architectures, this.#options.hostArchitecture),
+        ephemeralStorageMb: body.EphemeralStorage === undefined ? 512 : checkEphemeralStorage(body.EphemeralStorage),
+        tracingMode: 'PassThrough' as const,
+        logFormat: 'Text' as const,
+        logGroup: checkLogGroup(body.LoggingConfig) ?? `/aws/lambda/${ref.name}`,
+        lastModifiedMs: now,
+        revisionId: newRevisionId(),
+        tags: body.Tags === undefined ? {} : checkTags(body.Tags),
+      };
+      if (this.#cache.has(ref.name)) throw resourceConflict(`Function already exist: ${ref.name}`);
+      const stored = await this.#options.code.put(zip);
+      const record: FunctionRecord = { ...draft, codeSha256: stored.sha256, codeSize: stored.size };
+      let inserted = false;
+      try {
+        inserted = await this.#options.store.insertFunction(record);
+      } finally {
+        if (!inserted) await this.#collectCode(stored.sha256);
+      }
+      if (!inserted) throw resourceConflict(`Function already exist: ${ref.name}`);
+      this.#cache.set(record.name, record);
+      return record;
+    });
+  }
+
+  updateCode(nameParam: string, body: Record<string, unknown>): Promise<FunctionRecord> {
+    return this.#mutex.run(async () => {
+      const current = this.#requireUnqualified(nameParam, 140);
+      checkRevision(current, body.RevisionId);
+      if (body.Publish === true) throw invalidParameter('Publish is not supported by selfless yet: versions are not available.');
+      if (body.S3Bucket !== undefined || body.S3Key !== undefined || body.S3ObjectVersion !== undefined) {
+        throw invalidParameter('Code from S3 (S3Bucket/S3Key) is not supported by selfless yet: upload the zip with ZipFile.');
+      }
+      if (body.ImageUri !== undefined) throw invalidParameter('ImageUri (container images) is not supported by selfless yet.');
+      if (body.ZipFile === undefined) throw invalidParameter('Please provide a source for function code.');
+      const zip = decodeZip(body.ZipFile);
+      const architecture = body.Architectures === undefined ? current.architecture : checkArchitectures(body.Architectures, this.#options.hostArchitecture);
+      if (body.DryRun === true) {
+        await validateZip(zip);
+        return { ...current, architecture, codeSize: zip.length };
+      }
+      const stored = await this.#options.code.put(zip);
+      const record: FunctionRecord = {
+        ...current,
+        architecture,
+        codeSha256: stored.sha256,
+        codeSize: stored.size,
+        lastModifiedMs: this.#options.clock.now(),
+        revisionId: newRevisionId(),
+      };
+      return this.#replace(current, record);
+    });
+  }
+
+  updateConfiguration(nameParam: string, body: Record<string, unknown>): Promise<FunctionRecord> {
+    return this.#mutex.run(async () => {
+      const current = this.#requireUnqualified(nameParam, 140);
+      checkRevision(current, body.RevisionId);
+      this.#refuseCommon(body);
+      let runtime = current.runtime;
+      if (body.Runtime !== undefined) {
+        runtime = expectString('Runtime', body.Runtime);
+        resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes });
+      }
+      const environment = body.Environment === undefined ? current.environment : checkEnvironment(body.Environment);
+      const record: FunctionRecord = {
+        ...current,
+        runtime,
+        role: body.Role === undefined ? current.role : checkRole(body.Role),
+        handler: body.Handler === undefined ? current.handler : checkHandler(body.Handler),
+        description: body.Description === undefined ? current.description : checkDescription(body.Description),
+        timeout: body.Timeout === undefined ? current.timeout : checkTimeout(body.Timeout),
+        memorySize: body.MemorySize === undefined ? current.memorySize : checkMemory(body.MemorySize),
+        ...(environment === undefined ? {} : { environment }),
+        ephemeralStorageMb: body.EphemeralStorage === undefined ? current.ephemeralStorageMb : checkEphemeralStorage(body.EphemeralStorage),
+        logGroup: checkLogGroup(body.LoggingConfig) ?? current.logGroup,
+        lastModifiedMs: this.#options.clock.now(),
+        revisionId: newRevisionId(),
+      };
+      return this.#replace(current, record);
+    });
+  }
+
+  delete(nameParam: string, qualifier: string | undefined): Promise<void> {
+    return this.#mutex.run(async () => {
+      const { name, qualifier: fromName } = parseFunctionName(nameParam, this.#options.partition);
+      const version = qualifier ?? fromName;
+      if (version === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+      if (version !== undefined) throw this.notFound(name, version);
+      const record = await this.#options.store.deleteFunction(name);
+      if (record === undefined) throw this.notFound(name);
+      this.#cache.delete(name);
+      await this.#collectCode(record.codeSha256);
+      this.emit('changed', name);
+    });
+  }
+
+  /** Tags live on the unqualified function ARN only, as on Lambda. */
+  tag(resourceArn: string, tags: unknown): Promise<void> {
+    return this.#mutex.run(async () => {
+      const current = this.#requireTaggable(resourceArn);
+      const merged = { ...current.tags, ...checkTags(tags) };
+      checkTags(merged);
+      await this.#store({ ...current, tags: merged }, current);
+    });
+  }
+
+  untag(resourceArn: string, keys: readonly string[]): Promise<void> {
+    return this.#mutex.run(async () => {
+      const current = this.#requireTaggable(resourceArn);
+      const tags = Object.fromEntries(Object.entries(current.tags).filter(([k]) => !keys.includes(k)));
+      await this.#store({ ...current, tags }, current);
+    });
+  }
+
+  listTags(resourceArn: string): Readonly<Record<string, string>> {
+    return this.#requireTaggable(resourceArn).tags;
+  }
+
+  #requireTaggable(resourceArn: string): FunctionRecord {
+    const ref = parseFunctionName(resourceArn, this.#options.partition);
+    if (ref.qualifier !== undefined) {
+      throw invalidParameter('Tags on function aliases and versions are not supported. Please specify a function ARN.');
+    }
+    return this.require(ref.name);
+  }
+
+  #requireUnqualified(nameParam: string, maxLength: number): FunctionRecord {
+    const ref = parseFunctionName(nameParam, this.#options.partition, maxLength);
+    const record = this.#cache.get(ref.name);
+    if (record === undefined) throw this.notFound(ref.name);
+    if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST') {
+      throw invalidParameter('Only the unqualified function or $LATEST can be updated.');
+    }
+    return record;
+  }
+
+  #refuseCommon(body: Record<string, unknown>): void {
+    refuseUnsupported(body, UNSUPPORTED_CONFIG);
+    if (body.Publish === true) throw invalidParameter('Publish is not supported by selfless yet: versions are not available.');
+    const tracing = body.TracingConfig === undefined ? undefined : expectObject('TracingConfig', body.TracingConfig).Mode;
+    if (tracing !== undefined && tracing !== 'PassThrough') throw invalidParameter('TracingConfig Mode Active (X-Ray) is not supported by selfless yet.');
+    const snapStart = body.SnapStart === undefined ? undefined : expectObject('SnapStart', body.SnapStart).ApplyOn;
+    if (snapStart !== undefined && snapStart !== 'None') throw invalidParameter('SnapStart is not supported by selfless yet.');
+  }
+
+  async #replace(current: FunctionRecord, record: FunctionRecord): Promise<FunctionRecord> {
+    await this.#store(record, current);
+    if (record.codeSha256 !== current.codeSha256) await this.#collectCode(current.codeSha256);
+    this.emit('changed', record.name);
+    return record;
+  }
+
+  async #store(record: FunctionRecord, current: FunctionRecord): Promise<void> {
+    const replaced = await this.#options.store.replaceFunction(record, current.revisionId);
+    if (!replaced) throw new AwsError('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(this.#options.partition, record.name)}`);
+    this.#cache.set(record.name, record);
+  }
+
+  /** Removes a code package nothing refers to any more, so a delete or failed create leaves no orphan. */
+  async #collectCode(sha256: string): Promise<void> {
+    if ((await this.#options.store.countCodeReferences(sha256)) === 0) await this.#options.code.remove(sha256);
+  }
+}
+
+function required(body: Record<string, unknown>, field: string): unknown {
+  const value = body[field];
+  if (value === undefined || value === null) {
+    const member = field.charAt(0).toLowerCase() + field.slice(1);
+    throw new AwsError('ValidationException', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+  }
+  return value;
+}
+
+function zipFromCode(code: unknown): Buffer {
+  const fields = expectObject('Code', code);
+  if (fields.ImageUri !== undefined) throw invalidParameter('ImageUri (container images) is not supported by selfless yet.');
+  if (fields.S3Bucket !== undefined || fields.S3Key !== undefined) {
+    throw invalidParameter('Code from S3 (S3Bucket/S3Key) is not supported by selfless yet: upload the zip with ZipFile.');
+  }
+  if (fields.ZipFile === undefined) throw invalidParameter('Please provide a source for function code.');
+  return decodeZip(fields.ZipFile);
+}
+
+/** ZipFile travels base64 inside the JSON body; a body that is not base64 cannot be a zip. */
+function decodeZip(value: unknown): Buffer {
+  const text = expectString('ZipFile', value);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
+    throw invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
+  }
+  return Buffer.from(text, 'base64');
+}
+
+function checkRevision(current: FunctionRecord, revisionId: unknown): void {
+  if (revisionId === undefined) return;
+  if (expectString('RevisionId', revisionId) !== current.revisionId) {
+    throw new AwsError(
+      'PreconditionFailedException',
+      'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+    );
+  }
+}
+
+function checkLogGroup(loggingConfig: unknown): string | undefined {
+  if (loggingConfig === undefined) return undefined;
+  const config = expectObject('LoggingConfig', loggingConfig);
+  if (config.LogFormat !== undefined && config.LogFormat !== 'Text') {
+    throw invalidParameter('LoggingConfig LogFormat JSON is not supported by selfless yet; use Text.');
+  }
+  if (config.ApplicationLogLevel !== undefined || config.SystemLogLevel !== undefined) {
+    throw invalidParameter('Log levels are only available with LogFormat JSON, which selfless does not support yet.');
+  }
+  return config.LogGroup === undefined ? undefined : expectString('LoggingConfig.LogGroup', config.LogGroup);
+}

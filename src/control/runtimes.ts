@@ -1,0 +1,61 @@
+import { Runtime } from '@aws-sdk/client-lambda';
+import { AwsError, invalidParameter, validationError } from '../core/index.js';
+
+/** A runtime selfless can run: which language and which major version of its interpreter. */
+export interface RuntimeSpec {
+  readonly id: string;
+  readonly family: 'nodejs';
+  readonly major: number;
+  /** Set for runtimes AWS has deprecated: creation and update are refused unless the operator allows them. */
+  readonly deprecated?: { readonly blockCreate: string; readonly blockUpdate: string };
+}
+
+/**
+ * Lambda's current Node runtimes, https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html :
+ * nodejs20.x is deprecated (creation blocked from 2026-08-31, updates from 2026-09-30).
+ */
+const RUNTIMES: ReadonlyMap<string, RuntimeSpec> = new Map(
+  (
+    [
+      { id: 'nodejs24.x', family: 'nodejs', major: 24 },
+      { id: 'nodejs22.x', family: 'nodejs', major: 22 },
+      { id: 'nodejs20.x', family: 'nodejs', major: 20, deprecated: { blockCreate: '2026-08-31', blockUpdate: '2026-09-30' } },
+    ] satisfies RuntimeSpec[]
+  ).map((r) => [r.id, r]),
+);
+
+/** Runtimes AWS retired before the ones above; refused outright, as AWS does. */
+const RETIRED = /^(nodejs(4\.3(-edge)?|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x|18\.x)?|python(2\.7|3\.[6-9])|dotnetcore.*|dotnet6|ruby2\..*|java8|go1\.x|provided)$/;
+
+const KNOWN_RUNTIMES: readonly string[] = Object.values(Runtime);
+
+export const SUPPORTED_RUNTIMES: readonly string[] = [...RUNTIMES.keys()];
+
+export function deprecatedRuntimeMessage(runtime: string): string {
+  return `The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`;
+}
+
+/**
+ * Checks a Runtime parameter of a create or an update and returns what runs it.
+ * Never accepts a runtime it cannot honour.
+ */
+export function resolveRuntime(runtime: string, options: { allowDeprecated: boolean }): RuntimeSpec {
+  if (!KNOWN_RUNTIMES.includes(runtime)) {
+    throw validationError('runtime', runtime, `Member must satisfy enum value set: [${KNOWN_RUNTIMES.join(', ')}] or be a valid ARN`);
+  }
+  if (RETIRED.test(runtime)) throw invalidParameter(deprecatedRuntimeMessage(runtime));
+  const spec = RUNTIMES.get(runtime);
+  if (spec === undefined) {
+    throw invalidParameter(
+      `The runtime ${runtime} is not supported by selfless yet. Supported runtimes: ${SUPPORTED_RUNTIMES.filter((r) => !RUNTIMES.get(r)?.deprecated).join(', ')}.`,
+    );
+  }
+  if (spec.deprecated && !options.allowDeprecated) {
+    throw new AwsError('InvalidParameterValueException', deprecatedRuntimeMessage(runtime));
+  }
+  return spec;
+}
+
+export function runtimeSpec(runtime: string): RuntimeSpec | undefined {
+  return RUNTIMES.get(runtime);
+}

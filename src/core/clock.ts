@@ -1,0 +1,11 @@
+/** Time source injected everywhere time matters, so tests can drive it. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** FunctionConfiguration.LastModified as AWS formats it: `2020-04-10T19:06:32.563+0000`. */
+export function awsTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '+0000');
+}

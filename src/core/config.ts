@@ -1,0 +1,80 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Public on-demand prices (us-east-1), https://aws.amazon.com/lambda/pricing/ : per GB-second by
+ * architecture and per million requests. Operators override them with SELFLESS_PRICE_* variables.
+ */
+export const DEFAULT_PRICES = {
+  x86GbSecond: 0.0000166667,
+  armGbSecond: 0.0000133334,
+  perMillionRequests: 0.2,
+} as const;
+
+const portSchema = z.coerce.number().int().min(0).max(65535);
+
+const configSchema = z.object({
+  host: z.string().min(1),
+  port: portSchema,
+  dataDir: z.string().min(1),
+  region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must look like us-east-1'),
+  accountId: z.string().regex(/^\d{12}$/, 'must be 12 digits'),
+  accessKeyId: z.string().min(16).max(128).optional(),
+  secretAccessKey: z.string().min(16).optional(),
+  idleTimeoutMs: z.coerce.number().int().min(1),
+  runtimeCacheDir: z.string().min(1),
+  allowDeprecatedRuntimes: z.boolean(),
+  prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
+});
+
+export type PlatformConfig = Readonly<z.infer<typeof configSchema>>;
+
+export interface ConfigFlags {
+  host?: string;
+  port?: number | string;
+  dataDir?: string;
+  allowDeprecatedRuntimes?: boolean;
+  idleTimeoutMs?: number | string;
+  runtimeCacheDir?: string;
+}
+
+/** The runtime cache shared by every data dir: $SELFLESS_RUNTIME_CACHE, else the XDG cache dir. */
+export function defaultRuntimeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SELFLESS_RUNTIME_CACHE) return resolve(env.SELFLESS_RUNTIME_CACHE);
+  // The XDG base-directory spec says relative values are invalid and must be ignored.
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), '.cache');
+  return join(base, 'selfless', 'runtimes');
+}
+
+/** Builds the one validated, frozen configuration from flags (win) and environment variables. */
+export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): PlatformConfig {
+  const price = (name: string, fallback: number) => (env[name] === undefined ? fallback : Number(env[name]));
+  const raw = {
+    host: flags.host ?? env.SELFLESS_HOST ?? '127.0.0.1',
+    port: flags.port ?? env.SELFLESS_PORT ?? 8900,
+    dataDir: resolve(flags.dataDir ?? env.SELFLESS_DATA_DIR ?? '.selfless'),
+    region: env.SELFLESS_REGION ?? 'us-east-1',
+    accountId: env.SELFLESS_ACCOUNT_ID ?? '000000000000',
+    accessKeyId: env.SELFLESS_ACCESS_KEY_ID || undefined,
+    secretAccessKey: env.SELFLESS_SECRET_ACCESS_KEY || undefined,
+    idleTimeoutMs: flags.idleTimeoutMs ?? env.SELFLESS_IDLE_TIMEOUT_MS ?? 300_000,
+    runtimeCacheDir: flags.runtimeCacheDir ?? defaultRuntimeCacheDir(env),
+    allowDeprecatedRuntimes: flags.allowDeprecatedRuntimes ?? env.SELFLESS_ALLOW_DEPRECATED_RUNTIMES === '1',
+    prices: {
+      x86GbSecond: price('SELFLESS_PRICE_X86_GB_SECOND', DEFAULT_PRICES.x86GbSecond),
+      armGbSecond: price('SELFLESS_PRICE_ARM_GB_SECOND', DEFAULT_PRICES.armGbSecond),
+      perMillionRequests: price('SELFLESS_PRICE_PER_MILLION_REQUESTS', DEFAULT_PRICES.perMillionRequests),
+    },
+  };
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  if ((parsed.data.accessKeyId === undefined) !== (parsed.data.secretAccessKey === undefined)) {
+    throw new Error('invalid configuration: set both SELFLESS_ACCESS_KEY_ID and SELFLESS_SECRET_ACCESS_KEY, or neither');
+  }
+  return Object.freeze(parsed.data);
+}

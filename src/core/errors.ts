@@ -1,0 +1,94 @@
+/**
+ * AWS Lambda error types, generated from one table.
+ *
+ * Status codes and the body key that carries the message (`message` or `Message`) follow the
+ * botocore service model (`error.httpStatusCode` of each shape); the unmodelled ones
+ * (ValidationException, the SigV4 family, RequestEntityTooLargeException) follow what AWS was
+ * recorded sending. Only the API layer serialises these; everything below throws them.
+ */
+
+export type ErrorFault = 'User' | 'Service';
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly fault: ErrorFault;
+  /** The JSON key AWS uses for the message in this error's body. */
+  readonly messageKey: 'message' | 'Message';
+  /** Whether the body carries `Type` (modelled Lambda errors do; the SigV4 family does not). */
+  readonly typed: boolean;
+}
+
+export const AWS_ERRORS = {
+  ResourceNotFoundException: { status: 404, fault: 'User', messageKey: 'Message', typed: true },
+  ResourceConflictException: { status: 409, fault: 'User', messageKey: 'message', typed: true },
+  ResourceInUseException: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
+  InvalidParameterValueException: { status: 400, fault: 'User', messageKey: 'message', typed: true },
+  InvalidRequestContentException: { status: 400, fault: 'User', messageKey: 'message', typed: true },
+  ValidationException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
+  TooManyRequestsException: { status: 429, fault: 'User', messageKey: 'message', typed: true },
+  RequestEntityTooLargeException: { status: 413, fault: 'User', messageKey: 'message', typed: true },
+  UnsupportedMediaTypeException: { status: 415, fault: 'User', messageKey: 'message', typed: true },
+  PreconditionFailedException: { status: 412, fault: 'User', messageKey: 'message', typed: true },
+  CodeStorageExceededException: { status: 400, fault: 'User', messageKey: 'message', typed: true },
+  ServiceException: { status: 500, fault: 'Service', messageKey: 'Message', typed: true },
+  ResourceNotReadyException: { status: 502, fault: 'Service', messageKey: 'message', typed: true },
+  UnrecognizedClientException: { status: 403, fault: 'User', messageKey: 'message', typed: false },
+  InvalidSignatureException: { status: 403, fault: 'User', messageKey: 'message', typed: false },
+  IncompleteSignatureException: { status: 403, fault: 'User', messageKey: 'message', typed: false },
+  MissingAuthenticationTokenException: { status: 403, fault: 'User', messageKey: 'message', typed: false },
+  AccessDeniedException: { status: 403, fault: 'User', messageKey: 'Message', typed: false },
+  UnknownOperationException: { status: 404, fault: 'User', messageKey: 'message', typed: false },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type AwsErrorCode = keyof typeof AWS_ERRORS;
+
+/** An error that reaches the caller as an AWS error response. */
+export class AwsError extends Error {
+  readonly code: AwsErrorCode;
+  readonly status: number;
+  readonly fault: ErrorFault;
+  /** Extra modelled members for the body, e.g. `Reason` on TooManyRequestsException. */
+  readonly extra: Readonly<Record<string, unknown>>;
+  /** Extra response headers, e.g. `Retry-After`. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: AwsErrorCode,
+    message: string,
+    options: { extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    const spec: ErrorSpec = AWS_ERRORS[code];
+    this.name = code;
+    this.code = code;
+    this.status = spec.status;
+    this.fault = spec.fault;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  /** The JSON body AWS sends for this error. */
+  toBody(): Record<string, unknown> {
+    const spec: ErrorSpec = AWS_ERRORS[this.code];
+    const body: Record<string, unknown> = {};
+    if (spec.typed) body.Type = this.fault;
+    body[spec.messageKey] = this.message;
+    return { ...body, ...this.extra };
+  }
+}
+
+export const resourceNotFound = (message: string) => new AwsError('ResourceNotFoundException', message);
+export const invalidParameter = (message: string) => new AwsError('InvalidParameterValueException', message);
+export const resourceConflict = (message: string) => new AwsError('ResourceConflictException', message);
+
+/**
+ * AWS's ValidationException wording: "1 validation error detected: Value 'x' at 'memorySize' failed to
+ * satisfy constraint: Member must have value less than or equal to 10240".
+ */
+export function validationError(field: string, value: unknown, constraint: string): AwsError {
+  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  return new AwsError(
+    'ValidationException',
+    `1 validation error detected: Value '${shown}' at '${field}' failed to satisfy constraint: ${constraint}`,
+  );
+}

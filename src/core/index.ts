@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './arn.js';
+export * from './clock.js';
+export * from './config.js';
+export * from './ids.js';
+export * from './types.js';

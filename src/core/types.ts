@@ -1,0 +1,47 @@
+/** The stored state of a function's $LATEST: everything its FunctionConfiguration is built from. */
+export interface FunctionRecord {
+  readonly name: string;
+  readonly runtime: string;
+  readonly role: string;
+  readonly handler: string;
+  readonly description: string;
+  readonly timeout: number;
+  readonly memorySize: number;
+  /** Omitted when never set, as AWS omits `Environment`. */
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly architecture: 'x86_64' | 'arm64';
+  readonly ephemeralStorageMb: number;
+  readonly tracingMode: 'PassThrough' | 'Active';
+  readonly logFormat: 'Text' | 'JSON';
+  readonly logGroup: string;
+  /** Lowercase hex SHA-256 of the zip: the key of the code package on disk. */
+  readonly codeSha256: string;
+  readonly codeSize: number;
+  readonly lastModifiedMs: number;
+  readonly revisionId: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** One metered invocation. */
+export interface UsageRecord {
+  readonly requestId: string;
+  readonly functionName: string;
+  readonly version: string;
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly billedMs: number;
+  readonly memoryMb: number;
+  readonly architecture: 'x86_64' | 'arm64';
+  readonly initMs: number;
+  readonly cold: boolean;
+  /** `success`, `error` (the function reported one), `timeout`, `crash`, … */
+  readonly outcome: string;
+}
+
+/** One chunk of a function's log stream. */
+export interface LogEvent {
+  readonly functionName: string;
+  readonly stream: string;
+  readonly timeMs: number;
+  readonly message: string;
+}

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import {
+  AwsError,
+  functionArn,
+  invalidParameter,
+  newRequestId,
+  parseFunctionName,
+  resolveQualifier,
+  type Clock,
+  type FunctionRecord,
+  type Partition,
+} from '../core/index.js';
+import type { CodeStore, FunctionRegistry } from '../control/index.js';
+import type { UsageMeter } from '../metering/index.js';
+import type { EnvironmentPool, EnvironmentSpec } from '../runtime/index.js';
+
+/** Lambda's sync request payload limit, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
+export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
+/** Base64 ClientContext limit from the service model (`X-Amz-Client-Context`). */
+const MAX_CLIENT_CONTEXT_BYTES = 3583;
+/** Lambda returns the last 4 KB of the invocation's log for `X-Amz-Log-Type: Tail`. */
+const LOG_TAIL_BYTES = 4096;
+
+export interface SyncInvokeInput {
+  readonly functionName: string;
+  readonly qualifier?: string | undefined;
+  readonly payload: Buffer;
+  readonly logTail: boolean;
+  /** The X-Amz-Client-Context header: base64 of a JSON object. */
+  readonly clientContext?: string | undefined;
+  readonly requestId?: string;
+}
+
+export interface SyncInvokeOutput {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  readonly executedVersion: string;
+  readonly functionError?: string;
+  /** Base64 of the last 4 KB of the log, when asked for. */
+  readonly logResult?: string;
+}
+
+export interface InvokeServiceOptions {
+  readonly registry: FunctionRegistry;
+  readonly code: CodeStore;
+  readonly pool: EnvironmentPool;
+  readonly usage: UsageMeter;
+  readonly partition: Partition;
+  readonly clock: Clock;
+}
+
+/**
+ * The invoke entry points: resolve the target, check the request, run it through the pool, meter it.
+ * Payloads stay bytes: they are checked to be JSON, never rewritten.
+ */
+export class InvokeService {
+  readonly #o: InvokeServiceOptions;
+  readonly #specs = new WeakMap<FunctionRecord, EnvironmentSpec>();
+
+  constructor(options: InvokeServiceOptions) {
+    this.#o = options;
+  }
+
+  /** Resolves a FunctionName + Qualifier to the function and the version that runs. */
+  resolve(functionName: string, qualifier: string | undefined): { record: FunctionRecord; version: string; invokedArn: string } {
+    const ref = parseFunctionName(functionName, this.#o.partition);
+    const wanted = resolveQualifier(ref, qualifier);
+    const record = this.#o.registry.cached(ref.name);
+    if (record === undefined || (wanted !== undefined && wanted !== '$LATEST')) throw this.#o.registry.notFound(ref.name, wanted);
+    return { record, version: '$LATEST', invokedArn: functionArn(this.#o.partition, ref.name, wanted) };
+  }
+
+  async invokeSync(input: SyncInvokeInput): Promise<SyncInvokeOutput> {
+    const { record, version, invokedArn } = this.resolve(input.functionName, input.qualifier);
+    checkPayload(input.payload);
+    const clientContext = decodeClientContext(input.clientContext);
+    const requestId = input.requestId ?? newRequestId();
+    const spec = this.#spec(record);
+    const payload = input.payload.length === 0 ? EMPTY_EVENT : input.payload;
+    const invocation = this.#o.pool.invoke(spec, {
+      requestId,
+      payload,
+      invokedArn,
+      traceId: traceId(this.#o.clock.now()),
+      ...(clientContext === undefined ? {} : { clientContext }),
+    });
+    void invocation.report.then((report) =>
+      this.#o.usage.record({
+        requestId,
+        functionName: record.name,
+        version,
+        startMs: report.startMs,
+        durationMs: report.durationMs,
+        billedMs: report.billedMs,
+        memoryMb: record.memorySize,
+        architecture: record.architecture,
+        initMs: report.initMs,
+        cold: report.cold,
+        outcome: report.outcome,
+      }),
+    );
+    const result = await invocation.result;
+    const output = { requestId, payload: result.payload, executedVersion: version, ...(result.functionError ? { functionError: result.functionError } : {}) };
+    if (!input.logTail) return output;
+    const report = await invocation.report;
+    const bytes = Buffer.from(report.log);
+    return { ...output, logResult: bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)).toString('base64') };
+  }
+
+  /** DryRun: checks the caller may invoke and the target exists, runs nothing. */
+  dryRun(functionName: string, qualifier: string | undefined): { executedVersion: string } {
+    return { executedVersion: this.resolve(functionName, qualifier).version };
+  }
+
+  /** The environment spec of a function record; records are immutable, so one spec per record. */
+  #spec(record: FunctionRecord): EnvironmentSpec {
+    let spec = this.#specs.get(record);
+    if (spec === undefined) {
+      spec = {
+        key: `${record.name}@${record.revisionId}`,
+        functionName: record.name,
+        version: '$LATEST',
+        runtime: record.runtime,
+        handler: record.handler,
+        memorySize: record.memorySize,
+        timeoutMs: record.timeout * 1000,
+        codeDir: this.#o.code.directory(record.codeSha256),
+        environment: record.environment ?? {},
+        logGroup: record.logGroup,
+        region: this.#o.partition.region,
+        architecture: record.architecture,
+      };
+      this.#specs.set(record, spec);
+    }
+    return spec;
+  }
+}
+
+const EMPTY_EVENT = Buffer.from('{}');
+
+function checkPayload(payload: Buffer): void {
+  if (payload.length > MAX_SYNC_PAYLOAD_BYTES) {
+    throw new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
+  }
+  if (payload.length === 0) return;
+  try {
+    JSON.parse(payload.toString('utf8'));
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new AwsError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${detail}`);
+  }
+}
+
+function decodeClientContext(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  if (header.length > MAX_CLIENT_CONTEXT_BYTES) {
+    throw invalidParameter(`Client context must be at most ${MAX_CLIENT_CONTEXT_BYTES} bytes of base64.`);
+  }
+  const text = Buffer.from(header, 'base64').toString('utf8');
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null) throw new Error('not an object');
+  } catch {
+    throw invalidParameter('Client context must be a valid Base64-encoded JSON object.');
+  }
+  return text;
+}
+
+/** An X-Ray trace header as Lambda passes it (`Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0`). */
+function traceId(nowMs: number): string {
+  const epoch = Math.floor(nowMs / 1000).toString(16);
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+}

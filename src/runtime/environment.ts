@@ -1,0 +1,458 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { newHexId, type Clock } from '../core/index.js';
+import { LogLineSplitter, reportLine } from './log-format.js';
+import type {
+  EnvironmentSpec,
+  InvocationReport,
+  InvocationRequest,
+  InvocationResult,
+  Launcher,
+  LogSink,
+  Outcome,
+} from './types.js';
+
+/**
+ * Lambda's sync response cap: 6 MiB + 100 bytes, as the runtime interface emulator enforces
+ * (`MaxPayloadSize`), https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ */
+export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
+/** Lambda's init phase limit for on-demand environments. */
+export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
+const ERROR_BODY_LIMIT = 1024 * 1024;
+
+type State = 'starting' | 'idle' | 'busy' | 'stopped';
+
+/** Why an environment failed to initialise: the body and type the waiting caller receives. */
+export class InitFailure extends Error {
+  constructor(
+    readonly errorType: string,
+    readonly payload: Buffer,
+  ) {
+    super(`${errorType}: ${payload.toString('utf8')}`);
+  }
+}
+
+interface Current {
+  readonly request: InvocationRequest;
+  readonly startMs: number;
+  readonly startedAt: number;
+  readonly cold: boolean;
+  readonly timer: NodeJS.Timeout;
+  answeredAt?: number;
+  outcome?: Outcome;
+  statusDetail?: string;
+  log: string;
+  resolveResult(result: InvocationResult): void;
+  resolveReport(report: InvocationReport): void;
+}
+
+export interface EnvironmentOptions {
+  readonly spec: EnvironmentSpec;
+  readonly launcher: Launcher;
+  readonly logs: LogSink;
+  readonly clock: Clock;
+  readonly initTimeoutMs?: number;
+  /** Called when the environment waits for work (its runtime is blocked on `/next`). */
+  readonly onIdle: (env: Environment) => void;
+  /** Called when the runtime has answered its invocation: it will be idle as soon as its `/next` arrives. */
+  readonly onAnswered: (env: Environment) => void;
+  /** Called once when the environment has stopped for good. */
+  readonly onStopped: (env: Environment) => void;
+}
+
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+const TAIL_KEEP = 16 * 1024;
+
+/**
+ * One execution environment: a runtime process and the Runtime API endpoint only it is given.
+ * State machine: starting → idle ⇄ busy → stopped. One invocation at a time; never reused for
+ * another function or configuration.
+ */
+export class Environment {
+  readonly id = newHexId();
+  readonly spec: EnvironmentSpec;
+  readonly logStream: string;
+  #state: State = 'starting';
+  #options: EnvironmentOptions;
+  #server: Server | undefined;
+  #child: ChildProcess | undefined;
+  #pendingNext: ServerResponse | undefined;
+  #current: Current | undefined;
+  #served = 0;
+  #initMs = 0;
+  #lastMaxMemoryMb = 0;
+  #idleSince = 0;
+  #startSettled = false;
+  #initStartedAt = 0;
+  #initTimer: NodeJS.Timeout | undefined;
+  #startResolve!: () => void;
+  #startReject!: (error: InitFailure) => void;
+  #initFailure: InitFailure | undefined;
+  #stopRequested = false;
+
+  constructor(options: EnvironmentOptions) {
+    this.#options = options;
+    this.spec = options.spec;
+    const day = new Date(options.clock.now()).toISOString().slice(0, 10).replaceAll('-', '/');
+    this.logStream = `${day}/[${options.spec.version}]${this.id}`;
+  }
+
+  get state(): State {
+    return this.#state;
+  }
+
+  get idleSince(): number {
+    return this.#idleSince;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Starts the runtime; settles when its first `/next` arrives (init done) or init fails. */
+  start(): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => {
+      this.#startResolve = resolve;
+      this.#startReject = reject;
+    });
+    this.#boot().catch((error: unknown) => {
+      this.#failStart(new InitFailure('Runtime.Unknown', json({ errorType: 'Runtime.Unknown', errorMessage: String(error instanceof Error ? error.message : error) })));
+    });
+    return ready;
+  }
+
+  async #boot(): Promise<void> {
+    this.#server = createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => this.#route(req, res));
+    this.#server.keepAliveTimeout = 0;
+    await new Promise<void>((resolve, reject) => {
+      this.#server!.once('error', reject);
+      this.#server!.listen(0, '127.0.0.1', () => resolve());
+    });
+    const { port } = this.#server.address() as AddressInfo;
+    const plan = await this.#options.launcher(this.spec, `127.0.0.1:${port}`, this.logStream);
+    if (this.#state === 'stopped') return;
+    const child = spawn(plan.command, plan.args, {
+      cwd: this.spec.codeDir,
+      env: plan.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so the whole tree can be signalled at once.
+      detached: true,
+    });
+    this.#child = child;
+    this.#initStartedAt = performance.now();
+    this.#pipeOutput(child);
+    child.once('error', (error) => this.#onExit(`error: ${error.message}`));
+    child.once('exit', (code, signal) => this.#onExit(signal ? `signal: ${signalName(signal)}` : `exit status ${code ?? 0}`));
+    const initTimeoutMs = this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
+    this.#initTimer = setTimeout(() => {
+      const errorMessage = `INIT phase timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
+      this.#failStart(new InitFailure('Sandbox.Timedout', json({ errorType: 'Sandbox.Timedout', errorMessage })));
+    }, initTimeoutMs);
+  }
+
+  /** Runs one invocation. Only valid while idle. */
+  invoke(request: InvocationRequest): { result: Promise<InvocationResult>; report: Promise<InvocationReport> } {
+    if (this.#state !== 'idle' || this.#pendingNext === undefined) throw new Error(`environment ${this.id} is ${this.#state}, not idle`);
+    this.#state = 'busy';
+    let resolveResult!: (r: InvocationResult) => void;
+    let resolveReport!: (r: InvocationReport) => void;
+    const result = new Promise<InvocationResult>((r) => (resolveResult = r));
+    const report = new Promise<InvocationReport>((r) => (resolveReport = r));
+    const startMs = this.#options.clock.now();
+    const deadline = startMs + this.spec.timeoutMs;
+    const current: Current = {
+      request,
+      startMs,
+      startedAt: performance.now(),
+      cold: this.#served === 0,
+      timer: setTimeout(() => this.#onTimeout(), this.spec.timeoutMs),
+      log: '',
+      resolveResult,
+      resolveReport,
+    };
+    this.#current = current;
+    this.#served += 1;
+    this.#writeLog(`START RequestId: ${request.requestId} Version: ${this.spec.version}`);
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'Lambda-Runtime-Aws-Request-Id': request.requestId,
+      'Lambda-Runtime-Deadline-Ms': String(deadline),
+      'Lambda-Runtime-Invoked-Function-Arn': request.invokedArn,
+      'Lambda-Runtime-Trace-Id': request.traceId,
+    };
+    if (request.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = request.clientContext;
+    const next = this.#pendingNext;
+    this.#pendingNext = undefined;
+    next.writeHead(200, headers);
+    next.end(request.payload);
+    return { result, report };
+  }
+
+  /** Stops the environment now (SIGKILL to its process group) and releases its endpoint. */
+  stop(): void {
+    if (this.#state === 'stopped') return;
+    this.#stopRequested = true;
+    this.#kill();
+    this.#finishStopped('stopped');
+  }
+
+  /** Stops the environment once its current invocation (if any) is finished. */
+  retire(): void {
+    if (this.#state === 'busy') this.#stopRequested = true;
+    else this.stop();
+  }
+
+  // --- Runtime API ---------------------------------------------------------------------------
+
+  #route(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '';
+    if (req.method === 'GET' && url === '/2018-06-01/runtime/invocation/next') return this.#onNext(res);
+    if (req.method === 'POST' && url === '/2018-06-01/runtime/init/error') return void this.#onInitError(req, res);
+    const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
+    if (req.method === 'POST' && match) {
+      const requestId = decodeURIComponent(match[1]!);
+      return void (match[2] === 'response' ? this.#onResponse(requestId, req, res) : this.#onError(requestId, req, res));
+    }
+    req.resume();
+    send(res, 404, { errorMessage: `Unknown Runtime API path: ${req.method} ${url}`, errorType: 'NotFound' });
+  }
+
+  #onNext(res: ServerResponse): void {
+    if (this.#pendingNext !== undefined || this.#state === 'stopped') {
+      return send(res, 403, { errorMessage: 'State transition from Ready to Ready failed for runtime. Error: a /next request is already pending', errorType: 'InvalidStateTransition' });
+    }
+    const current = this.#current;
+    if (current !== undefined && current.answeredAt === undefined) {
+      return send(res, 403, { errorMessage: 'State transition from Invoking to Ready failed for runtime. Error: the current invocation has no response yet', errorType: 'InvalidStateTransition' });
+    }
+    this.#pendingNext = res;
+    res.once('close', () => {
+      if (this.#pendingNext === res) this.#pendingNext = undefined;
+    });
+    if (this.#state === 'starting') {
+      this.#initMs = performance.now() - this.#initStartedAt;
+      this.#settleStart();
+    } else if (current !== undefined) {
+      this.#current = undefined;
+      this.#finishInvocation(current);
+    }
+    if (this.#stopRequested) return this.stop();
+    this.#state = 'idle';
+    this.#idleSince = this.#options.clock.now();
+    this.#options.onIdle(this);
+  }
+
+  async #onResponse(requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const current = this.#acceptAnswer(requestId, req, res);
+    if (current === undefined) return;
+    const body = await readBody(req, MAX_RESPONSE_BYTES);
+    if (this.#current !== current || current.answeredAt !== undefined) return void send(res, 400, invalidRequestId());
+    if (body === undefined) {
+      send(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' });
+      this.#answer(current, 'oversize', 'Function.ResponseSizeTooLarge', json({
+        errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
+        errorType: 'Function.ResponseSizeTooLarge',
+      }));
+      return;
+    }
+    send(res, 202, { status: 'OK' });
+    this.#answer(current, 'success', undefined, body);
+  }
+
+  async #onError(requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const current = this.#acceptAnswer(requestId, req, res);
+    if (current === undefined) return;
+    const body = (await readBody(req, ERROR_BODY_LIMIT)) ?? json({ errorType: 'Runtime.Unknown', errorMessage: 'The error reported by the runtime was too large.' });
+    if (this.#current !== current || current.answeredAt !== undefined) return void send(res, 400, invalidRequestId());
+    send(res, 202, { status: 'OK' });
+    const errorType = headerValue(req, 'lambda-runtime-function-error-type');
+    this.#answer(current, 'error', errorType, body);
+  }
+
+  async #onInitError(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readBody(req, ERROR_BODY_LIMIT)) ?? json({ errorType: 'Runtime.Unknown', errorMessage: 'init error too large' });
+    if (this.#state !== 'starting') {
+      return send(res, 403, { errorMessage: `State transition from ${this.#state} to InitError failed for runtime.`, errorType: 'InvalidStateTransition' });
+    }
+    send(res, 202, { status: 'OK' });
+    const errorType = headerValue(req, 'lambda-runtime-function-error-type') ?? 'Runtime.Unknown';
+    this.#failStart(new InitFailure(errorType, body));
+  }
+
+  /** Checks that a posted answer is for this environment's current, unanswered invocation. */
+  #acceptAnswer(requestId: string, req: IncomingMessage, res: ServerResponse): Current | undefined {
+    const current = this.#current;
+    if (current === undefined || current.request.requestId !== requestId || current.answeredAt !== undefined) {
+      req.resume();
+      send(res, 400, invalidRequestId());
+      return undefined;
+    }
+    return current;
+  }
+
+  #answer(current: Current, outcome: Outcome, errorType: string | undefined, payload: Buffer): void {
+    clearTimeout(current.timer);
+    current.answeredAt = performance.now();
+    current.outcome = outcome;
+    if (outcome !== 'success') current.statusDetail = errorType === undefined ? 'Status: error' : `Status: error\tError Type: ${errorType}`;
+    current.resolveResult(outcome === 'success' ? { payload, outcome } : { payload, outcome, functionError: 'Unhandled' });
+    if (outcome === 'success' || outcome === 'error' || outcome === 'oversize') this.#options.onAnswered(this);
+  }
+
+  // --- failures ------------------------------------------------------------------------------
+
+  #onTimeout(): void {
+    const current = this.#current;
+    if (current === undefined || current.answeredAt !== undefined) return;
+    const seconds = (this.spec.timeoutMs / 1000).toFixed(2);
+    const { requestId } = current.request;
+    this.#writeLog(`${new Date(this.#options.clock.now()).toISOString()} ${requestId} Task timed out after ${seconds} seconds`);
+    this.#answer(current, 'timeout', 'Sandbox.Timedout', json({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` }));
+    current.statusDetail = 'Status: timeout';
+    this.stop();
+  }
+
+  #onExit(reason: string): void {
+    const current = this.#current;
+    if (this.#state === 'starting') {
+      this.#failStart(this.#initFailure ?? new InitFailure('Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${reason}` })));
+    } else if (current !== undefined && current.answeredAt === undefined) {
+      const { requestId } = current.request;
+      const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`;
+      this.#writeLog(errorMessage);
+      this.#answer(current, 'crash', 'Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage }));
+    }
+    this.#finishStopped('exited');
+  }
+
+  #failStart(failure: InitFailure): void {
+    if (this.#startSettled) return;
+    clearTimeout(this.#initTimer);
+    this.#initFailure = failure;
+    this.#startSettled = true;
+    this.#startReject(failure);
+    this.stop();
+  }
+
+  #settleStart(): void {
+    if (this.#startSettled) return;
+    clearTimeout(this.#initTimer);
+    this.#startSettled = true;
+    this.#startResolve();
+  }
+
+  #finishStopped(_why: string): void {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopped';
+    const current = this.#current;
+    this.#current = undefined;
+    if (current !== undefined) {
+      if (current.answeredAt === undefined) {
+        // Stopped by the platform mid-invocation (shutdown): the caller still gets an answer.
+        this.#answer(current, 'crash', 'Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${current.request.requestId} Error: Runtime exited without providing a reason` }));
+      }
+      this.#finishInvocation(current);
+    }
+    this.#pendingNext?.destroy();
+    this.#pendingNext = undefined;
+    this.#server?.close();
+    this.#server?.closeAllConnections();
+    if (!this.#startSettled) this.#failStart(new InitFailure('Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' })));
+    this.#options.onStopped(this);
+  }
+
+  #kill(): void {
+    const pid = this.#child?.pid;
+    if (pid === undefined || this.#child?.exitCode !== null || this.#child.signalCode !== null) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+
+  // --- logs and reports ----------------------------------------------------------------------
+
+  #finishInvocation(current: Current): void {
+    clearTimeout(current.timer);
+    const outcome = current.outcome ?? 'crash';
+    const durationMs = (current.answeredAt ?? performance.now()) - current.startedAt;
+    const initMs = current.cold ? this.#initMs : 0;
+    void this.#maxMemoryMb().then((maxMemoryMb) => {
+      const { requestId } = current.request;
+      this.#writeLog(`END RequestId: ${requestId}`, current);
+      const billedMs = Math.max(1, Math.ceil(durationMs));
+      this.#writeLog(reportLine({ requestId, durationMs, billedMs, memorySize: this.spec.memorySize, maxMemoryMb, initMs: current.cold ? initMs : undefined, status: current.statusDetail }), current);
+      current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
+    });
+  }
+
+  async #maxMemoryMb(): Promise<number> {
+    const pid = this.#child?.pid;
+    if (pid !== undefined && this.#state !== 'stopped') {
+      try {
+        const status = await readFile(`/proc/${pid}/status`, 'utf8');
+        const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+        if (kb !== undefined) this.#lastMaxMemoryMb = Math.ceil(Number(kb) / 1024);
+      } catch {
+        // Not on Linux, or the process just ended: keep the last reading.
+      }
+    }
+    return this.#lastMaxMemoryMb;
+  }
+
+  #pipeOutput(child: ChildProcess): void {
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream === null) continue;
+      const splitter = new LogLineSplitter((line) => this.#writeLog(line));
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => splitter.push(chunk));
+      stream.once('end', () => splitter.flush());
+    }
+  }
+
+  #writeLog(line: string, into: Current | undefined = this.#current): void {
+    this.#options.logs.write(this.spec.functionName, this.logStream, this.#options.clock.now(), line);
+    if (into !== undefined) {
+      into.log += `${line}\n`;
+      if (into.log.length > TAIL_KEEP * 2) into.log = into.log.slice(-TAIL_KEEP);
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const data = json(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': data.length });
+  res.end(data);
+}
+
+const invalidRequestId = () => ({ errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads a body up to `limit` bytes; undefined when it is larger (the rest is drained, not kept). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) over = true;
+      if (!over) chunks.push(chunk);
+    });
+    req.once('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
+    req.once('error', reject);
+  });
+}
+
+function signalName(signal: NodeJS.Signals): string {
+  return signal === 'SIGKILL' ? 'killed' : signal.replace(/^SIG/, '').toLowerCase();
+}

@@ -1,0 +1,226 @@
+import type { Clock } from '../core/index.js';
+import { Environment, InitFailure } from './environment.js';
+import { reportLine } from './log-format.js';
+import type { EnvironmentSpec, Invocation, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink } from './types.js';
+
+export interface PoolOptions {
+  readonly launcher: Launcher;
+  readonly logs: LogSink;
+  readonly clock: Clock;
+  /** Idle environments older than this are stopped, so an idle platform holds no function processes. */
+  readonly idleTimeoutMs: number;
+  readonly initTimeoutMs?: number;
+}
+
+interface Waiter {
+  readonly request: InvocationRequest;
+  readonly start: (env: Environment) => void;
+  readonly fail: (failure: InitFailure) => void;
+}
+
+/** The environments of one spec key, and the invocations waiting for one of them. */
+class Group {
+  readonly idle: Environment[] = [];
+  readonly waiting: Waiter[] = [];
+  readonly all = new Set<Environment>();
+  /** Environments that have answered and are on their way back to `/next`: about to be free. */
+  readonly returning = new Set<Environment>();
+  starting = 0;
+
+  /** Whether the invocations waiting outnumber the environments that will soon take them. */
+  needsAnother(): boolean {
+    return this.starting + this.returning.size < this.waiting.length;
+  }
+
+  constructor(readonly spec: EnvironmentSpec) {}
+}
+
+export interface PoolStats {
+  readonly environments: number;
+  readonly idle: number;
+  readonly busy: number;
+  readonly starting: number;
+}
+
+/**
+ * Execution environments by function configuration: warm reuse (most recently used first), one
+ * invocation per environment, a new environment per concurrent invocation, idle reaping to zero.
+ * A waiting invocation goes to whichever environment of its group is ready first, so a burst of
+ * back-to-back calls reuses the environment that just answered instead of cold-starting another.
+ */
+export class EnvironmentPool {
+  readonly #options: PoolOptions;
+  readonly #groups = new Map<string, Group>();
+  readonly #running = new Set<Promise<unknown>>();
+  #reaper: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: PoolOptions) {
+    this.#options = options;
+  }
+
+  invoke(spec: EnvironmentSpec, request: InvocationRequest): Invocation {
+    if (this.#closed) throw new Error('the environment pool is closed');
+    let group = this.#groups.get(spec.key);
+    if (group === undefined) {
+      group = new Group(spec);
+      this.#groups.set(spec.key, group);
+    }
+    let resolveResult!: (r: InvocationResult) => void;
+    let resolveReport!: (r: InvocationReport) => void;
+    const result = new Promise<InvocationResult>((r) => (resolveResult = r));
+    const report = new Promise<InvocationReport>((r) => (resolveReport = r));
+    const waiter: Waiter = {
+      request,
+      start: (env) => {
+        const run = env.invoke(request);
+        run.result.then(resolveResult, () => undefined);
+        run.report.then(resolveReport, () => undefined);
+      },
+      fail: (failure) => {
+        const failed = this.#initFailureOutcome(spec, request, failure);
+        resolveResult(failed.result);
+        resolveReport(failed.report);
+      },
+    };
+    const idle = group.idle.pop();
+    if (idle !== undefined) waiter.start(idle);
+    else {
+      group.waiting.push(waiter);
+      if (group.needsAnother()) this.#startEnvironment(group);
+    }
+    this.#track(report);
+    return { result, report };
+  }
+
+  /** Stops the environments of a function whose code or configuration changed (busy ones after their invocation). */
+  retireFunction(functionName: string): void {
+    for (const [key, group] of this.#groups) {
+      if (group.spec.functionName !== functionName) continue;
+      this.#groups.delete(key);
+      for (const env of group.all) env.retire();
+      group.idle.length = 0;
+    }
+  }
+
+  stats(functionName?: string): PoolStats {
+    let environments = 0;
+    let idle = 0;
+    let starting = 0;
+    for (const group of this.#groups.values()) {
+      if (functionName !== undefined && group.spec.functionName !== functionName) continue;
+      environments += group.all.size;
+      idle += group.idle.length;
+      starting += group.starting;
+    }
+    return { environments, idle, busy: environments - idle - starting, starting };
+  }
+
+  /** Waits for every invocation in flight (bounded by their timeouts), then stops every environment. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#running]);
+    this.destroy();
+  }
+
+  /** Stops everything now. */
+  destroy(): void {
+    this.#closed = true;
+    clearInterval(this.#reaper);
+    this.#reaper = undefined;
+    for (const group of this.#groups.values()) {
+      for (const env of group.all) env.stop();
+    }
+    this.#groups.clear();
+  }
+
+  #startEnvironment(group: Group): void {
+    group.starting += 1;
+    const env = new Environment({
+      spec: group.spec,
+      launcher: this.#options.launcher,
+      logs: this.#options.logs,
+      clock: this.#options.clock,
+      ...(this.#options.initTimeoutMs === undefined ? {} : { initTimeoutMs: this.#options.initTimeoutMs }),
+      onIdle: (ready) => this.#onIdle(group, ready),
+      onAnswered: (answered) => group.returning.add(answered),
+      onStopped: (stopped) => this.#onStopped(group, stopped),
+    });
+    group.all.add(env);
+    env.start().then(
+      () => {
+        group.starting -= 1;
+      },
+      (failure: InitFailure) => {
+        group.starting -= 1;
+        // The invocation that asked for this environment gets the init error, as on Lambda.
+        group.waiting.shift()?.fail(failure);
+      },
+    );
+  }
+
+  #onIdle(group: Group, env: Environment): void {
+    group.returning.delete(env);
+    const next = group.waiting.shift();
+    if (next !== undefined) return next.start(env);
+    if (this.#groups.get(group.spec.key) !== group || this.#closed) return env.stop();
+    group.idle.push(env);
+    this.#scheduleReaper();
+  }
+
+  #onStopped(group: Group, env: Environment): void {
+    group.all.delete(env);
+    group.returning.delete(env);
+    const at = group.idle.indexOf(env);
+    if (at >= 0) group.idle.splice(at, 1);
+    if (group.all.size === 0 && group.waiting.length === 0 && this.#groups.get(group.spec.key) === group) {
+      this.#groups.delete(group.spec.key);
+    }
+    // Invocations still waiting need an environment of their own if none is on the way.
+    if (!this.#closed && group.needsAnother()) this.#startEnvironment(group);
+  }
+
+  #scheduleReaper(): void {
+    if (this.#reaper !== undefined) return;
+    const every = Math.max(100, Math.min(this.#options.idleTimeoutMs / 4, 30_000));
+    this.#reaper = setInterval(() => this.#reap(), every);
+    this.#reaper.unref();
+  }
+
+  #reap(): void {
+    const now = this.#options.clock.now();
+    let idleLeft = 0;
+    for (const group of this.#groups.values()) {
+      for (const env of [...group.idle]) {
+        if (now - env.idleSince >= this.#options.idleTimeoutMs) env.stop();
+        else idleLeft += 1;
+      }
+    }
+    if (idleLeft === 0) {
+      // Nothing left to reap: an idle platform runs no timers.
+      clearInterval(this.#reaper);
+      this.#reaper = undefined;
+    }
+  }
+
+  #track(promise: Promise<unknown>): void {
+    this.#running.add(promise);
+    void promise.finally(() => this.#running.delete(promise));
+  }
+
+  /** A caller whose environment failed to initialise gets the init error, framed in the log as Lambda does. */
+  #initFailureOutcome(spec: EnvironmentSpec, request: InvocationRequest, failure: InitFailure): { result: InvocationResult; report: InvocationReport } {
+    const startMs = this.#options.clock.now();
+    const stream = `init-failure/${request.requestId}`;
+    const lines = [
+      `START RequestId: ${request.requestId} Version: ${spec.version}`,
+      `END RequestId: ${request.requestId}`,
+      reportLine({ requestId: request.requestId, durationMs: 0, billedMs: 0, memorySize: spec.memorySize, maxMemoryMb: 0, status: `Status: error\tError Type: ${failure.errorType}` }),
+    ];
+    for (const line of lines) this.#options.logs.write(spec.functionName, stream, startMs, line);
+    return {
+      result: { payload: failure.payload, functionError: 'Unhandled', outcome: 'init-error' },
+      report: { requestId: request.requestId, startMs, durationMs: 0, billedMs: 0, initMs: 0, cold: true, maxMemoryMb: 0, outcome: 'init-error', log: `${lines.join('\n')}\n` },
+    };
+  }
+}

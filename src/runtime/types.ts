@@ -1,0 +1,69 @@
+/** What an environment runs: one function version with one configuration. Never shared across functions. */
+export interface EnvironmentSpec {
+  /** Pool key: environments are reused only for invocations with the same key. */
+  readonly key: string;
+  readonly functionName: string;
+  readonly version: string;
+  readonly runtime: string;
+  readonly handler: string;
+  readonly memorySize: number;
+  readonly timeoutMs: number;
+  readonly codeDir: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly logGroup: string;
+  readonly region: string;
+  readonly architecture: 'x86_64' | 'arm64';
+}
+
+export interface InvocationRequest {
+  readonly requestId: string;
+  readonly payload: Buffer;
+  /** As the caller named it: unqualified, or `:qualifier`. */
+  readonly invokedArn: string;
+  /** Decoded ClientContext JSON text, sync invokes only. */
+  readonly clientContext?: string;
+  readonly traceId: string;
+}
+
+export type Outcome = 'success' | 'error' | 'timeout' | 'crash' | 'init-error' | 'oversize';
+
+/** What the caller of Invoke gets back. */
+export interface InvocationResult {
+  readonly payload: Buffer;
+  /** `Unhandled` whenever the function or the platform reported an error (as AWS answers today). */
+  readonly functionError?: 'Unhandled';
+  readonly outcome: Outcome;
+}
+
+/** Known once the environment has finished the invocation (its next `/next`, or its end). */
+export interface InvocationReport {
+  readonly requestId: string;
+  readonly startMs: number;
+  readonly durationMs: number;
+  readonly billedMs: number;
+  readonly initMs: number;
+  readonly cold: boolean;
+  readonly maxMemoryMb: number;
+  readonly outcome: Outcome;
+  /** The invocation's log text, START to REPORT. */
+  readonly log: string;
+}
+
+export interface Invocation {
+  readonly result: Promise<InvocationResult>;
+  readonly report: Promise<InvocationReport>;
+}
+
+/** Where environments' log lines go: the function's log stream. */
+export interface LogSink {
+  write(functionName: string, stream: string, timeMs: number, line: string): void;
+}
+
+/** How a runtime process is started. */
+export interface LaunchPlan {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export type Launcher = (spec: EnvironmentSpec, runtimeApi: string, logStream: string) => Promise<LaunchPlan>;

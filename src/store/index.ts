@@ -1,0 +1,2 @@
+export type { Store } from './port.js';
+export { SqliteStore } from './sqlite/index.js';

@@ -1,0 +1,27 @@
+import type { FunctionRecord, LogEvent, UsageRecord } from '../core/index.js';
+
+/**
+ * The persistence port. Async so a networked adapter (PostgreSQL in cluster mode) fits behind it;
+ * the embedded SQLite adapter answers synchronously inside the promise.
+ */
+export interface Store {
+  getFunction(name: string): Promise<FunctionRecord | undefined>;
+  /** Functions ordered by name, starting after `afterName`. */
+  listFunctions(afterName: string | undefined, limit: number): Promise<FunctionRecord[]>;
+  /** Inserts a new function; false when the name is taken. */
+  insertFunction(record: FunctionRecord): Promise<boolean>;
+  /** Replaces a function if its stored revision is `expectedRevision`; false otherwise. */
+  replaceFunction(record: FunctionRecord, expectedRevision: string): Promise<boolean>;
+  deleteFunction(name: string): Promise<FunctionRecord | undefined>;
+  /** How many functions use this code package. */
+  countCodeReferences(codeSha256: string): Promise<number>;
+
+  appendUsage(records: readonly UsageRecord[]): Promise<void>;
+  listUsage(sinceMs: number): Promise<UsageRecord[]>;
+
+  appendLogs(events: readonly LogEvent[]): Promise<void>;
+  /** Log events of a function after `afterId`, oldest first, each with its cursor id. */
+  readLogs(functionName: string, options: { afterId?: number; sinceMs?: number; limit: number }): Promise<Array<LogEvent & { id: number }>>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,132 @@
+import Database from 'better-sqlite3';
+import type { FunctionRecord, LogEvent, UsageRecord } from '../../core/index.js';
+import type { Store } from '../port.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS functions (
+  name TEXT PRIMARY KEY,
+  revision_id TEXT NOT NULL,
+  code_sha256 TEXT NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS functions_code ON functions(code_sha256);
+CREATE TABLE IF NOT EXISTS usage (
+  request_id TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  duration_ms REAL NOT NULL,
+  billed_ms INTEGER NOT NULL,
+  memory_mb INTEGER NOT NULL,
+  architecture TEXT NOT NULL,
+  init_ms REAL NOT NULL,
+  cold INTEGER NOT NULL,
+  outcome TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS usage_start ON usage(start_ms);
+CREATE TABLE IF NOT EXISTS logs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  function_name TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_function ON logs(function_name, id);
+`;
+
+interface UsageRow {
+  request_id: string; function_name: string; version: string; start_ms: number; duration_ms: number;
+  billed_ms: number; memory_mb: number; architecture: 'x86_64' | 'arm64'; init_ms: number; cold: number; outcome: string;
+}
+interface LogRow { id: number; function_name: string; stream: string; time_ms: number; message: string }
+
+/** The embedded store: one SQLite file in WAL mode. */
+export class SqliteStore implements Store {
+  readonly #db: Database.Database;
+  readonly #statements;
+
+  constructor(file: string) {
+    this.#db = new Database(file);
+    this.#db.pragma('journal_mode = WAL');
+    // WAL with synchronous=NORMAL is durable across process crashes (only an OS crash may lose the tail).
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#db.exec(SCHEMA);
+    const db = this.#db;
+    this.#statements = {
+      get: db.prepare<[string], { record: string }>('SELECT record FROM functions WHERE name = ?'),
+      list: db.prepare<[string, number], { record: string }>('SELECT record FROM functions WHERE name > ? ORDER BY name LIMIT ?'),
+      insert: db.prepare('INSERT OR IGNORE INTO functions (name, revision_id, code_sha256, record) VALUES (?, ?, ?, ?)'),
+      replace: db.prepare('UPDATE functions SET revision_id = ?, code_sha256 = ?, record = ? WHERE name = ? AND revision_id = ?'),
+      delete: db.prepare<[string], { record: string }>('DELETE FROM functions WHERE name = ? RETURNING record'),
+      countCode: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM functions WHERE code_sha256 = ?'),
+      insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
+      insertLog: db.prepare('INSERT INTO logs (function_name, stream, time_ms, message) VALUES (?, ?, ?, ?)'),
+      readLogs: db.prepare<[string, number, number, number], LogRow>(
+        'SELECT * FROM logs WHERE function_name = ? AND id > ? AND time_ms >= ? ORDER BY id LIMIT ?',
+      ),
+    };
+  }
+
+  async getFunction(name: string): Promise<FunctionRecord | undefined> {
+    const row = this.#statements.get.get(name);
+    return row ? (JSON.parse(row.record) as FunctionRecord) : undefined;
+  }
+
+  async listFunctions(afterName: string | undefined, limit: number): Promise<FunctionRecord[]> {
+    return this.#statements.list.all(afterName ?? '', limit).map((row) => JSON.parse(row.record) as FunctionRecord);
+  }
+
+  async insertFunction(record: FunctionRecord): Promise<boolean> {
+    return this.#statements.insert.run(record.name, record.revisionId, record.codeSha256, JSON.stringify(record)).changes === 1;
+  }
+
+  async replaceFunction(record: FunctionRecord, expectedRevision: string): Promise<boolean> {
+    const { changes } = this.#statements.replace.run(record.revisionId, record.codeSha256, JSON.stringify(record), record.name, expectedRevision);
+    return changes === 1;
+  }
+
+  async deleteFunction(name: string): Promise<FunctionRecord | undefined> {
+    const row = this.#statements.delete.get(name);
+    return row ? (JSON.parse(row.record) as FunctionRecord) : undefined;
+  }
+
+  async countCodeReferences(codeSha256: string): Promise<number> {
+    return this.#statements.countCode.get(codeSha256)?.n ?? 0;
+  }
+
+  async appendUsage(records: readonly UsageRecord[]): Promise<void> {
+    const insert = this.#statements.insertUsage;
+    this.#db.transaction(() => {
+      for (const r of records) {
+        insert.run(r.requestId, r.functionName, r.version, r.startMs, r.durationMs, r.billedMs, r.memoryMb, r.architecture, r.initMs, r.cold ? 1 : 0, r.outcome);
+      }
+    })();
+  }
+
+  async listUsage(sinceMs: number): Promise<UsageRecord[]> {
+    return this.#statements.listUsage.all(sinceMs).map((r) => ({
+      requestId: r.request_id, functionName: r.function_name, version: r.version, startMs: r.start_ms,
+      durationMs: r.duration_ms, billedMs: r.billed_ms, memoryMb: r.memory_mb, architecture: r.architecture,
+      initMs: r.init_ms, cold: r.cold === 1, outcome: r.outcome,
+    }));
+  }
+
+  async appendLogs(events: readonly LogEvent[]): Promise<void> {
+    const insert = this.#statements.insertLog;
+    this.#db.transaction(() => {
+      for (const e of events) insert.run(e.functionName, e.stream, e.timeMs, e.message);
+    })();
+  }
+
+  async readLogs(functionName: string, options: { afterId?: number; sinceMs?: number; limit: number }) {
+    return this.#statements.readLogs.all(functionName, options.afterId ?? 0, options.sinceMs ?? 0, options.limit).map((r) => ({
+      id: r.id, functionName: r.function_name, stream: r.stream, timeMs: r.time_ms, message: r.message,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  type CreateFunctionCommandInput,
+} from '@aws-sdk/client-lambda';
+import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
+import { decode, makeZip, nodeZip } from './support/zip.js';
+
+describe('synchronous invoke through the Runtime API', () => {
+  let t: TestPlatform;
+  const deploy = async (name: string, files: Record<string, string>, extra: Partial<CreateFunctionCommandInput> = {}) =>
+    t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await makeZip(files) }, ...extra }));
+  const invoke = (name: string, payload: unknown = {}, extra: { LogType?: 'Tail'; ClientContext?: string; Qualifier?: string } = {}) =>
+    t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), ...extra }));
+  const json = (payload: Uint8Array | undefined) => JSON.parse(decode(payload)) as Record<string, unknown>;
+
+  before(async () => {
+    t = await startPlatform({ idleTimeoutMs: 60_000 });
+  });
+  after(() => t.stop());
+
+  it('returns the handler result bytes with 200 and the executed version', async () => {
+    await deploy('echo', { 'index.js': 'exports.handler = async (event) => ({ got: event });' });
+    const out = await invoke('echo', { a: 1 });
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.ExecutedVersion, '$LATEST');
+    assert.equal(out.FunctionError, undefined);
+    assert.deepEqual(json(out.Payload), { got: { a: 1 } });
+    const empty = await t.client.send(new InvokeCommand({ FunctionName: 'echo' }));
+    assert.deepEqual(json(empty.Payload), { got: {} }, 'an empty payload is the event {}');
+  });
+
+  it('runs ESM handlers (.mjs and "type": "module"), nested paths and callback handlers', async () => {
+    await deploy('esm', { 'app.mjs': 'export const handler = async (e) => "mjs:" + e.x;' }, { Handler: 'app.handler' });
+    assert.equal(JSON.parse(decode((await invoke('esm', { x: 1 })).Payload)), 'mjs:1');
+    await deploy('typemodule', { 'package.json': '{"type":"module"}', 'index.js': 'const v = await Promise.resolve(7);\nexport const handler = async () => v;' });
+    assert.equal(decode((await invoke('typemodule')).Payload), '7');
+    await deploy('nested', { 'src/handlers/app.js': 'exports.main = async () => "nested";' }, { Handler: 'src/handlers/app.main' });
+    assert.equal(JSON.parse(decode((await invoke('nested')).Payload)), 'nested');
+    await deploy('callback', { 'index.js': 'exports.handler = (event, context, callback) => { setTimeout(() => callback(null, { cb: event.n }), 10); };' });
+    assert.deepEqual(json((await invoke('callback', { n: 3 })).Payload), { cb: 3 });
+  });
+
+  it('gives the handler the Lambda context and environment variables', async () => {
+    await deploy(
+      'context',
+      {
+        'index.js': `exports.handler = async (event, context) => ({
+          awsRequestId: context.awsRequestId, functionName: context.functionName, functionVersion: context.functionVersion,
+          invokedFunctionArn: context.invokedFunctionArn, memoryLimitInMB: context.memoryLimitInMB,
+          logGroupName: context.logGroupName, logStreamName: context.logStreamName,
+          remaining: context.getRemainingTimeInMillis(), waits: context.callbackWaitsForEmptyEventLoop,
+          clientContext: context.clientContext,
+          env: Object.fromEntries(['AWS_LAMBDA_FUNCTION_NAME','AWS_LAMBDA_FUNCTION_VERSION','AWS_LAMBDA_FUNCTION_MEMORY_SIZE','AWS_LAMBDA_LOG_GROUP_NAME','AWS_LAMBDA_LOG_STREAM_NAME','AWS_REGION','AWS_DEFAULT_REGION','AWS_EXECUTION_ENV','LAMBDA_TASK_ROOT','LAMBDA_RUNTIME_DIR','_HANDLER','TZ','AWS_LAMBDA_RUNTIME_API','MY_VAR'].map((k) => [k, process.env[k]])),
+          node: process.versions.node,
+        });`,
+      },
+      { MemorySize: 256, Timeout: 10, Environment: { Variables: { MY_VAR: 'mine' } } },
+    );
+    const clientContext = Buffer.from(JSON.stringify({ custom: { k: 'v' } })).toString('base64');
+    const out = await invoke('context', {}, { ClientContext: clientContext });
+    const c = json(out.Payload) as Record<string, any>;
+    assert.equal(c.awsRequestId, out.$metadata.requestId);
+    assert.equal(c.functionName, 'context');
+    assert.equal(c.functionVersion, '$LATEST');
+    assert.equal(c.invokedFunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:context');
+    assert.equal(String(c.memoryLimitInMB), '256');
+    assert.equal(c.logGroupName, '/aws/lambda/context');
+    assert.match(c.logStreamName, /^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
+    assert.ok(c.remaining > 8000 && c.remaining <= 10_000, `remaining time ${c.remaining}`);
+    assert.equal(c.waits, true);
+    assert.deepEqual(c.clientContext?.custom, { k: 'v' });
+    assert.equal(c.env.AWS_LAMBDA_FUNCTION_NAME, 'context');
+    assert.equal(c.env.AWS_LAMBDA_FUNCTION_VERSION, '$LATEST');
+    assert.equal(c.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE, '256');
+    assert.equal(c.env.AWS_LAMBDA_LOG_GROUP_NAME, '/aws/lambda/context');
+    assert.equal(c.env.AWS_LAMBDA_LOG_STREAM_NAME, c.logStreamName);
+    assert.equal(c.env.AWS_REGION, 'us-east-1');
+    assert.equal(c.env.AWS_DEFAULT_REGION, 'us-east-1');
+    assert.equal(c.env.AWS_EXECUTION_ENV, 'AWS_Lambda_nodejs22.x');
+    assert.equal(c.env._HANDLER, 'index.handler');
+    assert.equal(c.env.TZ, ':UTC');
+    assert.equal(c.env.MY_VAR, 'mine');
+    assert.ok(c.env.LAMBDA_TASK_ROOT && c.env.LAMBDA_RUNTIME_DIR && c.env.AWS_LAMBDA_RUNTIME_API);
+    assert.match(c.node, /^22\./, 'nodejs22.x runs on Node 22');
+  });
+
+  it('reports handler errors as 200 with X-Amz-Function-Error: Unhandled and Lambda error JSON', async () => {
+    await deploy('thrower', { 'index.js': 'exports.handler = async () => { throw new TypeError("boom"); };' });
+    const out = await invoke('thrower');
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.FunctionError, 'Unhandled');
+    const error = json(out.Payload);
+    assert.equal(error.errorType, 'TypeError');
+    assert.equal(error.errorMessage, 'boom');
+    assert.ok(Array.isArray(error.trace) && String(error.trace[0]).startsWith('TypeError: boom'));
+  });
+
+  it('reports init errors with Lambda types, and retries init on the next call', async () => {
+    await deploy('nomodule', { 'other.js': '' });
+    const missing = await invoke('nomodule');
+    assert.equal(missing.FunctionError, 'Unhandled');
+    assert.equal(json(missing.Payload).errorType, 'Runtime.ImportModuleError');
+    await deploy('noexport', { 'index.js': 'exports.other = async () => 1;' });
+    const noExport = await invoke('noexport');
+    assert.equal(json(noExport.Payload).errorType, 'Runtime.HandlerNotFound');
+    assert.equal(json((await invoke('noexport')).Payload).errorType, 'Runtime.HandlerNotFound');
+  });
+
+  it('reuses a warm environment: init runs once, state survives between invocations', async () => {
+    await deploy('warm', { 'index.js': 'let inits = 0; inits++; let calls = 0;\nexports.handler = async () => ({ inits, calls: ++calls, pid: process.pid });' });
+    const first = json((await invoke('warm')).Payload);
+    const second = json((await invoke('warm')).Payload);
+    const third = json((await invoke('warm')).Payload);
+    assert.deepEqual([first.inits, second.inits, third.inits], [1, 1, 1]);
+    assert.deepEqual([first.calls, second.calls, third.calls], [1, 2, 3]);
+    assert.equal(first.pid, third.pid);
+  });
+
+  it('starts one environment per concurrent invocation', async () => {
+    await deploy('concurrent', { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 400)); return process.pid; };' });
+    const results = await Promise.all([1, 2, 3].map(() => invoke('concurrent')));
+    const pids = new Set(results.map((r) => decode(r.Payload)));
+    assert.equal(pids.size, 3);
+    assert.equal(t.platform.pool.stats('concurrent').environments, 3);
+  });
+
+  it('kills an environment at the timeout with Sandbox.Timedout, then serves from a fresh one', async () => {
+    await deploy('slow', { 'index.js': 'let inits = 0; inits++;\nexports.handler = async (e) => { if (e.hang) { for (;;) {} } return { inits, pid: process.pid }; };' }, { Timeout: 1 });
+    const warm = json((await invoke('slow')).Payload);
+    const out = await invoke('slow', { hang: true }, { LogType: 'Tail' });
+    assert.equal(out.StatusCode, 200);
+    assert.equal(out.FunctionError, 'Unhandled');
+    assert.deepEqual(json(out.Payload), { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${out.$metadata.requestId} Error: Task timed out after 1.00 seconds` });
+    const log = Buffer.from(out.LogResult!, 'base64').toString('utf8');
+    assert.match(log, /Task timed out after 1\.00 seconds/);
+    assert.match(log, /REPORT RequestId: .*\tStatus: timeout/);
+    const next = json((await invoke('slow')).Payload);
+    assert.notEqual(next.pid, warm.pid, 'a fresh environment after the timeout');
+    assert.equal(next.inits, 1);
+  });
+
+  it('reports a crash as Runtime.ExitError and keeps serving', async () => {
+    await deploy('crash', { 'index.js': 'exports.handler = async (e) => { if (e.exit) process.exit(1); return "alive"; };' });
+    const out = await invoke('crash', { exit: true });
+    assert.equal(out.FunctionError, 'Unhandled');
+    assert.deepEqual(json(out.Payload), { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${out.$metadata.requestId} Error: Runtime exited with error: exit status 1` });
+    assert.equal(JSON.parse(decode((await invoke('crash')).Payload)), 'alive');
+  });
+
+  it('refuses a response over 6 MB with Function.ResponseSizeTooLarge, and the next invocation works', async () => {
+    await deploy('big', { 'index.js': 'exports.handler = async (e) => e.big ? "x".repeat(7 * 1024 * 1024) : "small";' }, { MemorySize: 512 });
+    const out = await invoke('big', { big: true });
+    assert.equal(out.FunctionError, 'Unhandled');
+    assert.deepEqual(json(out.Payload), {
+      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+      errorType: 'Function.ResponseSizeTooLarge',
+    });
+    assert.equal(JSON.parse(decode((await invoke('big')).Payload)), 'small');
+  });
+
+  it('returns the last 4 KB of the log, framed by START/END/REPORT, for LogType Tail', async () => {
+    await deploy('tail', { 'index.js': 'exports.handler = async () => { console.log("hello", { from: "tail" }); console.error("oops"); return 1; };' });
+    const cold = await invoke('tail', {}, { LogType: 'Tail' });
+    const log = Buffer.from(cold.LogResult!, 'base64').toString('utf8');
+    const id = cold.$metadata.requestId!;
+    assert.match(log, new RegExp(`START RequestId: ${id} Version: \\$LATEST\\n`));
+    assert.match(log, new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${id}\\tINFO\\thello { from: 'tail' }\\n`));
+    assert.match(log, new RegExp(`\\t${id}\\tERROR\\toops\\n`));
+    assert.match(log, new RegExp(`END RequestId: ${id}\\n`));
+    assert.match(log, new RegExp(`REPORT RequestId: ${id}\\tDuration: \\d+\\.\\d\\d ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: [1-9]\\d* MB\\tInit Duration: \\d+\\.\\d\\d ms\\t`));
+    const warm = Buffer.from((await invoke('tail', {}, { LogType: 'Tail' })).LogResult!, 'base64').toString('utf8');
+    assert.doesNotMatch(warm, /Init Duration/, 'no Init Duration on a warm start');
+    await deploy('chatty', { 'index.js': 'exports.handler = async () => { for (let i = 0; i < 500; i++) console.log("line " + i); return 1; };' });
+    const chatty = await invoke('chatty', {}, { LogType: 'Tail' });
+    assert.ok(Buffer.from(chatty.LogResult!, 'base64').length <= 4096);
+  });
+
+  it('retires old environments when code or configuration changes', async () => {
+    await deploy('versioned', { 'index.js': 'exports.handler = async () => ["v1", process.env.VV ?? null];' });
+    assert.deepEqual(JSON.parse(decode((await invoke('versioned')).Payload)), ['v1', null]);
+    await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: await nodeZip('exports.handler = async () => ["v2", process.env.VV ?? null];') }));
+    assert.deepEqual(JSON.parse(decode((await invoke('versioned')).Payload)), ['v2', null]);
+    await t.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'versioned', Environment: { Variables: { VV: 'set' } } }));
+    assert.deepEqual(JSON.parse(decode((await invoke('versioned')).Payload)), ['v2', 'set']);
+    assert.equal(t.platform.pool.stats('versioned').environments, 1, 'the stale environments were stopped');
+  });
+});
+
+describe('idle environments', () => {
+  it('are stopped after the idle timeout, so an idle platform holds no function processes', async () => {
+    const t = await startPlatform({ idleTimeoutMs: 200 });
+    try {
+      await t.client.send(new CreateFunctionCommand({ FunctionName: 'idle', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip('exports.handler = async () => process.pid;') } }));
+      const pid = Number(decode((await t.client.send(new InvokeCommand({ FunctionName: 'idle' }))).Payload));
+      assert.equal(t.platform.pool.stats().environments, 1);
+      for (let i = 0; i < 100 && t.platform.pool.stats().environments > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(t.platform.pool.stats().environments, 0);
+      // SIGKILL has been sent; the kernel reaps the process a moment later.
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(alive(), false, 'the runtime process is gone');
+    } finally {
+      await t.stop();
+    }
+  });
+});
