@@ -8,6 +8,7 @@ import {
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
+import { signedFetch } from './support/signed-fetch.js';
 import { decode, makeZip, nodeZip } from './support/zip.js';
 
 describe('synchronous invoke through the Runtime API', () => {
@@ -178,6 +179,27 @@ describe('synchronous invoke through the Runtime API', () => {
     await deploy('chatty', { 'index.js': 'exports.handler = async () => { for (let i = 0; i < 500; i++) console.log("line " + i); return 1; };' });
     const chatty = await invoke('chatty', {}, { LogType: 'Tail' });
     assert.ok(Buffer.from(chatty.LogResult!, 'base64').length <= 4096);
+  });
+
+  it('keeps each invocation framed START … END, REPORT in the log stream, in order', async () => {
+    await deploy('ordered', { 'index.js': 'exports.handler = async (e) => { console.log("work", e.i); return e.i; };' });
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await invoke('ordered', { i })).$metadata.requestId!);
+    // The last REPORT is written once the runtime is back at /next, just after the caller got its answer.
+    let events: Array<{ message: string }> = [];
+    for (let i = 0; i < 50 && !events.some((e) => e.message.startsWith(`REPORT RequestId: ${ids.at(-1)}`)); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      events = ((await (await signedFetch(t.platform, 'GET', '/selfless/v1/functions/ordered/logs')).json()) as { events: typeof events }).events;
+    }
+    const framing = events.map((e) => e.message).filter((m) => /^(START|END|REPORT) RequestId/.test(m) || /\tINFO\twork /.test(m));
+    const expected = ids.flatMap((id, i) => [`START ${id}`, `INFO ${id} work ${i}`, `END ${id}`, `REPORT ${id}`]);
+    const seen = framing.map((m) => {
+      const frame = /^(START|END|REPORT) RequestId: ([0-9a-f-]+)/.exec(m);
+      if (frame) return `${frame[1]} ${frame[2]}`;
+      const [, id, , text] = m.split('\t');
+      return `INFO ${id} ${text}`;
+    });
+    assert.deepEqual(seen, expected);
   });
 
   it('retires old environments when code or configuration changes', async () => {

@@ -32,7 +32,6 @@ async function install(ids: string[], flags: InstallFlags): Promise<void> {
   // The server's own default (loadConfig), so both look in the same place.
   const cacheDir = flags.runtimeCache === undefined ? defaultRuntimeCacheDir(process.env) : resolve(flags.runtimeCache);
   for (const spec of specs) {
-    err(`${spec.id}: looking for Node ${spec.major} in ${cacheDir}`);
     const binary = await ensureNodeBinary(spec.major, { cacheDir, onProgress: (line) => err(`${spec.id}: ${line}`) });
     await out(flags.printPath ? `${binary}\n` : `${spec.id}: ${binary}\n`);
   }

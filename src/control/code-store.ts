@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AwsError } from '../core/index.js';
 import { extractZip, UNZIPPED_LIMIT_BYTES } from './code-package.js';
@@ -25,8 +25,12 @@ export class CodeStore {
     this.#root = root;
   }
 
+  /** Creates the store and clears what a crash mid-upload may have left (staging dirs, partial zips). */
   async init(): Promise<void> {
     await mkdir(this.#root, { recursive: true });
+    for (const entry of await readdir(this.#root)) {
+      if (entry.includes('.staging-') || entry.endsWith('.tmp')) await rm(join(this.#root, entry), { recursive: true, force: true });
+    }
   }
 
   directory(sha256: string): string {

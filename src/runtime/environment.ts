@@ -93,6 +93,8 @@ export class Environment {
   #startReject!: (error: InitFailure) => void;
   #initFailure: InitFailure | undefined;
   #stopRequested = false;
+  /** Log actions waiting behind a REPORT line (see #enqueueLog); undefined when none is pending. */
+  #logQueue: Array<() => void | Promise<void>> | undefined;
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
@@ -382,11 +384,13 @@ export class Environment {
     const outcome = current.outcome ?? 'crash';
     const durationMs = (current.answeredAt ?? performance.now()) - current.startedAt;
     const initMs = current.cold ? this.#initMs : 0;
-    void this.#maxMemoryMb().then((maxMemoryMb) => {
+    const memory = this.#maxMemoryMb();
+    this.#enqueueLog(async () => {
+      const maxMemoryMb = await memory;
       const { requestId } = current.request;
-      this.#writeLog(`END RequestId: ${requestId}`, current);
       const billedMs = Math.max(1, Math.ceil(durationMs));
-      this.#writeLog(reportLine({ requestId, durationMs, billedMs, memorySize: this.spec.memorySize, maxMemoryMb, initMs: current.cold ? initMs : undefined, status: current.statusDetail }), current);
+      this.#emitLog(`END RequestId: ${requestId}`, current);
+      this.#emitLog(reportLine({ requestId, durationMs, billedMs, memorySize: this.spec.memorySize, maxMemoryMb, initMs: current.cold ? initMs : undefined, status: current.statusDetail }), current);
       current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
     });
   }
@@ -416,7 +420,33 @@ export class Environment {
   }
 
   #writeLog(line: string, into: Current | undefined = this.#current): void {
-    this.#options.logs.write(this.spec.functionName, this.logStream, this.#options.clock.now(), line);
+    if (this.#logQueue === undefined) this.#emitLog(line, into);
+    else {
+      const timeMs = this.#options.clock.now();
+      this.#logQueue.push(() => this.#emitLog(line, into, timeMs));
+    }
+  }
+
+  /**
+   * Runs a log action after every earlier one. The REPORT line waits for a memory reading; lines
+   * written meanwhile (the next invocation's START and output) queue behind it, so the stream keeps
+   * Lambda's order without making the next invocation wait.
+   */
+  #enqueueLog(action: () => void | Promise<void>): void {
+    if (this.#logQueue !== undefined) {
+      this.#logQueue.push(action);
+      return;
+    }
+    const queue = [action];
+    this.#logQueue = queue;
+    void (async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await next();
+      this.#logQueue = undefined;
+    })();
+  }
+
+  #emitLog(line: string, into: Current | undefined, timeMs = this.#options.clock.now()): void {
+    this.#options.logs.write(this.spec.functionName, this.logStream, timeMs, line);
     if (into !== undefined) {
       into.log += `${line}\n`;
       if (into.log.length > TAIL_KEEP * 2) into.log = into.log.slice(-TAIL_KEEP);
