@@ -110,6 +110,12 @@ describe('synchronous invoke through the Runtime API', () => {
     const noExport = await invoke('noexport');
     assert.equal(json(noExport.Payload).errorType, 'Runtime.HandlerNotFound');
     assert.equal(json((await invoke('noexport')).Payload).errorType, 'Runtime.HandlerNotFound');
+    await deploy('syntax', { 'index.js': 'exports.handler = async () => {' });
+    assert.equal(json((await invoke('syntax')).Payload).errorType, 'Runtime.UserCodeSyntaxError');
+    await deploy('streaming', { 'index.js': 'exports.handler = awslambda.streamifyResponse(async (e, stream) => stream.end("x"));' });
+    const streaming = json((await invoke('streaming')).Payload);
+    assert.equal(streaming.errorType, 'Runtime.MalformedStreamingHandler');
+    assert.match(String(streaming.errorMessage), /not supported by selfless yet/);
   });
 
   it('reuses a warm environment: init runs once, state survives between invocations', async () => {
@@ -233,6 +239,23 @@ describe('idle environments', () => {
       };
       for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
       assert.equal(alive(), false, 'the runtime process is gone');
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
+describe('runtimes run on exactly their Node major', () => {
+  it('runs nodejs24.x on Node 24 and, when the operator allows it, the deprecated nodejs20.x on Node 20', async () => {
+    const t = await startPlatform({ allowDeprecatedRuntimes: true });
+    try {
+      const zip = await nodeZip('exports.handler = async () => process.versions.node;');
+      for (const [runtime, major] of [['nodejs24.x', '24'], ['nodejs20.x', '20']] as const) {
+        const name = runtime.replace('.', '-');
+        await t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime, Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } }));
+        const version = JSON.parse(decode((await t.client.send(new InvokeCommand({ FunctionName: name }))).Payload)) as string;
+        assert.equal(version.split('.')[0], major, `${runtime} ran on Node ${version}`);
+      }
     } finally {
       await t.stop();
     }

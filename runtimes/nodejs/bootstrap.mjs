@@ -32,7 +32,6 @@ class HandlerNotFound extends Error {}
 class MalformedHandlerName extends Error {}
 class UserCodeSyntaxError extends Error {}
 class MalformedStreamingHandler extends Error {}
-class InvalidStreamingOperation extends Error {}
 class NodeJsExit extends Error {
   constructor() {
     super('The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes');
@@ -45,7 +44,7 @@ class UnhandledPromiseRejection extends Error {
     this.promise = promise;
   }
 }
-for (const E of [ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError, MalformedStreamingHandler, InvalidStreamingOperation, NodeJsExit, UnhandledPromiseRejection]) {
+for (const E of [ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError, MalformedStreamingHandler, NodeJsExit, UnhandledPromiseRejection]) {
   E.prototype.name = `Runtime.${E.name}`;
 }
 
@@ -209,7 +208,6 @@ const lostApi = (err) => die(`Runtime API request failed: ${err && err.message}`
 const TASK_ROOT = resolvePath(env.LAMBDA_TASK_ROOT || process.cwd());
 const HANDLER = env._HANDLER ?? '';
 const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
-const HANDLER_HIGHWATERMARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
 const STREAM_RESPONSE = 'response';
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
@@ -276,7 +274,7 @@ async function loadHandler(full) {
   }
 
   if (env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA !== '1' && env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA !== 'true') {
-    globalThis.awslambda = { streamifyResponse, HttpResponseStream };
+    globalThis.awslambda = { streamifyResponse };
   }
 
   let mod;
@@ -302,32 +300,25 @@ async function loadHandler(full) {
   // Note: real nodejs24.x rejects callback handlers (3+ parameters) at init with
   // Runtime.CallbackHandlerDeprecated; selfless keeps supporting them on every Node version.
   const streaming = fn[HANDLER_STREAMING];
-  if (streaming !== undefined && streaming !== null && streaming !== false && streaming !== STREAM_RESPONSE) {
+  if (streaming === STREAM_RESPONSE) {
+    throw new MalformedStreamingHandler('Response streaming (awslambda.streamifyResponse) is not supported by selfless yet.');
+  }
+  if (streaming !== undefined && streaming !== null && streaming !== false) {
     throw new MalformedStreamingHandler('Only response streaming is supported.');
   }
   return fn;
 }
 
 // ---------------------------------------------------------------------------------------------
-// awslambda global (response streaming helpers the RIC provides)
+// awslambda global (the RIC provides it for response streaming)
 
-function streamifyResponse(handler, options) {
+// The global exists so code that uses it loads; such a handler is then refused at init, since the
+// platform does not carry streamed responses yet (never accept and ignore).
+function streamifyResponse(handler) {
   handler[HANDLER_STREAMING] = STREAM_RESPONSE;
-  if (typeof options?.highWaterMark === 'number') handler[HANDLER_HIGHWATERMARK] = parseInt(options.highWaterMark);
   return handler;
 }
 
-class HttpResponseStream {
-  static from(underlyingStream, prelude) {
-    underlyingStream.setContentType('application/vnd.awslambda.http-integration-response');
-    const metadata = JSON.stringify(prelude);
-    underlyingStream._onBeforeFirstWrite = (write) => {
-      write(metadata);
-      write(new Uint8Array(8)); // 8 NUL bytes end the prelude
-    };
-    return underlyingStream;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Invocation loop (RIC Runtime.js, CallbackContext.js, InvokeContext.js)
@@ -343,7 +334,6 @@ let initializing = true;
 let exiting = false;
 let handler;
 let handlerIsAsync = false;
-let handlerStreams = false;
 /** The invocation that has not been reported yet (there is at most one). */
 let current;
 /** The POST reporting the last invocation, while in flight. */
@@ -413,14 +403,13 @@ function onInvocation(res) {
   const h = res.headers;
   const id = h['lambda-runtime-aws-request-id'];
   if (!id) die('Runtime API /next answered without Lambda-Runtime-Aws-Request-Id');
-  const inv = { id, reported: false, finished: false, waits: true, stream: undefined };
+  const inv = { id, reported: false, finished: false, waits: true };
   current = inv;
   globalThis[REQUEST_ID] = id;
   const trace = h['lambda-runtime-trace-id'];
   if (trace) env._X_AMZN_TRACE_ID = trace;
   else delete env._X_AMZN_TRACE_ID;
   const deadline = Number(h['lambda-runtime-deadline-ms']);
-  if (handlerStreams) return invokeStreaming(inv, res.body, h, deadline);
 
   // A handler that neither returns a promise nor calls back is answered when the event loop empties:
   // null for a plain function, Runtime.NodeJsExit for an async one whose promise never settled.
@@ -479,109 +468,6 @@ function onInvocation(res) {
   }
 }
 
-// Response streaming (RIC ResponseStream.js / StreamingContext.js): the handler gets the chunked
-// POST /response itself; failures travel as trailers. The platform may simply buffer the body.
-function invokeStreaming(inv, body, h, deadline) {
-  let wroteFirst = false;
-  const req = httpRequest({
-    host: API_HOST,
-    port: API_PORT,
-    method: 'POST',
-    path: `${PREFIX}/invocation/${encodeURIComponent(inv.id)}/response`,
-    agent,
-    headers: {
-      'Lambda-Runtime-Function-Response-Mode': 'streaming',
-      'Transfer-Encoding': 'chunked',
-      Trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
-      'Content-Type': 'application/octet-stream',
-    },
-  });
-  const posted = new Promise((resolve, reject) => {
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', resolve);
-    });
-    req.on('error', reject);
-  });
-  const write = req.write.bind(req);
-  const end = req.end.bind(req);
-  const first = () => {
-    if (wroteFirst) return;
-    wroteFirst = true;
-    if (typeof req._onBeforeFirstWrite === 'function') req._onBeforeFirstWrite((chunk) => write(chunk));
-  };
-  req.setContentType = (type) => {
-    if (wroteFirst) throw new InvalidStreamingOperation('Cannot set content-type, too late.');
-    req.setHeader('Content-Type', type);
-  };
-  req.write = (chunk, encoding, cb) => {
-    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk) && chunk?.constructor !== Uint8Array) chunk = JSON.stringify(chunk);
-    first();
-    return write(chunk, encoding, cb);
-  };
-  req.end = (chunk, encoding, cb) => {
-    if (typeof chunk === 'function') return first(), end(chunk);
-    if (chunk !== undefined && chunk !== null) req.write(chunk, encoding);
-    else first();
-    return end(typeof encoding === 'function' ? encoding : cb);
-  };
-  inv.stream = (err) => {
-    const response = toRapidResponse(err);
-    if (!req.writableEnded) {
-      req.addTrailers({ [ERROR_TYPE_HEADER]: headerSafe(response.errorType), 'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(response)).toString('base64') });
-      end();
-    }
-    return posted.catch(() => {});
-  };
-  const fail = (err) => {
-    logFailure('Invoke Error', err);
-    return inv.stream(err);
-  };
-  const finish = () => {
-    inv.reported = true;
-    current = undefined;
-    if (exiting) return;
-    if (!inv.waits) nextInvocation();
-    else onEmptyLoop = () => setImmediate(() => { onEmptyLoop = undefined; nextInvocation(); });
-  };
-  inflight = (async () => {
-    try {
-      const context = {
-        get callbackWaitsForEmptyEventLoop() {
-          return inv.waits;
-        },
-        set callbackWaitsForEmptyEventLoop(value) {
-          inv.waits = value;
-        },
-        functionVersion: FN_VERSION,
-        functionName: FN_NAME,
-        memoryLimitInMB: FN_MEMORY,
-        logGroupName: LOG_GROUP,
-        logStreamName: LOG_STREAM,
-        clientContext: parseJsonHeader(h['lambda-runtime-client-context'], 'ClientContext'),
-        identity: parseJsonHeader(h['lambda-runtime-cognito-identity'], 'CognitoIdentity'),
-        invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
-        awsRequestId: inv.id,
-        tenantId: h['lambda-runtime-aws-tenant-id'],
-        getRemainingTimeInMillis: () => deadline - Date.now(),
-      };
-      const pending = handler(JSON.parse(body.toString()), req, context);
-      if (!pending || typeof pending.then !== 'function') {
-        await fail('Streaming does not support non-async handlers.');
-      } else {
-        const result = await pending;
-        if (result !== undefined) console.warn('Streaming handlers ignore return values.');
-        if (!req.writableEnded) await fail('Response stream is not finished.');
-        else await posted;
-      }
-    } catch (err) {
-      await fail(err);
-    }
-    inflight = undefined;
-    finish();
-  })();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Fatal errors (RIC index.mjs): init → /init/error; during an invocation → its /error; otherwise
 // just log. Then exit 129 (uncaught exception) or 128 (unhandled rejection).
@@ -597,7 +483,7 @@ function fatal(err, code, label) {
     const response = toRapidResponse(err);
     pending = postJson(`${PREFIX}/init/error`, JSON.stringify(response), response.errorType);
   } else if (current !== undefined) {
-    pending = current.stream !== undefined ? current.stream(err) : postErrorQuietly(current, err);
+    pending = postErrorQuietly(current, err);
   } else {
     pending = inflight;
   }
@@ -610,7 +496,6 @@ function fatal(err, code, label) {
 try {
   handler = await loadHandler(HANDLER);
   handlerIsAsync = handler.constructor?.name === 'AsyncFunction';
-  handlerStreams = handler[HANDLER_STREAMING] === STREAM_RESPONSE;
 } catch (err) {
   fatal(err, 129, 'Uncaught Exception');
 }

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { AwsError, newRequestId, type Clock } from '../core/index.js';
+import { AwsError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
 import { verifySigV4, type SecretLookup } from '../auth/index.js';
 import { functionRoutes } from './functions.js';
 import type { Reply, RequestContext, Route } from './http.js';
@@ -34,7 +34,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: readonl
     const method = req.method ?? 'GET';
     const matched = match(routes, method, url.pathname);
     const limit = matched?.route.bodyLimit ?? 1024 * 1024;
-    const body = await readBody(req, limit);
+    const body = await readLimitedBody(req, limit, Number(req.headers['content-length'] ?? 0));
     if (body === undefined) {
       throw new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes for the ${matched?.route.operation ?? 'requested'} operation`);
     }
@@ -95,24 +95,4 @@ function send(res: ServerResponse, requestId: string, reply: Reply): void {
   headers['Content-Length'] = data?.length ?? 0;
   res.writeHead(reply.status, headers);
   res.end(data);
-}
-
-/**
- * Reads the body up to `limit` bytes. A larger body is drained and dropped (undefined), so the
- * client still reads our 413 instead of a reset connection.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = declared > limit;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      if (!over) chunks.push(chunk);
-    });
-    req.once('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
-    req.once('error', reject);
-  });
 }

@@ -1,21 +1,11 @@
 import type { Command } from 'commander';
 import { addConnectionOptions, withSession, type ConnectionFlags } from './client.js';
+import type { FunctionUsage } from '../metering/index.js';
 import { json, out, parseSince, table } from './format.js';
 
 interface UsageFlags extends ConnectionFlags {
   since?: string;
   json?: boolean;
-}
-
-/** One row of GET /selfless/v1/usage. */
-interface FunctionUsage {
-  readonly functionName: string;
-  readonly requests: number;
-  readonly errors: number;
-  readonly coldStarts: number;
-  readonly billedMs: number;
-  readonly gbSeconds: number;
-  readonly cost: number;
 }
 
 export function registerUsage(program: Command): void {

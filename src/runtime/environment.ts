@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { newHexId, type Clock } from '../core/index.js';
+import { newHexId, readLimitedBody, type Clock } from '../core/index.js';
 import { LogLineSplitter, reportLine } from './log-format.js';
 import type {
   EnvironmentSpec,
@@ -251,7 +251,7 @@ export class Environment {
   async #onResponse(requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const current = this.#acceptAnswer(requestId, req, res);
     if (current === undefined) return;
-    const body = await readBody(req, MAX_RESPONSE_BYTES);
+    const body = await readLimitedBody(req, MAX_RESPONSE_BYTES);
     if (this.#current !== current || current.answeredAt !== undefined) return void send(res, 400, invalidRequestId());
     if (body === undefined) {
       send(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' });
@@ -268,7 +268,7 @@ export class Environment {
   async #onError(requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const current = this.#acceptAnswer(requestId, req, res);
     if (current === undefined) return;
-    const body = (await readBody(req, ERROR_BODY_LIMIT)) ?? json({ errorType: 'Runtime.Unknown', errorMessage: 'The error reported by the runtime was too large.' });
+    const body = (await readLimitedBody(req, ERROR_BODY_LIMIT)) ?? json({ errorType: 'Runtime.Unknown', errorMessage: 'The error reported by the runtime was too large.' });
     if (this.#current !== current || current.answeredAt !== undefined) return void send(res, 400, invalidRequestId());
     send(res, 202, { status: 'OK' });
     const errorType = headerValue(req, 'lambda-runtime-function-error-type');
@@ -276,7 +276,7 @@ export class Environment {
   }
 
   async #onInitError(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = (await readBody(req, ERROR_BODY_LIMIT)) ?? json({ errorType: 'Runtime.Unknown', errorMessage: 'init error too large' });
+    const body = (await readLimitedBody(req, ERROR_BODY_LIMIT)) ?? json({ errorType: 'Runtime.Unknown', errorMessage: 'init error too large' });
     if (this.#state !== 'starting') {
       return send(res, 403, { errorMessage: `State transition from ${this.#state} to InitError failed for runtime.`, errorType: 'InvalidStateTransition' });
     }
@@ -465,22 +465,6 @@ const invalidRequestId = () => ({ errorMessage: 'Invalid request ID', errorType:
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Reads a body up to `limit` bytes; undefined when it is larger (the rest is drained, not kept). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) over = true;
-      if (!over) chunks.push(chunk);
-    });
-    req.once('end', () => resolve(over ? undefined : Buffer.concat(chunks, size)));
-    req.once('error', reject);
-  });
 }
 
 function signalName(signal: NodeJS.Signals): string {
