@@ -1,14 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { findNodeBinary } from '../src/runtime/index.js';
-import { startChild, stopAllChildren, type ChildServer } from './children.js';
-import type { LoadResult } from './load.js';
-import { buildRows, fmtMs, fmtValue, problems, renderTable, type Measurements } from './report.js';
+import { startChild, stopAllChildren } from './children.js';
+import { childPids } from './cpu.js';
+import { closeClient } from './http-client.js';
+import { buildRows, cpuNotes, fmtMs, fmtValue, problems, renderTable, type Measurements } from './report.js';
 import {
   coldStarts,
   createEchoFunction,
@@ -20,6 +20,7 @@ import {
   processSpawnTimes,
   RUNTIME,
   type LoadPlan,
+  type Run,
   type Target,
 } from './scenarios.js';
 import type { PlatformInfo } from './server.js';
@@ -66,8 +67,11 @@ function parseOptions(argv: string[]): Options {
 }
 
 const say = (line: string) => process.stderr.write(`bench: ${line}\n`);
-const describeRun = (r: LoadResult) =>
-  `${fmtValue(r.rps, 'req/s')}  p50 ${fmtMs(r.p50Ms)}  p99 ${fmtMs(r.p99Ms)}${r.non2xx || r.errors ? `  (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`;
+const describeRun = (r: Run) =>
+  `${fmtValue(r.rps, 'req/s')}  p50 ${fmtMs(r.p50Ms)}  p99 ${fmtMs(r.p99Ms)}  CPU/req server ${fmtValue(r.cpu.serverUs ?? Number.NaN, 'µs')}` +
+  `${r.cpu.childrenUs === undefined ? '' : ` + children ${fmtValue(r.cpu.childrenUs, 'µs')}`}` +
+  `${r.non2xx || r.errors ? `  (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`;
+const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const CONCURRENCY = [1, 10] as const;
 
@@ -89,11 +93,11 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     const firstInvokeMs = await firstInvoke(lambda, 'echo');
     say(`first invoke answered in ${fmtMs(firstInvokeMs)}`);
 
-    const floorRuns: Record<number, LoadResult[]> = { 1: [], 10: [] };
-    const warmRuns: Record<number, LoadResult[]> = { 1: [], 10: [] };
-    const targets: [Target, Record<number, LoadResult[]>][] = [
-      [floorTarget(floor.info.url), floorRuns],
-      [invokeTarget(platform.info, 'echo'), warmRuns],
+    const floorRuns: Record<number, Run[]> = { 1: [], 10: [] };
+    const warmRuns: Record<number, Run[]> = { 1: [], 10: [] };
+    const targets: [Target, Record<number, Run[]>][] = [
+      [floorTarget(floor.info.url, floor.pid), floorRuns],
+      [invokeTarget(platform.info, 'echo', platform.pid), warmRuns],
     ];
     // Floor and platform alternate within each round, so drift on a shared machine hits both alike.
     for (let round = 1; round <= options.rounds; round++) {
@@ -106,8 +110,8 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
         }
       }
     }
-    const environmentsAfterC10 = await childCount(platform);
-    say(`runtime processes under the platform after c=10: ${environmentsAfterC10 ?? 'unknown'}`);
+    const environmentsAfterC10 = (await childPids(platform.pid)).length;
+    say(`runtime processes under the platform after c=10: ${environmentsAfterC10}`);
 
     say(`cold starts: creating ${options.coldFunctions} functions, then invoking each for the first time, one after another`);
     const cold = await coldStarts(lambda, platform.info, options.coldFunctions, 'cold');
@@ -127,18 +131,8 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     };
   } finally {
     lambda.destroy();
+    closeClient();
   }
-}
-
-/** Processes whose parent is the platform: its runtime environments. */
-function childCount(server: ChildServer<unknown>): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    execFile('ps', ['-o', 'pid=', '--ppid', String(server.pid)], (error, stdout) => {
-      // ps exits 1 when nothing matches.
-      if (error && error.code !== 1) return resolve(undefined);
-      resolve(stdout.split('\n').filter((l) => l.trim() !== '').length);
-    });
-  });
 }
 
 async function main(): Promise<void> {
@@ -158,6 +152,7 @@ async function main(): Promise<void> {
   }
 
   const startedAt = new Date();
+  const loadBefore = loadAverage();
   let result: Awaited<ReturnType<typeof runScenarios>>;
   try {
     result = await runScenarios(options, dataDir);
@@ -168,15 +163,18 @@ async function main(): Promise<void> {
   const rows = buildRows(measurements);
   const warnings = problems(measurements);
   const cpu = cpus();
+  const loadAfter = loadAverage();
 
   const heading =
     `selfless bench: Node ${process.version} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; ` +
     `autocannon keep-alive, ${options.warmupS} s warm-up + ${options.durationS} s per run, ` +
-    `${options.rounds === 1 ? '1 round' : `medians of ${options.rounds} rounds`}; ${Buffer.byteLength(PAYLOAD)}-byte JSON payload; ${RUNTIME} echo handler`;
+    `${options.rounds === 1 ? '1 round' : `medians of ${options.rounds} rounds`}; ${Buffer.byteLength(PAYLOAD)}-byte JSON payload; ${RUNTIME} echo handler\n` +
+    `load average ${loadBefore} before, ${loadAfter} after (anything near or above the core count means noisy neighbours)`;
   const notes = [
     `first invoke of the first function: ${fmtMs(firstInvokeMs)}`,
     `runtime processes after c=10: ${measurements.warm.environmentsAfterC10 ?? 'unknown'}`,
-    `cold starts: ${measurements.cold.firstMs.length} new functions, timed sequentially from a keep-alive fetch client; floor is \`node -e 0\` with the runtime's binary`,
+    ...cpuNotes(measurements),
+    `cold starts: ${measurements.cold.firstMs.length} new functions, timed sequentially from a keep-alive node:http client; floor is \`node -e 0\` with the runtime's binary`,
     ...warnings.map((w) => `WARNING ${w}`),
   ];
   console.log(`\n${heading}\n\n${renderTable(rows)}\n\n${notes.map((n) => `  ${n}`).join('\n')}`);
@@ -190,7 +188,7 @@ async function main(): Promise<void> {
       {
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
-        host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpu.length, cpuModel: cpu[0]?.model.trim() },
+        host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpu.length, cpuModel: cpu[0]?.model.trim(), loadBefore, loadAfter },
         options,
         runtime: RUNTIME,
         payloadBytes: Buffer.byteLength(PAYLOAD),

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { CreateFunctionCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { nodeZip } from '../test/support/zip.js';
+import { cpuPerRequest, cpuSnapshot, type CpuPerRequest } from './cpu.js';
+import { post } from './http-client.js';
 import { load, type LoadResult } from './load.js';
 import type { PlatformInfo } from './server.js';
 import { signedPost } from './sign.js';
@@ -18,19 +20,25 @@ export const invokeUrl = (platform: PlatformInfo, name: string) => new URL(`/201
 export interface Target {
   readonly label: string;
   readonly url: URL;
+  /** The serving process, for CPU accounting. */
+  readonly pid?: number;
   headers(): Promise<Record<string, string>>;
 }
 
-export const floorTarget = (url: string): Target => ({
+export const floorTarget = (url: string, pid?: number): Target => ({
   label: 'floor',
   url: new URL('/echo', url),
+  ...(pid === undefined ? {} : { pid }),
   headers: async () => ({ 'content-type': 'application/json' }),
 });
 
-export const invokeTarget = (platform: PlatformInfo, name: string): Target => {
+export const invokeTarget = (platform: PlatformInfo, name: string, pid?: number): Target => {
   const url = invokeUrl(platform, name);
-  return { label: `invoke ${name}`, url, headers: () => signedPost(url, PAYLOAD, platform) };
+  return { label: `invoke ${name}`, url, ...(pid === undefined ? {} : { pid }), headers: () => signedPost(url, PAYLOAD, platform) };
 };
+
+/** A measured run and the CPU time it cost per request on each side. */
+export type Run = LoadResult & { readonly cpu: CpuPerRequest };
 
 export interface LoadPlan {
   readonly connections: number;
@@ -42,26 +50,25 @@ export interface LoadPlan {
  * One measured run after an excluded warm-up with the same client and concurrency, so connections,
  * JIT and (for the platform) the environments a concurrency level needs already exist.
  */
-export async function measure(target: Target, plan: LoadPlan): Promise<LoadResult> {
+export async function measure(target: Target, plan: LoadPlan): Promise<Run> {
   const checkHeaders = await target.headers();
   await expectEcho(target, checkHeaders);
   if (plan.warmupS > 0) {
     await load({ url: target.url.href, connections: plan.connections, durationS: plan.warmupS, headers: await target.headers(), body: PAYLOAD });
   }
-  return load({ url: target.url.href, connections: plan.connections, durationS: plan.durationS, headers: await target.headers(), body: PAYLOAD });
+  const headers = await target.headers();
+  const before = await cpuSnapshot(target.pid);
+  const result = await load({ url: target.url.href, connections: plan.connections, durationS: plan.durationS, headers, body: PAYLOAD });
+  const after = await cpuSnapshot(target.pid);
+  return { ...result, cpu: cpuPerRequest(before, after, result.ok) };
 }
 
 /** A benchmark of a wrong answer is worthless: one request first, checked byte for byte (as JSON). */
 async function expectEcho(target: Target, headers: Record<string, string>): Promise<void> {
-  const { status, functionError, body } = await post(target.url, headers);
-  if (status !== 200 || functionError !== null || !sameJson(body, PAYLOAD)) {
+  const { status, functionError, body } = await post(target.url, headers, PAYLOAD);
+  if (status !== 200 || functionError !== undefined || !sameJson(body, PAYLOAD)) {
     throw new Error(`${target.label} did not echo the payload: HTTP ${status}${functionError ? ` (${functionError})` : ''} ${body.slice(0, 500)}`);
   }
-}
-
-async function post(url: URL, headers: Record<string, string>): Promise<{ status: number; functionError: string | null; body: string }> {
-  const res = await fetch(url, { method: 'POST', headers, body: PAYLOAD });
-  return { status: res.status, functionError: res.headers.get('x-amz-function-error'), body: await res.text() };
 }
 
 function sameJson(text: string, expected: string): boolean {
@@ -124,9 +131,9 @@ export async function coldStarts(lambda: LambdaClient, platform: PlatformInfo, c
 async function timedInvoke(target: Target): Promise<number> {
   const headers = await target.headers();
   const started = performance.now();
-  const { status, functionError, body } = await post(target.url, headers);
+  const { status, functionError, body } = await post(target.url, headers, PAYLOAD);
   const elapsed = performance.now() - started;
-  if (status !== 200 || functionError !== null || !sameJson(body, PAYLOAD)) {
+  if (status !== 200 || functionError !== undefined || !sameJson(body, PAYLOAD)) {
     throw new Error(`${target.label}: HTTP ${status}${functionError ? ` (${functionError})` : ''} ${body.slice(0, 500)}`);
   }
   return elapsed;

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { loadConfig } from '../src/core/index.js';
 import { createPlatform, type Logger } from '../src/platform.js';
 import { announce, exitWhenParentLeaves } from './children.js';
@@ -14,7 +15,7 @@ export interface PlatformInfo {
 
 const dataDir = process.env.SELFLESS_BENCH_DATA_DIR;
 if (!dataDir) {
-  console.error('bench/server: SELFLESS_BENCH_DATA_DIR must name the (temporary) data dir');
+  console.error('bench/server: SELFLESS_BENCH_DATA_DIR must name a temporary data dir (it is deleted on exit)');
   process.exit(2);
 }
 
@@ -28,7 +29,11 @@ const stderrLogger: Logger = {
 const config = loadConfig(process.env, { port: 0, host: '127.0.0.1', dataDir });
 const platform = await createPlatform(config, { logger: stderrLogger });
 // destroy, not close: the benchmark is over when this is asked, so nothing in flight is worth draining.
-exitWhenParentLeaves(() => platform.destroy());
+// The data dir is the benchmark's throwaway: removing it here too covers a parent that was SIGKILLed.
+exitWhenParentLeaves(async () => {
+  await platform.destroy();
+  await rm(dataDir, { recursive: true, force: true });
+});
 announce({
   url: platform.url,
   region: config.region,

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   AwsError,
   functionArn,
@@ -168,6 +168,8 @@ function decodeClientContext(header: string | undefined): string | undefined {
 
 /** An X-Ray trace header as Lambda passes it (`Root=1-<epoch hex>-<24 hex>;Parent=<16 hex>;Sampled=0`). */
 function traceId(nowMs: number): string {
-  const epoch = Math.floor(nowMs / 1000).toString(16);
-  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+  // randomUUID draws from a pooled entropy buffer: far cheaper per call than randomBytes.
+  const root = randomUUID().replaceAll('-', '').slice(0, 24);
+  const parent = randomUUID().replaceAll('-', '').slice(0, 16);
+  return `Root=1-${Math.floor(nowMs / 1000).toString(16)}-${root};Parent=${parent};Sampled=0`;
 }

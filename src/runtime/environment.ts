@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { newHexId, readLimitedBody, type Clock } from '../core/index.js';
 import { LogLineSplitter, reportLine } from './log-format.js';
+import { PeakMemoryProbe } from './peak-memory.js';
 import type {
   EnvironmentSpec,
   InvocationReport,
@@ -84,7 +84,7 @@ export class Environment {
   #current: Current | undefined;
   #served = 0;
   #initMs = 0;
-  #lastMaxMemoryMb = 0;
+  #memory: PeakMemoryProbe | undefined;
   #idleSince = 0;
   #startSettled = false;
   #initStartedAt = 0;
@@ -145,6 +145,7 @@ export class Environment {
       detached: true,
     });
     this.#child = child;
+    if (child.pid !== undefined) this.#memory = new PeakMemoryProbe(child.pid);
     this.#initStartedAt = performance.now();
     this.#pipeOutput(child);
     child.once('error', (error) => this.#onExit(`error: ${error.message}`));
@@ -199,7 +200,7 @@ export class Environment {
     if (this.#state === 'stopped') return;
     this.#stopRequested = true;
     this.#kill();
-    this.#finishStopped('stopped');
+    this.#finishStopped();
   }
 
   /** Stops the environment once its current invocation (if any) is finished. */
@@ -328,7 +329,7 @@ export class Environment {
       this.#writeLog(errorMessage);
       this.#answer(current, 'crash', 'Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage }));
     }
-    this.#finishStopped('exited');
+    this.#finishStopped();
   }
 
   #failStart(failure: InitFailure): void {
@@ -347,7 +348,7 @@ export class Environment {
     this.#startResolve();
   }
 
-  #finishStopped(_why: string): void {
+  #finishStopped(): void {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
     const current = this.#current;
@@ -359,6 +360,8 @@ export class Environment {
       }
       this.#finishInvocation(current);
     }
+    // After any REPORT still waiting for its reading.
+    this.#enqueueLog(() => this.#memory?.close());
     this.#pendingNext?.destroy();
     this.#pendingNext = undefined;
     this.#server?.close();
@@ -384,7 +387,7 @@ export class Environment {
     const outcome = current.outcome ?? 'crash';
     const durationMs = (current.answeredAt ?? performance.now()) - current.startedAt;
     const initMs = current.cold ? this.#initMs : 0;
-    const memory = this.#maxMemoryMb();
+    const memory = this.#memory?.read() ?? Promise.resolve(0);
     this.#enqueueLog(async () => {
       const maxMemoryMb = await memory;
       const { requestId } = current.request;
@@ -393,20 +396,6 @@ export class Environment {
       this.#emitLog(reportLine({ requestId, durationMs, billedMs, memorySize: this.spec.memorySize, maxMemoryMb, initMs: current.cold ? initMs : undefined, status: current.statusDetail }), current);
       current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
     });
-  }
-
-  async #maxMemoryMb(): Promise<number> {
-    const pid = this.#child?.pid;
-    if (pid !== undefined && this.#state !== 'stopped') {
-      try {
-        const status = await readFile(`/proc/${pid}/status`, 'utf8');
-        const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-        if (kb !== undefined) this.#lastMaxMemoryMb = Math.ceil(Number(kb) / 1024);
-      } catch {
-        // Not on Linux, or the process just ended: keep the last reading.
-      }
-    }
-    return this.#lastMaxMemoryMb;
   }
 
   #pipeOutput(child: ChildProcess): void {

@@ -1,0 +1,36 @@
+import { Agent, request } from 'node:http';
+
+export interface Reply {
+  readonly status: number;
+  readonly functionError: string | undefined;
+  readonly body: string;
+}
+
+// node:http rather than fetch for timed requests: on Node 20 a fetch round trip to a bare echo server
+// costs ~1 ms here against ~0.14 ms for node:http, which would swamp the platform's own share.
+const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+export function post(url: URL, headers: Record<string, string>, body: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const functionError = res.headers['x-amz-function-error'];
+        resolve({
+          status: res.statusCode ?? 0,
+          functionError: Array.isArray(functionError) ? functionError.join(',') : functionError,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Lets the process exit: keep-alive sockets would otherwise hold the event loop open. */
+export function closeClient(): void {
+  agent.destroy();
+}
