@@ -358,30 +358,6 @@ function sha256Hex(body: Uint8Array): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-/**
- * Signers by key and scope. A SignatureV4 caches the day's derived signing key, so reusing one saves
- * four HMACs per request on the hot path; the map is small and bounded.
- */
-const signers = new Map<string, SignatureV4>();
-const MAX_SIGNERS = 256;
-
-function signerFor(claim: Claim, secretAccessKey: string): SignatureV4 {
-  const key = `${claim.accessKeyId}\0${secretAccessKey}\0${claim.region}\0${claim.service}`;
-  let signer = signers.get(key);
-  if (signer === undefined) {
-    if (signers.size >= MAX_SIGNERS) signers.delete(signers.keys().next().value!);
-    signer = new SignatureV4({
-      service: claim.service,
-      region: claim.region,
-      credentials: { accessKeyId: claim.accessKeyId, secretAccessKey },
-      sha256: Sha256,
-      applyChecksum: false,
-    });
-    signers.set(key, signer);
-  }
-  return signer;
-}
-
 async function computeSignature(input: {
   method: string;
   path: string;
@@ -403,7 +379,13 @@ async function computeSignature(input: {
   // itself; when the client didn't sign the header it is kept out of the canonical headers below.
   headers[SHA256_HEADER] ??= input.payloadHash;
 
-  const signer = signerFor(claim, input.secretAccessKey);
+  const signer = new SignatureV4({
+    service: claim.service,
+    region: claim.region,
+    credentials: { accessKeyId: claim.accessKeyId, secretAccessKey: input.secretAccessKey },
+    sha256: Sha256,
+    applyChecksum: false,
+  });
   const request = new HttpRequest({
     method: input.method.toUpperCase(),
     protocol: 'http:',
