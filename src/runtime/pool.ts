@@ -128,8 +128,11 @@ export class EnvironmentPool {
     this.#closed = true;
     clearInterval(this.#reaper);
     this.#reaper = undefined;
+    const shuttingDown = new InitFailure('Runtime.ExitError', Buffer.from(JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: 'The platform is shutting down.' })));
     for (const group of this.#groups.values()) {
       for (const env of group.all) env.stop();
+      // Nobody will start an environment for these any more: answer them rather than leave them hanging.
+      for (const waiter of group.waiting.splice(0)) waiter.fail(shuttingDown);
     }
     this.#groups.clear();
   }
