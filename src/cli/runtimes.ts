@@ -27,7 +27,8 @@ async function install(ids: string[], flags: InstallFlags): Promise<void> {
   const specs = ids.map((id) => {
     const spec = runtimeSpec(id);
     if (spec === undefined) throw usageError(`unknown runtime '${id}'; selfless runs ${SUPPORTED_RUNTIMES.join(', ')}`);
-    return spec;
+    if (spec.major === undefined) throw usageError(`${id} runs the function's own bootstrap; there is nothing to install`);
+    return { id: spec.id, major: spec.major };
   });
   // The server's own default (loadConfig), so both look in the same place.
   const cacheDir = flags.runtimeCache === undefined ? defaultRuntimeCacheDir(process.env) : resolve(flags.runtimeCache);

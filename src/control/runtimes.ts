@@ -4,14 +4,15 @@ import { AwsError, invalidParameter, validationError } from '../core/index.js';
 /** A runtime selfless can run: which language and which major version of its interpreter. */
 export interface RuntimeSpec {
   readonly id: string;
-  readonly family: 'nodejs';
-  readonly major: number;
+  readonly family: 'nodejs' | 'provided';
+  /** The interpreter's major version (Node), absent for OS-only runtimes. */
+  readonly major?: number;
   /** Set for runtimes AWS has deprecated: creation and update are refused unless the operator allows them. */
   readonly deprecated?: { readonly blockCreate: string; readonly blockUpdate: string };
 }
 
 /**
- * Lambda's current Node runtimes, https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html :
+ * Lambda's current Node and OS-only runtimes, https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html :
  * nodejs20.x is deprecated (creation blocked from 2026-08-31, updates from 2026-09-30).
  */
 const RUNTIMES: ReadonlyMap<string, RuntimeSpec> = new Map(
@@ -20,6 +21,9 @@ const RUNTIMES: ReadonlyMap<string, RuntimeSpec> = new Map(
       { id: 'nodejs24.x', family: 'nodejs', major: 24 },
       { id: 'nodejs22.x', family: 'nodejs', major: 22 },
       { id: 'nodejs20.x', family: 'nodejs', major: 20, deprecated: { blockCreate: '2026-08-31', blockUpdate: '2026-09-30' } },
+      // OS-only runtimes: the zip's executable `bootstrap` drives the Runtime API itself.
+      { id: 'provided.al2023', family: 'provided' },
+      { id: 'provided.al2', family: 'provided' },
     ] satisfies RuntimeSpec[]
   ).map((r) => [r.id, r]),
 );

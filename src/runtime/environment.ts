@@ -148,7 +148,13 @@ export class Environment {
     if (child.pid !== undefined) this.#memory = new PeakMemoryProbe(child.pid);
     this.#initStartedAt = performance.now();
     this.#pipeOutput(child);
-    child.once('error', (error) => this.#onExit(`error: ${error.message}`));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      // The entrypoint could not be executed at all: Lambda reports Runtime.InvalidEntrypoint.
+      const reason = error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message;
+      const errorMessage = `Error: fork/exec ${plan.command}: ${reason}`;
+      this.#failStart(new InitFailure('Runtime.InvalidEntrypoint', json({ errorType: 'Runtime.InvalidEntrypoint', errorMessage })));
+      this.#onExit(`error: ${reason}`);
+    });
     child.once('exit', (code, signal) => this.#onExit(signal ? `signal: ${signalName(signal)}` : `exit status ${code ?? 0}`));
     const initTimeoutMs = this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
     this.#initTimer = setTimeout(() => {

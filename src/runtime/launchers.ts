@@ -12,6 +12,7 @@ export interface LauncherOptions {
 }
 
 const NODE_RUNTIME = /^nodejs(\d+)\.x$/;
+const PROVIDED_RUNTIME = /^provided\.al(2|2023)$/;
 
 /**
  * The environment variables Lambda gives a runtime process
@@ -42,6 +43,12 @@ export function lambdaEnvironment(spec: EnvironmentSpec, runtimeApi: string, log
 
 export function createLauncher(options: LauncherOptions): Launcher {
   return async (spec, runtimeApi, logStream): Promise<LaunchPlan> => {
+    if (PROVIDED_RUNTIME.test(spec.runtime)) {
+      // https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html : the package's `bootstrap`, run
+      // as it is; AWS_EXECUTION_ENV is not set for OS-only runtimes.
+      const { AWS_EXECUTION_ENV: _, ...env } = lambdaEnvironment(spec, runtimeApi, logStream, spec.codeDir, '/usr/local/bin');
+      return { command: join(spec.codeDir, 'bootstrap'), args: [], env };
+    }
     const node = NODE_RUNTIME.exec(spec.runtime);
     if (node === null) throw new Error(`no launcher for runtime ${spec.runtime}`);
     const binary = await ensureNodeBinary(Number(node[1]), {
