@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CodeLinks, createApiServer } from './api/index.js';
 import { loadRootKey, type AccessKey } from './auth/index.js';
-import { CodeStore, FunctionRegistry } from './control/index.js';
-import { systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
+import { CodeStore, FunctionRegistry, type RuntimeSpec } from './control/index.js';
+import { invalidParameter, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
 import { InvokeService } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
-import { createLauncher, EnvironmentPool } from './runtime/index.js';
+import { createLauncher, EnvironmentPool, PythonInterpreters } from './runtime/index.js';
 import { SqliteStore } from './store/index.js';
 
 export interface Logger {
@@ -40,6 +40,8 @@ export interface Platform {
 export interface PlatformDeps {
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** Where host facts are read from (PATH for interpreters, SELFLESS_PYTHON_3_X mappings); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** The composition root: adapters, then services, then the HTTP front door. */
@@ -55,6 +57,14 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const { key: rootKey, created: rootKeyCreated } = await loadRootKey(config.dataDir, config);
   const reportError = (error: unknown) => logger.error('selfless: background write failed', error);
 
+  const python = new PythonInterpreters(deps.env ?? process.env, (line) => logger.warn(`selfless: ${line}`));
+  const checkRuntimeAvailable = async (runtime: RuntimeSpec) => {
+    if (runtime.pythonVersion === undefined || (await python.find(runtime.pythonVersion)) !== undefined) return;
+    const v = runtime.pythonVersion;
+    throw invalidParameter(
+      `The runtime ${runtime.id} needs a Python ${v} interpreter and this host has none: install python${v}, or map one with SELFLESS_PYTHON_${v.replace('.', '_')}=/path/to/python.`,
+    );
+  };
   const registry = new FunctionRegistry({
     store,
     code,
@@ -62,12 +72,13 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     clock,
     allowDeprecatedRuntimes: config.allowDeprecatedRuntimes,
     hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+    checkRuntimeAvailable,
   });
   await registry.load();
   const logs = new LogStore(store, reportError);
   const usage = new UsageMeter(store, config.prices, reportError);
   const pool = new EnvironmentPool({
-    launcher: createLauncher({ runtimeCacheDir: config.runtimeCacheDir, onProgress: (line) => logger.info(`selfless: ${line}`) }),
+    launcher: createLauncher({ runtimeCacheDir: config.runtimeCacheDir, python, onProgress: (line) => logger.info(`selfless: ${line}`) }),
     logs,
     clock,
     idleTimeoutMs: config.idleTimeoutMs,

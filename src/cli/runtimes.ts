@@ -27,7 +27,9 @@ async function install(ids: string[], flags: InstallFlags): Promise<void> {
   const specs = ids.map((id) => {
     const spec = runtimeSpec(id);
     if (spec === undefined) throw usageError(`unknown runtime '${id}'; selfless runs ${SUPPORTED_RUNTIMES.join(', ')}`);
-    if (spec.major === undefined) throw usageError(`${id} runs the function's own bootstrap; there is nothing to install`);
+    if (spec.major === undefined) {
+      throw usageError(spec.family === 'python' ? `${id} runs on the host's python${spec.pythonVersion}; selfless does not install Python` : `${id} runs the function's own bootstrap; there is nothing to install`);
+    }
     return { id: spec.id, major: spec.major };
   });
   // The server's own default (loadConfig), so both look in the same place.

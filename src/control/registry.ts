@@ -15,7 +15,7 @@ import type { Store } from '../store/index.js';
 import { CodeStore } from './code-store.js';
 import { validateZip } from './code-package.js';
 import { Mutex } from './mutex.js';
-import { resolveRuntime } from './runtimes.js';
+import { resolveRuntime, type RuntimeSpec } from './runtimes.js';
 import {
   checkArchitectures,
   checkDescription,
@@ -46,6 +46,8 @@ export interface RegistryOptions {
   readonly clock: Clock;
   readonly allowDeprecatedRuntimes: boolean;
   readonly hostArchitecture: 'x86_64' | 'arm64';
+  /** Refuses (throws) a runtime this host cannot run, e.g. a Python version with no interpreter. */
+  readonly checkRuntimeAvailable: (runtime: RuntimeSpec) => Promise<void>;
 }
 
 export interface ListPage {
@@ -117,7 +119,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
         throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
       }
       const runtime = expectString('Runtime', body.Runtime);
-      resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes });
+      await this.#options.checkRuntimeAvailable(resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes }));
       const zip = zipFromCode(required(body, 'Code'));
       const environment = body.Environment === undefined ? undefined : checkEnvironment(body.Environment);
       const now = this.#options.clock.now();
@@ -191,7 +193,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       let runtime = current.runtime;
       if (body.Runtime !== undefined) {
         runtime = expectString('Runtime', body.Runtime);
-        resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes });
+        await this.#options.checkRuntimeAvailable(resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes }));
       }
       const environment = body.Environment === undefined ? current.environment : checkEnvironment(body.Environment);
       const record: FunctionRecord = {

@@ -4,15 +4,17 @@ import { AwsError, invalidParameter, validationError } from '../core/index.js';
 /** A runtime selfless can run: which language and which major version of its interpreter. */
 export interface RuntimeSpec {
   readonly id: string;
-  readonly family: 'nodejs' | 'provided';
+  readonly family: 'nodejs' | 'python' | 'provided';
   /** The interpreter's major version (Node), absent for OS-only runtimes. */
   readonly major?: number;
+  /** The exact interpreter version a Python runtime needs, e.g. `3.12`. */
+  readonly pythonVersion?: string;
   /** Set for runtimes AWS has deprecated: creation and update are refused unless the operator allows them. */
   readonly deprecated?: { readonly blockCreate: string; readonly blockUpdate: string };
 }
 
 /**
- * Lambda's current Node and OS-only runtimes, https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html :
+ * Lambda's current Node, Python and OS-only runtimes, https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html :
  * nodejs20.x is deprecated (creation blocked from 2026-08-31, updates from 2026-09-30).
  */
 const RUNTIMES: ReadonlyMap<string, RuntimeSpec> = new Map(
@@ -21,6 +23,7 @@ const RUNTIMES: ReadonlyMap<string, RuntimeSpec> = new Map(
       { id: 'nodejs24.x', family: 'nodejs', major: 24 },
       { id: 'nodejs22.x', family: 'nodejs', major: 22 },
       { id: 'nodejs20.x', family: 'nodejs', major: 20, deprecated: { blockCreate: '2026-08-31', blockUpdate: '2026-09-30' } },
+      ...['3.14', '3.13', '3.12', '3.11', '3.10'].map((v) => ({ id: `python${v}`, family: 'python' as const, pythonVersion: v })),
       // OS-only runtimes: the zip's executable `bootstrap` drives the Runtime API itself.
       { id: 'provided.al2023', family: 'provided' },
       { id: 'provided.al2', family: 'provided' },

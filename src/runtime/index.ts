@@ -2,4 +2,5 @@ export { EnvironmentPool, type PoolStats } from './pool.js';
 export { createLauncher, RUNTIMES_DIR } from './launchers.js';
 export { MAX_RESPONSE_BYTES } from './environment.js';
 export { ensureNodeBinary, findNodeBinary } from './node-builds.js';
+export { PythonInterpreters, type PythonInterpreter } from './python-interpreters.js';
 export type * from './types.js';

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureNodeBinary } from './node-builds.js';
+import type { PythonInterpreters } from './python-interpreters.js';
 import type { EnvironmentSpec, LaunchPlan, Launcher } from './types.js';
 
 /** `runtimes/` at the top of the package: the code that runs inside environments. */
@@ -8,11 +9,13 @@ export const RUNTIMES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 export interface LauncherOptions {
   readonly runtimeCacheDir: string;
+  readonly python: PythonInterpreters;
   readonly onProgress?: (line: string) => void;
 }
 
 const NODE_RUNTIME = /^nodejs(\d+)\.x$/;
 const PROVIDED_RUNTIME = /^provided\.al(2|2023)$/;
+const PYTHON_RUNTIME = /^python(3\.\d+)$/;
 
 /**
  * The environment variables Lambda gives a runtime process
@@ -48,6 +51,15 @@ export function createLauncher(options: LauncherOptions): Launcher {
       // as it is; AWS_EXECUTION_ENV is not set for OS-only runtimes.
       const { AWS_EXECUTION_ENV: _, ...env } = lambdaEnvironment(spec, runtimeApi, logStream, spec.codeDir, '/usr/local/bin');
       return { command: join(spec.codeDir, 'bootstrap'), args: [], env };
+    }
+    const python = PYTHON_RUNTIME.exec(spec.runtime);
+    if (python !== null) {
+      const interpreter = await options.python.find(python[1]!);
+      if (interpreter === undefined) throw new Error(`no Python ${python[1]} interpreter on this host`);
+      const runtimeDir = join(RUNTIMES_DIR, 'python');
+      const env = lambdaEnvironment(spec, runtimeApi, logStream, runtimeDir, dirname(interpreter.path));
+      env.PYTHONPATH = runtimeDir;
+      return { command: interpreter.path, args: [join(runtimeDir, 'bootstrap.py')], env };
     }
     const node = NODE_RUNTIME.exec(spec.runtime);
     if (node === null) throw new Error(`no launcher for runtime ${spec.runtime}`);
