@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { AwsError } from '../core/index.js';
+import { AwsError, checkRange, validationError } from '../core/index.js';
 
 /** What a route handler answers; the server adds the AWS envelope headers. */
 export interface Reply {
@@ -77,10 +77,8 @@ export function pageParams(ctx: RequestContext, cap: number): { marker?: string;
   let maxItems = cap;
   if (raw !== null) {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 10_000) {
-      throw new AwsError('ValidationException', `1 validation error detected: Value '${raw}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`);
-    }
-    maxItems = Math.min(n, cap);
+    if (!Number.isInteger(n)) throw validationError('maxItems', raw, 'Member must be an integer');
+    maxItems = Math.min(checkRange('maxItems', n, 1, 10_000), cap);
   }
   return marker === undefined ? { maxItems } : { marker, maxItems };
 }

@@ -1,4 +1,4 @@
-import { AwsError, invalidParameter, validationError } from '../core/index.js';
+import { AwsError, checkRange, invalidParameter, validationError } from '../core/index.js';
 
 /**
  * Field checks for CreateFunction / UpdateFunctionConfiguration, with the limits and wording AWS uses
@@ -49,12 +49,6 @@ export function expectObject(field: string, value: unknown): Record<string, unkn
 
 function serialization(field: string, value: unknown, expected: string): AwsError {
   return new AwsError('InvalidParameterValueException', `${field} must be ${expected}, got ${JSON.stringify(value)}`);
-}
-
-export function checkRange(field: string, value: number, min: number, max: number): number {
-  if (value < min) throw validationError(field, value, `Member must have value greater than or equal to ${min}`);
-  if (value > max) throw validationError(field, value, `Member must have value less than or equal to ${max}`);
-  return value;
 }
 
 export function checkMemory(value: unknown): number {

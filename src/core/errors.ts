@@ -92,3 +92,10 @@ export function validationError(field: string, value: unknown, constraint: strin
     `1 validation error detected: Value '${shown}' at '${field}' failed to satisfy constraint: ${constraint}`,
   );
 }
+
+/** A number within AWS's bounds, or the ValidationException AWS sends for it. */
+export function checkRange(field: string, value: number, min: number, max: number): number {
+  if (value < min) throw validationError(field, value, `Member must have value greater than or equal to ${min}`);
+  if (value > max) throw validationError(field, value, `Member must have value less than or equal to ${max}`);
+  return value;
+}
