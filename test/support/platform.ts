@@ -37,7 +37,7 @@ export async function startPlatform(flags: ConfigFlags = {}, env: NodeJS.Process
   const dataDir = flags.dataDir ?? (await mkdtemp(join(tmpdir(), 'selfless-test-')));
   const logs: string[] = [];
   const config = loadConfig({ ...cacheEnv(), ...env }, { port: 0, ...flags, dataDir });
-  const platform = await createPlatform(config, { logger: captureLogger(logs) });
+  const platform = await createPlatform(config, { logger: captureLogger(logs), env: { ...process.env, ...env } });
   const client = clientFor(platform);
   return {
     platform,
