@@ -8,6 +8,7 @@ import {
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
+import { pidAlive, processesOfUid } from './support/processes.js';
 import { signedFetch } from './support/signed-fetch.js';
 import { decode, makeZip, nodeZip } from './support/zip.js';
 
@@ -119,25 +120,25 @@ describe('synchronous invoke through the Runtime API', () => {
   });
 
   it('reuses a warm environment: init runs once, state survives between invocations', async () => {
-    await deploy('warm', { 'index.js': 'let inits = 0; inits++; let calls = 0;\nexports.handler = async () => ({ inits, calls: ++calls, pid: process.pid });' });
+    await deploy('warm', { 'index.js': 'let inits = 0; inits++; let calls = 0;\nexports.handler = async () => ({ inits, calls: ++calls, env: process.env.AWS_LAMBDA_LOG_STREAM_NAME });' });
     const first = json((await invoke('warm')).Payload);
     const second = json((await invoke('warm')).Payload);
     const third = json((await invoke('warm')).Payload);
     assert.deepEqual([first.inits, second.inits, third.inits], [1, 1, 1]);
     assert.deepEqual([first.calls, second.calls, third.calls], [1, 2, 3]);
-    assert.equal(first.pid, third.pid);
+    assert.equal(first.env, third.env);
   });
 
   it('starts one environment per concurrent invocation', async () => {
-    await deploy('concurrent', { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 400)); return process.pid; };' });
+    await deploy('concurrent', { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 400)); return process.env.AWS_LAMBDA_LOG_STREAM_NAME; };' });
     const results = await Promise.all([1, 2, 3].map(() => invoke('concurrent')));
-    const pids = new Set(results.map((r) => decode(r.Payload)));
-    assert.equal(pids.size, 3);
+    const environments = new Set(results.map((r) => decode(r.Payload)));
+    assert.equal(environments.size, 3);
     assert.equal(t.platform.pool.stats('concurrent').environments, 3);
   });
 
   it('kills an environment at the timeout with Sandbox.Timedout, then serves from a fresh one', async () => {
-    await deploy('slow', { 'index.js': 'let inits = 0; inits++;\nexports.handler = async (e) => { if (e.hang) { for (;;) {} } return { inits, pid: process.pid }; };' }, { Timeout: 1 });
+    await deploy('slow', { 'index.js': 'let inits = 0; inits++;\nexports.handler = async (e) => { if (e.hang) { for (;;) {} } return { inits, env: process.env.AWS_LAMBDA_LOG_STREAM_NAME }; };' }, { Timeout: 1 });
     const warm = json((await invoke('slow')).Payload);
     const out = await invoke('slow', { hang: true }, { LogType: 'Tail' });
     assert.equal(out.StatusCode, 200);
@@ -147,7 +148,7 @@ describe('synchronous invoke through the Runtime API', () => {
     assert.match(log, /Task timed out after 1\.00 seconds/);
     assert.match(log, /REPORT RequestId: .*\tStatus: timeout/);
     const next = json((await invoke('slow')).Payload);
-    assert.notEqual(next.pid, warm.pid, 'a fresh environment after the timeout');
+    assert.notEqual(next.env, warm.env, 'a fresh environment after the timeout');
     assert.equal(next.inits, 1);
   });
 
@@ -223,20 +224,14 @@ describe('idle environments', () => {
   it('are stopped after the idle timeout, so an idle platform holds no function processes', async () => {
     const t = await startPlatform({ idleTimeoutMs: 200 });
     try {
-      await t.client.send(new CreateFunctionCommand({ FunctionName: 'idle', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip('exports.handler = async () => process.pid;') } }));
-      const pid = Number(decode((await t.client.send(new InvokeCommand({ FunctionName: 'idle' }))).Payload));
+      await t.client.send(new CreateFunctionCommand({ FunctionName: 'idle', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip('exports.handler = async () => ({ pid: process.pid, uid: process.getuid() });') } }));
+      const { pid, uid } = JSON.parse(decode((await t.client.send(new InvokeCommand({ FunctionName: 'idle' }))).Payload)) as { pid: number; uid: number };
       assert.equal(t.platform.pool.stats().environments, 1);
       for (let i = 0; i < 100 && t.platform.pool.stats().environments > 0; i++) await new Promise((r) => setTimeout(r, 100));
       assert.equal(t.platform.pool.stats().environments, 0);
-      // SIGKILL has been sent; the kernel reaps the process a moment later.
-      const alive = () => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
+      // SIGKILL has been sent; the kernel reaps the processes a moment later. A sandboxed runtime's pid is
+      // its namespace's; its host uid is its own, so no process of that uid may remain.
+      const alive = () => (t.platform.isolation.sandboxed ? processesOfUid(uid).length > 0 : pidAlive(pid));
       for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
       assert.equal(alive(), false, 'the runtime process is gone');
     } finally {

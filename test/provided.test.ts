@@ -64,7 +64,9 @@ describe('provided.al2023 / provided.al2: the bootstrap in the zip drives the Ru
   });
 });
 
+/** Where the environment sees the function's code: Lambda's /var/task in a sandbox, the code store's folder otherwise. */
 async function codePath(t: TestPlatform, name: string): Promise<string> {
+  if (t.platform.isolation.sandboxed) return '/var/task';
   const { GetFunctionCommand } = await import('@aws-sdk/client-lambda');
   const out = await t.client.send(new GetFunctionCommand({ FunctionName: name }));
   return `${t.dataDir}/code/${Buffer.from(out.Configuration!.CodeSha256!, 'base64').toString('hex')}`;

@@ -25,6 +25,7 @@ const configSchema = z.object({
   idleTimeoutMs: z.coerce.number().int().min(1),
   runtimeCacheDir: z.string().min(1),
   allowDeprecatedRuntimes: z.boolean(),
+  isolation: z.enum(['auto', 'sandbox', 'none'], { message: 'must be auto, sandbox or none' }),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
 });
 
@@ -37,6 +38,7 @@ export interface ConfigFlags {
   allowDeprecatedRuntimes?: boolean;
   idleTimeoutMs?: number | string;
   runtimeCacheDir?: string;
+  isolation?: string;
 }
 
 /** The runtime cache shared by every data dir: $SELFLESS_RUNTIME_CACHE, else the XDG cache dir. */
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
     idleTimeoutMs: flags.idleTimeoutMs ?? env.SELFLESS_IDLE_TIMEOUT_MS ?? 300_000,
     runtimeCacheDir: flags.runtimeCacheDir ?? defaultRuntimeCacheDir(env),
     allowDeprecatedRuntimes: flags.allowDeprecatedRuntimes ?? env.SELFLESS_ALLOW_DEPRECATED_RUNTIMES === '1',
+    isolation: flags.isolation ?? env.SELFLESS_ISOLATION ?? 'auto',
     prices: {
       x86GbSecond: price('SELFLESS_PRICE_X86_GB_SECOND', DEFAULT_PRICES.x86GbSecond),
       armGbSecond: price('SELFLESS_PRICE_ARM_GB_SECOND', DEFAULT_PRICES.armGbSecond),

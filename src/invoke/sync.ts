@@ -124,6 +124,7 @@ export class InvokeService {
         handler: record.handler,
         memorySize: record.memorySize,
         timeoutMs: record.timeout * 1000,
+        ephemeralStorageMb: record.ephemeralStorageMb,
         codeDir: this.#o.code.directory(record.codeSha256),
         environment: record.environment ?? {},
         logGroup: record.logGroup,

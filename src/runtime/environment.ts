@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { newHexId, readLimitedBody, type Clock } from '../core/index.js';
 import { LogLineSplitter, reportLine } from './log-format.js';
-import { PeakMemoryProbe } from './peak-memory.js';
+import { peerUid } from './sandbox/socket-owner.js';
+import type { ConfinedProcess, Isolation } from './sandbox/isolation.js';
 import type {
   EnvironmentSpec,
   InvocationReport,
@@ -53,6 +54,7 @@ interface Current {
 export interface EnvironmentOptions {
   readonly spec: EnvironmentSpec;
   readonly launcher: Launcher;
+  readonly isolation: Isolation;
   readonly logs: LogSink;
   readonly clock: Clock;
   readonly initTimeoutMs?: number;
@@ -80,11 +82,13 @@ export class Environment {
   #options: EnvironmentOptions;
   #server: Server | undefined;
   #child: ChildProcess | undefined;
+  #confined: ConfinedProcess | undefined;
+  /** Sockets whose peer has been checked to be this environment's own uid. */
+  readonly #trusted = new WeakMap<Socket, Promise<boolean>>();
   #pendingNext: ServerResponse | undefined;
   #current: Current | undefined;
   #served = 0;
   #initMs = 0;
-  #memory: PeakMemoryProbe | undefined;
   #idleSince = 0;
   #startSettled = false;
   #initStartedAt = 0;
@@ -122,6 +126,7 @@ export class Environment {
       this.#startReject = reject;
     });
     this.#boot().catch((error: unknown) => {
+      if (error instanceof InitFailure) return this.#failStart(error);
       this.#failStart(new InitFailure('Runtime.Unknown', json({ errorType: 'Runtime.Unknown', errorMessage: String(error instanceof Error ? error.message : error) })));
     });
     return ready;
@@ -137,15 +142,18 @@ export class Environment {
     const { port } = this.#server.address() as AddressInfo;
     const plan = await this.#options.launcher(this.spec, `127.0.0.1:${port}`, this.logStream);
     if (this.#state === 'stopped') return;
-    const child = spawn(plan.command, plan.args, {
-      cwd: this.spec.codeDir,
+    const confined = await this.#options.isolation.confine(this.spec, plan, this.id);
+    this.#confined = confined;
+    if ((this.#state as State) === 'stopped') return void confined.release(); // stopped while the sandbox was prepared
+    const child = spawn(confined.command, confined.args, {
+      cwd: confined.cwd,
       env: plan.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so the whole tree can be signalled at once.
       detached: true,
     });
     this.#child = child;
-    if (child.pid !== undefined) this.#memory = new PeakMemoryProbe(child.pid);
+    if (child.pid !== undefined) confined.attach(child.pid);
     this.#initStartedAt = performance.now();
     this.#pipeOutput(child);
     child.once('error', (error: NodeJS.ErrnoException) => {
@@ -155,7 +163,13 @@ export class Environment {
       this.#failStart(new InitFailure('Runtime.InvalidEntrypoint', json({ errorType: 'Runtime.InvalidEntrypoint', errorMessage })));
       this.#onExit(`error: ${reason}`);
     });
-    child.once('exit', (code, signal) => this.#onExit(signal ? `signal: ${signalName(signal)}` : `exit status ${code ?? 0}`));
+    child.once('exit', (code, signal) => void this.#onExit(confined.exitReason(code, signal)));
+    // Every process of the environment is gone once the spawned one has been reaped and killed through
+    // the sandbox: only then may its uid and cgroup go to another environment.
+    child.once('close', () => {
+      confined.kill();
+      void confined.release();
+    });
     const initTimeoutMs = this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
     this.#initTimer = setTimeout(() => {
       const errorMessage = `INIT phase timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
@@ -218,6 +232,23 @@ export class Environment {
   // --- Runtime API ---------------------------------------------------------------------------
 
   #route(req: IncomingMessage, res: ServerResponse): void {
+    const uid = this.#confined?.uid;
+    if (uid === undefined) return this.#dispatch(req, res);
+    // Sandboxed: only this environment's own uid may use its Runtime API (others share the loopback).
+    let trusted = this.#trusted.get(req.socket);
+    if (trusted === undefined) {
+      trusted = peerUid(req.socket).then((peer) => peer === uid);
+      this.#trusted.set(req.socket, trusted);
+    }
+    void trusted.then((ok) => {
+      if (ok) return this.#dispatch(req, res);
+      req.resume();
+      send(res, 403, { errorMessage: 'This Runtime API belongs to another execution environment.', errorType: 'AccessDeniedException' });
+      req.socket.destroySoon();
+    });
+  }
+
+  #dispatch(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '';
     if (req.method === 'GET' && url === '/2018-06-01/runtime/invocation/next') return this.#onNext(res);
     if (req.method === 'POST' && url === '/2018-06-01/runtime/init/error') return void this.#onInitError(req, res);
@@ -325,15 +356,17 @@ export class Environment {
     this.stop();
   }
 
-  #onExit(reason: string): void {
+  async #onExit(reason: string): Promise<void> {
+    // Over its memory limit, the kernel kills the runtime: Lambda reports that as Runtime.OutOfMemory.
+    const errorType = this.#state !== 'stopped' && (await this.#confined?.oomKilled()) ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
     const current = this.#current;
     if (this.#state === 'starting') {
-      this.#failStart(this.#initFailure ?? new InitFailure('Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${reason}` })));
+      this.#failStart(this.#initFailure ?? new InitFailure(errorType, json({ errorType, errorMessage: `Runtime exited with error: ${reason}` })));
     } else if (current !== undefined && current.answeredAt === undefined) {
       const { requestId } = current.request;
       const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`;
       this.#writeLog(errorMessage);
-      this.#answer(current, 'crash', 'Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage }));
+      this.#answer(current, 'crash', errorType, json({ errorType, errorMessage }));
     }
     this.#finishStopped();
   }
@@ -367,7 +400,6 @@ export class Environment {
       this.#finishInvocation(current);
     }
     // After any REPORT still waiting for its reading.
-    this.#enqueueLog(() => this.#memory?.close());
     this.#pendingNext?.destroy();
     this.#pendingNext = undefined;
     this.#server?.close();
@@ -377,13 +409,7 @@ export class Environment {
   }
 
   #kill(): void {
-    const pid = this.#child?.pid;
-    if (pid === undefined || this.#child?.exitCode !== null || this.#child.signalCode !== null) return;
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
+    this.#confined?.kill();
   }
 
   // --- logs and reports ----------------------------------------------------------------------
@@ -393,7 +419,7 @@ export class Environment {
     const outcome = current.outcome ?? 'crash';
     const durationMs = (current.answeredAt ?? performance.now()) - current.startedAt;
     const initMs = current.cold ? this.#initMs : 0;
-    const memory = this.#memory?.read() ?? Promise.resolve(0);
+    const memory = this.#confined?.peakMemoryMb() ?? Promise.resolve(0);
     this.#enqueueLog(async () => {
       const maxMemoryMb = await memory;
       const { requestId } = current.request;
@@ -460,8 +486,4 @@ const invalidRequestId = () => ({ errorMessage: 'Invalid request ID', errorType:
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function signalName(signal: NodeJS.Signals): string {
-  return signal === 'SIGKILL' ? 'killed' : signal.replace(/^SIG/, '').toLowerCase();
 }

@@ -4,3 +4,4 @@ export { MAX_RESPONSE_BYTES } from './environment.js';
 export { ensureNodeBinary, findNodeBinary } from './node-builds.js';
 export { PythonInterpreters, type PythonInterpreter } from './python-interpreters.js';
 export type * from './types.js';
+export * from './sandbox/index.js';

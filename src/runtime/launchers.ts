@@ -1,15 +1,23 @@
+import { execFile } from 'node:child_process';
+import { access, constants, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InitFailure } from './environment.js';
 import { ensureNodeBinary } from './node-builds.js';
-import type { PythonInterpreters } from './python-interpreters.js';
-import type { EnvironmentSpec, LaunchPlan, Launcher } from './types.js';
+import type { PythonInterpreter, PythonInterpreters } from './python-interpreters.js';
+import type { EnvironmentSpec, LaunchPlan, Launcher, ReadOnlyBind } from './types.js';
 
 /** `runtimes/` at the top of the package: the code that runs inside environments. */
 export const RUNTIMES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'runtimes');
 
+/** Where a sandboxed environment sees things: Lambda's own paths. */
+export const SANDBOX_PATHS = { task: '/var/task', runtime: '/var/runtime', lang: '/var/lang' } as const;
+
 export interface LauncherOptions {
   readonly runtimeCacheDir: string;
   readonly python: PythonInterpreters;
+  /** Whether environments run in a sandbox (Lambda's paths, read-only binds) or as plain processes (host paths). */
+  readonly sandboxed: boolean;
   readonly onProgress?: (line: string) => void;
 }
 
@@ -22,56 +30,114 @@ const PYTHON_RUNTIME = /^python(3\.\d+)$/;
  * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html): the customer's first,
  * the platform's last so they cannot be overridden.
  */
-export function lambdaEnvironment(spec: EnvironmentSpec, runtimeApi: string, logStream: string, runtimeDir: string, extraPath: string): Record<string, string> {
+export function lambdaEnvironment(spec: EnvironmentSpec, paths: { runtimeApi: string; logStream: string; taskRoot: string; runtimeDir: string; binDir: string }): Record<string, string> {
   return {
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
-    PATH: `${extraPath}:/usr/local/bin:/usr/bin:/bin`,
+    PATH: `${paths.binDir}:/usr/local/bin:/usr/bin:/bin`,
     ...spec.environment,
     _HANDLER: spec.handler,
-    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    AWS_LAMBDA_RUNTIME_API: paths.runtimeApi,
     AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
     AWS_LAMBDA_FUNCTION_VERSION: spec.version,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroup,
-    AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+    AWS_LAMBDA_LOG_STREAM_NAME: paths.logStream,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_REGION: spec.region,
     AWS_DEFAULT_REGION: spec.region,
     AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
-    LAMBDA_TASK_ROOT: spec.codeDir,
-    LAMBDA_RUNTIME_DIR: runtimeDir,
+    LAMBDA_TASK_ROOT: paths.taskRoot,
+    LAMBDA_RUNTIME_DIR: paths.runtimeDir,
   };
 }
 
+/**
+ * Managed runtimes start through AWS_LAMBDA_EXEC_WRAPPER when the function sets it: the wrapper gets
+ * the runtime's command line as its arguments and execs it (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html).
+ */
+function withExecWrapper(plan: LaunchPlan, spec: EnvironmentSpec, sandboxed: boolean): LaunchPlan {
+  let wrapper = plan.env.AWS_LAMBDA_EXEC_WRAPPER;
+  if (!wrapper) return plan;
+  // Wrappers are named by their Lambda path; a plain process finds the package at its host folder.
+  if (!sandboxed && under(wrapper, SANDBOX_PATHS.task)) wrapper = join(spec.codeDir, wrapper.slice(SANDBOX_PATHS.task.length));
+  return { ...plan, command: wrapper, args: [plan.command, ...plan.args] };
+}
+
+/** Compiles our Python runtime module once per interpreter, so a read-only sandbox need not compile it on every start. */
+function precompilePython(interpreter: PythonInterpreter, compiled: Map<string, Promise<void>>): Promise<void> {
+  let done = compiled.get(interpreter.path);
+  if (done === undefined) {
+    done = new Promise((resolve) => {
+      execFile(interpreter.path, ['-m', 'py_compile', join(RUNTIMES_DIR, 'python', '_selfless_runtime.py')], { timeout: 30_000 }, () => resolve());
+    });
+    compiled.set(interpreter.path, done);
+  }
+  return done;
+}
+
+/**
+ * A custom runtime's `bootstrap` must exist and be executable: checked on the host before any sandbox
+ * starts, and reported as Lambda does (`Error: fork/exec /var/task/bootstrap: no such file or directory`).
+ */
+async function checkEntrypoint(hostPath: string, shownPath: string): Promise<void> {
+  try {
+    await access(hostPath, constants.X_OK);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : 'permission denied';
+    const body = { errorType: 'Runtime.InvalidEntrypoint', errorMessage: `Error: fork/exec ${shownPath}: ${reason}` };
+    throw new InitFailure(body.errorType, Buffer.from(JSON.stringify(body)));
+  }
+}
+
+const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+
 export function createLauncher(options: LauncherOptions): Launcher {
+  const compiled = new Map<string, Promise<void>>();
+  const taskRoot = (spec: EnvironmentSpec) => (options.sandboxed ? SANDBOX_PATHS.task : spec.codeDir);
+  const runtimeDir = (name: string) => (options.sandboxed ? SANDBOX_PATHS.runtime : join(RUNTIMES_DIR, name));
+  const runtimeBind = (name: string): ReadOnlyBind[] => (options.sandboxed ? [{ source: join(RUNTIMES_DIR, name), target: SANDBOX_PATHS.runtime }] : []);
+
   return async (spec, runtimeApi, logStream): Promise<LaunchPlan> => {
+    const common = { runtimeApi, logStream, taskRoot: taskRoot(spec) };
     if (PROVIDED_RUNTIME.test(spec.runtime)) {
       // https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html : the package's `bootstrap`, run
       // as it is; AWS_EXECUTION_ENV is not set for OS-only runtimes.
-      const { AWS_EXECUTION_ENV: _, ...env } = lambdaEnvironment(spec, runtimeApi, logStream, spec.codeDir, '/usr/local/bin');
-      return { command: join(spec.codeDir, 'bootstrap'), args: [], env };
+      const { AWS_EXECUTION_ENV: _, ...env } = lambdaEnvironment(spec, { ...common, runtimeDir: common.taskRoot, binDir: '/usr/local/bin' });
+      const command = join(common.taskRoot, 'bootstrap');
+      await checkEntrypoint(join(spec.codeDir, 'bootstrap'), command);
+      return { command, args: [], env, binds: [] };
     }
     const python = PYTHON_RUNTIME.exec(spec.runtime);
     if (python !== null) {
       const interpreter = await options.python.find(python[1]!);
       if (interpreter === undefined) throw new Error(`no Python ${python[1]} interpreter on this host`);
-      const runtimeDir = join(RUNTIMES_DIR, 'python');
-      const env = lambdaEnvironment(spec, runtimeApi, logStream, runtimeDir, dirname(interpreter.path));
-      env.PYTHONPATH = runtimeDir;
-      return { command: interpreter.path, args: [join(runtimeDir, 'bootstrap.py')], env };
+      await precompilePython(interpreter, compiled);
+      const dir = runtimeDir('python');
+      const env = lambdaEnvironment(spec, { ...common, runtimeDir: dir, binDir: dirname(interpreter.path) });
+      env.PYTHONPATH = dir;
+      // An interpreter outside /usr (pyenv, a venv's base) is shown at its own path, read-only.
+      const binds = runtimeBind('python');
+      if (options.sandboxed && !under(interpreter.prefix, '/usr')) binds.push({ source: interpreter.prefix, target: interpreter.prefix });
+      return withExecWrapper({ command: interpreter.path, args: [join(dir, 'bootstrap.py')], env, binds }, spec, options.sandboxed);
     }
     const node = NODE_RUNTIME.exec(spec.runtime);
     if (node === null) throw new Error(`no launcher for runtime ${spec.runtime}`);
-    const binary = await ensureNodeBinary(Number(node[1]), {
-      cacheDir: options.runtimeCacheDir,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-    const runtimeDir = join(RUNTIMES_DIR, 'nodejs');
-    const env = lambdaEnvironment(spec, runtimeApi, logStream, runtimeDir, dirname(binary));
-    env.NODE_PATH = `${runtimeDir}:${spec.codeDir}`;
+    const hostBinary = await realpath(
+      await ensureNodeBinary(Number(node[1]), {
+        cacheDir: options.runtimeCacheDir,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
+    );
+    // In a sandbox the Node installation is shown at /var/lang, as on Lambda.
+    const binary = options.sandboxed ? join(SANDBOX_PATHS.lang, 'bin', 'node') : hostBinary;
+    const binds = runtimeBind('nodejs');
+    if (options.sandboxed) binds.push({ source: dirname(dirname(hostBinary)), target: SANDBOX_PATHS.lang });
+    const dir = runtimeDir('nodejs');
+    const env = lambdaEnvironment(spec, { ...common, runtimeDir: dir, binDir: dirname(binary) });
+    env.NODE_PATH = `${dir}:${common.taskRoot}`;
     // Lambda's Node bootstrap sizes the V8 heap from the configured memory, leaving room for the rest.
     const heapMb = Math.max(64, Math.floor(spec.memorySize * 0.9));
-    return { command: binary, args: [`--max-old-space-size=${heapMb}`, join(runtimeDir, 'bootstrap.mjs')], env };
+    return withExecWrapper({ command: binary, args: [`--max-old-space-size=${heapMb}`, join(dir, 'bootstrap.mjs')], env, binds }, spec, options.sandboxed);
   };
 }

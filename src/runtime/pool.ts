@@ -1,10 +1,12 @@
 import type { Clock } from '../core/index.js';
 import { Environment, InitFailure } from './environment.js';
 import { reportLine } from './log-format.js';
+import type { Isolation } from './sandbox/isolation.js';
 import type { EnvironmentSpec, Invocation, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink } from './types.js';
 
 export interface PoolOptions {
   readonly launcher: Launcher;
+  readonly isolation: Isolation;
   readonly logs: LogSink;
   readonly clock: Clock;
   /** Idle environments older than this are stopped, so an idle platform holds no function processes. */
@@ -142,6 +144,7 @@ export class EnvironmentPool {
     const env = new Environment({
       spec: group.spec,
       launcher: this.#options.launcher,
+      isolation: this.#options.isolation,
       logs: this.#options.logs,
       clock: this.#options.clock,
       ...(this.#options.initTimeoutMs === undefined ? {} : { initTimeoutMs: this.#options.initTimeoutMs }),

@@ -6,15 +6,17 @@ export interface PythonInterpreter {
   readonly path: string;
   /** `3.11` etc., as the interpreter reports it. */
   readonly version: string;
+  /** sys.base_prefix: the installation's folder (standard library included), which a sandbox must show. */
+  readonly prefix: string;
 }
 
-const PROBE = 'import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2])';
+const PROBE = 'import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2]); print(sys.base_prefix)';
 
 function probe(candidate: string): Promise<PythonInterpreter | undefined> {
   return new Promise((resolve) => {
     execFile(candidate, ['-c', PROBE], { timeout: 10_000 }, (error, stdout) => {
-      const [path, version] = stdout.trim().split('\n');
-      resolve(error || !path || !version ? undefined : { path, version });
+      const [path, version, prefix] = stdout.trim().split('\n');
+      resolve(error || !path || !version || !prefix ? undefined : { path, version, prefix });
     });
   });
 }

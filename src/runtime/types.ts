@@ -8,6 +8,8 @@ export interface EnvironmentSpec {
   readonly handler: string;
   readonly memorySize: number;
   readonly timeoutMs: number;
+  /** Size of the environment's private /tmp (EphemeralStorage). */
+  readonly ephemeralStorageMb: number;
   readonly codeDir: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly logGroup: string;
@@ -59,11 +61,19 @@ export interface LogSink {
   write(functionName: string, stream: string, timeMs: number, line: string): void;
 }
 
-/** How a runtime process is started. */
+/** A host folder a sandboxed environment sees, read-only, at `target`. */
+export interface ReadOnlyBind {
+  readonly source: string;
+  readonly target: string;
+}
+
+/** How a runtime process is started, in the paths the environment sees. */
 export interface LaunchPlan {
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
+  /** What a sandbox must show besides the function's code (ignored for plain processes). */
+  readonly binds: ReadOnlyBind[];
 }
 
 export type Launcher = (spec: EnvironmentSpec, runtimeApi: string, logStream: string) => Promise<LaunchPlan>;

@@ -52,10 +52,13 @@ export async function startPlatform(flags: ConfigFlags = {}, env: NodeJS.Process
   };
 }
 
-/** Keeps the operator's runtime cache location (or the default) for test platforms. */
+/**
+ * Keeps the operator's runtime cache location (or the default) for test platforms, and the isolation
+ * choice, so the suite can run sandboxed (the default where the host allows it) and as plain processes.
+ */
 function cacheEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ['SELFLESS_RUNTIME_CACHE', 'XDG_CACHE_HOME', 'HOME']) if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const key of ['SELFLESS_RUNTIME_CACHE', 'XDG_CACHE_HOME', 'HOME', 'SELFLESS_ISOLATION']) if (process.env[key] !== undefined) env[key] = process.env[key];
   return env;
 }
 

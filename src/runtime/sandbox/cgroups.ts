@@ -1,0 +1,267 @@
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface CgroupLimits {
+  readonly memoryBytes: number;
+  readonly pids: number;
+}
+
+/** One environment's control group(s): every process of the environment is in them from before exec. */
+export interface EnvironmentCgroup {
+  /** `cgroup.procs` files a process writes its pid into to join (one per v1 hierarchy, one on v2). */
+  readonly procsFiles: readonly string[];
+  /** Peak memory of the environment since it started, in bytes. */
+  peakBytes(): Promise<number>;
+  /** How many times the kernel's OOM killer struck inside the environment. */
+  oomKills(): Promise<number>;
+  /** SIGKILL to every process in the group, including those that left the process group or session. */
+  kill(): Promise<void>;
+  /** Removes the group once its processes are gone (waits briefly for the kernel to reap them). */
+  remove(): Promise<void>;
+}
+
+export interface CgroupDriver {
+  readonly version: 'v1' | 'v2';
+  /** Where the environments' groups live (one directory per hierarchy). */
+  readonly roots: readonly string[];
+  create(name: string, limits: CgroupLimits): Promise<EnvironmentCgroup>;
+}
+
+interface Mount {
+  readonly root: string;
+  readonly mountPoint: string;
+  readonly fsType: string;
+  readonly superOptions: string[];
+}
+
+/** /proc/self/mountinfo: `id parent major:minor root mountpoint opts [optional...] - fstype source superopts`. */
+function parseMountInfo(text: string): Mount[] {
+  const mounts: Mount[] = [];
+  for (const line of text.split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const fields = left.split(' ');
+    const [fsType, , superOptions = ''] = right.split(' ');
+    mounts.push({ root: unescapeMount(fields[3]!), mountPoint: unescapeMount(fields[4]!), fsType: fsType!, superOptions: superOptions.split(',') });
+  }
+  return mounts;
+}
+
+const unescapeMount = (path: string) => path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+
+/** /proc/self/cgroup: `id:controllers:path`, v2's line being `0::path`. */
+function ownCgroupPaths(text: string): Map<string, string> {
+  const paths = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const match = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (!match) continue;
+    if (match[1] === '') paths.set('', match[2]!);
+    for (const controller of match[1]!.split(',')) if (controller) paths.set(controller, match[2]!);
+  }
+  return paths;
+}
+
+/** The directory of our own group inside a mounted hierarchy (the mount may show only part of it). */
+function ownDirectory(mount: Mount, ownPath: string): string {
+  const relative = mount.root === '/' ? ownPath : ownPath.startsWith(mount.root) ? ownPath.slice(mount.root.length) : ownPath;
+  return join(mount.mountPoint, relative);
+}
+
+const readNumber = async (path: string): Promise<number> => Number((await readFile(path, 'utf8')).trim()) || 0;
+
+async function readKeyed(path: string, key: string): Promise<number> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const match = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+async function killListed(procsFiles: readonly string[]): Promise<void> {
+  // Processes may fork while we read: repeat until the groups are empty (a pid namespace's init dying
+  // ends the rest anyway), with a bound so a broken group cannot hang a stop.
+  for (let round = 0; round < 20; round += 1) {
+    let found = false;
+    for (const file of procsFiles) {
+      const pids = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
+      for (const pid of pids) {
+        found = true;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
+    }
+    if (!found) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+async function removeDirs(dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) {
+    // rmdir fails with EBUSY until the kernel has reaped the last member: retry for a short while.
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      try {
+        await rmdir(dir);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || attempt === 49) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
+}
+
+/** cgroup v1: separate memory and pids hierarchies; OOM kills counted in memory.oom_control. */
+class CgroupV1Driver implements CgroupDriver {
+  readonly version = 'v1' as const;
+  constructor(
+    private readonly memoryBase: string,
+    private readonly pidsBase: string,
+  ) {}
+
+  get roots(): readonly string[] {
+    return [this.memoryBase, this.pidsBase];
+  }
+
+  async create(name: string, limits: CgroupLimits): Promise<EnvironmentCgroup> {
+    const memory = join(this.memoryBase, name);
+    const pids = join(this.pidsBase, name);
+    await mkdir(memory);
+    try {
+      await mkdir(pids);
+      await writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
+      // No swap beyond the limit (the file exists only where swap accounting is on).
+      await writeFile(join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => undefined);
+      await writeFile(join(pids, 'pids.max'), String(limits.pids));
+    } catch (error) {
+      await removeDirs([memory, pids]).catch(() => undefined);
+      throw error;
+    }
+    const procsFiles = [join(memory, 'cgroup.procs'), join(pids, 'cgroup.procs')];
+    return {
+      procsFiles,
+      peakBytes: () => readNumber(join(memory, 'memory.max_usage_in_bytes')).catch(() => 0),
+      oomKills: () => readKeyed(join(memory, 'memory.oom_control'), 'oom_kill'),
+      kill: () => killListed(procsFiles),
+      remove: () => removeDirs([memory, pids]),
+    };
+  }
+}
+
+/** cgroup v2: one hierarchy; `cgroup.kill` where the kernel has it (5.14+). */
+class CgroupV2Driver implements CgroupDriver {
+  readonly version = 'v2' as const;
+  constructor(private readonly base: string) {}
+
+  get roots(): readonly string[] {
+    return [this.base];
+  }
+
+  async create(name: string, limits: CgroupLimits): Promise<EnvironmentCgroup> {
+    const dir = join(this.base, name);
+    await mkdir(dir);
+    try {
+      await writeFile(join(dir, 'memory.max'), String(limits.memoryBytes));
+      await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
+      await writeFile(join(dir, 'pids.max'), String(limits.pids));
+    } catch (error) {
+      await removeDirs([dir]).catch(() => undefined);
+      throw error;
+    }
+    const procsFiles = [join(dir, 'cgroup.procs')];
+    return {
+      procsFiles,
+      peakBytes: () => readNumber(join(dir, 'memory.peak')).catch(() => 0),
+      oomKills: () => readKeyed(join(dir, 'memory.events'), 'oom_kill'),
+      kill: async () => {
+        await writeFile(join(dir, 'cgroup.kill'), '1').catch(() => killListed(procsFiles));
+      },
+      remove: () => removeDirs([dir]),
+    };
+  }
+}
+
+export type CgroupDetection = { readonly driver: CgroupDriver } | { readonly driver?: undefined; readonly reason: string };
+
+/**
+ * Finds cgroup memory and pids controllers we may create groups in, under our own group: v2 when its
+ * tree has both controllers, else v1 hierarchies. The groups live in `<own group>/selfless-<pid>-<random>`, so
+ * limits set on the platform's own group (a container's, a systemd unit's) still bound them all.
+ */
+export async function detectCgroups(): Promise<CgroupDetection> {
+  let mountInfo: string;
+  let own: Map<string, string>;
+  try {
+    mountInfo = await readFile('/proc/self/mountinfo', 'utf8');
+    own = ownCgroupPaths(await readFile('/proc/self/cgroup', 'utf8'));
+  } catch {
+    return { reason: 'no /proc/self/cgroup (not Linux)' };
+  }
+  const mounts = parseMountInfo(mountInfo);
+  // One group per platform: several platforms may share a process (tests) or a host.
+  const leaf = `selfless-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const problems: string[] = [];
+
+  const v2 = mounts.find((m) => m.fsType === 'cgroup2');
+  if (v2 !== undefined && own.has('')) {
+    const ownDir = ownDirectory(v2, own.get('')!);
+    const controllers = (await readFile(join(ownDir, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
+    if (controllers.includes('memory') && controllers.includes('pids')) {
+      try {
+        return { driver: new CgroupV2Driver(await prepareV2(ownDir, leaf)) };
+      } catch (error) {
+        problems.push(`cgroup v2 at ${ownDir}: ${(error as Error).message}`);
+      }
+    } else {
+      problems.push(`cgroup v2 at ${ownDir} does not offer the memory and pids controllers`);
+    }
+  }
+
+  const memoryMount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'));
+  const pidsMount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('pids'));
+  if (memoryMount && pidsMount && own.has('memory') && own.has('pids')) {
+    const memoryBase = join(ownDirectory(memoryMount, own.get('memory')!), leaf);
+    const pidsBase = join(ownDirectory(pidsMount, own.get('pids')!), leaf);
+    try {
+      await mkdir(memoryBase, { recursive: true });
+      await mkdir(pidsBase, { recursive: true });
+      // Children must count against this group's limits (always true on recent kernels; older ones ask).
+      await writeFile(join(memoryBase, 'memory.use_hierarchy'), '1').catch(() => undefined);
+      return { driver: new CgroupV1Driver(memoryBase, pidsBase) };
+    } catch (error) {
+      problems.push(`cgroup v1: ${(error as Error).message}`);
+    }
+  } else {
+    problems.push('no cgroup v1 memory and pids hierarchies');
+  }
+  return { reason: problems.join('; ') };
+}
+
+/**
+ * v2's "no internal processes" rule: a group that hands controllers to children may hold no processes
+ * itself. When ours does (a systemd service), move this process into a leaf of its own first.
+ */
+async function prepareV2(ownDir: string, leaf: string): Promise<string> {
+  const enable = () => writeFile(join(ownDir, 'cgroup.subtree_control'), '+memory +pids');
+  try {
+    await enable();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EBUSY') throw error;
+    const platform = join(ownDir, 'selfless-platform');
+    await mkdir(platform, { recursive: true });
+    await writeFile(join(platform, 'cgroup.procs'), String(process.pid));
+    await enable();
+  }
+  const base = join(ownDir, leaf);
+  await mkdir(base, { recursive: true });
+  await writeFile(join(base, 'cgroup.subtree_control'), '+memory +pids');
+  return base;
+}
+
+/** Removes the platform's group of environment groups at shutdown (they are gone by then). */
+export async function removeCgroupRoot(driver: CgroupDriver): Promise<void> {
+  await removeDirs(driver.roots).catch(() => undefined);
+}

@@ -1,0 +1,321 @@
+import { execFile } from 'node:child_process';
+import { lstat, readFile, readlink } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { PeakMemoryProbe } from '../peak-memory.js';
+import type { EnvironmentSpec, LaunchPlan } from '../types.js';
+import { detectCgroups, removeCgroupRoot, type CgroupDriver, type EnvironmentCgroup } from './cgroups.js';
+import { UidAllocator } from './uids.js';
+
+/** Lambda's per-environment limits (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
+export const ENVIRONMENT_LIMITS = { openFiles: 1024, processes: 1024 } as const;
+/** Host uids handed to environments: [base, base + size). */
+export const SANDBOX_UIDS = { base: 900_000, size: 60_000 } as const;
+
+/** How one environment's process is started, observed and ended. */
+export interface ConfinedProcess {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  /** The host uid every process of the environment runs as, when it has its own. */
+  readonly uid: number | undefined;
+  /** Told the pid of the spawned process. */
+  attach(pid: number): void;
+  /** Peak memory of the environment, in MB rounded up, as REPORT shows it. */
+  peakMemoryMb(): Promise<number>;
+  /** Whether the kernel killed something in the environment for exceeding its memory. */
+  oomKilled(): Promise<boolean>;
+  /** Lambda's words for how the runtime ended: `exit status 1`, `signal: killed`. */
+  exitReason(code: number | null, signal: NodeJS.Signals | null): string;
+  /** SIGKILL to every process of the environment. */
+  kill(): void;
+  /** Frees what the environment held (uid, cgroup) once its processes are gone. */
+  release(): Promise<void>;
+}
+
+export interface Isolation {
+  readonly sandboxed: boolean;
+  confine(spec: EnvironmentSpec, plan: LaunchPlan, name: string): Promise<ConfinedProcess>;
+  close(): Promise<void>;
+}
+
+export interface IsolationFeature {
+  readonly name: string;
+  readonly active: boolean;
+  readonly detail: string;
+}
+
+export interface IsolationReport {
+  readonly sandboxed: boolean;
+  readonly features: readonly IsolationFeature[];
+}
+
+const SIGNAL_NAMES = new Map<number, string>([
+  [osConstants.signals.SIGKILL, 'killed'],
+  [osConstants.signals.SIGTERM, 'terminated'],
+  [osConstants.signals.SIGSEGV, 'segmentation fault'],
+  [osConstants.signals.SIGABRT, 'aborted'],
+  [osConstants.signals.SIGINT, 'interrupt'],
+  [osConstants.signals.SIGBUS, 'bus error'],
+  [osConstants.signals.SIGILL, 'illegal instruction'],
+  [osConstants.signals.SIGFPE, 'floating point exception'],
+]);
+
+/** Go's wording for a signal, which Lambda's messages use (`signal: killed`). */
+export function signalWords(signal: NodeJS.Signals | number): string {
+  const number = typeof signal === 'number' ? signal : osConstants.signals[signal];
+  return SIGNAL_NAMES.get(number) ?? (typeof signal === 'number' ? `signal ${signal}` : signal.replace(/^SIG/, '').toLowerCase());
+}
+
+const plainExitReason = (code: number | null, signal: NodeJS.Signals | null) => (signal ? `signal: ${signalWords(signal)}` : `exit status ${code ?? 0}`);
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Environments as plain child processes in their own process group: no isolation beyond the OS user's. */
+export class PlainProcesses implements Isolation {
+  readonly sandboxed = false;
+
+  async confine(spec: EnvironmentSpec, plan: LaunchPlan): Promise<ConfinedProcess> {
+    let pid: number | undefined;
+    let probe: PeakMemoryProbe | undefined;
+    return {
+      command: plan.command,
+      args: plan.args,
+      cwd: spec.codeDir,
+      uid: undefined,
+      attach: (p) => {
+        pid = p;
+        probe = new PeakMemoryProbe(p);
+      },
+      peakMemoryMb: () => probe?.read() ?? Promise.resolve(0),
+      oomKilled: async () => false,
+      exitReason: plainExitReason,
+      kill: () => killGroup(pid),
+      release: async () => probe?.close(),
+    };
+  }
+
+  async close(): Promise<void> {}
+}
+
+interface HostTools {
+  readonly sh: string;
+  readonly bwrap: string;
+  readonly setpriv: string;
+  readonly prlimit: string;
+  /** bwrap arguments that show the host's /usr, /etc and the top-level links or folders into it. */
+  readonly systemArgs: readonly string[];
+}
+
+/**
+ * Environments in bubblewrap: own mount, pid, ipc and uts namespaces; their own unprivileged host uid
+ * (bwrap runs as root to build the mounts, then setpriv drops to the uid with no capabilities, no
+ * groups and no new privileges before the runtime starts); the code read-only at /var/task, a private
+ * size-capped tmpfs at /tmp, a private /proc, a minimal /dev, nothing of the data dir; Lambda's
+ * rlimits; and, where the host has cgroups, memory and pids limits with OOM detection. The outer
+ * bwrap is the process the platform spawns; killing it takes the namespace's init with it
+ * (--die-with-parent), and the kernel ends every process of a pid namespace whose init dies, so
+ * children that setsid() or double-fork go too.
+ */
+export class BubblewrapSandbox implements Isolation {
+  readonly sandboxed = true;
+  readonly #uids = new UidAllocator(SANDBOX_UIDS.base, SANDBOX_UIDS.size);
+  readonly #live = new Set<ConfinedProcess>();
+
+  constructor(
+    private readonly tools: HostTools,
+    private readonly cgroups: CgroupDriver | undefined,
+  ) {}
+
+  async confine(spec: EnvironmentSpec, plan: LaunchPlan, name: string): Promise<ConfinedProcess> {
+    const uid = this.#uids.allocate();
+    let cgroup: EnvironmentCgroup | undefined;
+    try {
+      cgroup = await this.cgroups?.create(name, { memoryBytes: spec.memorySize * 1024 * 1024, pids: ENVIRONMENT_LIMITS.processes });
+    } catch (error) {
+      this.#uids.release(uid);
+      throw error;
+    }
+    const { tools } = this;
+    const binds = [{ source: spec.codeDir, target: '/var/task' }, ...plan.binds].flatMap((b) => ['--ro-bind', b.source, b.target]);
+    const sandboxed = [
+      tools.bwrap,
+      '--unshare-pid',
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--unshare-cgroup-try',
+      '--die-with-parent',
+      '--new-session',
+      ...tools.systemArgs,
+      '--proc', '/proc',
+      '--dev', '/dev',
+      '--perms', '1777', '--size', String(spec.ephemeralStorageMb * 1024 * 1024), '--tmpfs', '/tmp',
+      '--perms', '0755', '--dir', '/var',
+      ...binds,
+      '--chdir', '/var/task',
+      '--',
+      tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs',
+      '--',
+      plan.command,
+      ...plan.args,
+    ];
+    const limited = [tools.prlimit, `--nofile=${ENVIRONMENT_LIMITS.openFiles}`, `--nproc=${ENVIRONMENT_LIMITS.processes}`, '--core=0', '--', ...sandboxed];
+    // The shell joins the cgroups before anything of the environment exists, so nothing escapes them.
+    const procsFiles = cgroup?.procsFiles ?? [];
+    const join = procsFiles.map((_, i) => `echo $$ > "$${i + 1}" && `).join('');
+    const script = `${join}shift ${procsFiles.length} && exec "$@"`;
+
+    let pid: number | undefined;
+    let probe: PeakMemoryProbe | undefined;
+    let lastPeakMb = 0;
+    let released = false;
+    const confined: ConfinedProcess = {
+      command: tools.sh,
+      args: ['-c', script, 'sh', ...procsFiles, ...limited],
+      cwd: '/',
+      uid,
+      attach: (p) => {
+        pid = p;
+      },
+      peakMemoryMb: async () => {
+        if (cgroup !== undefined) {
+          // Once the group is gone the reading is 0: keep the last one.
+          lastPeakMb = Math.max(lastPeakMb, Math.ceil((await cgroup.peakBytes()) / (1024 * 1024)));
+          return lastPeakMb;
+        }
+        probe ??= await runtimeProcessProbe(pid);
+        return probe?.read() ?? 0;
+      },
+      oomKilled: async () => (cgroup === undefined ? false : (await cgroup.oomKills()) > 0),
+      // bwrap's init passes the runtime's end on as an exit status: 128 + n for signal n.
+      exitReason: (code, signal) => (signal === null && code !== null && code > 128 ? `signal: ${signalWords(code - 128)}` : plainExitReason(code, signal)),
+      kill: () => {
+        killGroup(pid);
+        void cgroup?.kill();
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        await probe?.close();
+        try {
+          await cgroup?.kill();
+          await cgroup?.remove();
+        } finally {
+          this.#uids.release(uid);
+          this.#live.delete(confined);
+        }
+      },
+    };
+    this.#live.add(confined);
+    return confined;
+  }
+
+  /** Ends every environment still running and removes the platform's cgroups. */
+  async close(): Promise<void> {
+    await Promise.allSettled(
+      [...this.#live].map((confined) => {
+        confined.kill();
+        return confined.release();
+      }),
+    );
+    if (this.cgroups !== undefined) await removeCgroupRoot(this.cgroups);
+  }
+}
+
+/** Without cgroups, peak memory is the runtime process's own: bwrap → its init → the runtime. */
+async function runtimeProcessProbe(pid: number | undefined): Promise<PeakMemoryProbe | undefined> {
+  let current = pid;
+  for (let depth = 0; depth < 2 && current !== undefined; depth += 1) {
+    const children = await readFile(`/proc/${current}/task/${current}/children`, 'utf8').catch(() => '');
+    const first = children.trim().split(/\s+/)[0];
+    current = first ? Number(first) : undefined;
+  }
+  return current === undefined ? undefined : new PeakMemoryProbe(current);
+}
+
+async function findExecutable(name: string): Promise<string | undefined> {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
+  for (const dir of new Set(dirs)) {
+    const path = join(dir, name);
+    try {
+      if ((await lstat(path)).isFile() || (await lstat(path)).isSymbolicLink()) return path;
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined;
+}
+
+/** /usr and /etc read-only, and the top-level folders that are links into /usr on merged-/usr systems. */
+async function systemArgs(): Promise<string[]> {
+  const args = ['--ro-bind', '/usr', '/usr', '--ro-bind', '/etc', '/etc'];
+  for (const top of ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32']) {
+    try {
+      const info = await lstat(top);
+      if (info.isSymbolicLink()) args.push('--symlink', await readlink(top), top);
+      else if (info.isDirectory()) args.push('--ro-bind', top, top);
+    } catch {
+      // Not on this host.
+    }
+  }
+  return args;
+}
+
+function run(command: string, args: readonly string[]): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: 10_000 }, (error, stdout, stderr) => resolve({ ok: error === null, output: `${stdout}${stderr}`.trim() }));
+  });
+}
+
+export type IsolationChoice = 'auto' | 'sandbox' | 'none';
+
+/**
+ * Works out what this host lets us do: a sandbox needs Linux, root (to give every environment its own
+ * uid), bubblewrap, setpriv and prlimit, and a trial sandbox that starts; cgroups add memory and pids
+ * limits. Returns the isolation to use and a report for `selfless serve` and `selfless doctor`.
+ */
+export async function detectIsolation(choice: IsolationChoice): Promise<{ isolation: Isolation; report: IsolationReport }> {
+  const features: IsolationFeature[] = [];
+  const none = (why: string) => {
+    features.unshift({ name: 'sandbox', active: false, detail: why });
+    return { isolation: new PlainProcesses(), report: { sandboxed: false, features } };
+  };
+  if (choice === 'none') return none('turned off (--isolation none): environments are plain child processes of the platform');
+  if (process.platform !== 'linux') return none(`environments are plain child processes: namespaces need Linux, this is ${process.platform}`);
+  if (process.getuid?.() !== 0) return none('environments are plain child processes: giving each its own host uid needs the platform to run as root');
+
+  const [bwrap, setpriv, prlimit, sh] = await Promise.all([findExecutable('bwrap'), findExecutable('setpriv'), findExecutable('prlimit'), findExecutable('sh')]);
+  const missing = [bwrap ? '' : 'bwrap (Debian/Ubuntu: apt-get install bubblewrap)', setpriv && prlimit ? '' : 'setpriv and prlimit (util-linux)', sh ? '' : 'sh'].filter(Boolean);
+  if (missing.length > 0) return none(`environments are plain child processes: missing ${missing.join(', ')}`);
+
+  const tools: HostTools = { sh: sh!, bwrap: bwrap!, setpriv: setpriv!, prlimit: prlimit!, systemArgs: await systemArgs() };
+  const trial = await run(tools.bwrap, [
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', ...tools.systemArgs,
+    '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--size', '1048576', '--tmpfs', '/tmp',
+    '--', tools.setpriv, `--reuid=${SANDBOX_UIDS.base}`, `--regid=${SANDBOX_UIDS.base}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--', 'id', '-u',
+  ]);
+  if (!trial.ok || trial.output !== String(SANDBOX_UIDS.base)) return none(`environments are plain child processes: a trial sandbox failed: ${trial.output || 'no output'}`);
+  const version = (await run(tools.bwrap, ['--version'])).output;
+
+  const cgroups = await detectCgroups();
+  features.push(
+    { name: 'sandbox', active: true, detail: `${version}: mount, pid, ipc and uts namespaces; code read-only at /var/task; private /tmp capped at EphemeralStorage; private /proc` },
+    { name: 'uids', active: true, detail: `each environment runs as its own host uid from ${SANDBOX_UIDS.base} to ${SANDBOX_UIDS.base + SANDBOX_UIDS.size - 1}, no capabilities, no new privileges` },
+    { name: 'rlimits', active: true, detail: `nofile ${ENVIRONMENT_LIMITS.openFiles}, nproc ${ENVIRONMENT_LIMITS.processes}, core 0` },
+    cgroups.driver
+      ? { name: 'cgroups', active: true, detail: `cgroup ${cgroups.driver.version}: memory limit = MemorySize (no swap), pids limit ${ENVIRONMENT_LIMITS.processes}, OOM detection; in ${cgroups.driver.roots.join(', ')}` }
+      : { name: 'cgroups', active: false, detail: `no memory or pids limits beyond rlimits and Node's heap cap: ${cgroups.reason}` },
+    { name: 'runtime-api', active: true, detail: 'one Runtime API listener per environment, answering only connections from that environment\'s uid' },
+    { name: 'network', active: true, detail: 'environments share the host network (outbound calls work, as on Lambda); they can reach services listening on the host' },
+    { name: 'seccomp', active: false, detail: 'no seccomp filter yet: system calls are limited only by the uid, namespaces and capabilities' },
+  );
+  if (choice === 'sandbox' && !cgroups.driver) features.push({ name: 'note', active: false, detail: 'sandbox required (--isolation sandbox) and running without cgroup limits' });
+  return { isolation: new BubblewrapSandbox(tools, cgroups.driver), report: { sandboxed: true, features } };
+}
