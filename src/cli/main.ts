@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerDeploy } from './deploy.js';
+import { registerDoctor } from './doctor.js';
 import { describeFailure, EXIT } from './errors.js';
 import { registerInvoke } from './invoke.js';
 import { registerLogs } from './logs.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerUsage(program);
   registerRuntimes(program);
+  registerDoctor(program);
   return program;
 }
 

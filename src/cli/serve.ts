@@ -13,6 +13,7 @@ interface ServeFlags {
   idleTimeout?: string;
   runtimeCache?: string;
   allowDeprecatedRuntimes?: boolean;
+  isolation?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -25,6 +26,7 @@ export function registerServe(program: Command): void {
     .option('--idle-timeout <ms>', 'stop environments idle this long (env SELFLESS_IDLE_TIMEOUT_MS, default 300000)')
     .option('--runtime-cache <dir>', 'where Node builds are installed, shared by every data dir (env SELFLESS_RUNTIME_CACHE)')
     .option('--allow-deprecated-runtimes', 'accept runtimes AWS has deprecated (nodejs20.x) for create and update')
+    .option('--isolation <mode>', 'auto: sandbox environments where the host allows it; sandbox: require it; none: plain processes (env SELFLESS_ISOLATION, default auto)')
     .addHelpText(
       'after',
       '\nPrints one line "selfless listening on <url>" when ready. SIGTERM or SIGINT drains in-flight\ninvocations and stops every environment; a second signal stops them at once.',
@@ -40,6 +42,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     ...(flags.idleTimeout === undefined ? {} : { idleTimeoutMs: flags.idleTimeout }),
     ...(flags.runtimeCache === undefined ? {} : { runtimeCacheDir: flags.runtimeCache }),
     ...(flags.allowDeprecatedRuntimes === undefined ? {} : { allowDeprecatedRuntimes: true }),
+    ...(flags.isolation === undefined ? {} : { isolation: flags.isolation }),
   };
   let config: PlatformConfig;
   try {
@@ -66,9 +69,18 @@ async function serve(flags: ServeFlags): Promise<void> {
 
   const stopped = stopOnSignals(platform);
   if (config.allowDeprecatedRuntimes) warnDeprecatedRuntimes();
+  err(isolationLine(platform));
   if (platform.rootKeyCreated) await out(credentialsBanner(platform));
   await out(`selfless listening on ${platform.url}\n`);
   await stopped;
+}
+
+/** One line on how environments are isolated here; `selfless doctor` gives the details. */
+function isolationLine(platform: Platform): string {
+  const { sandboxed, features } = platform.isolation;
+  if (!sandboxed) return `selfless: WARNING: no isolation: ${features[0]?.detail ?? ''}. Function code runs with the platform's own rights; run \`selfless doctor\` for why.\n`;
+  const missing = features.filter((f) => !f.active).map((f) => f.name);
+  return `selfless: isolation: sandboxed environments (${features.filter((f) => f.active).map((f) => f.name).join(', ')})${missing.length ? `; not active: ${missing.join(', ')} (see \`selfless doctor\`)` : ''}\n`;
 }
 
 /**

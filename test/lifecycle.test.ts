@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
+import { decode, makeZip } from './support/zip.js';
+
+/**
+ * A custom runtime that misbehaves on purpose around its real work: it posts before `/next`, for request
+ * ids that are not its own, asks for a second `/next` and posts an init error mid-invocation, then answers
+ * correctly and posts its answer a second time. Each refusal's status is reported in the next answer.
+ */
+const PROBING_RUNTIME = `
+const api = 'http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/2018-06-01/runtime';
+const post = async (path, body, headers = {}) => (await fetch(api + path, { method: 'POST', body, headers })).status;
+const early = await post('/invocation/not-yet/response', '"too early"');
+let late;
+for (;;) {
+  const next = await fetch(api + '/invocation/next');
+  const id = next.headers.get('lambda-runtime-aws-request-id');
+  const deadline = Number(next.headers.get('lambda-runtime-deadline-ms'));
+  const event = await next.json();
+  const report = {
+    event, early, late,
+    wrongId: await post('/invocation/someone-else/response', '"stolen"'),
+    wrongIdError: await post('/invocation/someone-else/error', '{}', { 'Lambda-Runtime-Function-Error-Type': 'X' }),
+    secondNext: (await fetch(api + '/invocation/next')).status,
+    initError: await post('/init/error', '{}'),
+    msLeft: deadline - Date.now(),
+  };
+  await post('/invocation/' + id + '/response', JSON.stringify(report));
+  late = await post('/invocation/' + id + '/response', '"again"');
+}
+`;
+
+const CLI = fileURLToPath(new URL('../../bin/selfless.js', import.meta.url));
+
+describe('execution environment lifecycle', () => {
+  let t: TestPlatform;
+  const json = (payload: Uint8Array | undefined) => JSON.parse(decode(payload)) as Record<string, unknown>;
+
+  before(async () => {
+    t = await startPlatform();
+  });
+  after(() => t.stop());
+
+  it('Runtime API refuses answers for other request ids, before /next, and twice; the deadline header matches the timeout', async () => {
+    await t.client.send(new CreateFunctionCommand({
+      FunctionName: 'prober', Runtime: 'provided.al2023', Handler: 'x', Role: ROLE, Timeout: 5,
+      Code: { ZipFile: await makeZip({ bootstrap: { content: '#!/bin/sh\nexec node "$LAMBDA_TASK_ROOT/runtime.mjs"\n', mode: 0o100755 }, 'runtime.mjs': PROBING_RUNTIME }) },
+    }));
+    const first = await t.client.send(new InvokeCommand({ FunctionName: 'prober', Payload: Buffer.from('{"n":1}') }));
+    assert.equal(first.FunctionError, undefined, decode(first.Payload));
+    const report = json(first.Payload);
+    assert.deepEqual(report.event, { n: 1 }, 'the misplaced posts completed nothing: the real answer arrived');
+    assert.equal(report.early, 400, 'a response before /next');
+    assert.equal(report.wrongId, 400, 'a response for a request id that is not the current one');
+    assert.equal(report.wrongIdError, 400, 'an error for a request id that is not the current one');
+    assert.equal(report.secondNext, 403, 'a /next while the invocation is unanswered');
+    assert.equal(report.initError, 403, 'an init error after init');
+    assert.ok(Number(report.msLeft) > 0 && Number(report.msLeft) <= 5000, `deadline ${report.msLeft} ms ahead for a 5 s timeout`);
+    const second = json((await t.client.send(new InvokeCommand({ FunctionName: 'prober', Payload: Buffer.from('{"n":2}') }))).Payload);
+    assert.deepEqual(second.event, { n: 2 });
+    assert.equal(second.late, 400, 'a second answer for a finished request id');
+  });
+
+  it('starts managed runtimes through AWS_LAMBDA_EXEC_WRAPPER', async () => {
+    await t.client.send(new CreateFunctionCommand({
+      FunctionName: 'wrapped', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE,
+      Environment: { Variables: { AWS_LAMBDA_EXEC_WRAPPER: '/var/task/wrapper.sh' } },
+      Code: { ZipFile: await makeZip({
+        'wrapper.sh': { content: '#!/bin/sh\nexport WRAPPED_ARGS="$*"\nexec "$@"\n', mode: 0o100755 },
+        'index.js': 'exports.handler = async () => process.env.WRAPPED_ARGS;',
+      }) },
+    }));
+    const out = await t.client.send(new InvokeCommand({ FunctionName: 'wrapped' }));
+    assert.equal(out.FunctionError, undefined, decode(out.Payload));
+    assert.match(JSON.parse(decode(out.Payload)) as string, /node .*--max-old-space-size=\d+ .*bootstrap\.mjs$/);
+  });
+
+  it('selfless doctor reports isolation features and runtimes', async () => {
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [CLI, 'doctor'], { timeout: 60_000 }, (error, out) => (error ? reject(error) : resolve(out)));
+    });
+    assert.match(stdout, t.platform.isolation.sandboxed ? /^isolation: sandboxed environments$/m : /^isolation: NONE/m);
+    assert.match(stdout, /^ {2}(ok|no) {2}cgroups: /m);
+    assert.match(stdout, /^ {2}ok {2}nodejs22\.x: /m);
+    assert.match(stdout, /^ {2}ok {2}provided\.al2023: /m);
+  });
+});
