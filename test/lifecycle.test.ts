@@ -83,8 +83,14 @@ describe('execution environment lifecycle', () => {
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, [CLI, 'doctor'], { timeout: 60_000 }, (error, out) => (error ? reject(error) : resolve(out)));
     });
-    assert.match(stdout, t.platform.isolation.sandboxed ? /^isolation: sandboxed environments$/m : /^isolation: NONE/m);
-    assert.match(stdout, /^ {2}(ok|no) {2}cgroups: /m);
+    if (t.platform.isolation.sandboxed) {
+      assert.match(stdout, /^isolation: sandboxed environments$/m);
+      assert.match(stdout, /^ {2}ok {2}uids: /m);
+      assert.match(stdout, /^ {2}(ok|no) {2}cgroups: /m);
+    } else {
+      assert.match(stdout, /^isolation: NONE/m);
+      assert.match(stdout, /^ {2}no {2}sandbox: \S/m, 'says why');
+    }
     assert.match(stdout, /^ {2}ok {2}nodejs22\.x: /m);
     assert.match(stdout, /^ {2}ok {2}provided\.al2023: /m);
   });
