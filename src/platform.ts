@@ -89,6 +89,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const pool = new EnvironmentPool({
     launcher: createLauncher({ runtimeCacheDir: config.runtimeCacheDir, python, sandboxed: isolation.sandboxed, onProgress: (line) => logger.info(`selfless: ${line}`) }),
     isolation,
+    prestart: config.prestart,
     logs,
     clock,
     idleTimeoutMs: config.idleTimeoutMs,

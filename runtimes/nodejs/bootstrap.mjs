@@ -24,6 +24,38 @@ const require = createRequire(import.meta.url);
 // node:http through require: its ES-module facade also loads undici and http2, about 40 ms of every
 // cold start on Node 22.
 const { Agent, request: httpRequest } = require('node:http');
+// One keep-alive connection to the Runtime API for the process's life (the assignment wait included).
+const agent = new Agent({ keepAlive: true, maxSockets: 1, noDelay: true });
+
+// Pre-started by selfless ahead of any function (SELFLESS_PRESTARTED=1): wait for the function this
+// runtime is given before anything reads its configuration. Everything above is loaded already.
+if (process.env.SELFLESS_PRESTARTED === '1') await receiveAssignment();
+
+function receiveAssignment() {
+  return new Promise((resolveAssignment) => {
+    const giveUp = (why) => {
+      process.stderr.write(`selfless runtime: no assignment: ${why}\n`);
+      process.exit(1);
+    };
+    const req = httpRequest(`http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/selfless/assignment`, { agent }, (res) => {
+      const chunks = [];
+      res.on('data', (chunk) => chunks.push(chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return giveUp(`HTTP ${res.statusCode}`);
+        const { environment } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        delete process.env.SELFLESS_PRESTARTED;
+        Object.assign(process.env, environment);
+        process.chdir(environment.LAMBDA_TASK_ROOT);
+        // NODE_PATH is read once at startup: read it again now that it names the function's folder.
+        require('node:module')._initPaths?.();
+        resolveAssignment();
+      });
+    });
+    req.on('error', (err) => giveUp(err.message));
+    req.end();
+  });
+}
+
 const env = process.env;
 
 // ---------------------------------------------------------------------------------------------
@@ -174,7 +206,6 @@ if (!API) die('AWS_LAMBDA_RUNTIME_API is not set');
 const apiMatch = /^\[?([^\]]*)\]?:(\d+)$/.exec(API);
 const API_HOST = apiMatch ? apiMatch[1] : API;
 const API_PORT = apiMatch ? Number(apiMatch[2]) : 80;
-const agent = new Agent({ keepAlive: true, maxSockets: 1, noDelay: true });
 const PREFIX = '/2018-06-01/runtime';
 const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
 

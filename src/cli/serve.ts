@@ -14,6 +14,7 @@ interface ServeFlags {
   runtimeCache?: string;
   allowDeprecatedRuntimes?: boolean;
   isolation?: string;
+  prestart?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -26,6 +27,7 @@ export function registerServe(program: Command): void {
     .option('--idle-timeout <ms>', 'stop environments idle this long (env SELFLESS_IDLE_TIMEOUT_MS, default 300000)')
     .option('--runtime-cache <dir>', 'where Node builds are installed, shared by every data dir (env SELFLESS_RUNTIME_CACHE)')
     .option('--allow-deprecated-runtimes', 'accept runtimes AWS has deprecated (nodejs20.x) for create and update')
+    .option('--no-prestart', 'keep no pre-started generic runtimes for cold starts (env SELFLESS_PRESTART=0)')
     .option('--isolation <mode>', 'auto: sandbox environments where the host allows it; sandbox: require it; none: plain processes (env SELFLESS_ISOLATION, default auto)')
     .addHelpText(
       'after',
@@ -43,6 +45,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     ...(flags.runtimeCache === undefined ? {} : { runtimeCacheDir: flags.runtimeCache }),
     ...(flags.allowDeprecatedRuntimes === undefined ? {} : { allowDeprecatedRuntimes: true }),
     ...(flags.isolation === undefined ? {} : { isolation: flags.isolation }),
+    // Commander sets prestart to true unless --no-prestart: only the flag's presence overrides the environment.
+    ...(flags.prestart === false ? { prestart: false } : {}),
   };
   let config: PlatformConfig;
   try {

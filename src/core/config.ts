@@ -25,6 +25,7 @@ const configSchema = z.object({
   idleTimeoutMs: z.coerce.number().int().min(1),
   runtimeCacheDir: z.string().min(1),
   allowDeprecatedRuntimes: z.boolean(),
+  prestart: z.boolean(),
   isolation: z.enum(['auto', 'sandbox', 'none'], { message: 'must be auto, sandbox or none' }),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
 });
@@ -39,6 +40,7 @@ export interface ConfigFlags {
   idleTimeoutMs?: number | string;
   runtimeCacheDir?: string;
   isolation?: string;
+  prestart?: boolean;
 }
 
 /** The runtime cache shared by every data dir: $SELFLESS_RUNTIME_CACHE, else the XDG cache dir. */
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
     runtimeCacheDir: flags.runtimeCacheDir ?? defaultRuntimeCacheDir(env),
     allowDeprecatedRuntimes: flags.allowDeprecatedRuntimes ?? env.SELFLESS_ALLOW_DEPRECATED_RUNTIMES === '1',
     isolation: flags.isolation ?? env.SELFLESS_ISOLATION ?? 'auto',
+    prestart: flags.prestart ?? env.SELFLESS_PRESTART !== '0',
     prices: {
       x86GbSecond: price('SELFLESS_PRICE_X86_GB_SECOND', DEFAULT_PRICES.x86GbSecond),
       armGbSecond: price('SELFLESS_PRICE_ARM_GB_SECOND', DEFAULT_PRICES.armGbSecond),

@@ -25,7 +25,10 @@ export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
 export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
-type State = 'starting' | 'idle' | 'busy' | 'stopped';
+type State = 'starting' | 'pooled' | 'idle' | 'busy' | 'stopped';
+
+/** Where a pre-started runtime waits for the function it will run (selfless's own path, not Lambda's). */
+export const ASSIGNMENT_PATH = '/2018-06-01/runtime/selfless/assignment';
 
 /** Why an environment failed to initialise: the body and type the waiting caller receives. */
 export class InitFailure extends Error {
@@ -52,7 +55,10 @@ interface Current {
 }
 
 export interface EnvironmentOptions {
+  /** The function configuration; for a pre-started environment, the template it was started for. */
   readonly spec: EnvironmentSpec;
+  /** Start a generic runtime that loads no code until `assign()` gives it a function. */
+  readonly prestarted?: boolean;
   readonly launcher: Launcher;
   readonly isolation: Isolation;
   readonly logs: LogSink;
@@ -72,12 +78,15 @@ const TAIL_KEEP = 16 * 1024;
 /**
  * One execution environment: a runtime process and the Runtime API endpoint only it is given.
  * State machine: starting → idle ⇄ busy → stopped. One invocation at a time; never reused for
- * another function or configuration.
+ * another function or configuration. A pre-started environment goes starting → pooled (a generic
+ * runtime that has run nothing, waiting on ASSIGNMENT_PATH) → assign() → starting → idle ⇄ busy.
  */
 export class Environment {
   readonly id = newHexId();
-  readonly spec: EnvironmentSpec;
-  readonly logStream: string;
+  #spec: EnvironmentSpec;
+  #logStream: string;
+  #runtimeApi = '';
+  #pendingAssignment: ServerResponse | undefined;
   #state: State = 'starting';
   #options: EnvironmentOptions;
   #server: Server | undefined;
@@ -102,9 +111,22 @@ export class Environment {
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
-    this.spec = options.spec;
-    const day = new Date(options.clock.now()).toISOString().slice(0, 10).replaceAll('-', '/');
-    this.logStream = `${day}/[${options.spec.version}]${this.id}`;
+    this.#spec = options.spec;
+    this.#logStream = this.#streamName();
+  }
+
+  /** The function configuration this environment runs (a pre-started one: its template until assigned). */
+  get spec(): EnvironmentSpec {
+    return this.#spec;
+  }
+
+  get logStream(): string {
+    return this.#logStream;
+  }
+
+  #streamName(): string {
+    const day = new Date(this.#options.clock.now()).toISOString().slice(0, 10).replaceAll('-', '/');
+    return `${day}/[${this.#spec.version}]${this.id}`;
   }
 
   get state(): State {
@@ -119,17 +141,55 @@ export class Environment {
     return this.#child?.pid;
   }
 
-  /** Starts the runtime; settles when its first `/next` arrives (init done) or init fails. */
+  /**
+   * Starts the runtime; settles when its first `/next` arrives (init done) or init fails. A pre-started
+   * environment settles when its runtime waits for an assignment.
+   */
   start(): Promise<void> {
-    const ready = new Promise<void>((resolve, reject) => {
+    const ready = this.#expectStart();
+    this.#boot().catch((error: unknown) => this.#failStart(asInitFailure(error)));
+    return ready;
+  }
+
+  /**
+   * Gives a pooled, pre-started environment its function: the code is shown at its task root, the
+   * runtime receives the function's environment variables and loads the handler. Settles as start()
+   * does, when the runtime's first `/next` arrives.
+   */
+  assign(spec: EnvironmentSpec): Promise<void> {
+    const waiting = this.#pendingAssignment;
+    if (this.#state !== 'pooled' || waiting === undefined) throw new Error(`environment ${this.id} is ${this.#state}, not pooled`);
+    this.#pendingAssignment = undefined;
+    this.#spec = spec;
+    this.#logStream = this.#streamName();
+    this.#state = 'starting';
+    const ready = this.#expectStart();
+    void (async () => {
+      await this.#confined!.assignCode(spec.codeDir);
+      const environment = await this.#options.launcher.assignment(spec, this.#runtimeApi, this.#logStream);
+      if (this.#state !== 'starting') return;
+      this.#initStartedAt = performance.now();
+      this.#armInitTimer();
+      send(waiting, 200, { environment });
+    })().catch((error: unknown) => this.#failStart(asInitFailure(error)));
+    return ready;
+  }
+
+  #expectStart(): Promise<void> {
+    this.#startSettled = false;
+    return new Promise<void>((resolve, reject) => {
       this.#startResolve = resolve;
       this.#startReject = reject;
     });
-    this.#boot().catch((error: unknown) => {
-      if (error instanceof InitFailure) return this.#failStart(error);
-      this.#failStart(new InitFailure('Runtime.Unknown', json({ errorType: 'Runtime.Unknown', errorMessage: String(error instanceof Error ? error.message : error) })));
-    });
-    return ready;
+  }
+
+  #armInitTimer(): void {
+    const initTimeoutMs = this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
+    clearTimeout(this.#initTimer);
+    this.#initTimer = setTimeout(() => {
+      const errorMessage = `INIT phase timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
+      this.#failStart(new InitFailure('Sandbox.Timedout', json({ errorType: 'Sandbox.Timedout', errorMessage })));
+    }, initTimeoutMs);
   }
 
   async #boot(): Promise<void> {
@@ -140,9 +200,11 @@ export class Environment {
       this.#server!.listen(0, '127.0.0.1', () => resolve());
     });
     const { port } = this.#server.address() as AddressInfo;
-    const plan = await this.#options.launcher(this.spec, `127.0.0.1:${port}`, this.logStream);
+    this.#runtimeApi = `127.0.0.1:${port}`;
+    const { launcher, prestarted = false } = this.#options;
+    const plan = prestarted ? await launcher.prestart(this.#spec, this.#runtimeApi) : await launcher.launch(this.#spec, this.#runtimeApi, this.#logStream);
     if (this.#state === 'stopped') return;
-    const confined = await this.#options.isolation.confine(this.spec, plan, this.id);
+    const confined = await this.#options.isolation.confine(this.#spec, plan, this.id, { prestarted });
     this.#confined = confined;
     if ((this.#state as State) === 'stopped') return void confined.release(); // stopped while the sandbox was prepared
     const child = spawn(confined.command, confined.args, {
@@ -170,11 +232,7 @@ export class Environment {
       confined.kill();
       void confined.release();
     });
-    const initTimeoutMs = this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
-    this.#initTimer = setTimeout(() => {
-      const errorMessage = `INIT phase timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
-      this.#failStart(new InitFailure('Sandbox.Timedout', json({ errorType: 'Sandbox.Timedout', errorMessage })));
-    }, initTimeoutMs);
+    this.#armInitTimer();
   }
 
   /** Runs one invocation. Only valid while idle. */
@@ -251,6 +309,7 @@ export class Environment {
   #dispatch(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '';
     if (req.method === 'GET' && url === '/2018-06-01/runtime/invocation/next') return this.#onNext(res);
+    if (req.method === 'GET' && url === ASSIGNMENT_PATH) return this.#onAwaitAssignment(res);
     if (req.method === 'POST' && url === '/2018-06-01/runtime/init/error') return void this.#onInitError(req, res);
     const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
     if (req.method === 'POST' && match) {
@@ -259,6 +318,20 @@ export class Environment {
     }
     req.resume();
     send(res, 404, { errorMessage: `Unknown Runtime API path: ${req.method} ${url}`, errorType: 'NotFound' });
+  }
+
+  #onAwaitAssignment(res: ServerResponse): void {
+    if (!this.#options.prestarted || this.#state !== 'starting' || this.#pendingAssignment !== undefined || this.#served > 0) {
+      return send(res, 403, { errorMessage: 'Only a pre-started runtime waits for an assignment, once.', errorType: 'InvalidStateTransition' });
+    }
+    this.#pendingAssignment = res;
+    res.once('close', () => {
+      // The runtime gave up waiting (it exited): the environment is of no use any more.
+      if (this.#pendingAssignment === res) this.stop();
+    });
+    this.#state = 'pooled';
+    this.#idleSince = this.#options.clock.now();
+    this.#settleStart();
   }
 
   #onNext(res: ServerResponse): void {
@@ -402,6 +475,8 @@ export class Environment {
     // After any REPORT still waiting for its reading.
     this.#pendingNext?.destroy();
     this.#pendingNext = undefined;
+    this.#pendingAssignment?.destroy();
+    this.#pendingAssignment = undefined;
     this.#server?.close();
     this.#server?.closeAllConnections();
     if (!this.#startSettled) this.#failStart(new InitFailure('Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' })));
@@ -473,6 +548,11 @@ export class Environment {
       if (into.log.length > TAIL_KEEP * 2) into.log = into.log.slice(-TAIL_KEEP);
     }
   }
+}
+
+function asInitFailure(error: unknown): InitFailure {
+  if (error instanceof InitFailure) return error;
+  return new InitFailure('Runtime.Unknown', json({ errorType: 'Runtime.Unknown', errorMessage: String(error instanceof Error ? error.message : error) }));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -98,7 +98,7 @@ export function createLauncher(options: LauncherOptions): Launcher {
   const runtimeDir = (name: string) => (options.sandboxed ? SANDBOX_PATHS.runtime : join(RUNTIMES_DIR, name));
   const runtimeBind = (name: string): ReadOnlyBind[] => (options.sandboxed ? [{ source: join(RUNTIMES_DIR, name), target: SANDBOX_PATHS.runtime }] : []);
 
-  return async (spec, runtimeApi, logStream): Promise<LaunchPlan> => {
+  const launch = async (spec: EnvironmentSpec, runtimeApi: string, logStream: string): Promise<LaunchPlan> => {
     const common = { runtimeApi, logStream, taskRoot: taskRoot(spec) };
     if (PROVIDED_RUNTIME.test(spec.runtime)) {
       // https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html : the package's `bootstrap`, run
@@ -140,4 +140,21 @@ export function createLauncher(options: LauncherOptions): Launcher {
     const heapMb = Math.max(64, Math.floor(spec.memorySize * 0.9));
     return withExecWrapper({ command: binary, args: [`--max-old-space-size=${heapMb}`, join(dir, 'bootstrap.mjs')], env, binds }, spec, options.sandboxed);
   };
+
+  return {
+    launch,
+    canPrestart: (spec) => (NODE_RUNTIME.test(spec.runtime) || PYTHON_RUNTIME.test(spec.runtime)) && !spec.environment.AWS_LAMBDA_EXEC_WRAPPER,
+    prestart: async (template, runtimeApi) => {
+      const plan = await launch(template, runtimeApi, '');
+      // Only what does not depend on the function; the rest arrives with the assignment.
+      const env: Record<string, string> = { SELFLESS_PRESTARTED: '1' };
+      for (const key of GENERIC_VARIABLES) if (plan.env[key] !== undefined) env[key] = plan.env[key];
+      return { ...plan, env };
+    },
+    assignment: async (spec, runtimeApi, logStream) => (await launch(spec, runtimeApi, logStream)).env,
+  };
 }
+
+/** Environment variables a pre-started runtime starts with: the same for every function it may run. */
+const GENERIC_VARIABLES = ['LANG', 'TZ', 'PATH', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_RUNTIME_DIR', 'NODE_PATH', 'PYTHONPATH'] as const;
+

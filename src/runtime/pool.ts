@@ -12,6 +12,18 @@ export interface PoolOptions {
   /** Idle environments older than this are stopped, so an idle platform holds no function processes. */
   readonly idleTimeoutMs: number;
   readonly initTimeoutMs?: number;
+  /** Keep generic runtimes started ahead of demand, so a cold start skips the runtime's own start. */
+  readonly prestart?: boolean;
+}
+
+/** At most this many pre-started runtimes wait per template (runtime, memory, storage, architecture). */
+const MAX_PRESTARTED_PER_TEMPLATE = 4;
+
+/** Pre-started generic runtimes of one template, ready to be given any function that matches it. */
+class PrestartGroup {
+  readonly ready: Environment[] = [];
+  readonly all = new Set<Environment>();
+  constructor(readonly template: EnvironmentSpec) {}
 }
 
 interface Waiter {
@@ -42,6 +54,12 @@ export interface PoolStats {
   readonly idle: number;
   readonly busy: number;
   readonly starting: number;
+  /** Generic runtimes started ahead of demand, not yet given a function (whole pool only). */
+  readonly prestarted: number;
+  /** Of those, the ones ready to be given a function now. */
+  readonly prestartReady: number;
+  /** Cold starts served by a pre-started runtime since the pool started (whole pool only). */
+  readonly prestartHits: number;
 }
 
 /**
@@ -53,6 +71,10 @@ export interface PoolStats {
 export class EnvironmentPool {
   readonly #options: PoolOptions;
   readonly #groups = new Map<string, Group>();
+  readonly #prestarted = new Map<string, PrestartGroup>();
+  /** The function group each environment works for (a pre-started one has none until assigned). */
+  readonly #owners = new Map<Environment, Group>();
+  #prestartHits = 0;
   readonly #running = new Set<Promise<unknown>>();
   #reaper: NodeJS.Timeout | undefined;
   #closed = false;
@@ -115,7 +137,15 @@ export class EnvironmentPool {
       idle += group.idle.length;
       starting += group.starting;
     }
-    return { environments, idle, busy: environments - idle - starting, starting };
+    let prestarted = 0;
+    let prestartReady = 0;
+    if (functionName === undefined) {
+      for (const group of this.#prestarted.values()) {
+        prestarted += group.all.size;
+        prestartReady += group.ready.length;
+      }
+    }
+    return { environments, idle, busy: environments - idle - starting, starting, prestarted, prestartReady, prestartHits: functionName === undefined ? this.#prestartHits : 0 };
   }
 
   /** Waits for every invocation in flight (bounded by their timeouts), then stops every environment. */
@@ -131,6 +161,8 @@ export class EnvironmentPool {
     clearInterval(this.#reaper);
     this.#reaper = undefined;
     const shuttingDown = new InitFailure('Runtime.ExitError', Buffer.from(JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: 'The platform is shutting down.' })));
+    for (const group of this.#prestarted.values()) for (const env of [...group.all]) env.stop();
+    this.#prestarted.clear();
     for (const group of this.#groups.values()) {
       for (const env of group.all) env.stop();
       // Nobody will start an environment for these any more: answer them rather than leave them hanging.
@@ -141,19 +173,26 @@ export class EnvironmentPool {
 
   #startEnvironment(group: Group): void {
     group.starting += 1;
-    const env = new Environment({
-      spec: group.spec,
-      launcher: this.#options.launcher,
-      isolation: this.#options.isolation,
-      logs: this.#options.logs,
-      clock: this.#options.clock,
-      ...(this.#options.initTimeoutMs === undefined ? {} : { initTimeoutMs: this.#options.initTimeoutMs }),
-      onIdle: (ready) => this.#onIdle(group, ready),
-      onAnswered: (answered) => group.returning.add(answered),
-      onStopped: (stopped) => this.#onStopped(group, stopped),
-    });
-    group.all.add(env);
-    env.start().then(
+    const key = this.#templateKey(group.spec);
+    const pooled = key === undefined ? undefined : this.#prestarted.get(key);
+    const prestarted = pooled?.ready.pop();
+    let started: Promise<void>;
+    if (prestarted !== undefined) {
+      // A generic runtime that has run nothing: safe to give to this function.
+      pooled!.all.delete(prestarted);
+      this.#prestartHits += 1;
+      this.#owners.set(prestarted, group);
+      group.all.add(prestarted);
+      started = prestarted.assign(group.spec);
+    } else {
+      const env = this.#newEnvironment(group.spec, false);
+      this.#owners.set(env, group);
+      group.all.add(env);
+      started = env.start();
+    }
+    // Replace what was taken, or have one ready for the next new function like this one.
+    if (key !== undefined) this.#prestart(key, group.spec);
+    started.then(
       () => {
         group.starting -= 1;
       },
@@ -162,6 +201,50 @@ export class EnvironmentPool {
         // The invocation that asked for this environment gets the init error, as on Lambda.
         group.waiting.shift()?.fail(failure);
       },
+    );
+  }
+
+  #newEnvironment(spec: EnvironmentSpec, prestarted: boolean): Environment {
+    return new Environment({
+      spec,
+      prestarted,
+      launcher: this.#options.launcher,
+      isolation: this.#options.isolation,
+      logs: this.#options.logs,
+      clock: this.#options.clock,
+      ...(this.#options.initTimeoutMs === undefined ? {} : { initTimeoutMs: this.#options.initTimeoutMs }),
+      // Looked up on each call: a pre-started environment changes hands when it is assigned.
+      onIdle: (ready) => this.#onIdle(this.#owners.get(ready)!, ready),
+      onAnswered: (answered) => this.#owners.get(answered)?.returning.add(answered),
+      onStopped: (stopped) => this.#onStopped(stopped),
+    });
+  }
+
+  /** The template a function's environments can be pre-started from; undefined when they cannot. */
+  #templateKey(spec: EnvironmentSpec): string | undefined {
+    if (!this.#options.prestart || !this.#options.isolation.canPrestart || !this.#options.launcher.canPrestart(spec)) return undefined;
+    return `${spec.runtime}|${spec.memorySize}|${spec.ephemeralStorageMb}|${spec.architecture}`;
+  }
+
+  #prestart(key: string, spec: EnvironmentSpec): void {
+    if (this.#closed) return;
+    let group = this.#prestarted.get(key);
+    if (group === undefined) {
+      // Nothing of the function in the template: only what every matching function has in common.
+      group = new PrestartGroup({ ...spec, key, functionName: '', handler: '', version: '$LATEST', environment: {}, codeDir: '/' });
+      this.#prestarted.set(key, group);
+    }
+    if (group.all.size >= MAX_PRESTARTED_PER_TEMPLATE) return;
+    const pooled = group;
+    const env = this.#newEnvironment(group.template, true);
+    group.all.add(env);
+    env.start().then(
+      () => {
+        if (!pooled.all.has(env)) return;
+        pooled.ready.push(env);
+        this.#scheduleReaper();
+      },
+      () => undefined, // it stopped; #onStopped has dropped it
     );
   }
 
@@ -174,7 +257,10 @@ export class EnvironmentPool {
     this.#scheduleReaper();
   }
 
-  #onStopped(group: Group, env: Environment): void {
+  #onStopped(env: Environment): void {
+    const group = this.#owners.get(env);
+    if (group === undefined) return this.#dropPrestarted(env);
+    this.#owners.delete(env);
     group.all.delete(env);
     group.returning.delete(env);
     const at = group.idle.indexOf(env);
@@ -184,6 +270,16 @@ export class EnvironmentPool {
     }
     // Invocations still waiting need an environment of their own if none is on the way.
     if (!this.#closed && group.needsAnother()) this.#startEnvironment(group);
+  }
+
+  /** A pre-started environment that stopped before it was assigned. */
+  #dropPrestarted(env: Environment): void {
+    for (const [key, pooled] of this.#prestarted) {
+      if (!pooled.all.delete(env)) continue;
+      const at = pooled.ready.indexOf(env);
+      if (at >= 0) pooled.ready.splice(at, 1);
+      if (pooled.all.size === 0) this.#prestarted.delete(key);
+    }
   }
 
   #scheduleReaper(): void {
@@ -196,8 +292,10 @@ export class EnvironmentPool {
   #reap(): void {
     const now = this.#options.clock.now();
     let idleLeft = 0;
-    for (const group of this.#groups.values()) {
-      for (const env of [...group.idle]) {
+    // Pre-started runtimes nobody asked for within the idle timeout go too: an idle platform runs nothing.
+    const waiting = [...this.#groups.values()].map((group) => group.idle).concat([...this.#prestarted.values()].map((group) => group.ready));
+    for (const envs of waiting) {
+      for (const env of [...envs]) {
         if (now - env.idleSince >= this.#options.idleTimeoutMs) env.stop();
         else idleLeft += 1;
       }

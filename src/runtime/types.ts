@@ -76,4 +76,14 @@ export interface LaunchPlan {
   readonly binds: ReadOnlyBind[];
 }
 
-export type Launcher = (spec: EnvironmentSpec, runtimeApi: string, logStream: string) => Promise<LaunchPlan>;
+/** How runtimes are started, for one function or ahead of any (pre-started generic runtimes). */
+export interface Launcher {
+  /** A runtime for this function. */
+  launch(spec: EnvironmentSpec, runtimeApi: string, logStream: string): Promise<LaunchPlan>;
+  /** Whether a generic runtime started from this spec's template can later run the function (Node, Python; no exec wrapper). */
+  canPrestart(spec: EnvironmentSpec): boolean;
+  /** A generic runtime for functions like `template` (same runtime, memory and storage) that loads no code until assigned. */
+  prestart(template: EnvironmentSpec, runtimeApi: string): Promise<LaunchPlan>;
+  /** The environment variables a pre-started runtime takes on when it is given this function. */
+  assignment(spec: EnvironmentSpec, runtimeApi: string, logStream: string): Promise<Record<string, string>>;
+}

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
-import { lstat, readFile, readlink } from 'node:fs/promises';
-import { constants as osConstants } from 'node:os';
+import { existsSync } from 'node:fs';
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, rmdir } from 'node:fs/promises';
+import { constants as osConstants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PeakMemoryProbe } from '../peak-memory.js';
 import type { EnvironmentSpec, LaunchPlan } from '../types.js';
@@ -21,6 +22,8 @@ export interface ConfinedProcess {
   readonly uid: number | undefined;
   /** Told the pid of the spawned process. */
   attach(pid: number): void;
+  /** Shows a pre-started environment the code of the function it is given. */
+  assignCode(codeDir: string): Promise<void>;
   /** Peak memory of the environment, in MB rounded up, as REPORT shows it. */
   peakMemoryMb(): Promise<number>;
   /** Whether the kernel killed something in the environment for exceeding its memory. */
@@ -33,9 +36,16 @@ export interface ConfinedProcess {
   release(): Promise<void>;
 }
 
+export interface ConfineOptions {
+  /** A generic runtime whose function's code is shown later, by assignCode(). */
+  readonly prestarted: boolean;
+}
+
 export interface Isolation {
   readonly sandboxed: boolean;
-  confine(spec: EnvironmentSpec, plan: LaunchPlan, name: string): Promise<ConfinedProcess>;
+  /** Whether environments can be started before their function is known. */
+  readonly canPrestart: boolean;
+  confine(spec: EnvironmentSpec, plan: LaunchPlan, name: string, options: ConfineOptions): Promise<ConfinedProcess>;
   close(): Promise<void>;
 }
 
@@ -81,15 +91,18 @@ function killGroup(pid: number | undefined): void {
 /** Environments as plain child processes in their own process group: no isolation beyond the OS user's. */
 export class PlainProcesses implements Isolation {
   readonly sandboxed = false;
+  readonly canPrestart = true;
 
-  async confine(spec: EnvironmentSpec, plan: LaunchPlan): Promise<ConfinedProcess> {
+  async confine(spec: EnvironmentSpec, plan: LaunchPlan, _name: string, options: ConfineOptions): Promise<ConfinedProcess> {
     let pid: number | undefined;
     let probe: PeakMemoryProbe | undefined;
     return {
       command: plan.command,
       args: plan.args,
-      cwd: spec.codeDir,
+      // A pre-started runtime moves into its function's folder when assigned.
+      cwd: options.prestarted ? '/' : spec.codeDir,
       uid: undefined,
+      assignCode: async () => undefined,
       attach: (p) => {
         pid = p;
         probe = new PeakMemoryProbe(p);
@@ -108,6 +121,8 @@ export class PlainProcesses implements Isolation {
 interface HostTools {
   readonly sh: string;
   readonly bwrap: string;
+  readonly mount: string;
+  readonly umount: string;
   readonly setpriv: string;
   readonly prlimit: string;
   /** bwrap arguments that show the host's /usr, /etc and the top-level links or folders into it. */
@@ -129,22 +144,36 @@ export class BubblewrapSandbox implements Isolation {
   readonly #uids = new UidAllocator(SANDBOX_UIDS.base, SANDBOX_UIDS.size);
   readonly #live = new Set<ConfinedProcess>();
 
+  /**
+   * @param slots a shared mount with one empty folder per pre-started environment, bound at its
+   *   /var/task: a function's code mounted onto the folder on the host later propagates into that one
+   *   sandbox (bwrap makes its mounts slaves of the host's), and into no other.
+   */
   constructor(
     private readonly tools: HostTools,
     private readonly cgroups: CgroupDriver | undefined,
+    private readonly slots: string | undefined,
   ) {}
 
-  async confine(spec: EnvironmentSpec, plan: LaunchPlan, name: string): Promise<ConfinedProcess> {
+  get canPrestart(): boolean {
+    return this.slots !== undefined;
+  }
+
+  async confine(spec: EnvironmentSpec, plan: LaunchPlan, name: string, options: ConfineOptions): Promise<ConfinedProcess> {
+    if (options.prestarted && this.slots === undefined) throw new Error('this host cannot pre-start sandboxed environments');
     const uid = this.#uids.allocate();
+    const slot = options.prestarted ? join(this.slots!, name) : undefined;
     let cgroup: EnvironmentCgroup | undefined;
     try {
+      if (slot !== undefined) await mkdir(slot, { mode: 0o755 });
       cgroup = await this.cgroups?.create(name, { memoryBytes: spec.memorySize * 1024 * 1024, pids: ENVIRONMENT_LIMITS.processes });
     } catch (error) {
       this.#uids.release(uid);
+      if (slot !== undefined) await rmdir(slot).catch(() => undefined);
       throw error;
     }
     const { tools } = this;
-    const binds = [{ source: spec.codeDir, target: '/var/task' }, ...plan.binds].flatMap((b) => ['--ro-bind', b.source, b.target]);
+    const binds = [{ source: slot ?? spec.codeDir, target: '/var/task' }, ...plan.binds].flatMap((b) => ['--ro-bind', b.source, b.target]);
     const sandboxed = [
       tools.bwrap,
       '--unshare-pid',
@@ -169,13 +198,14 @@ export class BubblewrapSandbox implements Isolation {
     const limited = [tools.prlimit, `--nofile=${ENVIRONMENT_LIMITS.openFiles}`, `--nproc=${ENVIRONMENT_LIMITS.processes}`, '--core=0', '--', ...sandboxed];
     // The shell joins the cgroups before anything of the environment exists, so nothing escapes them.
     const procsFiles = cgroup?.procsFiles ?? [];
-    const join = procsFiles.map((_, i) => `echo $$ > "$${i + 1}" && `).join('');
-    const script = `${join}shift ${procsFiles.length} && exec "$@"`;
+    const joinGroups = procsFiles.map((_, i) => `echo $$ > "$${i + 1}" && `).join('');
+    const script = `${joinGroups}shift ${procsFiles.length} && exec "$@"`;
 
     let pid: number | undefined;
     let probe: PeakMemoryProbe | undefined;
     let lastPeakMb = 0;
     let released = false;
+    let codeMounted = false;
     const confined: ConfinedProcess = {
       command: tools.sh,
       args: ['-c', script, 'sh', ...procsFiles, ...limited],
@@ -183,6 +213,11 @@ export class BubblewrapSandbox implements Isolation {
       uid,
       attach: (p) => {
         pid = p;
+      },
+      assignCode: async (codeDir) => {
+        if (slot === undefined) throw new Error('only a pre-started environment is assigned code');
+        await run(tools.mount, ['--bind', codeDir, slot], true);
+        codeMounted = true;
       },
       peakMemoryMb: async () => {
         if (cgroup !== undefined) {
@@ -207,6 +242,10 @@ export class BubblewrapSandbox implements Isolation {
         try {
           await cgroup?.kill();
           await cgroup?.remove();
+          if (slot !== undefined) {
+            if (codeMounted) await run(tools.umount, ['--lazy', slot], true);
+            await rmdir(slot);
+          }
         } finally {
           this.#uids.release(uid);
           this.#live.delete(confined);
@@ -226,6 +265,10 @@ export class BubblewrapSandbox implements Isolation {
       }),
     );
     if (this.cgroups !== undefined) await removeCgroupRoot(this.cgroups);
+    if (this.slots !== undefined) {
+      await run(this.tools.umount, ['--lazy', this.slots]);
+      await rm(this.slots, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
 
@@ -268,10 +311,30 @@ async function systemArgs(): Promise<string[]> {
   return args;
 }
 
-function run(command: string, args: readonly string[]): Promise<{ ok: boolean; output: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { timeout: 10_000 }, (error, stdout, stderr) => resolve({ ok: error === null, output: `${stdout}${stderr}`.trim() }));
+function run(command: string, args: readonly string[], mustSucceed = false): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: 10_000 }, (error, stdout, stderr) => {
+      const output = `${stdout}${stderr}`.trim();
+      if (error !== null && mustSucceed) reject(new Error(`${command} ${args.join(' ')}: ${output || error.message}`));
+      else resolve({ ok: error === null, output });
+    });
   });
+}
+
+/**
+ * The folder pre-started environments' /var/task come from: a shared mount of its own (so mounts made
+ * in it later propagate into the sandboxes), private to root. Undefined when mounting is not allowed.
+ */
+async function prepareSlots(tools: HostTools): Promise<{ slots?: string; reason?: string }> {
+  const base = await mkdtemp(join(existsSync('/run') ? '/run' : tmpdir(), 'selfless-slots-'));
+  const bound = await run(tools.mount, ['--bind', base, base]);
+  const shared = bound.ok ? await run(tools.mount, ['--make-shared', base]) : bound;
+  if (!shared.ok) {
+    if (bound.ok) await run(tools.umount, ['--lazy', base]);
+    await rm(base, { recursive: true, force: true });
+    return { reason: shared.output };
+  }
+  return { slots: base };
 }
 
 export type IsolationChoice = 'auto' | 'sandbox' | 'none';
@@ -291,11 +354,11 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
   if (process.platform !== 'linux') return none(`environments are plain child processes: namespaces need Linux, this is ${process.platform}`);
   if (process.getuid?.() !== 0) return none('environments are plain child processes: giving each its own host uid needs the platform to run as root');
 
-  const [bwrap, setpriv, prlimit, sh] = await Promise.all([findExecutable('bwrap'), findExecutable('setpriv'), findExecutable('prlimit'), findExecutable('sh')]);
-  const missing = [bwrap ? '' : 'bwrap (Debian/Ubuntu: apt-get install bubblewrap)', setpriv && prlimit ? '' : 'setpriv and prlimit (util-linux)', sh ? '' : 'sh'].filter(Boolean);
+  const [bwrap, setpriv, prlimit, sh, mount, umount] = await Promise.all(['bwrap', 'setpriv', 'prlimit', 'sh', 'mount', 'umount'].map(findExecutable));
+  const missing = [bwrap ? '' : 'bwrap (Debian/Ubuntu: apt-get install bubblewrap)', setpriv && prlimit && mount && umount ? '' : 'setpriv, prlimit, mount and umount (util-linux)', sh ? '' : 'sh'].filter(Boolean);
   if (missing.length > 0) return none(`environments are plain child processes: missing ${missing.join(', ')}`);
 
-  const tools: HostTools = { sh: sh!, bwrap: bwrap!, setpriv: setpriv!, prlimit: prlimit!, systemArgs: await systemArgs() };
+  const tools: HostTools = { sh: sh!, bwrap: bwrap!, setpriv: setpriv!, prlimit: prlimit!, mount: mount!, umount: umount!, systemArgs: await systemArgs() };
   const trial = await run(tools.bwrap, [
     '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', ...tools.systemArgs,
     '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--size', '1048576', '--tmpfs', '/tmp',
@@ -305,6 +368,7 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
   const version = (await run(tools.bwrap, ['--version'])).output;
 
   const cgroups = await detectCgroups();
+  const slots = await prepareSlots(tools);
   features.push(
     { name: 'sandbox', active: true, detail: `${version}: mount, pid, ipc and uts namespaces; code read-only at /var/task; private /tmp capped at EphemeralStorage; private /proc` },
     { name: 'uids', active: true, detail: `each environment runs as its own host uid from ${SANDBOX_UIDS.base} to ${SANDBOX_UIDS.base + SANDBOX_UIDS.size - 1}, no capabilities, no new privileges` },
@@ -314,8 +378,11 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
       : { name: 'cgroups', active: false, detail: `no memory or pids limits beyond rlimits and Node's heap cap: ${cgroups.reason}` },
     { name: 'runtime-api', active: true, detail: 'one Runtime API listener per environment, answering only connections from that environment\'s uid' },
     { name: 'network', active: true, detail: 'environments share the host network (outbound calls work, as on Lambda); they can reach services listening on the host' },
+    slots.slots
+      ? { name: 'prestart', active: true, detail: `generic runtimes start before their function; its code is mounted at their /var/task on assignment (through ${slots.slots})` }
+      : { name: 'prestart', active: false, detail: `cold starts cannot use pre-started runtimes: mounting a shared folder failed: ${slots.reason}` },
     { name: 'seccomp', active: false, detail: 'no seccomp filter yet: system calls are limited only by the uid, namespaces and capabilities' },
   );
   if (choice === 'sandbox' && !cgroups.driver) features.push({ name: 'note', active: false, detail: 'sandbox required (--isolation sandbox) and running without cgroup limits' });
-  return { isolation: new BubblewrapSandbox(tools, cgroups.driver), report: { sandboxed: true, features } };
+  return { isolation: new BubblewrapSandbox(tools, cgroups.driver, slots.slots), report: { sandboxed: true, features } };
 }
