@@ -7,6 +7,8 @@ import { decode, makeZip } from './support/zip.js';
 
 const python = (await new PythonInterpreters(process.env).find('3.11')) ?? (await new PythonInterpreters(process.env).find('3.12'));
 
+const readyFor = (t: TestPlatform, runtime: string) => t.platform.pool.prestartedRuntimes().some((p) => p.runtime === runtime && p.ready > 0);
+
 /** Polls until `check` holds (background work: a pre-started runtime becoming ready, a reaper's round). */
 async function eventually(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -41,7 +43,7 @@ describe('pre-started generic runtimes', () => {
     await create('first', 'nodejs22.x', 'lib/index.main', { ...NODE_FILES, 'node_modules/helper/index.js': 'module.exports = () => "first";' }, { SECRET: 'one' });
     assert.equal(json((await t.client.send(new InvokeCommand({ FunctionName: 'first' }))).Payload).secret, 'one');
     // The first cold start of this configuration leaves a generic runtime ready for the next one.
-    await eventually(() => t.platform.pool.stats().prestartReady >= 1, 'a runtime is pre-started after the first cold start');
+    await eventually(() => readyFor(t, 'nodejs22.x'), 'a runtime is pre-started after the first cold start');
 
     await create('second', 'nodejs22.x', 'lib/index.main', { ...NODE_FILES, 'node_modules/helper/index.js': 'module.exports = () => "second";', 'only-second.txt': 'x' }, { SECRET: 'two' });
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'second', Payload: Buffer.from('{"k":2}') }));
@@ -61,7 +63,7 @@ describe('pre-started generic runtimes', () => {
   });
 
   it('reports init errors of a function given a pre-started runtime as Lambda does', async () => {
-    await eventually(() => t.platform.pool.stats().prestartReady >= 1, 'a runtime is pre-started');
+    await eventually(() => readyFor(t, 'nodejs22.x'), 'a runtime is pre-started');
     const hits = t.platform.pool.stats().prestartHits;
     await create('broken', 'nodejs22.x', 'index.handler', { 'index.js': 'exports.handler = async () => {' });
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'broken' }));
@@ -75,7 +77,7 @@ describe('pre-started generic runtimes', () => {
     const files = { 'pkg/__init__.py': '', 'pkg/app.py': 'import os\ndef handler(event, context):\n    return {"secret": os.environ.get("SECRET"), "cwd": os.getcwd(), "files": sorted(os.listdir(".")), "name": context.function_name}\n' };
     await create('py-first', runtime, 'pkg/app.handler', files, { SECRET: 'p1' });
     assert.equal(json((await t.client.send(new InvokeCommand({ FunctionName: 'py-first' }))).Payload).secret, 'p1');
-    await eventually(() => t.platform.pool.stats().prestartReady >= 1, 'a Python runtime is pre-started');
+    await eventually(() => readyFor(t, runtime), 'a Python runtime is pre-started');
     const hits = t.platform.pool.stats().prestartHits;
     await create('py-second', runtime, 'pkg/app.handler', { ...files, 'extra.txt': '' }, { SECRET: 'p2' });
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'py-second' }));

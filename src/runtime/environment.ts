@@ -210,11 +210,13 @@ export class Environment {
     const child = spawn(confined.command, confined.args, {
       cwd: confined.cwd,
       env: plan.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', confined.fd3Input === undefined ? 'ignore' : 'pipe'],
       // Its own process group, so the whole tree can be signalled at once.
       detached: true,
     });
     this.#child = child;
+    // A runtime killed before bubblewrap read the filter resets the pipe: nothing to report then.
+    if (confined.fd3Input !== undefined) (child.stdio[3] as NodeJS.WritableStream).on('error', () => undefined).end(confined.fd3Input);
     if (child.pid !== undefined) confined.attach(child.pid);
     this.#initStartedAt = performance.now();
     this.#pipeOutput(child);

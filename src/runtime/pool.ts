@@ -148,6 +148,17 @@ export class EnvironmentPool {
     return { environments, idle, busy: environments - idle - starting, starting, prestarted, prestartReady, prestartHits: functionName === undefined ? this.#prestartHits : 0 };
   }
 
+  /** The pre-started runtimes by template: how many are ready to be given a function, how many are starting. */
+  prestartedRuntimes(): Array<{ runtime: string; memorySize: number; ephemeralStorageMb: number; ready: number; starting: number }> {
+    return [...this.#prestarted.values()].map(({ template, ready, all }) => ({
+      runtime: template.runtime,
+      memorySize: template.memorySize,
+      ephemeralStorageMb: template.ephemeralStorageMb,
+      ready: ready.length,
+      starting: all.size - ready.length,
+    }));
+  }
+
   /** Waits for every invocation in flight (bounded by their timeouts), then stops every environment. */
   async close(): Promise<void> {
     this.#closed = true;

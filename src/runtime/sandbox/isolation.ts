@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readFile, readlink, rm, rmdir } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { PeakMemoryProbe } from '../peak-memory.js';
 import type { EnvironmentSpec, LaunchPlan } from '../types.js';
 import { detectCgroups, removeCgroupRoot, type CgroupDriver, type EnvironmentCgroup } from './cgroups.js';
+import { seccompProgram } from './seccomp.js';
 import { UidAllocator } from './uids.js';
 
 /** Lambda's per-environment limits (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
@@ -18,6 +19,8 @@ export interface ConfinedProcess {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd: string;
+  /** Bytes the spawned process reads from its descriptor 3 (the seccomp program bubblewrap installs). */
+  readonly fd3Input?: Buffer;
   /** The host uid every process of the environment runs as, when it has its own. */
   readonly uid: number | undefined;
   /** Told the pid of the spawned process. */
@@ -153,6 +156,7 @@ export class BubblewrapSandbox implements Isolation {
     private readonly tools: HostTools,
     private readonly cgroups: CgroupDriver | undefined,
     private readonly slots: string | undefined,
+    private readonly seccomp: Buffer | undefined,
   ) {}
 
   get canPrestart(): boolean {
@@ -189,6 +193,7 @@ export class BubblewrapSandbox implements Isolation {
       '--perms', '0755', '--dir', '/var',
       ...binds,
       '--chdir', '/var/task',
+      ...(this.seccomp === undefined ? [] : ['--seccomp', '3']),
       '--',
       tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs',
       '--',
@@ -210,6 +215,7 @@ export class BubblewrapSandbox implements Isolation {
       command: tools.sh,
       args: ['-c', script, 'sh', ...procsFiles, ...limited],
       cwd: '/',
+      ...(this.seccomp === undefined ? {} : { fd3Input: this.seccomp }),
       uid,
       attach: (p) => {
         pid = p;
@@ -311,12 +317,18 @@ async function systemArgs(): Promise<string[]> {
   return args;
 }
 
-function run(command: string, args: readonly string[], mustSucceed = false): Promise<{ ok: boolean; output: string }> {
+function run(command: string, args: readonly string[], mustSucceed = false, fd3Input?: Buffer): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: 10_000 }, (error, stdout, stderr) => {
-      const output = `${stdout}${stderr}`.trim();
-      if (error !== null && mustSucceed) reject(new Error(`${command} ${args.join(' ')}: ${output || error.message}`));
-      else resolve({ ok: error === null, output });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe', fd3Input === undefined ? 'ignore' : 'pipe'], timeout: 10_000 });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    if (fd3Input !== undefined) (child.stdio[3] as NodeJS.WritableStream).on('error', () => undefined).end(fd3Input);
+    child.once('error', (error) => (mustSucceed ? reject(error) : resolve({ ok: false, output: error.message })));
+    child.once('close', (code) => {
+      output = output.trim();
+      if (code !== 0 && mustSucceed) reject(new Error(`${command} ${args.join(' ')}: ${output || `exit ${code}`}`));
+      else resolve({ ok: code === 0, output });
     });
   });
 }
@@ -359,12 +371,17 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
   if (missing.length > 0) return none(`environments are plain child processes: missing ${missing.join(', ')}`);
 
   const tools: HostTools = { sh: sh!, bwrap: bwrap!, setpriv: setpriv!, prlimit: prlimit!, mount: mount!, umount: umount!, systemArgs: await systemArgs() };
-  const trial = await run(tools.bwrap, [
-    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', ...tools.systemArgs,
-    '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--size', '1048576', '--tmpfs', '/tmp',
-    '--', tools.setpriv, `--reuid=${SANDBOX_UIDS.base}`, `--regid=${SANDBOX_UIDS.base}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--', 'id', '-u',
-  ]);
+  const trialSandbox = (extra: string[], fd3Input?: Buffer) =>
+    run(tools.bwrap, [
+      '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', ...tools.systemArgs,
+      '--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--size', '1048576', '--tmpfs', '/tmp', ...extra,
+      '--', tools.setpriv, `--reuid=${SANDBOX_UIDS.base}`, `--regid=${SANDBOX_UIDS.base}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs', '--', 'id', '-u',
+    ], false, fd3Input);
+  const trial = await trialSandbox([]);
   if (!trial.ok || trial.output !== String(SANDBOX_UIDS.base)) return none(`environments are plain child processes: a trial sandbox failed: ${trial.output || 'no output'}`);
+  const program = seccompProgram();
+  const seccompTrial = program === undefined ? undefined : await trialSandbox(['--seccomp', '3'], program);
+  const seccomp = seccompTrial?.ok && seccompTrial.output === String(SANDBOX_UIDS.base) ? program : undefined;
   const version = (await run(tools.bwrap, ['--version'])).output;
 
   const cgroups = await detectCgroups();
@@ -381,8 +398,10 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
     slots.slots
       ? { name: 'prestart', active: true, detail: `generic runtimes start before their function; its code is mounted at their /var/task on assignment (through ${slots.slots})` }
       : { name: 'prestart', active: false, detail: `cold starts cannot use pre-started runtimes: mounting a shared folder failed: ${slots.reason}` },
-    { name: 'seccomp', active: false, detail: 'no seccomp filter yet: system calls are limited only by the uid, namespaces and capabilities' },
+    seccomp
+      ? { name: 'seccomp', active: true, detail: 'deny-list: mount, namespaces (unshare, setns, clone flags), keyrings, bpf, perf_event_open, userfaultfd, io_uring, modules, kexec, open_by_handle_at, swap, reboot, acct, ioctl TIOCSTI' }
+      : { name: 'seccomp', active: false, detail: program === undefined ? `no system-call table for ${process.arch}` : `bubblewrap refused the filter: ${seccompTrial?.output || 'no output'}` },
   );
   if (choice === 'sandbox' && !cgroups.driver) features.push({ name: 'note', active: false, detail: 'sandbox required (--isolation sandbox) and running without cgroup limits' });
-  return { isolation: new BubblewrapSandbox(tools, cgroups.driver, slots.slots), report: { sandboxed: true, features } };
+  return { isolation: new BubblewrapSandbox(tools, cgroups.driver, slots.slots, seccomp), report: { sandboxed: true, features } };
 }
