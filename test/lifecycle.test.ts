@@ -65,6 +65,28 @@ describe('execution environment lifecycle', () => {
     assert.equal(second.late, 400, 'a second answer for a finished request id');
   });
 
+  it('makes MemorySize a hard limit: Runtime.OutOfMemory, REPORT with Max Memory Used, then a fresh environment', async () => {
+    await t.client.send(new CreateFunctionCommand({
+      FunctionName: 'hog', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, MemorySize: 128, Timeout: 30,
+      // Off the V8 heap (Buffers), so only the environment's memory limit can stop it.
+      Code: { ZipFile: await makeZip({ 'index.js': [
+        'const kept = [];',
+        'exports.handler = async (event) => {',
+        '  if (!event.hog) return "fine";',
+        '  for (;;) { kept.push(Buffer.alloc(16 * 1024 * 1024, 1)); await new Promise((r) => setTimeout(r, 20)); }',
+        '};',
+      ].join('\n') }) },
+    }));
+    const out = await t.client.send(new InvokeCommand({ FunctionName: 'hog', Payload: Buffer.from('{"hog":true}'), LogType: 'Tail' }));
+    assert.equal(out.FunctionError, 'Unhandled');
+    const error = json(out.Payload);
+    assert.equal(error.errorType, 'Runtime.OutOfMemory', decode(out.Payload));
+    assert.equal(error.errorMessage, `RequestId: ${out.$metadata.requestId} Error: Runtime exited with error: signal: killed`);
+    const report = Buffer.from(out.LogResult!, 'base64').toString().split('\n').find((line) => line.startsWith('REPORT'));
+    assert.match(report ?? '', /Max Memory Used: ([1-9]\d*) MB\t.*Status: error\tError Type: Runtime\.OutOfMemory/);
+    assert.equal(JSON.parse(decode((await t.client.send(new InvokeCommand({ FunctionName: 'hog' }))).Payload)), 'fine');
+  });
+
   it('starts managed runtimes through AWS_LAMBDA_EXEC_WRAPPER', async () => {
     await t.client.send(new CreateFunctionCommand({
       FunctionName: 'wrapped', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE,

@@ -7,6 +7,7 @@ import { PeakMemoryProbe } from '../peak-memory.js';
 import type { EnvironmentSpec, LaunchPlan } from '../types.js';
 import { detectCgroups, removeCgroupRoot, type CgroupDriver, type EnvironmentCgroup } from './cgroups.js';
 import { seccompProgram } from './seccomp.js';
+import { RssWatchdog } from './rss-watchdog.js';
 import { UidAllocator } from './uids.js';
 
 /** Lambda's per-environment limits (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
@@ -99,6 +100,7 @@ export class PlainProcesses implements Isolation {
   async confine(spec: EnvironmentSpec, plan: LaunchPlan, _name: string, options: ConfineOptions): Promise<ConfinedProcess> {
     let pid: number | undefined;
     let probe: PeakMemoryProbe | undefined;
+    let watchdog: RssWatchdog | undefined;
     return {
       command: plan.command,
       args: plan.args,
@@ -109,12 +111,17 @@ export class PlainProcesses implements Isolation {
       attach: (p) => {
         pid = p;
         probe = new PeakMemoryProbe(p);
+        watchdog = new RssWatchdog(p, spec.memorySize * 1024 * 1024, () => killGroup(p));
       },
-      peakMemoryMb: () => probe?.read() ?? Promise.resolve(0),
-      oomKilled: async () => false,
+      // The watchdog's readings cover the whole tree, and remain when the runtime was killed unread.
+      peakMemoryMb: async () => Math.max((await probe?.read()) ?? 0, Math.ceil((watchdog?.peakBytes ?? 0) / (1024 * 1024))),
+      oomKilled: async () => watchdog?.exceeded ?? false,
       exitReason: plainExitReason,
       kill: () => killGroup(pid),
-      release: async () => probe?.close(),
+      release: async () => {
+        watchdog?.stop();
+        await probe?.close();
+      },
     };
   }
 
@@ -211,6 +218,8 @@ export class BubblewrapSandbox implements Isolation {
     let lastPeakMb = 0;
     let released = false;
     let codeMounted = false;
+    // Without cgroups, the memory limit is a watchdog on the sandbox's process tree.
+    let watchdog: RssWatchdog | undefined;
     const confined: ConfinedProcess = {
       command: tools.sh,
       args: ['-c', script, 'sh', ...procsFiles, ...limited],
@@ -219,6 +228,7 @@ export class BubblewrapSandbox implements Isolation {
       uid,
       attach: (p) => {
         pid = p;
+        if (cgroup === undefined) watchdog = new RssWatchdog(p, spec.memorySize * 1024 * 1024, () => killGroup(p));
       },
       assignCode: async (codeDir) => {
         if (slot === undefined) throw new Error('only a pre-started environment is assigned code');
@@ -232,9 +242,9 @@ export class BubblewrapSandbox implements Isolation {
           return lastPeakMb;
         }
         probe ??= await runtimeProcessProbe(pid);
-        return probe?.read() ?? 0;
+        return Math.max((await probe?.read()) ?? 0, Math.ceil((watchdog?.peakBytes ?? 0) / (1024 * 1024)));
       },
-      oomKilled: async () => (cgroup === undefined ? false : (await cgroup.oomKills()) > 0),
+      oomKilled: async () => (cgroup === undefined ? (watchdog?.exceeded ?? false) : (await cgroup.oomKills()) > 0),
       // bwrap's init passes the runtime's end on as an exit status: 128 + n for signal n.
       exitReason: (code, signal) => (signal === null && code !== null && code > 128 ? `signal: ${signalWords(code - 128)}` : plainExitReason(code, signal)),
       kill: () => {
@@ -244,6 +254,7 @@ export class BubblewrapSandbox implements Isolation {
       release: async () => {
         if (released) return;
         released = true;
+        watchdog?.stop();
         await probe?.close();
         try {
           await cgroup?.kill();
@@ -392,7 +403,7 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
     { name: 'rlimits', active: true, detail: `nofile ${ENVIRONMENT_LIMITS.openFiles}, nproc ${ENVIRONMENT_LIMITS.processes}, core 0` },
     cgroups.driver
       ? { name: 'cgroups', active: true, detail: `cgroup ${cgroups.driver.version}: memory limit = MemorySize (no swap), pids limit ${ENVIRONMENT_LIMITS.processes}, OOM detection; in ${cgroups.driver.roots.join(', ')}` }
-      : { name: 'cgroups', active: false, detail: `no memory or pids limits beyond rlimits and Node's heap cap: ${cgroups.reason}` },
+      : { name: 'cgroups', active: false, detail: `memory limited by a watchdog on each sandbox's resident memory, processes by rlimits only: ${cgroups.reason}` },
     { name: 'runtime-api', active: true, detail: 'one Runtime API listener per environment, answering only connections from that environment\'s uid' },
     { name: 'network', active: true, detail: 'environments share the host network (outbound calls work, as on Lambda); they can reach services listening on the host' },
     slots.slots
