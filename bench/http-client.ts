@@ -11,8 +11,16 @@ export interface Reply {
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 
 export function post(url: URL, headers: Record<string, string>, body: string): Promise<Reply> {
+  return send('POST', url, { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body);
+}
+
+export function get(url: URL, headers: Record<string, string>): Promise<Reply> {
+  return send('GET', url, headers);
+}
+
+function send(method: string, url: URL, headers: Record<string, string>, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const req = request(url, { method, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { findNodeBinary } from '../src/runtime/index.js';
-import { startChild, stopAllChildren } from './children.js';
+import { findNodeBinary, PythonInterpreters } from '../src/runtime/index.js';
+import { startChild, stopAllChildren, type ChildServer } from './children.js';
 import { childPids } from './cpu.js';
 import { closeClient } from './http-client.js';
-import { buildRows, cpuNotes, fmtMs, fmtValue, problems, renderTable, type Measurements } from './report.js';
+import { buildRows, coldNotes, cpuNotes, fmtMs, fmtValue, problems, renderTable, type ColdRuntime, type Measurements } from './report.js';
 import {
   coldStarts,
   createEchoFunction,
@@ -16,14 +16,19 @@ import {
   floorTarget,
   invokeTarget,
   measure,
+  NODE_ECHO,
   PAYLOAD,
   processSpawnTimes,
+  PYTHON_ECHO,
+  PYTHON_VERSION,
   RUNTIME,
+  type EchoKind,
   type LoadPlan,
   type Run,
   type Target,
 } from './scenarios.js';
 import type { PlatformInfo } from './server.js';
+import { summarize } from './stats.js';
 
 interface Options {
   readonly rounds: number;
@@ -36,7 +41,8 @@ const USAGE = `usage: npm run bench -- [--rounds N] [--duration S] [--warmup S] 
   --rounds    measured rounds per load scenario; the table shows medians (default 1)
   --duration  seconds per measured autocannon run (default 5)
   --warmup    seconds of excluded warm-up before each run (default 2)
-  --cold      new functions whose first invoke is timed (default 20, at least 20)`;
+  --cold      new functions whose first invoke is timed, per runtime, with and without the
+              pre-started pool (default 20, at least 20)`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -74,19 +80,57 @@ const describeRun = (r: Run) =>
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const CONCURRENCY = [1, 10] as const;
+/** Between one new function's invokes and the next one's first: new functions arriving one by one, so the pool can replenish. */
+const COLD_PAUSE_MS = 100;
 
-async function runScenarios(options: Options, dataDir: string): Promise<{ measurements: Measurements; firstInvokeMs: number }> {
-  say('starting the floor server and the platform, each in its own process');
-  const [floor, platform] = await Promise.all([
-    startChild<{ url: string }>('floor', new URL('./floor-server.js', import.meta.url)),
-    startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), { SELFLESS_BENCH_DATA_DIR: dataDir }),
-  ]);
-  const lambda = new LambdaClient({
+type Platform = ChildServer<PlatformInfo>;
+
+/**
+ * One runtime's cold starts: first on the platform started with SELFLESS_PRESTART=0, then on the
+ * benchmark's main platform (pool on), each series with its own new functions; then the floor.
+ */
+async function coldRuntime(
+  kind: EchoKind,
+  count: number,
+  withoutPool: { platform: Platform; lambda: LambdaClient },
+  withPool: { platform: Platform; lambda: LambdaClient },
+  floor: { label: string; binary: () => string; args: readonly string[] },
+): Promise<ColdRuntime> {
+  const prefix = `cold-${kind.language.toLowerCase()}`;
+  const plan = { kind, count, pauseMs: COLD_PAUSE_MS };
+  say(`cold starts ${kind.runtime}, pool off: creating ${count} functions, then invoking each for the first time, one after another, ${COLD_PAUSE_MS} ms apart`);
+  const off = await coldStarts(withoutPool.lambda, withoutPool.platform.info, { ...plan, prefix: `${prefix}-nopool`, pool: false });
+  say(`cold starts ${kind.runtime}, pool off: ${describeCold(off.firstMs, off.prestartHits)}`);
+  say(`cold starts ${kind.runtime}, pool on: the same after a warm-up function's first invoke has filled the pool`);
+  const on = await coldStarts(withPool.lambda, withPool.platform.info, { ...plan, prefix: `${prefix}-pool`, pool: true });
+  say(`cold starts ${kind.runtime}, pool on: ${describeCold(on.firstMs, on.prestartHits)}`);
+  const binary = floor.binary();
+  say(`cold-start floor: ${binary} ${floor.args.join(' ')}, ${count} times`);
+  const spawnMs = await processSpawnTimes(binary, floor.args, count);
+  return { language: kind.language, runtime: kind.runtime, floorLabel: floor.label, spawnMs, withoutPool: off, withPool: on };
+}
+
+function describeCold(firstMs: readonly number[], hits: number | undefined): string {
+  const s = summarize(firstMs);
+  return `p50 ${fmtMs(s.p50Ms)}, p99 ${fmtMs(s.p99Ms)}, ${hits ?? 'unknown'} of ${s.count} took a pre-started runtime`;
+}
+
+const lambdaFor = (platform: Platform) =>
+  new LambdaClient({
     endpoint: platform.info.url,
     region: platform.info.region,
     credentials: { accessKeyId: platform.info.accessKeyId, secretAccessKey: platform.info.secretAccessKey },
     maxAttempts: 1,
   });
+
+async function runScenarios(options: Options, dataDir: string): Promise<{ measurements: Measurements; firstInvokeMs: number }> {
+  say('starting the floor server and the platform, each in its own process');
+  const [floor, platform] = await Promise.all([
+    startChild<{ url: string }>('floor', new URL('./floor-server.js', import.meta.url)),
+    startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), { SELFLESS_BENCH_DATA_DIR: join(dataDir, 'platform') }),
+  ]);
+  const lambda = lambdaFor(platform);
+  let noPool: { platform: Platform; lambda: LambdaClient } | undefined;
   try {
     await createEchoFunction(lambda, 'echo');
     say(`first invoke of echo (${RUNTIME}; on a machine without its Node build this includes the download)`);
@@ -113,25 +157,61 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     const environmentsAfterC10 = (await childPids(platform.pid)).length;
     say(`runtime processes under the platform after c=10: ${environmentsAfterC10}`);
 
-    say(`cold starts: creating ${options.coldFunctions} functions, then invoking each for the first time, one after another`);
-    const cold = await coldStarts(lambda, platform.info, options.coldFunctions, 'cold');
+    // A second platform without the pool, on its own data dir, sharing the runtime cache (the default
+    // one, or SELFLESS_RUNTIME_CACHE for both); started only now so it idles through nothing above.
+    say('starting a second platform with SELFLESS_PRESTART=0 for cold starts without the pool');
+    const platformNoPool = await startChild<PlatformInfo>('platform-nopool', new URL('./server.js', import.meta.url), {
+      SELFLESS_BENCH_DATA_DIR: join(dataDir, 'platform-nopool'),
+      SELFLESS_PRESTART: '0',
+    });
+    noPool = { platform: platformNoPool, lambda: lambdaFor(platformNoPool) };
+    const withPool = { platform, lambda };
+
+    const runtimes: ColdRuntime[] = [];
+    const skipped: string[] = [];
     const major = Number(/^nodejs(\d+)\.x$/.exec(RUNTIME)![1]);
-    const binary = findNodeBinary(major, { cacheDir: platform.info.runtimeCacheDir });
-    if (binary === undefined) throw new Error(`no Node ${major} binary in ${platform.info.runtimeCacheDir} after invoking ${RUNTIME} functions`);
-    say(`cold-start floor: ${binary} -e 0, ${options.coldFunctions} times`);
-    const spawnMs = await processSpawnTimes(binary, options.coldFunctions);
+    runtimes.push(
+      await coldRuntime(NODE_ECHO, options.coldFunctions, noPool, withPool, {
+        label: 'node -e 0',
+        args: ['-e', '0'],
+        binary: () => {
+          const binary = findNodeBinary(major, { cacheDir: platform.info.runtimeCacheDir });
+          if (binary === undefined) throw new Error(`no Node ${major} binary in ${platform.info.runtimeCacheDir} after invoking ${RUNTIME} functions`);
+          return binary;
+        },
+      }),
+    );
+    // The interpreter the platforms find too: same search, same environment.
+    const python = await new PythonInterpreters(process.env).find(PYTHON_VERSION);
+    if (python === undefined) {
+      const reason = `${PYTHON_ECHO.runtime}: no Python ${PYTHON_VERSION} interpreter on this host (PATH, /usr/local/bin, /usr/bin or SELFLESS_PYTHON_${PYTHON_VERSION.replace('.', '_')})`;
+      say(`cold starts skipped: ${reason}`);
+      skipped.push(reason);
+    } else {
+      say(`${PYTHON_ECHO.runtime} runs on ${python.path} (Python ${python.version})`);
+      runtimes.push(
+        await coldRuntime(PYTHON_ECHO, options.coldFunctions, noPool, withPool, {
+          label: `python${PYTHON_VERSION} -c 0`,
+          args: ['-c', '0'],
+          binary: () => python.path,
+        }),
+      );
+    }
+    const nodeOff = runtimes[0]!.withoutPool;
 
     return {
       firstInvokeMs,
       measurements: {
         floor: { c1: floorRuns[1]!, c10: floorRuns[10]! },
         warm: { c1: warmRuns[1]!, c10: warmRuns[10]!, environmentsAfterC10 },
-        cold: { firstMs: cold.firstMs, secondMs: cold.secondMs, spawnMs },
+        cold: { firstMs: nodeOff.firstMs, secondMs: nodeOff.secondMs, spawnMs: runtimes[0]!.spawnMs, runtimes, skipped },
       },
     };
   } finally {
     lambda.destroy();
+    noPool?.lambda.destroy();
     closeClient();
+    await noPool?.platform.stop();
   }
 }
 
@@ -168,13 +248,15 @@ async function main(): Promise<void> {
   const heading =
     `selfless bench: Node ${process.version} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}; ` +
     `autocannon keep-alive, ${options.warmupS} s warm-up + ${options.durationS} s per run, ` +
-    `${options.rounds === 1 ? '1 round' : `medians of ${options.rounds} rounds`}; ${Buffer.byteLength(PAYLOAD)}-byte JSON payload; ${RUNTIME} echo handler\n` +
+    `${options.rounds === 1 ? '1 round' : `medians of ${options.rounds} rounds`}; ${Buffer.byteLength(PAYLOAD)}-byte JSON payload; echo handlers: ${[...new Set([RUNTIME, ...measurements.cold.runtimes.map((r) => r.runtime)])].join(', ')}\n` +
     `load average ${loadBefore} before, ${loadAfter} after (anything near or above the core count means noisy neighbours)`;
   const notes = [
     `first invoke of the first function: ${fmtMs(firstInvokeMs)}`,
     `runtime processes after c=10: ${measurements.warm.environmentsAfterC10 ?? 'unknown'}`,
     ...cpuNotes(measurements),
-    `cold starts: ${measurements.cold.firstMs.length} new functions, timed sequentially from a keep-alive node:http client; floor is \`node -e 0\` with the runtime's binary`,
+    `cold starts: each new function's first invoke, timed sequentially from a keep-alive node:http client, ${COLD_PAUSE_MS} ms pause between functions; ` +
+      'pool off on a second platform with SELFLESS_PRESTART=0, pool on after a warm-up function of the same configuration was invoked once and its pre-started runtimes were ready',
+    ...coldNotes(measurements),
     ...warnings.map((w) => `WARNING ${w}`),
   ];
   console.log(`\n${heading}\n\n${renderTable(rows)}\n\n${notes.map((n) => `  ${n}`).join('\n')}`);

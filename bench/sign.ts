@@ -12,7 +12,16 @@ export interface SigningKey {
  * without becoming the bottleneck, and the server accepts a signature for minutes, so every autocannon
  * run signs afresh instead.
  */
-export async function signedPost(url: URL, body: string, key: SigningKey): Promise<Record<string, string>> {
+export function signedPost(url: URL, body: string, key: SigningKey): Promise<Record<string, string>> {
+  return sign('POST', url, key, { 'content-type': 'application/json' }, body);
+}
+
+/** Headers for a GET of selfless's own API (same SigV4 as the Lambda API), e.g. `/selfless/v1/environments`. */
+export function signedGet(url: URL, key: SigningKey): Promise<Record<string, string>> {
+  return sign('GET', url, key, {});
+}
+
+async function sign(method: string, url: URL, key: SigningKey, headers: Record<string, string>, body?: string): Promise<Record<string, string>> {
   const signer = new SignatureV4({
     service: 'lambda',
     region: key.region,
@@ -20,14 +29,14 @@ export async function signedPost(url: URL, body: string, key: SigningKey): Promi
     sha256: Sha256,
   });
   const signed = await signer.sign({
-    method: 'POST',
+    method,
     protocol: url.protocol,
     hostname: url.hostname,
     port: Number(url.port),
     path: url.pathname,
-    query: {},
-    headers: { host: url.host, 'content-type': 'application/json' },
-    body,
+    query: Object.fromEntries(url.searchParams),
+    headers: { host: url.host, ...headers },
+    ...(body === undefined ? {} : { body }),
   });
   return signed.headers;
 }
