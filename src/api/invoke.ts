@@ -1,11 +1,11 @@
 import { AwsError } from '../core/index.js';
-import { MAX_SYNC_PAYLOAD_BYTES } from '../invoke/index.js';
+import { MAX_EVENT_PAYLOAD_BYTES, MAX_INVOKE_ASYNC_PAYLOAD_BYTES, MAX_SYNC_PAYLOAD_BYTES } from '../invoke/index.js';
 import { header, route, type Route } from './http.js';
 import type { Services } from './services.js';
 
 const INVOCATION_TYPES = ['Event', 'RequestResponse', 'DryRun'];
 
-/** Invoke, https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html */
+/** Invoke (sync, Event, DryRun) and InvokeAsync, https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html */
 export function invokeRoutes(s: Services): Route[] {
   return [
     route('POST', '/2015-03-31/functions/{FunctionName}/invocations', async (ctx) => {
@@ -24,8 +24,8 @@ export function invokeRoutes(s: Services): Route[] {
         return { status: 204, headers: { 'X-Amz-Executed-Version': executedVersion } };
       }
       if (type === 'Event') {
-        s.invoke.resolve(name, qualifier);
-        throw new AwsError('InvalidParameterValueException', 'InvocationType Event (asynchronous invocation) is not supported by selfless yet; use RequestResponse.');
+        await s.async.enqueue({ functionName: name, qualifier, payload: ctx.body, requestId: ctx.requestId, limit: MAX_EVENT_PAYLOAD_BYTES, operation: 'Event' });
+        return { status: 202 };
       }
       const out = await s.invoke.invokeSync({
         functionName: name,
@@ -40,5 +40,11 @@ export function invokeRoutes(s: Services): Route[] {
       if (out.logResult !== undefined) headers['X-Amz-Log-Result'] = out.logResult;
       return { status: 200, headers, body: out.payload };
     }, { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, operation: 'InvokeFunction' }),
+
+    // The deprecated InvokeAsync API: https://docs.aws.amazon.com/lambda/latest/dg/API_InvokeAsync.html
+    route('POST', '/2014-11-13/functions/{FunctionName}/invoke-async', async (ctx) => {
+      await s.async.enqueue({ functionName: ctx.params.FunctionName!, payload: ctx.body, requestId: ctx.requestId, limit: MAX_INVOKE_ASYNC_PAYLOAD_BYTES, operation: 'InvokeAsync' });
+      return { status: 202, body: { Status: 202 } };
+    }, { bodyLimit: MAX_SYNC_PAYLOAD_BYTES, operation: 'InvokeAsync' }),
   ];
 }

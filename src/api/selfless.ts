@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { AwsError, parseFunctionName } from '../core/index.js';
-import { route, type Route } from './http.js';
+import { jsonBody, route, type Route } from './http.js';
 import type { Services } from './services.js';
 
 const intParam = (query: URLSearchParams, name: string, fallback: number): number => {
@@ -33,6 +33,36 @@ export function selflessRoutes(s: Services): Route[] {
       status: 200,
       body: { functions: await s.usage.report(intParam(ctx.query, 'sinceMs', 0)) },
     })),
+
+    // The failed-event store (beyond Lambda): async events that failed for good with no on-failure destination.
+    route('GET', '/selfless/v1/functions/{FunctionName}/failed-events', async (ctx) => {
+      const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+      const failed = await s.queue.listFailed(name, Math.min(intParam(ctx.query, 'limit', 1000), 10_000));
+      return {
+        status: 200,
+        body: {
+          events: failed.map(({ event, condition, failedAt }) => ({
+            requestId: event.id,
+            condition,
+            failedAt,
+            enqueuedAt: event.enqueuedAt,
+            approximateInvokeCount: event.attempts,
+            lastError: event.lastError ?? null,
+            payload: event.payload.toString('utf8'),
+          })),
+        },
+      };
+    }),
+
+    route('POST', '/selfless/v1/functions/{FunctionName}/failed-events/redrive', async (ctx) => {
+      const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+      if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+      const body = jsonBody(ctx);
+      const ids = body.all === true ? 'all' : Array.isArray(body.requestIds) && body.requestIds.every((id) => typeof id === 'string') ? (body.requestIds as string[]) : undefined;
+      if (ids === undefined) throw new AwsError('InvalidParameterValueException', 'Give "all": true or "requestIds": ["..."].');
+      const redriven = await s.async.redrive(name, ids);
+      return { status: 200, body: { redriven } };
+    }),
 
     route('GET', '/selfless/v1/environments', () => {
       const functions = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions.map((r) => ({ functionName: r.name, ...s.pool.stats(r.name) }));

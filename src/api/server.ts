@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AwsError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
 import { verifySigV4, type SecretLookup } from '../auth/index.js';
+import { eventInvokeConfigRoutes } from './event-invoke-config.js';
 import { functionRoutes } from './functions.js';
 import type { Reply, RequestContext, Route } from './http.js';
 import { invokeRoutes } from './invoke.js';
@@ -16,7 +17,12 @@ export interface ApiOptions {
 
 /** The front door: routing, body limits, SigV4, and AWS's error envelope. No business rules. */
 export function createApiServer(options: ApiOptions): Server {
-  const routes: Route[] = [...functionRoutes(options.services), ...invokeRoutes(options.services), ...selflessRoutes(options.services)];
+  const routes: Route[] = [
+    ...functionRoutes(options.services),
+    ...invokeRoutes(options.services),
+    ...eventInvokeConfigRoutes(options.services),
+    ...selflessRoutes(options.services),
+  ];
   const server = createServer((req, res) => {
     void handle(req, res, routes, options);
   });

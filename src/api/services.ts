@@ -1,6 +1,7 @@
 import type { Partition } from '../core/index.js';
-import type { CodeStore, FunctionRegistry } from '../control/index.js';
-import type { InvokeService } from '../invoke/index.js';
+import type { CodeStore, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
+import type { AsyncInvoker, InvokeService } from '../invoke/index.js';
+import type { EventQueue } from '../queue/index.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
@@ -11,6 +12,9 @@ export interface Services {
   readonly registry: FunctionRegistry;
   readonly code: CodeStore;
   readonly invoke: InvokeService;
+  readonly async: AsyncInvoker;
+  readonly queue: EventQueue;
+  readonly eventInvokeConfigs: EventInvokeConfigs;
   readonly pool: EnvironmentPool;
   readonly logs: LogStore;
   readonly usage: UsageMeter;

@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -26,6 +26,13 @@ const configSchema = z.object({
   runtimeCacheDir: z.string().min(1),
   allowDeprecatedRuntimes: z.boolean(),
   prestart: z.boolean(),
+  async: z.object({
+    retryDelaysMs: z.array(z.number().int().min(0)).min(1, 'needs at least one delay'),
+    deferralBaseMs: z.number().int().min(1),
+    deferralMaxMs: z.number().int().min(1),
+    maxInFlight: z.number().int().min(1),
+    maxInFlightPerFunction: z.number().int().min(1),
+  }),
   isolation: z.enum(['auto', 'sandbox', 'none'], { message: 'must be auto, sandbox or none' }),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
 });
@@ -52,6 +59,26 @@ export function defaultRuntimeCacheDir(env: NodeJS.ProcessEnv = process.env): st
   return join(base, 'selfless', 'runtimes');
 }
 
+/** Lambda's async timings and our async concurrency, each overridable by an environment variable. */
+function asyncTuning(env: NodeJS.ProcessEnv): unknown {
+  const list = (raw: string | undefined) => (raw === undefined ? undefined : raw.split(',').map((v) => Number(v.trim())));
+  const [deferralBaseMs, deferralMaxMs] = list(env.SELFLESS_ASYNC_BACKOFF_MS) ?? [DEFAULT_ASYNC_TIMINGS.deferralBaseMs, DEFAULT_ASYNC_TIMINGS.deferralMaxMs];
+  const cores = availableParallelism();
+  return {
+    retryDelaysMs: list(env.SELFLESS_ASYNC_RETRY_DELAYS_MS) ?? DEFAULT_ASYNC_TIMINGS.retryDelaysMs,
+    deferralBaseMs,
+    deferralMaxMs,
+    maxInFlight: env.SELFLESS_ASYNC_CONCURRENCY === undefined ? Math.max(4, cores * 4) : Number(env.SELFLESS_ASYNC_CONCURRENCY),
+    maxInFlightPerFunction: env.SELFLESS_ASYNC_FUNCTION_CONCURRENCY === undefined ? Math.max(2, cores * 2) : Number(env.SELFLESS_ASYNC_FUNCTION_CONCURRENCY),
+  };
+}
+
+/**
+ * Lambda's: about 1 and 2 minutes before the 1st and 2nd retry of a function error; throttles and
+ * platform errors back off from 1 s, doubling, up to 5 minutes (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+ */
+export const DEFAULT_ASYNC_TIMINGS = { retryDelaysMs: [60_000, 120_000], deferralBaseMs: 1_000, deferralMaxMs: 300_000 } as const;
+
 /** Builds the one validated, frozen configuration from flags (win) and environment variables. */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): PlatformConfig {
   const price = (name: string, fallback: number) => (env[name] === undefined ? fallback : Number(env[name]));
@@ -68,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
     allowDeprecatedRuntimes: flags.allowDeprecatedRuntimes ?? env.SELFLESS_ALLOW_DEPRECATED_RUNTIMES === '1',
     isolation: flags.isolation ?? env.SELFLESS_ISOLATION ?? 'auto',
     prestart: flags.prestart ?? env.SELFLESS_PRESTART !== '0',
+    async: asyncTuning(env),
     prices: {
       x86GbSecond: price('SELFLESS_PRICE_X86_GB_SECOND', DEFAULT_PRICES.x86GbSecond),
       armGbSecond: price('SELFLESS_PRICE_ARM_GB_SECOND', DEFAULT_PRICES.armGbSecond),

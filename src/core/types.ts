@@ -45,3 +45,16 @@ export interface LogEvent {
   readonly timeMs: number;
   readonly message: string;
 }
+
+/** PutFunctionEventInvokeConfig's settings for one function and qualifier; unset members use Lambda's defaults. */
+export interface EventInvokeConfigRecord {
+  readonly functionName: string;
+  readonly qualifier: string;
+  readonly maximumRetryAttempts?: number;
+  readonly maximumEventAgeInSeconds?: number;
+  /** Destination ARNs (Lambda functions). */
+  readonly onSuccess?: string;
+  readonly onFailure?: string;
+  /** ms since the epoch. */
+  readonly lastModified: number;
+}

@@ -139,7 +139,7 @@ export class InvokeService {
 
 const EMPTY_EVENT = Buffer.from('{}');
 
-function checkPayload(payload: Buffer): void {
+export function checkPayload(payload: Buffer): void {
   if (payload.length > MAX_SYNC_PAYLOAD_BYTES) {
     throw new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`);
   }

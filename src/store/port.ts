@@ -1,4 +1,4 @@
-import type { FunctionRecord, LogEvent, UsageRecord } from '../core/index.js';
+import type { EventInvokeConfigRecord, FunctionRecord, LogEvent, UsageRecord } from '../core/index.js';
 
 /**
  * The persistence port. Async so a networked adapter (PostgreSQL in cluster mode) fits behind it;
@@ -12,9 +12,15 @@ export interface Store {
   insertFunction(record: FunctionRecord): Promise<boolean>;
   /** Replaces a function if its stored revision is `expectedRevision`; false otherwise. */
   replaceFunction(record: FunctionRecord, expectedRevision: string): Promise<boolean>;
+  /** Deletes a function and everything configured for it (event invoke configs). */
   deleteFunction(name: string): Promise<FunctionRecord | undefined>;
   /** How many functions use this code package. */
   countCodeReferences(codeSha256: string): Promise<number>;
+
+  /** Asynchronous-invocation settings of a function (PutFunctionEventInvokeConfig), by qualifier. */
+  putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void>;
+  deleteEventInvokeConfig(functionName: string, qualifier: string): Promise<boolean>;
+  listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]>;
 
   appendUsage(records: readonly UsageRecord[]): Promise<void>;
   listUsage(sinceMs: number): Promise<UsageRecord[]>;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { FunctionRecord, LogEvent, UsageRecord } from '../../core/index.js';
+import type { EventInvokeConfigRecord, FunctionRecord, LogEvent, UsageRecord } from '../../core/index.js';
 import type { Store } from '../port.js';
 
 const SCHEMA = `
@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS logs (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_function ON logs(function_name, id);
+CREATE TABLE IF NOT EXISTS event_invoke_configs (
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (function_name, qualifier)
+);
 `;
 
 interface UsageRow {
@@ -59,6 +65,10 @@ export class SqliteStore implements Store {
       insert: db.prepare('INSERT OR IGNORE INTO functions (name, revision_id, code_sha256, record) VALUES (?, ?, ?, ?)'),
       replace: db.prepare('UPDATE functions SET revision_id = ?, code_sha256 = ?, record = ? WHERE name = ? AND revision_id = ?'),
       delete: db.prepare<[string], { record: string }>('DELETE FROM functions WHERE name = ? RETURNING record'),
+      deleteConfigsOf: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ?'),
+      putConfig: db.prepare('INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) VALUES (?, ?, ?)'),
+      deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
+      listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
       countCode: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM functions WHERE code_sha256 = ?'),
       insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
@@ -88,8 +98,23 @@ export class SqliteStore implements Store {
   }
 
   async deleteFunction(name: string): Promise<FunctionRecord | undefined> {
-    const row = this.#statements.delete.get(name);
+    const row = this.#db.transaction(() => {
+      this.#statements.deleteConfigsOf.run(name);
+      return this.#statements.delete.get(name);
+    })();
     return row ? (JSON.parse(row.record) as FunctionRecord) : undefined;
+  }
+
+  async putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void> {
+    this.#statements.putConfig.run(record.functionName, record.qualifier, JSON.stringify(record));
+  }
+
+  async deleteEventInvokeConfig(functionName: string, qualifier: string): Promise<boolean> {
+    return this.#statements.deleteConfig.run(functionName, qualifier).changes === 1;
+  }
+
+  async listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]> {
+    return this.#statements.listConfigs.all().map((row) => JSON.parse(row.record) as EventInvokeConfigRecord);
   }
 
   async countCodeReferences(codeSha256: string): Promise<number> {

@@ -1,0 +1,259 @@
+import { AwsError, functionArn, newRequestId, parseFunctionName, type Clock, type Partition } from '../core/index.js';
+import type { AsyncSettings, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
+import type { EventQueue, Outcome, QueuedEvent } from '../queue/index.js';
+import { checkPayload, type InvokeService, type SyncInvokeOutput } from './sync.js';
+
+/** Lambda's async payload limits: 1 MB for Invoke with Event (since 2025), 256 KB for the deprecated InvokeAsync. */
+export const MAX_EVENT_PAYLOAD_BYTES = 1_048_576;
+export const MAX_INVOKE_ASYNC_PAYLOAD_BYTES = 262_144;
+
+export interface AsyncTuning {
+  /** Waits before the 1st, 2nd... retry after a function error. Lambda: about 1 and 2 minutes. */
+  readonly retryDelaysMs: readonly number[];
+  /** Backoff for attempts that never ran the function (throttled, platform error): base × 2^n, capped. */
+  readonly deferralBaseMs: number;
+  readonly deferralMaxMs: number;
+  /** Async invocations running at once, in all and per function, so a burst leaves room for sync calls. */
+  readonly maxInFlight: number;
+  readonly maxInFlightPerFunction: number;
+}
+
+/** A lease outlives any attempt (900 s timeout + margin); it only matters when the holder dies. */
+const LEASE_MS = 960_000;
+/** How much of an error a failed-event entry keeps. */
+const LAST_ERROR_BYTES = 4096;
+
+export interface AsyncInvokerOptions {
+  readonly invoke: InvokeService;
+  readonly queue: EventQueue;
+  readonly configs: EventInvokeConfigs;
+  readonly registry: FunctionRegistry;
+  readonly partition: Partition;
+  readonly clock: Clock;
+  readonly tuning: AsyncTuning;
+  readonly onError: (error: unknown) => void;
+}
+
+const parseOr = (bytes: Buffer): unknown => {
+  if (bytes.length === 0) return {};
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return bytes.toString('utf8');
+  }
+};
+
+/**
+ * Asynchronous invocation: `enqueue` commits the event before the caller's 202; the dispatcher runs
+ * due events through the sync path within its concurrency, retries function errors after Lambda's
+ * delays (same request id each time) within MaximumRetryAttempts and MaximumEventAgeInSeconds, defers
+ * attempts that never ran without counting them, and ends each event with an outcome committed in the
+ * same transaction that removes it: a destination record queued for the destination function, or an
+ * entry in the failed-event store.
+ */
+export class AsyncInvoker {
+  readonly #o: AsyncInvokerOptions;
+  readonly #running = new Map<string, number>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Infinity;
+  #pumping = false;
+  #again = false;
+  #closed = false;
+  #abandoning = false;
+
+  constructor(options: AsyncInvokerOptions) {
+    this.#o = options;
+  }
+
+  /** Accepts an event: resolves once it is durable (the caller answers 202 then). */
+  async enqueue(input: { functionName: string; qualifier?: string | undefined; payload: Buffer; requestId: string; limit: number; operation: string }): Promise<void> {
+    if (this.#closed) throw new AwsError('ServiceException', 'The server is shutting down; the event was not accepted.');
+    const { record, invokedArn } = this.#o.invoke.resolve(input.functionName, input.qualifier);
+    if (input.payload.length > input.limit) {
+      throw new AwsError('RequestEntityTooLargeException', `${input.payload.length} byte payload is too large for the ${input.operation} invocation type (limit ${input.limit} bytes)`);
+    }
+    checkPayload(input.payload);
+    const now = this.#o.clock.now();
+    const qualifier = invokedArn === functionArn(this.#o.partition, record.name) ? '$LATEST' : invokedArn.slice(invokedArn.lastIndexOf(':') + 1);
+    await this.#o.queue.enqueue([{ id: input.requestId, functionName: record.name, qualifier, payload: input.payload, enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now }]);
+    this.#kick();
+  }
+
+  /** Puts failed events back in the queue, due now with a fresh age and retry budget. */
+  async redrive(functionName: string, ids: readonly string[] | 'all'): Promise<string[]> {
+    const moved = await this.#o.queue.redrive(functionName, ids, this.#o.clock.now());
+    this.#kick();
+    return moved;
+  }
+
+    /** Starts dispatching (events left from an earlier run included). */
+  start(): void {
+    this.#kick();
+  }
+
+  /** Stops taking events and waits for the attempts in flight to settle. Queued events wait for the next start. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Stops now: attempts cut short by the shutdown go back to the queue uncounted. */
+  abandon(): void {
+    this.#abandoning = true;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** Waits for every attempt in flight (tests, drain). */
+  async settled(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #kick(): void {
+    if (this.#closed) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    void this.#pump()
+      .catch((error: unknown) => this.#o.onError(error))
+      .finally(() => {
+        this.#pumping = false;
+        if (this.#again) {
+          this.#again = false;
+          this.#kick();
+        }
+      });
+  }
+
+  async #pump(): Promise<void> {
+    const { queue, clock, tuning } = this.#o;
+    for (;;) {
+      if (this.#closed) return;
+      const free = tuning.maxInFlight - this.#inFlight.size;
+      if (free <= 0) return; // an attempt settling kicks again
+      const tentative = new Map<string, number>();
+      const accept = (name: string) => {
+        const taken = (this.#running.get(name) ?? 0) + (tentative.get(name) ?? 0);
+        if (taken >= tuning.maxInFlightPerFunction) return false;
+        tentative.set(name, (tentative.get(name) ?? 0) + 1);
+        return true;
+      };
+      const events = await queue.claim(clock.now(), free, LEASE_MS, accept);
+      if (events.length === 0) break;
+      for (const event of events) this.#launch(event);
+    }
+    await this.#scheduleNext();
+  }
+
+  async #scheduleNext(): Promise<void> {
+    const due = await this.#o.queue.nextDue();
+    if (due === undefined || this.#closed) return;
+    const at = Math.max(due, this.#o.clock.now() + 1);
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#timerAt = Infinity;
+      this.#kick();
+    }, Math.min(at - this.#o.clock.now(), 2 ** 31 - 1));
+    // Waiting events must not keep a stopping process alive; close() drains what runs.
+    this.#timer.unref();
+  }
+
+  #launch(event: QueuedEvent): void {
+    this.#running.set(event.functionName, (this.#running.get(event.functionName) ?? 0) + 1);
+    const attempt = this.#attempt(event)
+      .catch((error: unknown) => this.#o.onError(error))
+      .finally(() => {
+        const left = (this.#running.get(event.functionName) ?? 1) - 1;
+        if (left > 0) this.#running.set(event.functionName, left);
+        else this.#running.delete(event.functionName);
+        this.#inFlight.delete(attempt);
+        this.#kick();
+      });
+    this.#inFlight.add(attempt);
+  }
+
+  async #attempt(event: QueuedEvent): Promise<void> {
+    const { queue, clock, registry } = this.#o;
+    const settle = (outcome: Outcome) => queue.settle(event.id, outcome, clock.now());
+    // Kept, not dropped, when its function is gone (deleted, or a destination that never existed).
+    if (registry.cached(event.functionName) === undefined) return settle({ kind: 'failed', condition: 'FunctionNotFound', attempts: event.attempts, lastError: `Function not found: ${functionArn(this.#o.partition, event.functionName)}` });
+    const settings = this.#o.configs.settings(event.functionName, event.qualifier);
+    const deadline = event.enqueuedAt + settings.maximumEventAgeInSeconds * 1000;
+    if (clock.now() >= deadline) return this.#fail(event, settings, 'EventAgeExceeded', event.attempts, undefined);
+
+    let out: SyncInvokeOutput;
+    try {
+      out = await this.#o.invoke.invokeSync({
+        functionName: event.functionName,
+        qualifier: event.qualifier === '$LATEST' ? undefined : event.qualifier,
+        payload: event.payload,
+        logTail: false,
+        requestId: event.id,
+      });
+    } catch (error) {
+      // The function never ran (throttled, platform error): back off without spending a retry.
+      if (!(error instanceof AwsError) || error.status >= 500 || error.status === 429) return this.#defer(event, settings, deadline, String(error instanceof Error ? error.message : error));
+      return this.#fail(event, settings, 'RequestRejected', event.attempts, undefined, error.message);
+    }
+    if (this.#abandoning) return settle({ kind: 'retry', attempts: event.attempts, deferrals: event.deferrals, notBefore: clock.now() });
+
+    const attempts = event.attempts + 1;
+    if (out.functionError === undefined) {
+      if (settings.onSuccess === undefined) return settle({ kind: 'done' });
+      return settle({ kind: 'forward', event: this.#record(event, settings.onSuccess, 'Success', attempts, out) });
+    }
+    const lastError = out.payload.subarray(0, LAST_ERROR_BYTES).toString('utf8');
+    if (attempts > settings.maximumRetryAttempts) return this.#fail(event, settings, 'RetriesExhausted', attempts, out, lastError);
+    const delay = this.#o.tuning.retryDelaysMs[Math.min(attempts, this.#o.tuning.retryDelaysMs.length) - 1] ?? 0;
+    // A retry that would land past the event's maximum age is not attempted.
+    if (clock.now() + delay > deadline) return this.#fail(event, settings, 'EventAgeExceeded', attempts, out, lastError);
+    return settle({ kind: 'retry', attempts, deferrals: event.deferrals, notBefore: clock.now() + delay, lastError });
+  }
+
+  #defer(event: QueuedEvent, settings: AsyncSettings, deadline: number, why: string): Promise<void> {
+    const { tuning, clock } = this.#o;
+    const delay = Math.min(tuning.deferralBaseMs * 2 ** event.deferrals, tuning.deferralMaxMs);
+    if (clock.now() + delay > deadline) return this.#fail(event, settings, 'EventAgeExceeded', event.attempts, undefined, why);
+    return this.#o.queue.settle(event.id, { kind: 'retry', attempts: event.attempts, deferrals: event.deferrals + 1, notBefore: clock.now() + delay, lastError: why }, clock.now());
+  }
+
+  #fail(event: QueuedEvent, settings: AsyncSettings, condition: string, attempts: number, out: SyncInvokeOutput | undefined, lastError?: string): Promise<void> {
+    const { queue, clock } = this.#o;
+    const outcome: Outcome =
+      settings.onFailure === undefined
+        ? { kind: 'failed', condition, attempts, ...(lastError === undefined ? {} : { lastError }) }
+        : { kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) };
+    return queue.settle(event.id, outcome, clock.now());
+  }
+
+  /** Lambda's invocation record, as an async event for the destination function. */
+  #record(event: QueuedEvent, destination: string, condition: string, attempts: number, out: SyncInvokeOutput | undefined): QueuedEvent {
+    const now = this.#o.clock.now();
+    const record = {
+      version: '1.0',
+      timestamp: new Date(now).toISOString(),
+      requestContext: {
+        requestId: event.id,
+        functionArn: functionArn(this.#o.partition, event.functionName, event.qualifier),
+        condition,
+        approximateInvokeCount: attempts,
+      },
+      requestPayload: parseOr(event.payload),
+      ...(out === undefined
+        ? {}
+        : {
+            responseContext: { statusCode: 200, executedVersion: out.executedVersion, ...(out.functionError === undefined ? {} : { functionError: out.functionError }) },
+            responsePayload: parseOr(out.payload),
+          }),
+    };
+    const target = parseFunctionName(destination, this.#o.partition);
+    return { id: newRequestId(), functionName: target.name, qualifier: target.qualifier ?? '$LATEST', payload: Buffer.from(JSON.stringify(record)), enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now };
+  }
+}

@@ -1,0 +1,2 @@
+export type * from './port.js';
+export { SqliteEventQueue } from './sqlite/index.js';
