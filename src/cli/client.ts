@@ -109,20 +109,30 @@ export class Session {
   }
 
   /** GET one of selfless's own `/selfless/v1/...` routes, signed like every Lambda API call. */
-  async get<T>(path: string, query: Record<string, string> = {}, signal?: AbortSignal): Promise<T> {
+  get<T>(path: string, query: Record<string, string> = {}, signal?: AbortSignal): Promise<T> {
+    return this.#call<T>('GET', path, query, undefined, signal);
+  }
+
+  /** POST a JSON body to one of selfless's own routes. */
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.#call<T>('POST', path, {}, JSON.stringify(body));
+  }
+
+  async #call<T>(method: 'GET' | 'POST', path: string, query: Record<string, string>, payload: string | undefined, signal?: AbortSignal): Promise<T> {
     const url = new URL(path, this.connection.endpoint);
     const request = new HttpRequest({
-      method: 'GET',
+      method,
       protocol: url.protocol,
       hostname: url.hostname,
       ...(url.port === '' ? {} : { port: Number(url.port) }),
       path: url.pathname,
       query,
-      headers: { host: url.host },
+      headers: { host: url.host, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(payload === undefined ? {} : { body: payload }),
     });
     const signed = await this.#signer.sign(request);
     const search = new URLSearchParams(query).toString();
-    const response = await httpGet(new URL(`${url.pathname}${search === '' ? '' : `?${search}`}`, url), signed.headers, signal);
+    const response = await httpSend(method, new URL(`${url.pathname}${search === '' ? '' : `?${search}`}`, url), signed.headers, payload, signal);
     let body: unknown;
     try {
       body = response.text === '' ? undefined : JSON.parse(response.text);
@@ -169,16 +179,16 @@ export async function withSession<T>(flags: ConnectionFlags, work: (session: Ses
  * node:http rather than fetch: fetch refuses the ports the WHATWG spec calls unsafe (6000, 6665, …),
  * and a self-hosted server may well listen on one of them.
  */
-function httpGet(url: URL, headers: Record<string, string>, signal?: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+function httpSend(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, signal?: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   return new Promise((resolvePromise, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'GET', headers, ...(signal === undefined ? {} : { signal }) }, (res) => {
+    const req = send(url, { method, headers, ...(signal === undefined ? {} : { signal }) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.once('end', () => resolvePromise({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
       res.once('error', reject);
     });
     req.once('error', reject);
-    req.end();
+    req.end(payload);
   });
 }

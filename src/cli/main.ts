@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDeploy } from './deploy.js';
 import { registerDoctor } from './doctor.js';
 import { describeFailure, EXIT } from './errors.js';
+import { registerEvents } from './events.js';
 import { registerInvoke } from './invoke.js';
 import { registerLogs } from './logs.js';
 import { registerLs } from './ls.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerRm(program);
   registerLogs(program);
   registerUsage(program);
+  registerEvents(program);
   registerRuntimes(program);
   registerDoctor(program);
   return program;
