@@ -97,11 +97,16 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
     });
   });
 
-  it('answers Event invocations with a clear error until async invocation lands', async () => {
-    await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'exists', InvocationType: 'Event', Payload: Buffer.from('{}') })), {
-      name: 'InvalidParameterValueException',
-      message: /Event \(asynchronous invocation\) is not supported by selfless yet/,
+  it('refuses Event payloads over 1 MB with Lambda\'s 413, and queues nothing', async () => {
+    const payload = Buffer.from(JSON.stringify({ pad: 'x'.repeat(1_048_576) }));
+    await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'exists', InvocationType: 'Event', Payload: payload })), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
+      assert.equal(error.name, 'RequestEntityTooLargeException');
+      assert.equal(error.message, `${payload.length} byte payload is too large for the Event invocation type (limit 1048576 bytes)`);
+      assert.equal(error.$metadata?.httpStatusCode, 413);
+      return true;
     });
+    await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'exists', InvocationType: 'Event', Payload: Buffer.from('{not json') })), { name: 'InvalidRequestContentException' });
+    assert.equal(await t.platform.async.depth('exists'), 0);
   });
 
   it('answers DryRun with 204 and runs nothing', async () => {

@@ -106,6 +106,11 @@ export class AsyncInvoker {
     clearTimeout(this.#timer);
   }
 
+  /** Events of a function waiting in the queue (or running). */
+  depth(functionName: string): Promise<number> {
+    return this.#o.queue.depth(functionName);
+  }
+
   /** Waits for every attempt in flight (tests, drain). */
   async settled(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
