@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS events (
   last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS events_due ON events(not_before);
-CREATE INDEX IF NOT EXISTS events_function ON events(function_name);
+CREATE INDEX IF NOT EXISTS events_function_due ON events(function_name, not_before);
 CREATE TABLE IF NOT EXISTS failed_events (
   id TEXT PRIMARY KEY,
   function_name TEXT NOT NULL,
@@ -80,7 +80,12 @@ export class SqliteEventQueue implements EventQueue {
       insert: db.prepare(
         'INSERT OR IGNORE INTO events (id, function_name, qualifier, payload, enqueued_at, attempts, deferrals, not_before, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      due: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE not_before <= ? AND leased_until <= ? ORDER BY not_before LIMIT 512'),
+      dueFunctions: db.prepare<[number, number], { function_name: string }>(
+        'SELECT function_name FROM events WHERE not_before <= ? AND leased_until <= ? GROUP BY function_name ORDER BY min(not_before)',
+      ),
+      dueOf: db.prepare<[string, number, number, number], EventRow>(
+        'SELECT * FROM events WHERE function_name = ? AND not_before <= ? AND leased_until <= ? ORDER BY not_before LIMIT ?',
+      ),
       lease: db.prepare('UPDATE events SET leased_until = ? WHERE id = ?'),
       remove: db.prepare('DELETE FROM events WHERE id = ?'),
       reschedule: db.prepare('UPDATE events SET attempts = ?, deferrals = ?, not_before = ?, leased_until = 0, last_error = ? WHERE id = ?'),
@@ -135,11 +140,14 @@ export class SqliteEventQueue implements EventQueue {
     if (limit <= 0) return [];
     const claimed: QueuedEvent[] = [];
     this.#db.transaction(() => {
-      for (const row of this.#s.due.all(now, now)) {
+      // Function by function, so one function's backlog cannot hide another's due events.
+      for (const { function_name: name } of this.#s.dueFunctions.all(now, now)) {
         if (claimed.length >= limit) break;
-        if (!accept(row.function_name)) continue;
-        this.#s.lease.run(now + leaseMs, row.id);
-        claimed.push(toEvent(row));
+        for (const row of this.#s.dueOf.all(name, now, now, limit - claimed.length)) {
+          if (!accept(name)) break;
+          this.#s.lease.run(now + leaseMs, row.id);
+          claimed.push(toEvent(row));
+        }
       }
     })();
     return claimed;
