@@ -1,6 +1,7 @@
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pidAlive } from './pid-alive.js';
 
 export interface CgroupLimits {
   readonly memoryBytes: number;
@@ -94,6 +95,20 @@ async function killListed(procsFiles: readonly string[]): Promise<void> {
     }
     if (!found) return;
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/**
+ * Groups left by platforms that died without cleaning up (kill -9): their environments died with them
+ * (--die-with-parent), so the groups are empty and only the folders remain.
+ */
+async function removeStaleGroups(parent: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    const pid = /^selfless-(\d+)-[0-9a-f]+$/.exec(entry)?.[1];
+    if (pid === undefined || pidAlive(Number(pid))) continue;
+    const dir = join(parent, entry);
+    const children = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory()).map((d) => join(dir, d.name));
+    await removeDirs([...children, dir]).catch(() => undefined);
   }
 }
 
@@ -223,9 +238,13 @@ export async function detectCgroups(): Promise<CgroupDetection> {
   const memoryMount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('memory'));
   const pidsMount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('pids'));
   if (memoryMount && pidsMount && own.has('memory') && own.has('pids')) {
-    const memoryBase = join(ownDirectory(memoryMount, own.get('memory')!), leaf);
-    const pidsBase = join(ownDirectory(pidsMount, own.get('pids')!), leaf);
+    const memoryOwn = ownDirectory(memoryMount, own.get('memory')!);
+    const pidsOwn = ownDirectory(pidsMount, own.get('pids')!);
+    const memoryBase = join(memoryOwn, leaf);
+    const pidsBase = join(pidsOwn, leaf);
     try {
+      await removeStaleGroups(memoryOwn);
+      await removeStaleGroups(pidsOwn);
       await mkdir(memoryBase, { recursive: true });
       await mkdir(pidsBase, { recursive: true });
       // Children must count against this group's limits (always true on recent kernels; older ones ask).
@@ -255,6 +274,7 @@ async function prepareV2(ownDir: string, leaf: string): Promise<string> {
     await writeFile(join(platform, 'cgroup.procs'), String(process.pid));
     await enable();
   }
+  await removeStaleGroups(ownDir);
   const base = join(ownDir, leaf);
   await mkdir(base, { recursive: true });
   await writeFile(join(base, 'cgroup.subtree_control'), '+memory +pids');

@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, rmdir } from 'node:fs/promises';
 import { constants as osConstants, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { PeakMemoryProbe } from '../peak-memory.js';
 import type { EnvironmentSpec, LaunchPlan } from '../types.js';
 import { detectCgroups, removeCgroupRoot, type CgroupDriver, type EnvironmentCgroup } from './cgroups.js';
-import { seccompProgram } from './seccomp.js';
+import { pidAlive } from './pid-alive.js';
 import { RssWatchdog } from './rss-watchdog.js';
+import { seccompProgram } from './seccomp.js';
 import { UidAllocator } from './uids.js';
 
 /** Lambda's per-environment limits (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). */
@@ -344,12 +345,25 @@ function run(command: string, args: readonly string[], mustSucceed = false, fd3I
   });
 }
 
+/** Slot folders of platforms that died without cleaning up (kill -9): their mounts are unmounted, the folders removed. */
+async function removeStaleSlots(tools: HostTools, parent: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    const pid = /^selfless-slots-(\d+)-/.exec(entry)?.[1];
+    if (pid === undefined || pidAlive(Number(pid))) continue;
+    const dir = join(parent, entry);
+    await run(tools.umount, ['--recursive', '--lazy', dir]);
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
 /**
  * The folder pre-started environments' /var/task come from: a shared mount of its own (so mounts made
  * in it later propagate into the sandboxes), private to root. Undefined when mounting is not allowed.
  */
 async function prepareSlots(tools: HostTools): Promise<{ slots?: string; reason?: string }> {
-  const base = await mkdtemp(join(existsSync('/run') ? '/run' : tmpdir(), 'selfless-slots-'));
+  const parent = existsSync('/run') ? '/run' : tmpdir();
+  await removeStaleSlots(tools, parent);
+  const base = await mkdtemp(join(parent, `selfless-slots-${process.pid}-`));
   const bound = await run(tools.mount, ['--bind', base, base]);
   const shared = bound.ok ? await run(tools.mount, ['--make-shared', base]) : bound;
   if (!shared.ok) {
