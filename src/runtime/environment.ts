@@ -87,6 +87,7 @@ export class Environment {
   #logStream: string;
   #runtimeApi = '';
   #pendingAssignment: ServerResponse | undefined;
+  #assigned = false;
   #state: State = 'starting';
   #options: EnvironmentOptions;
   #server: Server | undefined;
@@ -160,6 +161,7 @@ export class Environment {
     const waiting = this.#pendingAssignment;
     if (this.#state !== 'pooled' || waiting === undefined) throw new Error(`environment ${this.id} is ${this.#state}, not pooled`);
     this.#pendingAssignment = undefined;
+    this.#assigned = true;
     this.#spec = spec;
     this.#logStream = this.#streamName();
     this.#state = 'starting';
@@ -293,19 +295,25 @@ export class Environment {
 
   #route(req: IncomingMessage, res: ServerResponse): void {
     const uid = this.#confined?.uid;
-    if (uid === undefined) return this.#dispatch(req, res);
+    if (uid === undefined) {
+      // Sandboxed but not started yet: nobody is entitled to this endpoint (another environment may
+      // have found the new listener on the shared loopback).
+      if (this.#options.isolation.sandboxed) return this.#refuse(req, res);
+      return this.#dispatch(req, res);
+    }
     // Sandboxed: only this environment's own uid may use its Runtime API (others share the loopback).
     let trusted = this.#trusted.get(req.socket);
     if (trusted === undefined) {
       trusted = peerUid(req.socket).then((peer) => peer === uid);
       this.#trusted.set(req.socket, trusted);
     }
-    void trusted.then((ok) => {
-      if (ok) return this.#dispatch(req, res);
-      req.resume();
-      send(res, 403, { errorMessage: 'This Runtime API belongs to another execution environment.', errorType: 'AccessDeniedException' });
-      req.socket.destroySoon();
-    });
+    void trusted.then((ok) => (ok ? this.#dispatch(req, res) : this.#refuse(req, res)));
+  }
+
+  #refuse(req: IncomingMessage, res: ServerResponse): void {
+    req.resume();
+    send(res, 403, { errorMessage: 'This Runtime API belongs to another execution environment.', errorType: 'AccessDeniedException' });
+    req.socket.destroySoon();
   }
 
   #dispatch(req: IncomingMessage, res: ServerResponse): void {
@@ -337,6 +345,9 @@ export class Environment {
   }
 
   #onNext(res: ServerResponse): void {
+    if (this.#options.prestarted && this.#state === 'starting' && !this.#assigned) {
+      return send(res, 403, { errorMessage: 'State transition from Ready to Ready failed for runtime. Error: a pre-started runtime waits for its assignment first', errorType: 'InvalidStateTransition' });
+    }
     if (this.#pendingNext !== undefined || this.#state === 'stopped') {
       return send(res, 403, { errorMessage: 'State transition from Ready to Ready failed for runtime. Error: a /next request is already pending', errorType: 'InvalidStateTransition' });
     }

@@ -225,7 +225,12 @@ export class EnvironmentPool {
       clock: this.#options.clock,
       ...(this.#options.initTimeoutMs === undefined ? {} : { initTimeoutMs: this.#options.initTimeoutMs }),
       // Looked up on each call: a pre-started environment changes hands when it is assigned.
-      onIdle: (ready) => this.#onIdle(this.#owners.get(ready)!, ready),
+      onIdle: (ready) => {
+        const owner = this.#owners.get(ready);
+        // Only an assigned environment waits for work; anything else here is out of order: end it.
+        if (owner === undefined) return ready.stop();
+        this.#onIdle(owner, ready);
+      },
       onAnswered: (answered) => this.#owners.get(answered)?.returning.add(answered),
       onStopped: (stopped) => this.#onStopped(stopped),
     });

@@ -156,14 +156,13 @@ export class BubblewrapSandbox implements Isolation {
   readonly #live = new Set<ConfinedProcess>();
 
   /**
-   * @param slots a shared mount with one empty folder per pre-started environment, bound at its
-   *   /var/task: a function's code mounted onto the folder on the host later propagates into that one
-   *   sandbox (bwrap makes its mounts slaves of the host's), and into no other.
+   * @param slots where pre-started environments' code comes from (see prepareSlots), or undefined when
+   *   this host cannot pre-start them.
    */
   constructor(
     private readonly tools: HostTools,
     private readonly cgroups: CgroupDriver | undefined,
-    private readonly slots: string | undefined,
+    private readonly slots: Slots | undefined,
     private readonly seccomp: Buffer | undefined,
   ) {}
 
@@ -174,14 +173,17 @@ export class BubblewrapSandbox implements Isolation {
   async confine(spec: EnvironmentSpec, plan: LaunchPlan, name: string, options: ConfineOptions): Promise<ConfinedProcess> {
     if (options.prestarted && this.slots === undefined) throw new Error('this host cannot pre-start sandboxed environments');
     const uid = this.#uids.allocate();
-    const slot = options.prestarted ? join(this.slots!, name) : undefined;
+    const slot = options.prestarted ? join(this.slots!.shared, name) : undefined;
+    const stage = options.prestarted ? join(this.slots!.stage, name) : undefined;
     let cgroup: EnvironmentCgroup | undefined;
     try {
       if (slot !== undefined) await mkdir(slot, { mode: 0o755 });
+      if (stage !== undefined) await mkdir(stage, { mode: 0o700 });
       cgroup = await this.cgroups?.create(name, { memoryBytes: spec.memorySize * 1024 * 1024, pids: ENVIRONMENT_LIMITS.processes });
     } catch (error) {
       this.#uids.release(uid);
       if (slot !== undefined) await rmdir(slot).catch(() => undefined);
+      if (stage !== undefined) await rmdir(stage).catch(() => undefined);
       throw error;
     }
     const { tools } = this;
@@ -221,6 +223,15 @@ export class BubblewrapSandbox implements Isolation {
     let codeMounted = false;
     // Without cgroups, the memory limit is a watchdog on the sandbox's process tree.
     let watchdog: RssWatchdog | undefined;
+    const peakMemoryMb = async (): Promise<number> => {
+      if (cgroup !== undefined) {
+        // Once the group is gone the reading is 0: keep the last one.
+        lastPeakMb = Math.max(lastPeakMb, Math.ceil((await cgroup.peakBytes()) / (1024 * 1024)));
+        return lastPeakMb;
+      }
+      probe ??= await runtimeProcessProbe(pid);
+      return Math.max((await probe?.read()) ?? 0, Math.ceil((watchdog?.peakBytes ?? 0) / (1024 * 1024)));
+    };
     const confined: ConfinedProcess = {
       command: tools.sh,
       args: ['-c', script, 'sh', ...procsFiles, ...limited],
@@ -232,19 +243,13 @@ export class BubblewrapSandbox implements Isolation {
         if (cgroup === undefined) watchdog = new RssWatchdog(p, spec.memorySize * 1024 * 1024, () => killGroup(p));
       },
       assignCode: async (codeDir) => {
-        if (slot === undefined) throw new Error('only a pre-started environment is assigned code');
-        await run(tools.mount, ['--bind', codeDir, slot], true);
+        if (slot === undefined || stage === undefined) throw new Error('only a pre-started environment is assigned code');
+        // Read-only before it reaches the shared folder: flags set by a later remount would not
+        // propagate into the sandbox, while a moved read-only mount arrives there read-only.
+        await run(tools.sh, ['-c', `${tools.mount} --bind -o ro,nosuid,nodev "$1" "$2" && ${tools.mount} --move "$2" "$3"`, 'sh', codeDir, stage, slot], true);
         codeMounted = true;
       },
-      peakMemoryMb: async () => {
-        if (cgroup !== undefined) {
-          // Once the group is gone the reading is 0: keep the last one.
-          lastPeakMb = Math.max(lastPeakMb, Math.ceil((await cgroup.peakBytes()) / (1024 * 1024)));
-          return lastPeakMb;
-        }
-        probe ??= await runtimeProcessProbe(pid);
-        return Math.max((await probe?.read()) ?? 0, Math.ceil((watchdog?.peakBytes ?? 0) / (1024 * 1024)));
-      },
+      peakMemoryMb,
       oomKilled: async () => (cgroup === undefined ? (watchdog?.exceeded ?? false) : (await cgroup.oomKills()) > 0),
       // bwrap's init passes the runtime's end on as an exit status: 128 + n for signal n.
       exitReason: (code, signal) => (signal === null && code !== null && code > 128 ? `signal: ${signalWords(code - 128)}` : plainExitReason(code, signal)),
@@ -256,13 +261,16 @@ export class BubblewrapSandbox implements Isolation {
         if (released) return;
         released = true;
         watchdog?.stop();
-        await probe?.close();
         try {
+          // The REPORT of the last invocation may still ask: read the peak while the group exists.
+          await peakMemoryMb();
+          await probe?.close();
           await cgroup?.kill();
           await cgroup?.remove();
-          if (slot !== undefined) {
+          if (slot !== undefined && stage !== undefined) {
             if (codeMounted) await run(tools.umount, ['--lazy', slot], true);
             await rmdir(slot);
+            await rmdir(stage);
           }
         } finally {
           this.#uids.release(uid);
@@ -284,8 +292,10 @@ export class BubblewrapSandbox implements Isolation {
     );
     if (this.cgroups !== undefined) await removeCgroupRoot(this.cgroups);
     if (this.slots !== undefined) {
-      await run(this.tools.umount, ['--lazy', this.slots]);
-      await rm(this.slots, { recursive: true, force: true }).catch(() => undefined);
+      for (const dir of [this.slots.shared, this.slots.stage]) {
+        await run(this.tools.umount, ['--recursive', '--lazy', dir]);
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      }
     }
   }
 }
@@ -357,21 +367,37 @@ async function removeStaleSlots(tools: HostTools, parent: string): Promise<void>
 }
 
 /**
- * The folder pre-started environments' /var/task come from: a shared mount of its own (so mounts made
- * in it later propagate into the sandboxes), private to root. Undefined when mounting is not allowed.
+ * Where pre-started environments' code comes from. `shared` is a shared mount with an empty folder per
+ * pre-started environment, bound at its /var/task: a mount made on the folder later propagates into
+ * that one sandbox (bwrap makes its mounts slaves of the host's) and no other. `stage` is a private
+ * mount where the code is first bound read-only, nosuid, nodev, then moved onto the folder.
  */
-async function prepareSlots(tools: HostTools): Promise<{ slots?: string; reason?: string }> {
+interface Slots {
+  readonly shared: string;
+  readonly stage: string;
+}
+
+async function prepareSlots(tools: HostTools): Promise<{ slots?: Slots; reason?: string }> {
   const parent = existsSync('/run') ? '/run' : tmpdir();
   await removeStaleSlots(tools, parent);
-  const base = await mkdtemp(join(parent, `selfless-slots-${process.pid}-`));
-  const bound = await run(tools.mount, ['--bind', base, base]);
-  const shared = bound.ok ? await run(tools.mount, ['--make-shared', base]) : bound;
-  if (!shared.ok) {
-    if (bound.ok) await run(tools.umount, ['--lazy', base]);
-    await rm(base, { recursive: true, force: true });
-    return { reason: shared.output };
+  const made: string[] = [];
+  const mountOwn = async (propagation: '--make-shared' | '--make-private') => {
+    const dir = await mkdtemp(join(parent, `selfless-slots-${process.pid}-`));
+    made.push(dir);
+    const bound = await run(tools.mount, ['--bind', dir, dir]);
+    const set = bound.ok ? await run(tools.mount, [propagation, dir]) : bound;
+    if (!set.ok) throw new Error(set.output);
+    return dir;
+  };
+  try {
+    return { slots: { shared: await mountOwn('--make-shared'), stage: await mountOwn('--make-private') } };
+  } catch (error) {
+    for (const dir of made) {
+      await run(tools.umount, ['--lazy', dir]);
+      await rm(dir, { recursive: true, force: true });
+    }
+    return { reason: (error as Error).message };
   }
-  return { slots: base };
 }
 
 export type IsolationChoice = 'auto' | 'sandbox' | 'none';
@@ -421,7 +447,7 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
     { name: 'runtime-api', active: true, detail: 'one Runtime API listener per environment, answering only connections from that environment\'s uid' },
     { name: 'network', active: true, detail: 'environments share the host network (outbound calls work, as on Lambda); they can reach services listening on the host' },
     slots.slots
-      ? { name: 'prestart', active: true, detail: `generic runtimes start before their function; its code is mounted at their /var/task on assignment (through ${slots.slots})` }
+      ? { name: 'prestart', active: true, detail: `generic runtimes start before their function; its code is mounted read-only at their /var/task on assignment (through ${slots.slots.shared})` }
       : { name: 'prestart', active: false, detail: `cold starts cannot use pre-started runtimes: mounting a shared folder failed: ${slots.reason}` },
     seccomp
       ? { name: 'seccomp', active: true, detail: 'deny-list: mount, namespaces (unshare, setns, clone flags), keyrings, bpf, perf_event_open, userfaultfd, io_uring, modules, kexec, open_by_handle_at, swap, reboot, acct, ioctl TIOCSTI' }
