@@ -1,3 +1,4 @@
+import type { AsyncRun } from './async.js';
 import type { ColdStarts, Run } from './scenarios.js';
 import { median, summarize } from './stats.js';
 
@@ -9,6 +10,8 @@ export interface Measurements {
     /** Runtime processes under the platform after the c=10 runs: how many environments that concurrency started. */
     readonly environmentsAfterC10: number | undefined;
   };
+  /** Event invokes at c=10, one entry per round: the enqueue rate and the end-to-end processing rate. */
+  readonly async: { readonly c10: AsyncRun[] };
   readonly cold: {
     /** Node without the pool (none ready), as in earlier runs: the same figures as its `runtimes` entry. */
     readonly firstMs: number[];
@@ -41,7 +44,10 @@ const COLD_TARGETS: Record<string, { withoutPool?: number; withPool?: number; st
 };
 
 export type Verdict = 'met' | 'MISSED' | '';
-type Unit = 'req/s' | 'ms' | 'µs';
+type Unit = 'req/s' | 'events/s' | 'ms' | 'µs';
+
+/** The durable enqueue rate's target: Event invokes acknowledged per second at c=10. */
+const ENQUEUE_TARGET = 5000;
 
 export interface Row {
   readonly scenario: string;
@@ -93,12 +99,46 @@ export function buildRows(m: Measurements): Row[] {
     rps('warm invoke c=10', w10.rps, f10.rps, '≥ 15% of floor and ≥ 6,000/s (stretch 10,000)', check(w10.rps >= 0.15 * f10.rps && w10.rps >= 6000)),
     ms('warm invoke c=10', 'p50', w10.p50Ms, f10.p50Ms, httpFloor),
     ms('warm invoke c=10', 'p99', w10.p99Ms, f10.p99Ms, httpFloor),
+    ...asyncRows(m, f10, w10.rps, ms),
     ...m.cold.runtimes.flatMap((r) => coldRows(r, ms)),
     ms('2nd invoke of a new env', 'p50', second.p50Ms, f1.p50Ms, httpFloor),
   ];
 }
 
 type MsRow = (scenario: string, figure: string, value: number, floor: number, floorLabel: string, target?: string, verdict?: Verdict) => Row;
+
+/**
+ * Durable enqueue: 202s per second at c=10 (each after the event's commit) and their latency, against
+ * the node:http floor; end-to-end: acknowledged events per second from the first 202 to the last
+ * invocation's end, against the sync invoke rate at c=10 (what the same function runs when called directly).
+ */
+function asyncRows(m: Measurements, f10: ReturnType<typeof medians>, syncC10: number, ms: MsRow): Row[] {
+  if (m.async.c10.length === 0) return [];
+  const e = medians(m.async.c10.map((r) => r.enqueue));
+  const endToEnd = median(m.async.c10.map((r) => r.endToEndRate));
+  const events = (scenario: string, value: number, floor: number, floorLabel: string, target = '—', verdict: Verdict = ''): Row => ({
+    scenario, figure: 'events/s', unit: 'events/s', value, floor, floorLabel, ratio: `${pct(value / floor)} of ${floorLabel === 'node:http' ? 'floor' : floorLabel}`, target, verdict,
+  });
+  return [
+    events('durable enqueue c=10', e.rps, f10.rps, 'node:http', `≥ ${ENQUEUE_TARGET.toLocaleString('en-US')}/s`, check(e.rps >= ENQUEUE_TARGET)),
+    ms('durable enqueue c=10', 'p50', e.p50Ms, f10.p50Ms, 'node:http'),
+    ms('durable enqueue c=10', 'p99', e.p99Ms, f10.p99Ms, 'node:http'),
+    events('async end-to-end c=10', endToEnd, syncC10, 'sync invoke c=10'),
+  ];
+}
+
+/** How the async rounds went: events per round, how long the backlog took to drain, and the CPU per 202. */
+export function asyncNotes(m: Measurements): string[] {
+  return m.async.c10.map((r, i) => {
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    const drained = r.timedOut ? `NOT drained: ${r.processed} of ${r.events} processed when the wait ended` : `last one finished ${s(r.lastDoneAt - r.lastAckAt)} after the last 202`;
+    const cpu = r.enqueue.cpu;
+    return (
+      `async round ${i + 1}: ${r.events.toLocaleString('en-US')} Event invokes acknowledged in ${s(r.lastAckAt - r.firstAckAt)} (${r.processed.toLocaleString('en-US')} ran, with those in flight when the load stopped), ${drained}; ` +
+      `CPU per 202 during the measured run (dispatch included): platform ${fmtValue(cpu.serverUs ?? Number.NaN, 'µs')} + runtimes ${fmtValue(cpu.childrenUs ?? Number.NaN, 'µs')}`
+    );
+  });
+}
 
 /** p50 and p99 of a runtime's cold starts without the pool, then with it, each against its target. */
 function coldRows(r: ColdRuntime, ms: MsRow): Row[] {
@@ -182,6 +222,10 @@ export function problems(m: Measurements): string[] {
   scan('floor c=10', m.floor.c10);
   scan('warm invoke c=1', m.warm.c1);
   scan('warm invoke c=10', m.warm.c10);
+  scan('durable enqueue c=10', m.async.c10.map((r) => r.enqueue));
+  m.async.c10.forEach((r, i) => {
+    if (r.timedOut) out.push(`async end-to-end round ${i + 1}: only ${r.processed} of ${r.events} acknowledged events had run when the wait ended`);
+  });
   for (const r of m.cold.runtimes) {
     const on = r.withPool;
     if (on.poolReady?.timedOut) out.push(`cold start ${r.language}, pool on: the pre-started runtimes were not all ready after 10 s (${on.poolReady.ready} ready)`);
@@ -193,7 +237,7 @@ export function problems(m: Measurements): string[] {
 
 export function fmtValue(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return 'n/a';
-  if (unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')}/s`;
+  if (unit === 'req/s' || unit === 'events/s') return `${Math.round(value).toLocaleString('en-US')}/s`;
   if (unit === 'µs') return `${Math.round(value).toLocaleString('en-US')} µs`;
   return fmtMs(value);
 }

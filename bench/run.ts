@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { findNodeBinary, PythonInterpreters } from '../src/runtime/index.js';
+import { measureAsync, type AsyncRun } from './async.js';
 import { startChild, stopAllChildren, type ChildServer } from './children.js';
 import { childPids } from './cpu.js';
 import { closeClient } from './http-client.js';
-import { buildRows, coldNotes, cpuNotes, fmtMs, fmtValue, problems, renderTable, type ColdRuntime, type Measurements } from './report.js';
+import { asyncNotes, buildRows, coldNotes, cpuNotes, fmtMs, fmtValue, problems, renderTable, type ColdRuntime, type Measurements } from './report.js';
 import {
   coldStarts,
   createEchoFunction,
@@ -157,6 +158,20 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     const environmentsAfterC10 = (await childPids(platform.pid)).length;
     say(`runtime processes under the platform after c=10: ${environmentsAfterC10}`);
 
+    // Event invokes: a new echo function per round; each round waits for its backlog to drain, so
+    // nothing queued runs under the next round or the cold starts.
+    const asyncRuns: AsyncRun[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const plan: LoadPlan = { connections: 10, warmupS: options.warmupS, durationS: options.durationS };
+      const run = await measureAsync(lambda, platform.info, `async-echo-${round}`, plan, platform.pid);
+      asyncRuns.push(run);
+      say(`round ${round}/${options.rounds} c=10 durable enqueue: ${describeRun(run.enqueue)}`);
+      say(
+        `round ${round}/${options.rounds} async end-to-end: ${run.events} events, ` +
+          (run.timedOut ? `only ${run.processed} processed when the wait ended` : `${fmtValue(run.endToEndRate, 'events/s')} from the first 202 to the last invocation's end`),
+      );
+    }
+
     // A second platform without the pool, on its own data dir, sharing the runtime cache (the default
     // one, or SELFLESS_RUNTIME_CACHE for both); started only now so it idles through nothing above.
     say('starting a second platform with SELFLESS_PRESTART=0 for cold starts without the pool');
@@ -204,6 +219,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
       measurements: {
         floor: { c1: floorRuns[1]!, c10: floorRuns[10]! },
         warm: { c1: warmRuns[1]!, c10: warmRuns[10]!, environmentsAfterC10 },
+        async: { c10: asyncRuns },
         cold: { firstMs: nodeOff.firstMs, secondMs: nodeOff.secondMs, spawnMs: runtimes[0]!.spawnMs, runtimes, skipped },
       },
     };
@@ -254,6 +270,10 @@ async function main(): Promise<void> {
     `first invoke of the first function: ${fmtMs(firstInvokeMs)}`,
     `runtime processes after c=10: ${measurements.warm.environmentsAfterC10 ?? 'unknown'}`,
     ...cpuNotes(measurements),
+    'durable enqueue: Event invokes (SigV4-signed like the invoke rows), each answered 202 once the event is committed to the queue (SQLite WAL, synchronous=FULL, group commit); ' +
+      'async end-to-end: the events of a round that ran (its warm-up run and requests in flight when the load stopped included) divided by the time from the first 202 to the last invocation\'s REPORT line, ' +
+      'with the dispatcher at its default concurrency; compared with the sync invoke rate at c=10',
+    ...asyncNotes(measurements),
     `cold starts: each new function's first invoke, timed sequentially from a keep-alive node:http client, ${COLD_PAUSE_MS} ms pause between functions; ` +
       'pool off on a second platform with SELFLESS_PRESTART=0, pool on after a warm-up function of the same configuration was invoked once and its pre-started runtimes were ready',
     ...coldNotes(measurements),

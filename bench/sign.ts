@@ -12,8 +12,8 @@ export interface SigningKey {
  * without becoming the bottleneck, and the server accepts a signature for minutes, so every autocannon
  * run signs afresh instead.
  */
-export function signedPost(url: URL, body: string, key: SigningKey): Promise<Record<string, string>> {
-  return sign('POST', url, key, { 'content-type': 'application/json' }, body);
+export function signedPost(url: URL, body: string, key: SigningKey, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return sign('POST', url, key, { 'content-type': 'application/json', ...extra }, body);
 }
 
 /** Headers for a GET of selfless's own API (same SigV4 as the Lambda API), e.g. `/selfless/v1/environments`. */
