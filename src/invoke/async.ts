@@ -20,6 +20,11 @@ export interface AsyncTuning {
 
 /** A lease outlives any attempt (900 s timeout + margin); it only matters when the holder dies. */
 const LEASE_MS = 960_000;
+/**
+ * Due events are claimed in batches and held in memory until a slot frees up, so the queue is read once
+ * per batch rather than once per attempt; per function, at most this many times its concurrency.
+ */
+const PREFETCH_FACTOR = 4;
 /** How much of an error a failed-event entry keeps. */
 const LAST_ERROR_BYTES = 4096;
 
@@ -54,6 +59,8 @@ const parseOr = (bytes: Buffer): unknown => {
 export class AsyncInvoker {
   readonly #o: AsyncInvokerOptions;
   readonly #running = new Map<string, number>();
+  /** Claimed (leased) events waiting in memory for a free slot, by function. */
+  readonly #claimed = new Map<string, QueuedEvent[]>();
   readonly #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Infinity;
@@ -96,7 +103,7 @@ export class AsyncInvoker {
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#timer);
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.settled();
   }
 
   /** Stops now: attempts cut short by the shutdown go back to the queue uncounted. */
@@ -111,9 +118,16 @@ export class AsyncInvoker {
     return this.#o.queue.depth(functionName);
   }
 
-  /** Waits for every attempt in flight (tests, drain). */
+  /** Waits for every attempt in flight (tests, drain), and gives back what was claimed but not started. */
   async settled(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    await this.#releaseClaimed();
+  }
+
+  async #releaseClaimed(): Promise<void> {
+    const ids = [...this.#claimed.values()].flat().map((event) => event.id);
+    this.#claimed.clear();
+    if (ids.length > 0) await this.#o.queue.release(ids);
   }
 
   #kick(): void {
@@ -138,24 +152,56 @@ export class AsyncInvoker {
     const { queue, clock, tuning } = this.#o;
     for (;;) {
       if (this.#closed) return;
-      const free = tuning.maxInFlight - this.#inFlight.size;
-      if (free <= 0) return; // an attempt settling kicks again
+      this.#launchClaimed();
+      if (tuning.maxInFlight - this.#inFlight.size <= 0) return; // an attempt settling kicks again
+      // Enough claimed already to fill the free slots as they come: no need to read the queue now.
+      let buffered = 0;
+      for (const events of this.#claimed.values()) buffered += events.length;
+      if (buffered >= tuning.maxInFlight) break;
+      // Room left: claim a batch of due events, per function up to a few times its concurrency.
+      const cap = tuning.maxInFlightPerFunction * PREFETCH_FACTOR;
+      const held = (name: string) => (this.#running.get(name) ?? 0) + (this.#claimed.get(name)?.length ?? 0);
       const tentative = new Map<string, number>();
       const accept = (name: string) => {
-        const taken = (this.#running.get(name) ?? 0) + (tentative.get(name) ?? 0);
-        if (taken >= tuning.maxInFlightPerFunction) return false;
+        const taken = held(name) + (tentative.get(name) ?? 0);
+        if (taken >= cap) return false;
         tentative.set(name, (tentative.get(name) ?? 0) + 1);
         return true;
       };
-      const events = await queue.claim(clock.now(), free, LEASE_MS, accept);
+      const events = await queue.claim(clock.now(), tuning.maxInFlight * PREFETCH_FACTOR, LEASE_MS, accept);
       if (events.length === 0) break;
-      for (const event of events) this.#launch(event);
+      for (const event of events) {
+        const list = this.#claimed.get(event.functionName);
+        if (list === undefined) this.#claimed.set(event.functionName, [event]);
+        else list.push(event);
+      }
+      if (!this.#canLaunch()) break;
     }
     await this.#scheduleNext();
   }
 
+  /** Starts claimed events while there is room, function by function. */
+  #launchClaimed(): void {
+    const { tuning } = this.#o;
+    for (const [name, events] of this.#claimed) {
+      while (events.length > 0 && this.#inFlight.size < tuning.maxInFlight && (this.#running.get(name) ?? 0) < tuning.maxInFlightPerFunction) {
+        this.#launch(events.shift()!);
+      }
+      if (events.length === 0) this.#claimed.delete(name);
+    }
+  }
+
+  /** Whether a claimed event could start now (otherwise an attempt settling will kick the pump). */
+  #canLaunch(): boolean {
+    const { tuning } = this.#o;
+    if (this.#inFlight.size >= tuning.maxInFlight) return false;
+    for (const name of this.#claimed.keys()) if ((this.#running.get(name) ?? 0) < tuning.maxInFlightPerFunction) return true;
+    return false;
+  }
+
+  /** A timer for the next event that is not due yet (retries, backoff); due ones are claimed as slots free. */
   async #scheduleNext(): Promise<void> {
-    const due = await this.#o.queue.nextDue();
+    const due = await this.#o.queue.nextDueAfter(this.#o.clock.now());
     if (due === undefined || this.#closed) return;
     const at = Math.max(due, this.#o.clock.now() + 1);
     if (this.#timer !== undefined && this.#timerAt <= at) return;

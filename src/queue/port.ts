@@ -47,8 +47,10 @@ export interface EventQueue {
   claim(now: number, limit: number, leaseMs: number, accept: (functionName: string) => boolean): Promise<QueuedEvent[]>;
   /** Ends a claimed event's attempt with its outcome, atomically. */
   settle(id: string, outcome: Outcome, now: number): Promise<void>;
-  /** When the next not-leased event becomes due (ms since the epoch), undefined when the queue is empty. */
-  nextDue(): Promise<number | undefined>;
+  /** Gives claimed events back unattempted (a clean shutdown), due again at once. */
+  release(ids: readonly string[]): Promise<void>;
+  /** When the next event that is not leased becomes due, if that is after `now` (ms since the epoch). */
+  nextDueAfter(now: number): Promise<number | undefined>;
   /** Events waiting for a function (leased ones included). */
   depth(functionName?: string): Promise<number>;
   /** Drops every queued event of a function (it was deleted). */

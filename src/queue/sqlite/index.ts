@@ -93,7 +93,9 @@ export class SqliteEventQueue implements EventQueue {
       fail: db.prepare(
         'INSERT OR REPLACE INTO failed_events (id, function_name, qualifier, payload, enqueued_at, attempts, deferrals, condition, last_error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      nextDue: db.prepare<[], { due: number | null }>('SELECT min(max(not_before, leased_until)) AS due FROM events'),
+      // Walks the not_before index from `now` on: no scan of the backlog that is already due.
+      nextDueAfter: db.prepare<[number], { not_before: number }>('SELECT not_before FROM events WHERE not_before > ? AND leased_until = 0 ORDER BY not_before LIMIT 1'),
+      unlease: db.prepare('UPDATE events SET leased_until = 0 WHERE id = ?'),
       depthAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM events'),
       depthOf: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE function_name = ?'),
       purge: db.prepare('DELETE FROM events WHERE function_name = ?'),
@@ -178,8 +180,14 @@ export class SqliteEventQueue implements EventQueue {
     })();
   }
 
-  async nextDue(): Promise<number | undefined> {
-    return this.#s.nextDue.get()?.due ?? undefined;
+  async release(ids: readonly string[]): Promise<void> {
+    this.#db.transaction(() => {
+      for (const id of ids) this.#s.unlease.run(id);
+    })();
+  }
+
+  async nextDueAfter(now: number): Promise<number | undefined> {
+    return this.#s.nextDueAfter.get(now)?.not_before;
   }
 
   async depth(functionName?: string): Promise<number> {
