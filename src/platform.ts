@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CodeLinks, createApiServer } from './api/index.js';
 import { loadRootKey, type AccessKey } from './auth/index.js';
-import { CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
+import { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
 import { AsyncInvoker, InvokeService } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
@@ -86,6 +86,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     checkRuntimeAvailable,
   });
   await registry.load();
+  const aliases = new AliasRegistry(store, registry, partition);
+  await aliases.load();
   const logs = new LogStore(store, reportError);
   const usage = new UsageMeter(store, config.prices, reportError);
   const pool = new EnvironmentPool({
@@ -97,7 +99,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     idleTimeoutMs: config.idleTimeoutMs,
   });
   registry.on('changed', (name) => pool.retireFunction(name));
-  const invoke = new InvokeService({ registry, code, pool, usage, partition, clock });
+  const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock });
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
   const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
@@ -105,7 +107,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const server = createApiServer({
-    services: { partition, registry, code, invoke, async, queue, eventInvokeConfigs, pool, logs, usage, codeLinks },
+    services: { partition, registry, aliases, code, invoke, async, queue, eventInvokeConfigs, pool, logs, usage, codeLinks },
     lookupSecret: (id) => (id === rootKey.accessKeyId ? rootKey.secretAccessKey : undefined),
     clock,
     onError: (error) => logger.error('selfless: request failed', error),

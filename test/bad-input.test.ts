@@ -34,7 +34,6 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
     ['unsupported runtime', { Runtime: 'java21' }, 'InvalidParameterValueException', /java21 is not supported by selfless yet/, 400],
     ['deprecated runtime', { Runtime: 'nodejs20.x' }, 'InvalidParameterValueException', /^The runtime parameter of nodejs20.x is no longer supported for creating or updating AWS Lambda functions/, 400],
     ['retired runtime', { Runtime: 'nodejs16.x' }, 'InvalidParameterValueException', /nodejs16.x is no longer supported/, 400],
-    ['publish', { Publish: true }, 'InvalidParameterValueException', /Publish is not supported by selfless yet/, 400],
     ['layers', { Layers: ['arn:aws:lambda:us-east-1:000000000000:layer:l:1'] }, 'InvalidParameterValueException', /Layers is not supported by selfless yet/, 400],
     ['vpc', { VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] } }, 'InvalidParameterValueException', /VpcConfig is not supported by selfless yet/, 400],
     ['container image', { PackageType: 'Image', Code: { ImageUri: '1.dkr.ecr/x:1' } }, 'InvalidParameterValueException', /container images\) is not supported/, 400],

@@ -1,4 +1,4 @@
-import { AwsError, invalidParameter, parseFunctionName, resolveQualifier } from '../core/index.js';
+import { AwsError, invalidParameter, parseFunctionName, resolveQualifier, type FunctionRecord } from '../core/index.js';
 import { jsonBody, pageParams, route, type Route } from './http.js';
 import type { Services } from './services.js';
 import { functionConfiguration } from './shapes.js';
@@ -12,16 +12,22 @@ export function functionRoutes(s: Services): Route[] {
     const wanted = resolveQualifier(parseFunctionName(name, s.partition), query.get('Qualifier') ?? undefined);
     return wanted;
   };
-  const requireLatest = (name: string, query: URLSearchParams) => {
+  /** The record a Get* call names: $LATEST, a version, or the version an alias points at. */
+  const requireQualified = (name: string, query: URLSearchParams) => {
     const qualifier = qualifierOf(name, query);
-    const record = s.registry.require(name, qualifier);
-    if (qualifier !== undefined && qualifier !== '$LATEST') throw s.registry.notFound(record.name, qualifier);
+    const latest = s.registry.require(name, qualifier);
+    const record = s.aliases.target(latest.name, qualifier);
+    if (record === undefined) throw s.registry.notFound(latest.name, qualifier);
     return record;
   };
+  /** CreateFunction / UpdateFunctionCode with `Publish: true` answer with the version they published. */
+  const publishIf = async (body: Record<string, unknown>, record: FunctionRecord) =>
+    body.Publish === true ? s.registry.publish(record.name, {}) : record;
 
   return [
     route('POST', '/2015-03-31/functions', async (ctx) => {
-      const record = await s.registry.create(jsonBody(ctx));
+      const body = jsonBody(ctx);
+      const record = await publishIf(body, await s.registry.create(body));
       return { status: 201, body: functionConfiguration(record, s.partition) };
     }, { bodyLimit: CREATE_BODY_LIMIT, operation: 'CreateFunction' }),
 
@@ -43,7 +49,7 @@ export function functionRoutes(s: Services): Route[] {
     }),
 
     route('GET', '/2015-03-31/functions/{FunctionName}', (ctx) => {
-      const record = requireLatest(ctx.params.FunctionName!, ctx.query);
+      const record = requireQualified(ctx.params.FunctionName!, ctx.query);
       const tags = Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {};
       return {
         status: 200,
@@ -57,12 +63,13 @@ export function functionRoutes(s: Services): Route[] {
 
     route('GET', '/2015-03-31/functions/{FunctionName}/configuration', (ctx) => ({
       status: 200,
-      body: functionConfiguration(requireLatest(ctx.params.FunctionName!, ctx.query), s.partition),
+      body: functionConfiguration(requireQualified(ctx.params.FunctionName!, ctx.query), s.partition),
     })),
 
     route('PUT', '/2015-03-31/functions/{FunctionName}/code', async (ctx) => {
-      const record = await s.registry.updateCode(ctx.params.FunctionName!, jsonBody(ctx));
-      return { status: 200, body: functionConfiguration(record, s.partition) };
+      const body = jsonBody(ctx);
+      const record = await s.registry.updateCode(ctx.params.FunctionName!, body);
+      return { status: 200, body: functionConfiguration(body.DryRun === true ? record : await publishIf(body, record), s.partition) };
     }, { bodyLimit: CREATE_BODY_LIMIT, operation: 'UpdateFunctionCode' }),
 
     route('PUT', '/2015-03-31/functions/{FunctionName}/configuration', async (ctx) => {
@@ -72,6 +79,51 @@ export function functionRoutes(s: Services): Route[] {
 
     route('DELETE', '/2015-03-31/functions/{FunctionName}', async (ctx) => {
       await s.registry.delete(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined);
+      return { status: 204 };
+    }),
+
+    // Versions: PublishVersion and ListVersionsByFunction.
+    route('POST', '/2015-03-31/functions/{FunctionName}/versions', async (ctx) => ({
+      status: 201,
+      body: functionConfiguration(await s.registry.publish(ctx.params.FunctionName!, jsonBody(ctx)), s.partition),
+    })),
+
+    route('GET', '/2015-03-31/functions/{FunctionName}/versions', (ctx) => {
+      const { marker, maxItems } = pageParams(ctx, 50);
+      const latest = s.registry.require(ctx.params.FunctionName!);
+      const all = s.registry.versions(latest.name);
+      const start = marker === undefined ? 0 : all.findIndex((r) => (r.version ?? '$LATEST') === marker) + 1;
+      const page = start <= 0 && marker !== undefined ? [] : all.slice(start, start + maxItems);
+      const more = page.length > 0 && start + maxItems < all.length;
+      return {
+        status: 200,
+        body: {
+          Versions: page.map((r) => functionConfiguration(r, s.partition, { forList: true })),
+          ...(more ? { NextMarker: page[page.length - 1]!.version ?? '$LATEST' } : {}),
+        },
+      };
+    }),
+
+    // Aliases.
+    route('POST', '/2015-03-31/functions/{FunctionName}/aliases', async (ctx) => ({
+      status: 201,
+      body: s.aliases.shape(await s.aliases.create(ctx.params.FunctionName!, jsonBody(ctx))),
+    })),
+    route('GET', '/2015-03-31/functions/{FunctionName}/aliases', (ctx) => {
+      const { marker, maxItems } = pageParams(ctx, 50);
+      const page = s.aliases.list(ctx.params.FunctionName!, ctx.query.get('FunctionVersion') ?? undefined, marker, maxItems);
+      return { status: 200, body: { Aliases: page.aliases.map((a) => s.aliases.shape(a)), ...(page.nextMarker === undefined ? {} : { NextMarker: page.nextMarker }) } };
+    }),
+    route('GET', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', (ctx) => ({
+      status: 200,
+      body: s.aliases.shape(s.aliases.require(ctx.params.FunctionName!, ctx.params.Name!)),
+    })),
+    route('PUT', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', async (ctx) => ({
+      status: 200,
+      body: s.aliases.shape(await s.aliases.update(ctx.params.FunctionName!, ctx.params.Name!, jsonBody(ctx))),
+    })),
+    route('DELETE', '/2015-03-31/functions/{FunctionName}/aliases/{Name}', async (ctx) => {
+      await s.aliases.delete(ctx.params.FunctionName!, ctx.params.Name!);
       return { status: 204 };
     }),
 

@@ -1,5 +1,5 @@
 import type { Partition } from '../core/index.js';
-import type { CodeStore, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
+import type { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService } from '../invoke/index.js';
 import type { EventQueue } from '../queue/index.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
@@ -10,6 +10,7 @@ import type { CodeLinks } from './code-links.js';
 export interface Services {
   readonly partition: Partition;
   readonly registry: FunctionRegistry;
+  readonly aliases: AliasRegistry;
   readonly code: CodeStore;
   readonly invoke: InvokeService;
   readonly async: AsyncInvoker;

@@ -9,7 +9,8 @@ import { codeSha256Base64 } from '../control/index.js';
 export function functionConfiguration(record: FunctionRecord, partition: Partition, options: { forList?: boolean } = {}): Record<string, unknown> {
   const configuration: Record<string, unknown> = {
     FunctionName: record.name,
-    FunctionArn: functionArn(partition, record.name),
+    // A version's configuration names the version; $LATEST's the unqualified function.
+    FunctionArn: functionArn(partition, record.name, record.version),
     Runtime: record.runtime,
     Role: record.role,
     Handler: record.handler,
@@ -19,7 +20,7 @@ export function functionConfiguration(record: FunctionRecord, partition: Partiti
     MemorySize: record.memorySize,
     LastModified: awsTimestamp(record.lastModifiedMs),
     CodeSha256: codeSha256Base64(record.codeSha256),
-    Version: '$LATEST',
+    Version: record.version ?? '$LATEST',
     ...(record.environment === undefined ? {} : { Environment: { Variables: record.environment } }),
     TracingConfig: { Mode: record.tracingMode },
     RevisionId: record.revisionId,

@@ -3,3 +3,4 @@ export { CodeStore, codeSha256Base64 } from './code-store.js';
 export { resolveRuntime, runtimeSpec, SUPPORTED_RUNTIMES, type RuntimeSpec } from './runtimes.js';
 export { LIMITS } from './validate.js';
 export { ASYNC_DEFAULTS, EventInvokeConfigs, type AsyncSettings } from './event-invoke-configs.js';
+export { AliasRegistry } from './aliases.js';

@@ -12,7 +12,7 @@ import {
   type Partition,
 } from '../core/index.js';
 import type { Store } from '../store/index.js';
-import { CodeStore } from './code-store.js';
+import { CodeStore, codeSha256Base64 } from './code-store.js';
 import { validateZip } from './code-package.js';
 import { Mutex } from './mutex.js';
 import { resolveRuntime, type RuntimeSpec } from './runtimes.js';
@@ -62,7 +62,11 @@ export interface ListPage {
 export class FunctionRegistry extends EventEmitter<RegistryEvents> {
   readonly #options: RegistryOptions;
   readonly #cache = new Map<string, FunctionRecord>();
+  /** Published versions: function name → version number → immutable record. */
+  readonly #versions = new Map<string, Map<string, FunctionRecord>>();
   readonly #mutex = new Mutex();
+  /** Names the aliases that point at a version (deleting it is refused then); set by the alias registry. */
+  #aliasesOf: (functionName: string, version: string) => string[] = () => [];
 
   constructor(options: RegistryOptions) {
     super();
@@ -74,9 +78,69 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
     for (;;) {
       const page = await this.#options.store.listFunctions(after, 1000);
       for (const record of page) this.#cache.set(record.name, record);
-      if (page.length < 1000) return;
+      if (page.length < 1000) break;
       after = page[page.length - 1]!.name;
     }
+    for (const version of await this.#options.store.listVersions()) this.#versionsOf(version.name).set(version.version!, version);
+  }
+
+  /** Lets the alias registry veto deleting a version an alias points at. */
+  guardVersions(aliasesOf: (functionName: string, version: string) => string[]): void {
+    this.#aliasesOf = aliasesOf;
+  }
+
+  /** A function at a version: `$LATEST` or a published number. Aliases are resolved by the alias registry. */
+  version(name: string, version: string): FunctionRecord | undefined {
+    return version === '$LATEST' ? this.#cache.get(name) : this.#versions.get(name)?.get(version);
+  }
+
+  /** $LATEST, then the published versions in order. */
+  versions(name: string): FunctionRecord[] {
+    const latest = this.#cache.get(name);
+    if (latest === undefined) return [];
+    return [latest, ...[...(this.#versions.get(name)?.values() ?? [])].sort((a, b) => Number(a.version) - Number(b.version))];
+  }
+
+  /**
+   * PublishVersion: an immutable snapshot of $LATEST's code and configuration. Publishing when nothing
+   * changed since the last version returns that version, as Lambda does.
+   */
+  publish(nameParam: string, body: Record<string, unknown>): Promise<FunctionRecord> {
+    return this.#mutex.run(async () => {
+      const current = this.#requireUnqualified(nameParam, 140);
+      checkRevision(current, body.RevisionId);
+      if (body.CodeSha256 !== undefined) {
+        const given = expectString('CodeSha256', body.CodeSha256);
+        const actual = codeSha256Base64(current.codeSha256);
+        if (given !== actual) throw invalidParameter(`CodeSHA256 (${given}) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the current CodeSHA256.`);
+      }
+      const description = body.Description === undefined ? undefined : checkDescription(body.Description);
+      const previous = current.lastVersion === undefined ? undefined : this.#versions.get(current.name)?.get(String(current.lastVersion));
+      if (previous !== undefined && current.publishedRevision === current.revisionId) return previous;
+      const number = (current.lastVersion ?? 0) + 1;
+      const { lastVersion: _last, publishedRevision: _published, ...snapshot } = current;
+      const version: FunctionRecord = {
+        ...snapshot,
+        version: String(number),
+        description: description ?? current.description,
+        lastModifiedMs: this.#options.clock.now(),
+        revisionId: newRevisionId(),
+      };
+      await this.#options.store.insertVersion(version);
+      // $LATEST keeps its revision: publishing changes nothing a caller of $LATEST can see.
+      await this.#store({ ...current, lastVersion: number, publishedRevision: current.revisionId }, current);
+      this.#versionsOf(current.name).set(version.version!, version);
+      return version;
+    });
+  }
+
+  #versionsOf(name: string): Map<string, FunctionRecord> {
+    let versions = this.#versions.get(name);
+    if (versions === undefined) {
+      versions = new Map();
+      this.#versions.set(name, versions);
+    }
+    return versions;
   }
 
   /** The hot-path lookup: memory only. */
@@ -160,7 +224,6 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
     return this.#mutex.run(async () => {
       const current = this.#requireUnqualified(nameParam, 140);
       checkRevision(current, body.RevisionId);
-      if (body.Publish === true) throw invalidParameter('Publish is not supported by selfless yet: versions are not available.');
       if (body.S3Bucket !== undefined || body.S3Key !== undefined || body.S3ObjectVersion !== undefined) {
         throw invalidParameter('Code from S3 (S3Bucket/S3Key) is not supported by selfless yet: upload the zip with ZipFile.');
       }
@@ -219,13 +282,27 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       const { name, qualifier: fromName } = parseFunctionName(nameParam, this.#options.partition);
       const version = qualifier ?? fromName;
       if (version === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-      if (version !== undefined) throw this.notFound(name, version);
+      if (version !== undefined) return this.#deleteVersion(name, version);
       const record = await this.#options.store.deleteFunction(name);
       if (record === undefined) throw this.notFound(name);
       this.#cache.delete(name);
-      await this.#collectCode(record.codeSha256);
+      const versions = [...(this.#versions.get(name)?.values() ?? [])];
+      this.#versions.delete(name);
+      for (const sha of new Set([record.codeSha256, ...versions.map((v) => v.codeSha256)])) await this.#collectCode(sha);
       this.emit('changed', name);
     });
+  }
+
+  async #deleteVersion(name: string, version: string): Promise<void> {
+    if (!this.#cache.has(name)) throw this.notFound(name);
+    const record = this.#versions.get(name)?.get(version);
+    if (record === undefined) throw this.notFound(name, version);
+    const aliases = this.#aliasesOf(name, version);
+    if (aliases.length > 0) throw resourceConflict(`Unable to delete version because the following aliases reference it: [${aliases.join(', ')}]`);
+    await this.#options.store.deleteVersion(name, version);
+    this.#versions.get(name)!.delete(version);
+    await this.#collectCode(record.codeSha256);
+    this.emit('changed', name);
   }
 
   /** Tags live on the unqualified function ARN only, as on Lambda. */
@@ -270,7 +347,6 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
 
   #refuseCommon(body: Record<string, unknown>): void {
     refuseUnsupported(body, UNSUPPORTED_CONFIG);
-    if (body.Publish === true) throw invalidParameter('Publish is not supported by selfless yet: versions are not available.');
     const tracing = body.TracingConfig === undefined ? undefined : expectObject('TracingConfig', body.TracingConfig).Mode;
     if (tracing !== undefined && tracing !== 'PassThrough') throw invalidParameter('TracingConfig Mode Active (X-Ray) is not supported by selfless yet.');
     const snapStart = body.SnapStart === undefined ? undefined : expectObject('SnapStart', body.SnapStart).ApplyOn;

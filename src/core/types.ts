@@ -20,6 +20,23 @@ export interface FunctionRecord {
   readonly lastModifiedMs: number;
   readonly revisionId: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** A published version's number ('1', '2'...); absent on $LATEST. Versions are immutable snapshots. */
+  readonly version?: string;
+  /** On $LATEST: the last version number handed out (never reused, even after a delete). */
+  readonly lastVersion?: number;
+  /** On $LATEST: its revision when that version was published, to tell whether anything changed since. */
+  readonly publishedRevision?: string;
+}
+
+/** An alias: a name for a version, optionally splitting traffic with one more version. */
+export interface AliasRecord {
+  readonly functionName: string;
+  readonly name: string;
+  readonly functionVersion: string;
+  readonly description: string;
+  /** Additional version → weight (0..1); at most one entry. */
+  readonly additionalVersionWeights?: Readonly<Record<string, number>>;
+  readonly revisionId: string;
 }
 
 /** One metered invocation. */

@@ -10,7 +10,7 @@ import {
   type FunctionRecord,
   type Partition,
 } from '../core/index.js';
-import type { CodeStore, FunctionRegistry } from '../control/index.js';
+import type { AliasRegistry, CodeStore, FunctionRegistry } from '../control/index.js';
 import type { UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool, EnvironmentSpec } from '../runtime/index.js';
 
@@ -42,6 +42,7 @@ export interface SyncInvokeOutput {
 
 export interface InvokeServiceOptions {
   readonly registry: FunctionRegistry;
+  readonly aliases: AliasRegistry;
   readonly code: CodeStore;
   readonly pool: EnvironmentPool;
   readonly usage: UsageMeter;
@@ -61,13 +62,17 @@ export class InvokeService {
     this.#o = options;
   }
 
-  /** Resolves a FunctionName + Qualifier to the function and the version that runs. */
+  /**
+   * Resolves a FunctionName + Qualifier to the record that runs: $LATEST, a version, or the version an
+   * alias routes this invocation to (drawn by its weights).
+   */
   resolve(functionName: string, qualifier: string | undefined): { record: FunctionRecord; version: string; invokedArn: string } {
     const ref = parseFunctionName(functionName, this.#o.partition);
     const wanted = resolveQualifier(ref, qualifier);
-    const record = this.#o.registry.cached(ref.name);
-    if (record === undefined || (wanted !== undefined && wanted !== '$LATEST')) throw this.#o.registry.notFound(ref.name, wanted);
-    return { record, version: '$LATEST', invokedArn: functionArn(this.#o.partition, ref.name, wanted) };
+    if (this.#o.registry.cached(ref.name) === undefined) throw this.#o.registry.notFound(ref.name, wanted);
+    const record = this.#o.aliases.resolve(ref.name, wanted);
+    if (record === undefined) throw this.#o.registry.notFound(ref.name, wanted);
+    return { record, version: record.version ?? '$LATEST', invokedArn: functionArn(this.#o.partition, ref.name, wanted) };
   }
 
   async invokeSync(input: SyncInvokeInput): Promise<SyncInvokeOutput> {
@@ -117,9 +122,9 @@ export class InvokeService {
     let spec = this.#specs.get(record);
     if (spec === undefined) {
       spec = {
-        key: `${record.name}@${record.revisionId}`,
+        key: `${record.name}@${record.version ?? '$LATEST'}@${record.revisionId}`,
         functionName: record.name,
-        version: '$LATEST',
+        version: record.version ?? '$LATEST',
         runtime: record.runtime,
         handler: record.handler,
         memorySize: record.memorySize,

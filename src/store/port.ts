@@ -1,4 +1,4 @@
-import type { EventInvokeConfigRecord, FunctionRecord, LogEvent, UsageRecord } from '../core/index.js';
+import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, UsageRecord } from '../core/index.js';
 
 /**
  * The persistence port. Async so a networked adapter (PostgreSQL in cluster mode) fits behind it;
@@ -12,9 +12,16 @@ export interface Store {
   insertFunction(record: FunctionRecord): Promise<boolean>;
   /** Replaces a function if its stored revision is `expectedRevision`; false otherwise. */
   replaceFunction(record: FunctionRecord, expectedRevision: string): Promise<boolean>;
-  /** Deletes a function and everything configured for it (event invoke configs). */
+  /** Deletes a function and everything configured for it (versions, aliases, event invoke configs). */
   deleteFunction(name: string): Promise<FunctionRecord | undefined>;
-  /** How many functions use this code package. */
+  /** Published versions (immutable) and aliases. */
+  insertVersion(record: FunctionRecord): Promise<void>;
+  deleteVersion(name: string, version: string): Promise<void>;
+  listVersions(): Promise<FunctionRecord[]>;
+  putAlias(record: AliasRecord): Promise<void>;
+  deleteAlias(functionName: string, name: string): Promise<void>;
+  listAliases(): Promise<AliasRecord[]>;
+  /** How many functions and versions use this code package. */
   countCodeReferences(codeSha256: string): Promise<number>;
 
   /** Asynchronous-invocation settings of a function (PutFunctionEventInvokeConfig), by qualifier. */

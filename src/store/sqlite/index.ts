@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { EventInvokeConfigRecord, FunctionRecord, LogEvent, UsageRecord } from '../../core/index.js';
+import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, UsageRecord } from '../../core/index.js';
 import type { Store } from '../port.js';
 
 const SCHEMA = `
@@ -32,6 +32,20 @@ CREATE TABLE IF NOT EXISTS logs (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_function ON logs(function_name, id);
+CREATE TABLE IF NOT EXISTS versions (
+  function_name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  code_sha256 TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (function_name, version)
+);
+CREATE INDEX IF NOT EXISTS versions_code ON versions(code_sha256);
+CREATE TABLE IF NOT EXISTS aliases (
+  function_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (function_name, name)
+);
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
   function_name TEXT NOT NULL,
   qualifier TEXT NOT NULL,
@@ -69,7 +83,17 @@ export class SqliteStore implements Store {
       putConfig: db.prepare('INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) VALUES (?, ?, ?)'),
       deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
-      countCode: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM functions WHERE code_sha256 = ?'),
+      countCode: db.prepare<[string, string], { n: number }>(
+        'SELECT (SELECT count(*) FROM functions WHERE code_sha256 = ?) + (SELECT count(*) FROM versions WHERE code_sha256 = ?) AS n',
+      ),
+      insertVersion: db.prepare('INSERT INTO versions (function_name, version, code_sha256, record) VALUES (?, ?, ?, ?)'),
+      deleteVersion: db.prepare('DELETE FROM versions WHERE function_name = ? AND version = ?'),
+      listVersions: db.prepare<[], { record: string }>('SELECT record FROM versions ORDER BY function_name, CAST(version AS INTEGER)'),
+      deleteVersionsOf: db.prepare('DELETE FROM versions WHERE function_name = ?'),
+      putAlias: db.prepare('INSERT OR REPLACE INTO aliases (function_name, name, record) VALUES (?, ?, ?)'),
+      deleteAlias: db.prepare('DELETE FROM aliases WHERE function_name = ? AND name = ?'),
+      listAliases: db.prepare<[], { record: string }>('SELECT record FROM aliases ORDER BY function_name, name'),
+      deleteAliasesOf: db.prepare('DELETE FROM aliases WHERE function_name = ?'),
       insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
       insertLog: db.prepare('INSERT INTO logs (function_name, stream, time_ms, message) VALUES (?, ?, ?, ?)'),
@@ -100,9 +124,35 @@ export class SqliteStore implements Store {
   async deleteFunction(name: string): Promise<FunctionRecord | undefined> {
     const row = this.#db.transaction(() => {
       this.#statements.deleteConfigsOf.run(name);
+      this.#statements.deleteVersionsOf.run(name);
+      this.#statements.deleteAliasesOf.run(name);
       return this.#statements.delete.get(name);
     })();
     return row ? (JSON.parse(row.record) as FunctionRecord) : undefined;
+  }
+
+  async insertVersion(record: FunctionRecord): Promise<void> {
+    this.#statements.insertVersion.run(record.name, record.version, record.codeSha256, JSON.stringify(record));
+  }
+
+  async deleteVersion(name: string, version: string): Promise<void> {
+    this.#statements.deleteVersion.run(name, version);
+  }
+
+  async listVersions(): Promise<FunctionRecord[]> {
+    return this.#statements.listVersions.all().map((row) => JSON.parse(row.record) as FunctionRecord);
+  }
+
+  async putAlias(record: AliasRecord): Promise<void> {
+    this.#statements.putAlias.run(record.functionName, record.name, JSON.stringify(record));
+  }
+
+  async deleteAlias(functionName: string, name: string): Promise<void> {
+    this.#statements.deleteAlias.run(functionName, name);
+  }
+
+  async listAliases(): Promise<AliasRecord[]> {
+    return this.#statements.listAliases.all().map((row) => JSON.parse(row.record) as AliasRecord);
   }
 
   async putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void> {
@@ -118,7 +168,7 @@ export class SqliteStore implements Store {
   }
 
   async countCodeReferences(codeSha256: string): Promise<number> {
-    return this.#statements.countCode.get(codeSha256)?.n ?? 0;
+    return this.#statements.countCode.get(codeSha256, codeSha256)?.n ?? 0;
   }
 
   async appendUsage(records: readonly UsageRecord[]): Promise<void> {

@@ -1,0 +1,191 @@
+import {
+  AwsError,
+  functionArn,
+  invalidParameter,
+  newRevisionId,
+  parseFunctionName,
+  resourceConflict,
+  resourceNotFound,
+  validationError,
+  type AliasRecord,
+  type FunctionRecord,
+  type Partition,
+} from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { FunctionRegistry } from './registry.js';
+import { checkDescription, expectObject, expectString } from './validate.js';
+
+/** The service model's Alias name pattern: not all digits (those are versions). */
+const ALIAS_NAME = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
+const VERSION = /^(\$LATEST|[0-9]+)$/;
+const key = (functionName: string, name: string) => `${functionName}\u0000${name}`;
+
+/**
+ * CreateAlias / GetAlias / UpdateAlias / DeleteAlias / ListAliases, and resolving an alias to the
+ * version an invocation runs (weighted between two versions by RoutingConfig).
+ */
+export class AliasRegistry {
+  readonly #cache = new Map<string, AliasRecord>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly registry: FunctionRegistry,
+    private readonly partition: Partition,
+    private readonly random: () => number = Math.random,
+  ) {
+    registry.guardVersions((functionName, version) =>
+      [...this.#cache.values()].filter((a) => a.functionName === functionName && (a.functionVersion === version || a.additionalVersionWeights?.[version] !== undefined)).map((a) => a.name),
+    );
+    // A deleted function takes its aliases with it (the store already dropped them).
+    registry.on('changed', (name: string) => {
+      if (registry.cached(name) !== undefined) return;
+      for (const [k, alias] of this.#cache) if (alias.functionName === name) this.#cache.delete(k);
+    });
+  }
+
+  async load(): Promise<void> {
+    for (const alias of await this.store.listAliases()) this.#cache.set(key(alias.functionName, alias.name), alias);
+  }
+
+  get(functionName: string, name: string): AliasRecord | undefined {
+    return this.#cache.get(key(functionName, name));
+  }
+
+  /**
+   * The record an invocation of `name:qualifier` runs: $LATEST, a version, or an alias's version
+   * (drawn by the alias's weights). Undefined when the qualifier names nothing.
+   */
+  resolve(name: string, qualifier: string | undefined): FunctionRecord | undefined {
+    if (qualifier === undefined || VERSION.test(qualifier)) return this.registry.version(name, qualifier ?? '$LATEST');
+    const alias = this.#cache.get(key(name, qualifier));
+    if (alias === undefined) return undefined;
+    return this.registry.version(name, this.#draw(alias));
+  }
+
+  /** The version of an alias without drawing (GetFunction, GetFunctionConfiguration). */
+  target(name: string, qualifier: string | undefined): FunctionRecord | undefined {
+    if (qualifier === undefined || VERSION.test(qualifier)) return this.registry.version(name, qualifier ?? '$LATEST');
+    const alias = this.#cache.get(key(name, qualifier));
+    return alias === undefined ? undefined : this.registry.version(name, alias.functionVersion);
+  }
+
+  #draw(alias: AliasRecord): string {
+    const [extra] = Object.entries(alias.additionalVersionWeights ?? {});
+    if (extra !== undefined && this.random() < extra[1]) return extra[0];
+    return alias.functionVersion;
+  }
+
+  async create(functionParam: string, body: Record<string, unknown>): Promise<AliasRecord> {
+    const fn = this.#function(functionParam);
+    const name = checkAliasName(body.Name);
+    if (this.#cache.has(key(fn, name))) throw resourceConflict(`Alias already exists: ${functionArn(this.partition, fn, name)}`);
+    const alias: AliasRecord = {
+      functionName: fn,
+      name,
+      ...this.#target(fn, body.FunctionVersion, body.RoutingConfig),
+      description: body.Description === undefined ? '' : checkDescription(body.Description),
+      revisionId: newRevisionId(),
+    };
+    return this.#save(alias);
+  }
+
+  async update(functionParam: string, name: string, body: Record<string, unknown>): Promise<AliasRecord> {
+    const fn = this.#function(functionParam);
+    const current = this.#require(fn, name);
+    if (body.RevisionId !== undefined && expectString('RevisionId', body.RevisionId) !== current.revisionId) {
+      throw new AwsError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
+    }
+    const version = body.FunctionVersion ?? current.functionVersion;
+    const routing = body.RoutingConfig !== undefined ? body.RoutingConfig : current.additionalVersionWeights === undefined ? undefined : { AdditionalVersionWeights: current.additionalVersionWeights };
+    const { additionalVersionWeights: _old, ...rest } = current;
+    return this.#save({
+      ...rest,
+      ...this.#target(fn, version, routing),
+      description: body.Description === undefined ? current.description : checkDescription(body.Description),
+      revisionId: newRevisionId(),
+    });
+  }
+
+  require(functionParam: string, name: string): AliasRecord {
+    return this.#require(this.#function(functionParam), name);
+  }
+
+  async delete(functionParam: string, name: string): Promise<void> {
+    const fn = this.#function(functionParam);
+    checkAliasName(name);
+    // Lambda answers deleting an alias that does not exist with 204 as well.
+    if (!this.#cache.has(key(fn, name))) return;
+    await this.store.deleteAlias(fn, name);
+    this.#cache.delete(key(fn, name));
+  }
+
+  list(functionParam: string, functionVersion: string | undefined, marker: string | undefined, maxItems: number): { aliases: AliasRecord[]; nextMarker?: string } {
+    const fn = this.#function(functionParam);
+    const all = [...this.#cache.values()]
+      .filter((a) => a.functionName === fn && (functionVersion === undefined || a.functionVersion === functionVersion))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const start = marker === undefined ? 0 : all.findIndex((a) => a.name > marker);
+    const aliases = start < 0 ? [] : all.slice(start, start + maxItems);
+    const more = start >= 0 && start + maxItems < all.length;
+    return more ? { aliases, nextMarker: aliases[aliases.length - 1]!.name } : { aliases };
+  }
+
+  /** AliasConfiguration as AWS returns it. */
+  shape(alias: AliasRecord): Record<string, unknown> {
+    return {
+      AliasArn: functionArn(this.partition, alias.functionName, alias.name),
+      Name: alias.name,
+      FunctionVersion: alias.functionVersion,
+      Description: alias.description,
+      ...(alias.additionalVersionWeights === undefined ? {} : { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }),
+      RevisionId: alias.revisionId,
+    };
+  }
+
+  #function(functionParam: string): string {
+    const ref = parseFunctionName(functionParam, this.partition, 140);
+    return this.registry.require(ref.name).name;
+  }
+
+  #require(fn: string, name: string): AliasRecord {
+    const alias = this.#cache.get(key(fn, name));
+    if (alias === undefined) throw resourceNotFound(`Cannot find alias arn: ${functionArn(this.partition, fn, name)}`);
+    return alias;
+  }
+
+  /** FunctionVersion and RoutingConfig, checked as Lambda checks them. */
+  #target(fn: string, versionValue: unknown, routingValue: unknown): { functionVersion: string; additionalVersionWeights?: Record<string, number> } {
+    if (versionValue === undefined || versionValue === null) throw validationError('functionVersion', null, 'Member must not be null');
+    const functionVersion = expectString('FunctionVersion', versionValue);
+    if (!VERSION.test(functionVersion)) throw validationError('functionVersion', functionVersion, 'Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)');
+    if (this.registry.version(fn, functionVersion) === undefined) throw resourceNotFound(`Function not found: ${functionArn(this.partition, fn, functionVersion)}`);
+    if (routingValue === undefined || routingValue === null) return { functionVersion };
+    const weights = expectObject('RoutingConfig', routingValue).AdditionalVersionWeights;
+    if (weights === undefined || weights === null) return { functionVersion };
+    const entries = Object.entries(expectObject('RoutingConfig.AdditionalVersionWeights', weights));
+    if (entries.length === 0) return { functionVersion };
+    if (entries.length > 1) throw invalidParameter('Number of items in AdditionalVersionWeights cannot be greater than 1');
+    const [version, weight] = entries[0]!;
+    if (typeof weight !== 'number' || weight < 0 || weight > 1) {
+      throw validationError('routingConfig.additionalVersionWeights', weight, 'Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]');
+    }
+    if (functionVersion === '$LATEST') throw invalidParameter('$LATEST is not supported for an alias pointing to more than 1 version');
+    if (!/^[0-9]+$/.test(version) || this.registry.version(fn, version) === undefined) throw invalidParameter(`Version ${version} of function ${fn} does not exist`);
+    if (version === functionVersion) throw invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);
+    return { functionVersion, additionalVersionWeights: { [version]: weight } };
+  }
+
+  async #save(alias: AliasRecord): Promise<AliasRecord> {
+    await this.store.putAlias(alias);
+    this.#cache.set(key(alias.functionName, alias.name), alias);
+    return alias;
+  }
+}
+
+function checkAliasName(value: unknown): string {
+  if (value === undefined || value === null) throw validationError('name', null, 'Member must not be null');
+  const name = expectString('Name', value);
+  if (name.length < 1 || name.length > 128) throw validationError('name', name, `Member must have length ${name.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 128'}`);
+  if (!ALIAS_NAME.test(name)) throw validationError('name', name, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
+  return name;
+}
