@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { CodeLinks, createApiServer } from './api/index.js';
 import { loadRootKey, type AccessKey } from './auth/index.js';
 import { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
-import { AsyncInvoker, InvokeService } from './invoke/index.js';
+import { AsyncInvoker, ConcurrencyGate, InvokeService } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
 import { SqliteEventQueue } from './queue/index.js';
@@ -83,6 +84,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     clock,
     allowDeprecatedRuntimes: config.allowDeprecatedRuntimes,
     hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
+    accountConcurrency: config.accountConcurrency,
+    hostMemoryMb: Math.floor(totalmem() / (1024 * 1024)),
     checkRuntimeAvailable,
   });
   await registry.load();
@@ -99,7 +102,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     idleTimeoutMs: config.idleTimeoutMs,
   });
   registry.on('changed', (name) => pool.retireFunction(name));
-  const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock });
+  const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
+  const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate });
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
   const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
@@ -107,7 +111,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const server = createApiServer({
-    services: { partition, registry, aliases, code, invoke, async, queue, eventInvokeConfigs, pool, logs, usage, codeLinks },
+    services: { partition, registry, accountConcurrency: config.accountConcurrency, aliases, code, invoke, async, queue, eventInvokeConfigs, pool, logs, usage, codeLinks },
     lookupSecret: (id) => (id === rootKey.accessKeyId ? rootKey.secretAccessKey : undefined),
     clock,
     onError: (error) => logger.error('selfless: request failed', error),

@@ -51,12 +51,15 @@ export function functionRoutes(s: Services): Route[] {
     route('GET', '/2015-03-31/functions/{FunctionName}', (ctx) => {
       const record = requireQualified(ctx.params.FunctionName!, ctx.query);
       const tags = Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {};
+      const reserved = s.registry.cached(record.name)?.reservedConcurrency;
+      const concurrency = reserved === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } };
       return {
         status: 200,
         body: {
           Configuration: functionConfiguration(record, s.partition),
           Code: { RepositoryType: 'S3', Location: s.codeLinks.url(ctx.origin, record.codeSha256) },
           ...tags,
+          ...concurrency,
         },
       };
     }),
@@ -127,6 +130,20 @@ export function functionRoutes(s: Services): Route[] {
       return { status: 204 };
     }),
 
+    // Reserved concurrency (note the dates: Get is 2019-09-30, Put and Delete 2017-10-31).
+    route('PUT', '/2017-10-31/functions/{FunctionName}/concurrency', async (ctx) => {
+      const record = await s.registry.putConcurrency(ctx.params.FunctionName!, jsonBody(ctx));
+      return { status: 200, body: { ReservedConcurrentExecutions: record.reservedConcurrency } };
+    }),
+    route('GET', '/2019-09-30/functions/{FunctionName}/concurrency', (ctx) => {
+      const record = s.registry.require(ctx.params.FunctionName!);
+      return { status: 200, body: record.reservedConcurrency === undefined ? {} : { ReservedConcurrentExecutions: record.reservedConcurrency } };
+    }),
+    route('DELETE', '/2017-10-31/functions/{FunctionName}/concurrency', async (ctx) => {
+      await s.registry.deleteConcurrency(ctx.params.FunctionName!);
+      return { status: 204 };
+    }),
+
     route('GET', '/2016-08-19/account-settings', () => {
       const all = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions;
       return {
@@ -137,8 +154,8 @@ export function functionRoutes(s: Services): Route[] {
             TotalCodeSize: 80_530_636_800,
             CodeSizeUnzipped: 262_144_000,
             CodeSizeZipped: 52_428_800,
-            ConcurrentExecutions: 1000,
-            UnreservedConcurrentExecutions: 1000,
+            ConcurrentExecutions: s.accountConcurrency,
+            UnreservedConcurrentExecutions: s.accountConcurrency - s.registry.reservedTotal(),
           },
           AccountUsage: { TotalCodeSize: all.reduce((sum, r) => sum + r.codeSize, 0), FunctionCount: all.length },
         },

@@ -10,6 +10,8 @@ import type { CodeLinks } from './code-links.js';
 export interface Services {
   readonly partition: Partition;
   readonly registry: FunctionRegistry;
+  /** The account concurrency limit GetAccountSettings reports. */
+  readonly accountConcurrency: number;
   readonly aliases: AliasRegistry;
   readonly code: CodeStore;
   readonly invoke: InvokeService;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   AwsError,
+  checkRange,
   invalidParameter,
   newRevisionId,
   parseFunctionName,
@@ -46,6 +47,9 @@ export interface RegistryOptions {
   readonly clock: Clock;
   readonly allowDeprecatedRuntimes: boolean;
   readonly hostArchitecture: 'x86_64' | 'arm64';
+  /** The account's concurrency limit (Lambda's default: 1,000) and this host's memory, for PutFunctionConcurrency. */
+  readonly accountConcurrency: number;
+  readonly hostMemoryMb: number;
   /** Refuses (throws) a runtime this host cannot run, e.g. a Python version with no interpreter. */
   readonly checkRuntimeAvailable: (runtime: RuntimeSpec) => Promise<void>;
 }
@@ -67,6 +71,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
   readonly #mutex = new Mutex();
   /** Names the aliases that point at a version (deleting it is refused then); set by the alias registry. */
   #aliasesOf: (functionName: string, version: string) => string[] = () => [];
+  #reservedTotal = 0;
 
   constructor(options: RegistryOptions) {
     super();
@@ -77,11 +82,54 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
     let after: string | undefined;
     for (;;) {
       const page = await this.#options.store.listFunctions(after, 1000);
-      for (const record of page) this.#cache.set(record.name, record);
+      for (const record of page) {
+        this.#cache.set(record.name, record);
+        this.#reservedTotal += record.reservedConcurrency ?? 0;
+      }
       if (page.length < 1000) break;
       after = page[page.length - 1]!.name;
     }
     for (const version of await this.#options.store.listVersions()) this.#versionsOf(version.name).set(version.version!, version);
+  }
+
+  /** The sum of every function's reserved concurrency (what the unreserved pool cannot use). */
+  reservedTotal(): number {
+    return this.#reservedTotal;
+  }
+
+  /**
+   * PutFunctionConcurrency. Reservations may not eat into the unreserved minimum (100 of Lambda's 1,000,
+   * scaled to the configured account limit), nor ask for more environments than this host's memory holds.
+   */
+  putConcurrency(nameParam: string, body: Record<string, unknown>): Promise<FunctionRecord> {
+    return this.#mutex.run(async () => {
+      const current = this.#requireUnqualified(nameParam, 140);
+      const value = required(body, 'ReservedConcurrentExecutions');
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter('ReservedConcurrentExecutions must be an integer.');
+      checkRange('reservedConcurrentExecutions', value, 0, Number.MAX_SAFE_INTEGER);
+      const { accountConcurrency, hostMemoryMb } = this.#options;
+      const minimum = Math.ceil(accountConcurrency / 10);
+      const others = this.#reservedTotal - (current.reservedConcurrency ?? 0);
+      if (accountConcurrency - others - value < minimum) {
+        throw invalidParameter(`Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${minimum}].`);
+      }
+      if (value * current.memorySize > hostMemoryMb) {
+        throw invalidParameter(`Specified ReservedConcurrentExecutions (${value}) of ${current.memorySize} MB environments needs ${value * current.memorySize} MB; this host has ${hostMemoryMb} MB.`);
+      }
+      await this.#store({ ...current, reservedConcurrency: value }, current);
+      this.#reservedTotal = others + value;
+      return this.#cache.get(current.name)!;
+    });
+  }
+
+  deleteConcurrency(nameParam: string): Promise<void> {
+    return this.#mutex.run(async () => {
+      const current = this.#requireUnqualified(nameParam, 140);
+      if (current.reservedConcurrency === undefined) return;
+      const { reservedConcurrency, ...rest } = current;
+      await this.#store(rest, current);
+      this.#reservedTotal -= reservedConcurrency;
+    });
   }
 
   /** Lets the alias registry veto deleting a version an alias points at. */
@@ -118,7 +166,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       const previous = current.lastVersion === undefined ? undefined : this.#versions.get(current.name)?.get(String(current.lastVersion));
       if (previous !== undefined && current.publishedRevision === current.revisionId) return previous;
       const number = (current.lastVersion ?? 0) + 1;
-      const { lastVersion: _last, publishedRevision: _published, ...snapshot } = current;
+      const { lastVersion: _last, publishedRevision: _published, reservedConcurrency: _reserved, ...snapshot } = current;
       const version: FunctionRecord = {
         ...snapshot,
         version: String(number),
@@ -286,6 +334,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       const record = await this.#options.store.deleteFunction(name);
       if (record === undefined) throw this.notFound(name);
       this.#cache.delete(name);
+      this.#reservedTotal -= record.reservedConcurrency ?? 0;
       const versions = [...(this.#versions.get(name)?.values() ?? [])];
       this.#versions.delete(name);
       for (const sha of new Set([record.codeSha256, ...versions.map((v) => v.codeSha256)])) await this.#collectCode(sha);

@@ -26,6 +26,7 @@ const configSchema = z.object({
   runtimeCacheDir: z.string().min(1),
   allowDeprecatedRuntimes: z.boolean(),
   prestart: z.boolean(),
+  accountConcurrency: z.number().int().min(10, 'must be at least 10'),
   async: z.object({
     retryDelaysMs: z.array(z.number().int().min(0)).min(1, 'needs at least one delay'),
     deferralBaseMs: z.number().int().min(1),
@@ -96,6 +97,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
     isolation: flags.isolation ?? env.SELFLESS_ISOLATION ?? 'auto',
     prestart: flags.prestart ?? env.SELFLESS_PRESTART !== '0',
     async: asyncTuning(env),
+    // Lambda's default account limit; GetAccountSettings reports it, reservations come out of it.
+    accountConcurrency: env.SELFLESS_CONCURRENCY_LIMIT === undefined ? 1000 : Number(env.SELFLESS_CONCURRENCY_LIMIT),
     prices: {
       x86GbSecond: price('SELFLESS_PRICE_X86_GB_SECOND', DEFAULT_PRICES.x86GbSecond),
       armGbSecond: price('SELFLESS_PRICE_ARM_GB_SECOND', DEFAULT_PRICES.armGbSecond),

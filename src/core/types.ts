@@ -20,6 +20,8 @@ export interface FunctionRecord {
   readonly lastModifiedMs: number;
   readonly revisionId: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** PutFunctionConcurrency: at most this many invocations at once (on $LATEST's record; applies to every version). */
+  readonly reservedConcurrency?: number;
   /** A published version's number ('1', '2'...); absent on $LATEST. Versions are immutable snapshots. */
   readonly version?: string;
   /** On $LATEST: the last version number handed out (never reused, even after a delete). */

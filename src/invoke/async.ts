@@ -236,6 +236,8 @@ export class AsyncInvoker {
     // Kept, not dropped, when its function is gone (deleted, or a destination that never existed).
     if (registry.cached(event.functionName) === undefined) return settle({ kind: 'failed', condition: 'FunctionNotFound', attempts: event.attempts, lastError: `Function not found: ${functionArn(this.#o.partition, event.functionName)}` });
     const settings = this.#o.configs.settings(event.functionName, event.qualifier);
+    // Reserved concurrency 0 turns the function off: Lambda sends its events straight to failure.
+    if (registry.cached(event.functionName)?.reservedConcurrency === 0) return this.#fail(event, settings, 'ZeroReservedConcurrency', event.attempts, undefined);
     const deadline = event.enqueuedAt + settings.maximumEventAgeInSeconds * 1000;
     if (clock.now() >= deadline) return this.#fail(event, settings, 'EventAgeExceeded', event.attempts, undefined);
 

@@ -12,6 +12,7 @@ import {
 } from '../core/index.js';
 import type { AliasRegistry, CodeStore, FunctionRegistry } from '../control/index.js';
 import type { UsageMeter } from '../metering/index.js';
+import type { ConcurrencyGate } from './concurrency.js';
 import type { EnvironmentPool, EnvironmentSpec } from '../runtime/index.js';
 
 /** Lambda's sync request payload limit, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
@@ -48,6 +49,7 @@ export interface InvokeServiceOptions {
   readonly usage: UsageMeter;
   readonly partition: Partition;
   readonly clock: Clock;
+  readonly gate: ConcurrencyGate;
 }
 
 /**
@@ -82,13 +84,22 @@ export class InvokeService {
     const requestId = input.requestId ?? newRequestId();
     const spec = this.#spec(record);
     const payload = input.payload.length === 0 ? EMPTY_EVENT : input.payload;
-    const invocation = this.#o.pool.invoke(spec, {
-      requestId,
-      payload,
-      invokedArn,
-      traceId: traceId(this.#o.clock.now()),
-      ...(clientContext === undefined ? {} : { clientContext }),
-    });
+    // Reserved concurrency is the function's, whatever version runs.
+    const release = this.#o.gate.acquire(record.name, this.#o.registry.cached(record.name)?.reservedConcurrency);
+    let invocation;
+    try {
+      invocation = this.#o.pool.invoke(spec, {
+        requestId,
+        payload,
+        invokedArn,
+        traceId: traceId(this.#o.clock.now()),
+        ...(clientContext === undefined ? {} : { clientContext }),
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    void invocation.result.finally(release).catch(() => undefined);
     void invocation.report.then((report) =>
       this.#o.usage.record({
         requestId,
