@@ -7,7 +7,7 @@ import { CodeLinks, createApiServer } from './api/index.js';
 import { loadRootKey, type AccessKey } from './auth/index.js';
 import { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
-import { AsyncInvoker, ConcurrencyGate, InvokeService } from './invoke/index.js';
+import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
 import { SqliteEventQueue } from './queue/index.js';
@@ -77,6 +77,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       `The runtime ${runtime.id} needs a Python ${v} interpreter and this host has none: install python${v}, or map one with SELFLESS_PYTHON_${v.replace('.', '_')}=/path/to/python.`,
     );
   };
+  const hostMemoryMb = Math.floor(totalmem() / (1024 * 1024));
   const registry = new FunctionRegistry({
     store,
     code,
@@ -85,7 +86,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     allowDeprecatedRuntimes: config.allowDeprecatedRuntimes,
     hostArchitecture: process.arch === 'arm64' ? 'arm64' : 'x86_64',
     accountConcurrency: config.accountConcurrency,
-    hostMemoryMb: Math.floor(totalmem() / (1024 * 1024)),
+    hostMemoryMb,
     checkRuntimeAvailable,
   });
   await registry.load();
@@ -101,9 +102,11 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     clock,
     idleTimeoutMs: config.idleTimeoutMs,
   });
-  registry.on('changed', (name) => pool.retireFunction(name));
+  registry.on('changed', (name, version) => pool.retireFunction(name, version));
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
   const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate });
+  const provisioned = new ProvisionedConcurrency({ store, registry, aliases, invoke, pool, partition, clock, hostMemoryMb });
+  await provisioned.load();
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
   const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
@@ -111,7 +114,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const server = createApiServer({
-    services: { partition, registry, accountConcurrency: config.accountConcurrency, aliases, code, invoke, async, queue, eventInvokeConfigs, pool, logs, usage, codeLinks },
+    services: { partition, registry, accountConcurrency: config.accountConcurrency, aliases, code, invoke, async, provisioned, queue, eventInvokeConfigs, pool, logs, usage, codeLinks },
     lookupSecret: (id) => (id === rootKey.accessKeyId ? rootKey.secretAccessKey : undefined),
     clock,
     onError: (error) => logger.error('selfless: request failed', error),

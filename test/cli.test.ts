@@ -149,7 +149,7 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     const run = await cli('ls');
     assert.equal(run.code, 0, run.stderr);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
-    assert.match(header!, /^NAME\s+RUNTIME\s+MEMORY\s+TIMEOUT\s+CODE SIZE\s+LAST MODIFIED\s+WARM\s+BUSY$/);
+    assert.match(header!, /^NAME\s+RUNTIME\s+MEMORY\s+TIMEOUT\s+CODE SIZE\s+LAST MODIFIED\s+WARM\s+BUSY\s+PROVISIONED$/);
     assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]), ['boom', 'hello']);
     assert.match(rows[1]!, /^hello\s+nodejs22\.x\s+128 MB\s+7 s\s+/);
 

@@ -144,6 +144,24 @@ export function functionRoutes(s: Services): Route[] {
       return { status: 204 };
     }),
 
+    // Provisioned concurrency, on a version or an alias.
+    route('PUT', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', async (ctx) => ({
+      status: 202,
+      body: await s.provisioned.put(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined, jsonBody(ctx)),
+    })),
+    route('GET', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', (ctx) => {
+      if (ctx.query.get('List') === 'ALL') {
+        const { marker, maxItems } = pageParams(ctx, 50);
+        const page = s.provisioned.list(ctx.params.FunctionName!, marker, maxItems);
+        return { status: 200, body: { ProvisionedConcurrencyConfigs: page.configs, ...(page.nextMarker === undefined ? {} : { NextMarker: page.nextMarker }) } };
+      }
+      return { status: 200, body: s.provisioned.get(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined) };
+    }),
+    route('DELETE', '/2019-09-30/functions/{FunctionName}/provisioned-concurrency', async (ctx) => {
+      await s.provisioned.delete(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined);
+      return { status: 204 };
+    }),
+
     route('GET', '/2016-08-19/account-settings', () => {
       const all = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions;
       return {

@@ -65,7 +65,12 @@ export function selflessRoutes(s: Services): Route[] {
     }),
 
     route('GET', '/selfless/v1/environments', () => {
-      const functions = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions.map((r) => ({ functionName: r.name, ...s.pool.stats(r.name) }));
+      const functions = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions.map((r) => ({
+        functionName: r.name,
+        ...s.pool.stats(r.name),
+        // Each version has its own environments: warm, busy and provisioned per version.
+        versions: Object.fromEntries(s.registry.versions(r.name).map((v) => [v.version ?? '$LATEST', s.pool.stats(r.name, v.version ?? '$LATEST')])),
+      }));
       return { status: 200, body: { total: s.pool.stats(), functions } };
     }),
 

@@ -1,6 +1,6 @@
 import type { Partition } from '../core/index.js';
 import type { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
-import type { AsyncInvoker, InvokeService } from '../invoke/index.js';
+import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { EventQueue } from '../queue/index.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
@@ -16,6 +16,7 @@ export interface Services {
   readonly code: CodeStore;
   readonly invoke: InvokeService;
   readonly async: AsyncInvoker;
+  readonly provisioned: ProvisionedConcurrency;
   readonly queue: EventQueue;
   readonly eventInvokeConfigs: EventInvokeConfigs;
   readonly pool: EnvironmentPool;

@@ -14,13 +14,15 @@ interface EnvironmentStats {
   readonly idle: number;
   readonly busy: number;
   readonly starting: number;
+  /** Older servers leave it out. */
+  readonly provisioned?: number;
 }
 
 export function registerLs(program: Command): void {
   addConnectionOptions(
     program
       .command('ls')
-      .description('list functions with their warm (idle) and busy execution environments')
+      .description('list functions with their warm (idle), busy and provisioned execution environments')
       .option('--json', 'print the function configurations, each with its Environments counts'),
   ).action(async (flags: LsFlags) => ls(flags));
 }
@@ -49,9 +51,10 @@ async function ls(flags: LsFlags): Promise<void> {
       f.LastModified ?? '',
       env ? String(env.idle) : '-',
       env ? String(env.busy) : '-',
+      env ? String(env.provisioned ?? 0) : '-',
     ];
   });
-  await out(table(['NAME', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'CODE SIZE', 'LAST MODIFIED', 'WARM', 'BUSY'], rows));
+  await out(table(['NAME', 'RUNTIME', 'MEMORY', 'TIMEOUT', 'CODE SIZE', 'LAST MODIFIED', 'WARM', 'BUSY', 'PROVISIONED'], rows));
 }
 
 const none: EnvironmentStats = { environments: 0, idle: 0, busy: 0, starting: 0 };

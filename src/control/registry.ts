@@ -36,8 +36,11 @@ import {
 const UNSUPPORTED_CONFIG = ['VpcConfig', 'Layers', 'KMSKeyArn', 'DeadLetterConfig', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn'] as const;
 
 export interface RegistryEvents {
-  /** A function's code or configuration changed or it was deleted: its environments are stale. */
-  changed: [name: string];
+  /**
+   * A function's code or configuration changed or it was deleted: its environments are stale. `version`
+   * names the one that changed ($LATEST, or a deleted version); absent when the whole function went.
+   */
+  changed: [name: string, version?: string];
 }
 
 export interface RegistryOptions {
@@ -351,7 +354,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
     await this.#options.store.deleteVersion(name, version);
     this.#versions.get(name)!.delete(version);
     await this.#collectCode(record.codeSha256);
-    this.emit('changed', name);
+    this.emit('changed', name, version);
   }
 
   /** Tags live on the unqualified function ARN only, as on Lambda. */
@@ -405,7 +408,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
   async #replace(current: FunctionRecord, record: FunctionRecord): Promise<FunctionRecord> {
     await this.#store(record, current);
     if (record.codeSha256 !== current.codeSha256) await this.#collectCode(current.codeSha256);
-    this.emit('changed', record.name);
+    this.emit('changed', record.name, '$LATEST');
     return record;
   }
 

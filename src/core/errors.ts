@@ -26,6 +26,7 @@ export const AWS_ERRORS = {
   InvalidRequestContentException: { status: 400, fault: 'User', messageKey: 'message', typed: true },
   ValidationException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
   TooManyRequestsException: { status: 429, fault: 'User', messageKey: 'message', typed: true },
+  ProvisionedConcurrencyConfigNotFoundException: { status: 404, fault: 'User', messageKey: 'message', typed: true },
   RequestEntityTooLargeException: { status: 413, fault: 'User', messageKey: 'message', typed: true },
   UnsupportedMediaTypeException: { status: 415, fault: 'User', messageKey: 'message', typed: true },
   PreconditionFailedException: { status: 412, fault: 'User', messageKey: 'message', typed: true },

@@ -77,3 +77,13 @@ export interface EventInvokeConfigRecord {
   /** ms since the epoch. */
   readonly lastModified: number;
 }
+
+/** PutProvisionedConcurrencyConfig: environments kept initialised for one version or alias. */
+export interface ProvisionedConcurrencyRecord {
+  readonly functionName: string;
+  /** A version number or an alias name. */
+  readonly qualifier: string;
+  readonly requested: number;
+  /** ms since the epoch. */
+  readonly lastModified: number;
+}

@@ -82,7 +82,7 @@ export class InvokeService {
     checkPayload(input.payload);
     const clientContext = decodeClientContext(input.clientContext);
     const requestId = input.requestId ?? newRequestId();
-    const spec = this.#spec(record);
+    const spec = this.specOf(record);
     const payload = input.payload.length === 0 ? EMPTY_EVENT : input.payload;
     // Reserved concurrency is the function's, whatever version runs.
     const release = this.#o.gate.acquire(record.name, this.#o.registry.cached(record.name)?.reservedConcurrency);
@@ -129,7 +129,7 @@ export class InvokeService {
   }
 
   /** The environment spec of a function record; records are immutable, so one spec per record. */
-  #spec(record: FunctionRecord): EnvironmentSpec {
+  specOf(record: FunctionRecord): EnvironmentSpec {
     let spec = this.#specs.get(record);
     if (spec === undefined) {
       spec = {

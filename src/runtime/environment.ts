@@ -59,6 +59,8 @@ export interface EnvironmentOptions {
   readonly spec: EnvironmentSpec;
   /** Start a generic runtime that loads no code until `assign()` gives it a function. */
   readonly prestarted?: boolean;
+  /** Started ahead of demand for provisioned concurrency: its init is not a cold start of any invocation. */
+  readonly provisioned?: boolean;
   readonly launcher: Launcher;
   readonly isolation: Isolation;
   readonly logs: LogSink;
@@ -136,6 +138,10 @@ export class Environment {
 
   get idleSince(): number {
     return this.#idleSince;
+  }
+
+  get provisioned(): boolean {
+    return this.#options.provisioned === true;
   }
 
   get pid(): number | undefined {
@@ -253,7 +259,7 @@ export class Environment {
       request,
       startMs,
       startedAt: performance.now(),
-      cold: this.#served === 0,
+      cold: this.#served === 0 && !this.#options.provisioned,
       timer: setTimeout(() => this.#onTimeout(), this.spec.timeoutMs),
       log: '',
       resolveResult,

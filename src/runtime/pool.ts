@@ -40,6 +40,8 @@ class Group {
   /** Environments that have answered and are on their way back to `/next`: about to be free. */
   readonly returning = new Set<Environment>();
   starting = 0;
+  /** Provisioned concurrency: this many environments are kept started, and never reaped. */
+  provisioned = 0;
 
   /** Whether the invocations waiting outnumber the environments that will soon take them. */
   needsAnother(): boolean {
@@ -54,6 +56,8 @@ export interface PoolStats {
   readonly idle: number;
   readonly busy: number;
   readonly starting: number;
+  /** Environments kept for provisioned concurrency (included in `environments`). */
+  readonly provisioned: number;
   /** Generic runtimes started ahead of demand, not yet given a function (whole pool only). */
   readonly prestarted: number;
   /** Of those, the ones ready to be given a function now. */
@@ -117,25 +121,31 @@ export class EnvironmentPool {
     return { result, report };
   }
 
-  /** Stops the environments of a function whose code or configuration changed (busy ones after their invocation). */
-  retireFunction(functionName: string): void {
+  /**
+   * Stops the environments of a function whose code or configuration changed (busy ones after their
+   * invocation): of one version, or of all when `version` is undefined.
+   */
+  retireFunction(functionName: string, version?: string): void {
     for (const [key, group] of this.#groups) {
-      if (group.spec.functionName !== functionName) continue;
+      if (group.spec.functionName !== functionName || (version !== undefined && group.spec.version !== version)) continue;
       this.#groups.delete(key);
       for (const env of group.all) env.retire();
       group.idle.length = 0;
     }
   }
 
-  stats(functionName?: string): PoolStats {
+  stats(functionName?: string, version?: string): PoolStats {
     let environments = 0;
     let idle = 0;
     let starting = 0;
+    let provisioned = 0;
     for (const group of this.#groups.values()) {
       if (functionName !== undefined && group.spec.functionName !== functionName) continue;
+      if (version !== undefined && group.spec.version !== version) continue;
       environments += group.all.size;
       idle += group.idle.length;
       starting += group.starting;
+      for (const env of group.all) if (env.provisioned) provisioned += 1;
     }
     let prestarted = 0;
     let prestartReady = 0;
@@ -145,7 +155,52 @@ export class EnvironmentPool {
         prestartReady += group.ready.length;
       }
     }
-    return { environments, idle, busy: environments - idle - starting, starting, prestarted, prestartReady, prestartHits: functionName === undefined ? this.#prestartHits : 0 };
+    return { environments, idle, busy: environments - idle - starting, starting, provisioned, prestarted, prestartReady, prestartHits: functionName === undefined ? this.#prestartHits : 0 };
+  }
+
+  /**
+   * Provisioned concurrency for one function version: keeps `count` environments of it started (and
+   * initialised) ahead of any invocation; 0 lets them go back to ordinary reaping.
+   */
+  provision(spec: EnvironmentSpec, count: number): void {
+    let group = this.#groups.get(spec.key);
+    if (group === undefined) {
+      if (count === 0) return;
+      group = new Group(spec);
+      this.#groups.set(spec.key, group);
+    }
+    group.provisioned = count;
+    this.#topUpProvisioned(group);
+    if (count === 0) this.#scheduleReaper();
+  }
+
+  /** Provisioned environments of a function version that are ready (initialised). */
+  provisionedReady(specKey: string): number {
+    const group = this.#groups.get(specKey);
+    if (group === undefined) return 0;
+    let ready = 0;
+    for (const env of group.all) if (env.provisioned && (env.state === 'idle' || env.state === 'busy')) ready += 1;
+    return ready;
+  }
+
+  #topUpProvisioned(group: Group): void {
+    if (this.#closed || this.#groups.get(group.spec.key) !== group) return;
+    let have = 0;
+    for (const env of group.all) if (env.provisioned) have += 1;
+    for (; have < group.provisioned; have += 1) {
+      const env = this.#newEnvironment(group.spec, false, true);
+      this.#owners.set(env, group);
+      group.all.add(env);
+      group.starting += 1;
+      env.start().then(
+        () => {
+          group.starting -= 1;
+        },
+        () => {
+          group.starting -= 1;
+        },
+      );
+    }
   }
 
   /** The pre-started runtimes by template: how many are ready to be given a function, how many are starting. */
@@ -215,10 +270,11 @@ export class EnvironmentPool {
     );
   }
 
-  #newEnvironment(spec: EnvironmentSpec, prestarted: boolean): Environment {
+  #newEnvironment(spec: EnvironmentSpec, prestarted: boolean, provisioned = false): Environment {
     return new Environment({
       spec,
       prestarted,
+      provisioned,
       launcher: this.#options.launcher,
       isolation: this.#options.isolation,
       logs: this.#options.logs,
@@ -281,9 +337,12 @@ export class EnvironmentPool {
     group.returning.delete(env);
     const at = group.idle.indexOf(env);
     if (at >= 0) group.idle.splice(at, 1);
-    if (group.all.size === 0 && group.waiting.length === 0 && this.#groups.get(group.spec.key) === group) {
+    const current = this.#groups.get(group.spec.key) === group;
+    if (group.all.size === 0 && group.waiting.length === 0 && group.provisioned === 0 && current) {
       this.#groups.delete(group.spec.key);
     }
+    // A provisioned environment that ended (crash, timeout) is replaced, unless its version was retired.
+    if (current && group.provisioned > 0) this.#topUpProvisioned(group);
     // Invocations still waiting need an environment of their own if none is on the way.
     if (!this.#closed && group.needsAnother()) this.#startEnvironment(group);
   }
@@ -309,7 +368,10 @@ export class EnvironmentPool {
     const now = this.#options.clock.now();
     let idleLeft = 0;
     // Pre-started runtimes nobody asked for within the idle timeout go too: an idle platform runs nothing.
-    const waiting = [...this.#groups.values()].map((group) => group.idle).concat([...this.#prestarted.values()].map((group) => group.ready));
+    // Provisioned environments stay while their configuration does.
+    const waiting = [...this.#groups.values()]
+      .map((group) => (group.provisioned > 0 ? group.idle.filter((env) => !env.provisioned) : group.idle))
+      .concat([...this.#prestarted.values()].map((group) => group.ready));
     for (const envs of waiting) {
       for (const env of [...envs]) {
         if (now - env.idleSince >= this.#options.idleTimeoutMs) env.stop();

@@ -1,4 +1,4 @@
-import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, UsageRecord } from '../core/index.js';
+import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, ProvisionedConcurrencyRecord, UsageRecord } from '../core/index.js';
 
 /**
  * The persistence port. Async so a networked adapter (PostgreSQL in cluster mode) fits behind it;
@@ -12,7 +12,7 @@ export interface Store {
   insertFunction(record: FunctionRecord): Promise<boolean>;
   /** Replaces a function if its stored revision is `expectedRevision`; false otherwise. */
   replaceFunction(record: FunctionRecord, expectedRevision: string): Promise<boolean>;
-  /** Deletes a function and everything configured for it (versions, aliases, event invoke configs). */
+  /** Deletes a function and everything configured for it (versions, aliases, event invoke configs, provisioned concurrency). */
   deleteFunction(name: string): Promise<FunctionRecord | undefined>;
   /** Published versions (immutable) and aliases. */
   insertVersion(record: FunctionRecord): Promise<void>;
@@ -21,6 +21,9 @@ export interface Store {
   putAlias(record: AliasRecord): Promise<void>;
   deleteAlias(functionName: string, name: string): Promise<void>;
   listAliases(): Promise<AliasRecord[]>;
+  putProvisioned(record: ProvisionedConcurrencyRecord): Promise<void>;
+  deleteProvisioned(functionName: string, qualifier: string): Promise<void>;
+  listProvisioned(): Promise<ProvisionedConcurrencyRecord[]>;
   /** How many functions and versions use this code package. */
   countCodeReferences(codeSha256: string): Promise<number>;
 

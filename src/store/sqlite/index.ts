@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, UsageRecord } from '../../core/index.js';
+import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, ProvisionedConcurrencyRecord, UsageRecord } from '../../core/index.js';
 import type { Store } from '../port.js';
 
 const SCHEMA = `
@@ -45,6 +45,12 @@ CREATE TABLE IF NOT EXISTS aliases (
   name TEXT NOT NULL,
   record TEXT NOT NULL,
   PRIMARY KEY (function_name, name)
+);
+CREATE TABLE IF NOT EXISTS provisioned (
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (function_name, qualifier)
 );
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
   function_name TEXT NOT NULL,
@@ -94,6 +100,10 @@ export class SqliteStore implements Store {
       deleteAlias: db.prepare('DELETE FROM aliases WHERE function_name = ? AND name = ?'),
       listAliases: db.prepare<[], { record: string }>('SELECT record FROM aliases ORDER BY function_name, name'),
       deleteAliasesOf: db.prepare('DELETE FROM aliases WHERE function_name = ?'),
+      putProvisioned: db.prepare('INSERT OR REPLACE INTO provisioned (function_name, qualifier, record) VALUES (?, ?, ?)'),
+      deleteProvisioned: db.prepare('DELETE FROM provisioned WHERE function_name = ? AND qualifier = ?'),
+      listProvisioned: db.prepare<[], { record: string }>('SELECT record FROM provisioned ORDER BY function_name, qualifier'),
+      deleteProvisionedOf: db.prepare('DELETE FROM provisioned WHERE function_name = ?'),
       insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
       insertLog: db.prepare('INSERT INTO logs (function_name, stream, time_ms, message) VALUES (?, ?, ?, ?)'),
@@ -126,6 +136,7 @@ export class SqliteStore implements Store {
       this.#statements.deleteConfigsOf.run(name);
       this.#statements.deleteVersionsOf.run(name);
       this.#statements.deleteAliasesOf.run(name);
+      this.#statements.deleteProvisionedOf.run(name);
       return this.#statements.delete.get(name);
     })();
     return row ? (JSON.parse(row.record) as FunctionRecord) : undefined;
@@ -153,6 +164,18 @@ export class SqliteStore implements Store {
 
   async listAliases(): Promise<AliasRecord[]> {
     return this.#statements.listAliases.all().map((row) => JSON.parse(row.record) as AliasRecord);
+  }
+
+  async putProvisioned(record: ProvisionedConcurrencyRecord): Promise<void> {
+    this.#statements.putProvisioned.run(record.functionName, record.qualifier, JSON.stringify(record));
+  }
+
+  async deleteProvisioned(functionName: string, qualifier: string): Promise<void> {
+    this.#statements.deleteProvisioned.run(functionName, qualifier);
+  }
+
+  async listProvisioned(): Promise<ProvisionedConcurrencyRecord[]> {
+    return this.#statements.listProvisioned.all().map((row) => JSON.parse(row.record) as ProvisionedConcurrencyRecord);
   }
 
   async putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void> {
