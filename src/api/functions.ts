@@ -18,7 +18,8 @@ export function functionRoutes(s: Services): Route[] {
     const latest = s.registry.require(name, qualifier);
     const record = s.aliases.target(latest.name, qualifier);
     if (record === undefined) throw s.registry.notFound(latest.name, qualifier);
-    return record;
+    // Lambda qualifies the ARN as the caller did (an alias, $LATEST), unqualified when they did not.
+    return { record, arnQualifier: qualifier ?? '' };
   };
   /** CreateFunction / UpdateFunctionCode with `Publish: true` answer with the version they published. */
   const publishIf = async (body: Record<string, unknown>, record: FunctionRecord) =>
@@ -28,7 +29,8 @@ export function functionRoutes(s: Services): Route[] {
     route('POST', '/2015-03-31/functions', async (ctx) => {
       const body = jsonBody(ctx);
       const record = await publishIf(body, await s.registry.create(body));
-      return { status: 201, body: functionConfiguration(record, s.partition) };
+      // Even when it published version 1, CreateFunction answers with the unqualified ARN.
+      return { status: 201, body: functionConfiguration(record, s.partition, { arnQualifier: '' }) };
     }, { bodyLimit: CREATE_BODY_LIMIT, operation: 'CreateFunction' }),
 
     route('GET', '/2015-03-31/functions', (ctx) => {
@@ -49,14 +51,14 @@ export function functionRoutes(s: Services): Route[] {
     }),
 
     route('GET', '/2015-03-31/functions/{FunctionName}', (ctx) => {
-      const record = requireQualified(ctx.params.FunctionName!, ctx.query);
+      const { record, arnQualifier } = requireQualified(ctx.params.FunctionName!, ctx.query);
       const tags = Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {};
       const reserved = s.registry.cached(record.name)?.reservedConcurrency;
       const concurrency = reserved === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } };
       return {
         status: 200,
         body: {
-          Configuration: functionConfiguration(record, s.partition),
+          Configuration: functionConfiguration(record, s.partition, { arnQualifier }),
           Code: { RepositoryType: 'S3', Location: s.codeLinks.url(ctx.origin, record.codeSha256) },
           ...tags,
           ...concurrency,
@@ -64,10 +66,10 @@ export function functionRoutes(s: Services): Route[] {
       };
     }),
 
-    route('GET', '/2015-03-31/functions/{FunctionName}/configuration', (ctx) => ({
-      status: 200,
-      body: functionConfiguration(requireQualified(ctx.params.FunctionName!, ctx.query), s.partition),
-    })),
+    route('GET', '/2015-03-31/functions/{FunctionName}/configuration', (ctx) => {
+      const { record, arnQualifier } = requireQualified(ctx.params.FunctionName!, ctx.query);
+      return { status: 200, body: functionConfiguration(record, s.partition, { arnQualifier }) };
+    }),
 
     route('PUT', '/2015-03-31/functions/{FunctionName}/code', async (ctx) => {
       const body = jsonBody(ctx);
@@ -101,7 +103,8 @@ export function functionRoutes(s: Services): Route[] {
       return {
         status: 200,
         body: {
-          Versions: page.map((r) => functionConfiguration(r, s.partition, { forList: true })),
+          // Every entry qualified, $LATEST included.
+          Versions: page.map((r) => functionConfiguration(r, s.partition, { forList: true, arnQualifier: r.version ?? '$LATEST' })),
           ...(more ? { NextMarker: page[page.length - 1]!.version ?? '$LATEST' } : {}),
         },
       };

@@ -6,11 +6,16 @@ import { codeSha256Base64 } from '../control/index.js';
  * FunctionConfiguration as AWS returns it (service model shape; field set as recorded against AWS).
  * List operations omit State, LastUpdateStatus and RuntimeVersionConfig, as ListFunctions does.
  */
-export function functionConfiguration(record: FunctionRecord, partition: Partition, options: { forList?: boolean } = {}): Record<string, unknown> {
+export function functionConfiguration(
+  record: FunctionRecord,
+  partition: Partition,
+  options: { forList?: boolean; /** How the FunctionArn is qualified when not by the record's own version ('' for none). */ arnQualifier?: string } = {},
+): Record<string, unknown> {
+  const qualifier = options.arnQualifier === undefined ? record.version : options.arnQualifier || undefined;
   const configuration: Record<string, unknown> = {
     FunctionName: record.name,
     // A version's configuration names the version; $LATEST's the unqualified function.
-    FunctionArn: functionArn(partition, record.name, record.version),
+    FunctionArn: functionArn(partition, record.name, qualifier),
     Runtime: record.runtime,
     Role: record.role,
     Handler: record.handler,

@@ -169,8 +169,11 @@ export class AliasRegistry {
     if (typeof weight !== 'number' || weight < 0 || weight > 1) {
       throw validationError('routingConfig.additionalVersionWeights', weight, 'Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]');
     }
+    if (!/^[0-9]+$/.test(version)) {
+      throw new AwsError('ValidationException', `1 validation error detected: Value '{${version}=${weight}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]`);
+    }
     if (functionVersion === '$LATEST') throw invalidParameter('$LATEST is not supported for an alias pointing to more than 1 version');
-    if (!/^[0-9]+$/.test(version) || this.registry.version(fn, version) === undefined) throw invalidParameter(`Version ${version} of function ${fn} does not exist`);
+    if (this.registry.version(fn, version) === undefined) throw resourceNotFound(`Function not found: ${functionArn(this.partition, fn, version)}`);
     if (version === functionVersion) throw invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);
     return { functionVersion, additionalVersionWeights: { [version]: weight } };
   }

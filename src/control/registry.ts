@@ -163,7 +163,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       if (body.CodeSha256 !== undefined) {
         const given = expectString('CodeSha256', body.CodeSha256);
         const actual = codeSha256Base64(current.codeSha256);
-        if (given !== actual) throw invalidParameter(`CodeSHA256 (${given}) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the current CodeSHA256.`);
+        if (given !== actual) throw invalidParameter(`CodeSHA256 (${given}) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the CodeSHA256 in $LATEST.`);
       }
       const description = body.Description === undefined ? undefined : checkDescription(body.Description);
       const previous = current.lastVersion === undefined ? undefined : this.#versions.get(current.name)?.get(String(current.lastVersion));
