@@ -20,6 +20,7 @@ import {
   UpdateFunctionEventInvokeConfigCommand,
   type PutFunctionEventInvokeConfigCommandInput,
 } from '@aws-sdk/client-lambda';
+import { rejectsWith } from './support/assertions.js';
 import {
   failedEvents,
   frames,
@@ -54,15 +55,6 @@ const FAILING = `exports.handler = async (event, context) => { console.log('ATTE
 const ECHO = `exports.handler = async (event, context) => { console.log('GOT ' + context.awsRequestId + ' ' + JSON.stringify(event)); return { ok: event }; };`;
 const FIXED = `exports.handler = async (event, context) => { console.log('FIXED ' + context.awsRequestId + ' ' + JSON.stringify(event)); return 'fixed'; };`;
 
-type AwsErr = Error & { $metadata?: { httpStatusCode?: number } };
-const rejectsWith = (promise: Promise<unknown>, name: string, status?: number, message?: string | RegExp) =>
-  assert.rejects(promise, (error: AwsErr) => {
-    assert.equal(error.name, name, error.message);
-    if (status !== undefined) assert.equal(error.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
 
 function helpers(get: () => TestPlatform) {
   const deploy = async (name: string, source: string) =>

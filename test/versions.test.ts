@@ -20,6 +20,7 @@ import {
   type CreateAliasCommandInput,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
+import { rejectsWith } from './support/assertions.js';
 import { waitFor, waitForAttempts } from './support/async.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { decode, nodeZip } from './support/zip.js';
@@ -51,15 +52,6 @@ exports.handler = async (event, context) => {
   };
 };`;
 
-type AwsErr = Error & { $metadata?: { httpStatusCode?: number } };
-const rejectsWith = (promise: Promise<unknown>, name: string, status?: number, message?: string | RegExp) =>
-  assert.rejects(promise, (error: AwsErr) => {
-    assert.equal(error.name, name, error.message);
-    if (status !== undefined) assert.equal(error.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
 
 describe('versions and aliases through @aws-sdk/client-lambda', () => {
   let t: TestPlatform;
