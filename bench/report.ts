@@ -1,5 +1,7 @@
 import type { AsyncRun } from './async.js';
-import type { ColdStarts, Run } from './scenarios.js';
+import type { AliasFirstInvokes, ProvisionedRun } from './provisioned.js';
+import type { ScaleOut } from './scale.js';
+import { RUNTIME, type ColdStarts, type Run } from './scenarios.js';
 import { median, summarize } from './stats.js';
 
 export interface Measurements {
@@ -23,6 +25,10 @@ export interface Measurements {
     /** Runtimes left out, and why (e.g. no python3.11 on this host). */
     readonly skipped: string[];
   };
+  /** Scale-out of one new Node function from 0 to N environments, one entry per round (pool on). */
+  readonly scaleOut: ScaleOut[];
+  /** First invoke of aliases with provisioned concurrency against aliases of on-demand functions (pool on). */
+  readonly provisioned: ProvisionedRun | undefined;
 }
 
 /** One runtime's cold starts on a platform without the pool (`SELFLESS_PRESTART=0`) and with it. */
@@ -37,6 +43,9 @@ export interface ColdRuntime {
   readonly withPool: ColdStarts;
 }
 
+/** BENCHMARKS.md's burst target: new Node environments per second. */
+const BURST_TARGET = 25;
+
 /** Targets of a cold start's p50 (BENCHMARKS.md; Python's with the pool from the issue that asked for these rows). */
 const COLD_TARGETS: Record<string, { withoutPool?: number; withPool?: number; stretch?: number }> = {
   Node: { withoutPool: 90, withPool: 15, stretch: 10 },
@@ -44,7 +53,7 @@ const COLD_TARGETS: Record<string, { withoutPool?: number; withPool?: number; st
 };
 
 export type Verdict = 'met' | 'MISSED' | '';
-type Unit = 'req/s' | 'events/s' | 'ms' | 'µs';
+type Unit = 'req/s' | 'events/s' | 'envs/s' | 'ms' | 'µs';
 
 /** The durable enqueue rate's target: Event invokes acknowledged per second at c=10. */
 const ENQUEUE_TARGET = 5000;
@@ -102,7 +111,77 @@ export function buildRows(m: Measurements): Row[] {
     ...asyncRows(m, f10, w10.rps, ms),
     ...m.cold.runtimes.flatMap((r) => coldRows(r, ms)),
     ms('2nd invoke of a new env', 'p50', second.p50Ms, f1.p50Ms, httpFloor),
+    ...provisionedRows(m, ms),
+    ...scaleRows(m, ms),
   ];
+}
+
+/**
+ * First invoke of a new function's alias: with provisioned concurrency 1 (READY), against the same
+ * without it (an on-demand cold start, pool on) as its reference; the on-demand series against `node -e 0`.
+ */
+function provisionedRows(m: Measurements, ms: MsRow): Row[] {
+  const p = m.provisioned;
+  if (p === undefined) return [];
+  const on = summarize(p.provisioned.firstMs);
+  const od = summarize(p.onDemand.firstMs);
+  const spawn = summarize(m.cold.spawnMs);
+  const ref = 'on-demand';
+  return [
+    ms('1st invoke, provisioned alias', 'p50', on.p50Ms, od.p50Ms, ref),
+    ms('1st invoke, provisioned alias', 'p99', on.p99Ms, od.p99Ms, ref),
+    ms('1st invoke, on-demand alias', 'p50', od.p50Ms, spawn.p50Ms, 'node -e 0'),
+    ms('1st invoke, on-demand alias', 'p99', od.p99Ms, spawn.p99Ms, 'node -e 0'),
+  ];
+}
+
+/**
+ * Scale-out from 0 to N environments (medians over rounds): the time until the N-th handler started,
+ * against N `node -e 0` spawned at once; and as environments per second, against BENCHMARKS.md's burst target.
+ */
+function scaleRows(m: Measurements, ms: MsRow): Row[] {
+  if (m.scaleOut.length === 0) return [];
+  const n = m.scaleOut[0]!.target;
+  const time = median(m.scaleOut.map((r) => r.timeToAllMs));
+  const floor = median(m.scaleOut.map((r) => r.spawnAllMs));
+  const floorLabel = `${n}× node -e 0 at once`;
+  const rate = (n * 1000) / time;
+  const floorRate = (n * 1000) / floor;
+  const scenario = `scale-out Node 0→${n} envs`;
+  return [
+    ms(scenario, `time to ${n}`, time, floor, floorLabel),
+    {
+      scenario, figure: 'envs/s', unit: 'envs/s', value: rate, floor: floorRate, floorLabel, ratio: `${pct(rate / floorRate)} of floor`,
+      target: `≥ ${BURST_TARGET}/s`, verdict: Number.isFinite(rate) ? check(rate >= BURST_TARGET) : 'MISSED',
+    },
+  ];
+}
+
+/** How the scale-out rounds and the provisioned series went, for the notes under the table. */
+export function scaleNotes(m: Measurements): string[] {
+  const notes = m.scaleOut.map((r, i) => {
+    const nth = (k: number) => (r.startedMs.length >= k ? fmtMs(r.startedMs[k - 1]!) : 'n/a');
+    const lat = summarize(r.latencyMs);
+    const half = Math.ceil(r.target / 2);
+    return (
+      `scale-out round ${i + 1}: ${r.target} sync invokes of a new ${RUNTIME} function sent at once (${fmtMs(r.sendSpreadMs)} from the first to the last written, one pre-opened keep-alive connection each); ` +
+      `handlers started: 1st at ${nth(1)}, ${half}th at ${nth(half)}, ${r.target}th at ${nth(r.target)}; ` +
+      `GET /selfless/v1/environments (polled every ${r.pollMs} ms, ${r.polls} polls) first showed ${r.target} started environments at ${fmtMs(r.routeMs)}; ` +
+      `${r.environments} distinct environments answered; ${r.prestartHits ?? 'unknown'} of them were pre-started runtimes (${r.prestartReady ?? 'unknown'} ready when the burst went out); ` +
+      `invokes answered p50 ${fmtMs(lat.p50Ms)}, p99 ${fmtMs(lat.p99Ms)} (each held until all ${r.target} handlers had started); floor: ${r.target} \`node -e 0\` spawned at once, the last exited after ${fmtMs(r.spawnAllMs)}`
+    );
+  });
+  const p = m.provisioned;
+  if (p !== undefined) {
+    const cold = (s: AliasFirstInvokes) => `${s.coldReports ?? 'unknown'}/${s.firstMs.length}`;
+    notes.push(
+      `provisioned vs on-demand: ${p.functions} new Node echo functions per series, each created with Publish: true and an alias on version 1; ` +
+        `PutProvisionedConcurrencyConfig(alias, 1) for the first series, all READY ${fmtMs(p.readyMs)} after the first Put; then each alias's first invoke, one after another, ${p.pauseMs} ms apart; ` +
+        `REPORT lines with Init Duration (cold starts): provisioned ${cold(p.provisioned)}, on-demand ${cold(p.onDemand)}; ` +
+        `on-demand took a pre-started runtime for ${p.onDemand.prestartHits ?? 'unknown'}/${p.onDemand.firstMs.length}`,
+    );
+  }
+  return notes;
 }
 
 type MsRow = (scenario: string, figure: string, value: number, floor: number, floorLabel: string, target?: string, verdict?: Verdict) => Row;
@@ -226,6 +305,16 @@ export function problems(m: Measurements): string[] {
   m.async.c10.forEach((r, i) => {
     if (r.timedOut) out.push(`async end-to-end round ${i + 1}: only ${r.processed} of ${r.events} acknowledged events had run when the wait ended`);
   });
+  m.scaleOut.forEach((r, i) => {
+    if (r.failures.length > 0) out.push(`scale-out round ${i + 1}: ${r.failures.length} of ${r.target} invokes failed, e.g. ${r.failures[0]}`);
+    if (r.gateTimedOut) out.push(`scale-out round ${i + 1}: only ${r.startedMs.length} of ${r.target} handlers had started after 30 s`);
+    else if (r.environments < r.target && r.failures.length === 0) out.push(`scale-out round ${i + 1}: ${r.target} invokes ran in only ${r.environments} environments`);
+  });
+  const p = m.provisioned;
+  if (p !== undefined) {
+    if (p.notReady > 0) out.push(`provisioned: ${p.notReady} of ${p.functions} provisioned concurrency configs were not READY after 60 s`);
+    if ((p.provisioned.coldReports ?? 0) > 0) out.push(`provisioned: ${p.provisioned.coldReports} first invokes of provisioned aliases were cold starts (Init Duration in REPORT)`);
+  }
   for (const r of m.cold.runtimes) {
     const on = r.withPool;
     if (on.poolReady?.timedOut) out.push(`cold start ${r.language}, pool on: the pre-started runtimes were not all ready after 10 s (${on.poolReady.ready} ready)`);
@@ -237,6 +326,7 @@ export function problems(m: Measurements): string[] {
 
 export function fmtValue(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return 'n/a';
+  if (unit === 'envs/s') return `${value.toFixed(1)}/s`;
   if (unit === 'req/s' || unit === 'events/s') return `${Math.round(value).toLocaleString('en-US')}/s`;
   if (unit === 'µs') return `${Math.round(value).toLocaleString('en-US')} µs`;
   return fmtMs(value);

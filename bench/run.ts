@@ -9,7 +9,9 @@ import { measureAsync, type AsyncRun } from './async.js';
 import { startChild, stopAllChildren, type ChildServer } from './children.js';
 import { childPids } from './cpu.js';
 import { closeClient } from './http-client.js';
-import { asyncNotes, buildRows, coldNotes, cpuNotes, fmtMs, fmtValue, problems, renderTable, type ColdRuntime, type Measurements } from './report.js';
+import { provisionedVsOnDemand, type ProvisionedRun } from './provisioned.js';
+import { asyncNotes, buildRows, coldNotes, cpuNotes, fmtMs, fmtValue, problems, renderTable, scaleNotes, type ColdRuntime, type Measurements } from './report.js';
+import { scaleOut, type ScaleOut } from './scale.js';
 import {
   coldStarts,
   createEchoFunction,
@@ -36,14 +38,19 @@ interface Options {
   readonly durationS: number;
   readonly warmupS: number;
   readonly coldFunctions: number;
+  readonly scaleTo: number;
+  readonly provisionedFunctions: number;
 }
 
-const USAGE = `usage: npm run bench -- [--rounds N] [--duration S] [--warmup S] [--cold N]
+const USAGE = `usage: npm run bench -- [--rounds N] [--duration S] [--warmup S] [--cold N] [--scale N] [--provisioned N]
   --rounds    measured rounds per load scenario; the table shows medians (default 1)
   --duration  seconds per measured autocannon run (default 5)
   --warmup    seconds of excluded warm-up before each run (default 2)
   --cold      new functions whose first invoke is timed, per runtime, with and without the
-              pre-started pool (default 20, at least 20)`;
+              pre-started pool (default 20, at least 20)
+  --scale     concurrent invokes of one new function for the scale-out rows, once per round (default 50)
+  --provisioned  new functions per series for the provisioned-alias vs on-demand-alias first invokes
+              (default 20, at least 10)`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -53,6 +60,8 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '2' },
       cold: { type: 'string', default: '20' },
+      scale: { type: 'string', default: '50' },
+      provisioned: { type: 'string', default: '20' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -70,6 +79,8 @@ function parseOptions(argv: string[]): Options {
     durationS: int('duration', values.duration, 1, 60),
     warmupS: int('warmup', values.warmup, 0, 60),
     coldFunctions: int('cold', values.cold, 20, 500),
+    scaleTo: int('scale', values.scale, 2, 500),
+    provisionedFunctions: int('provisioned', values.provisioned, 10, 200),
   };
 }
 
@@ -213,6 +224,30 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
       );
     }
     const nodeOff = runtimes[0]!.withoutPool;
+    // The rest runs on the main platform only.
+    await noPool.platform.stop();
+
+    say(
+      `provisioned vs on-demand: ${options.provisionedFunctions} new functions with an alias and provisioned concurrency 1, then as many without; ` +
+        `the first invoke of each alias, one after another, ${COLD_PAUSE_MS} ms apart`,
+    );
+    const provisioned: ProvisionedRun = await provisionedVsOnDemand(lambda, platform.info, options.provisionedFunctions, COLD_PAUSE_MS);
+    say(
+      `provisioned: all READY ${fmtMs(provisioned.readyMs)} after the first Put; first invoke ${describeCold(provisioned.provisioned.firstMs, provisioned.provisioned.prestartHits)}; ` +
+        `on-demand: ${describeCold(provisioned.onDemand.firstMs, provisioned.onDemand.prestartHits)}`,
+    );
+
+    const nodeBinary = findNodeBinary(major, { cacheDir: platform.info.runtimeCacheDir })!;
+    const scaleRuns: ScaleOut[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      say(`round ${round}/${options.rounds} scale-out: ${options.scaleTo} concurrent invokes of a new function, each handler held until all have started`);
+      const run = await scaleOut(lambda, platform.info, `scale-out-${round}`, options.scaleTo, nodeBinary);
+      scaleRuns.push(run);
+      say(
+        `round ${round}/${options.rounds} scale-out: ${run.target}th handler started after ${fmtMs(run.timeToAllMs)} (route: ${fmtMs(run.routeMs)}), ` +
+          `${run.environments} environments, ${run.prestartHits ?? 'unknown'} pre-started, ${run.failures.length} failures; floor ${fmtMs(run.spawnAllMs)}`,
+      );
+    }
 
     return {
       firstInvokeMs,
@@ -221,6 +256,8 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
         warm: { c1: warmRuns[1]!, c10: warmRuns[10]!, environmentsAfterC10 },
         async: { c10: asyncRuns },
         cold: { firstMs: nodeOff.firstMs, secondMs: nodeOff.secondMs, spawnMs: runtimes[0]!.spawnMs, runtimes, skipped },
+        scaleOut: scaleRuns,
+        provisioned,
       },
     };
   } finally {
@@ -277,6 +314,7 @@ async function main(): Promise<void> {
     `cold starts: each new function's first invoke, timed sequentially from a keep-alive node:http client, ${COLD_PAUSE_MS} ms pause between functions; ` +
       'pool off on a second platform with SELFLESS_PRESTART=0, pool on after a warm-up function of the same configuration was invoked once and its pre-started runtimes were ready',
     ...coldNotes(measurements),
+    ...scaleNotes(measurements),
     ...warnings.map((w) => `WARNING ${w}`),
   ];
   console.log(`\n${heading}\n\n${renderTable(rows)}\n\n${notes.map((n) => `  ${n}`).join('\n')}`);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { CreateFunctionCommand, InvokeCommand, type LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, InvokeCommand, type CreateFunctionRequest, type LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import { makeZip, nodeZip } from '../test/support/zip.js';
 import { cpuPerRequest, cpuSnapshot, type CpuPerRequest } from './cpu.js';
 import { get, post } from './http-client.js';
@@ -12,7 +12,7 @@ import { signedGet, signedPost } from './sign.js';
 export const PAYLOAD = JSON.stringify({ id: 42, source: 'bench', message: 'hello, selfless', tags: ['echo', 'warm'], detail: { ok: true, n: 3.5 } });
 export const RUNTIME = 'nodejs22.x' satisfies Runtime;
 export const PYTHON_VERSION = '3.11';
-const ROLE = 'arn:aws:iam::000000000000:role/bench';
+export const ROLE = 'arn:aws:iam::000000000000:role/bench';
 
 export const invokeUrl = (platform: PlatformInfo, name: string) => new URL(`/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, platform.url);
 
@@ -71,7 +71,7 @@ async function expectEcho(target: Target, headers: Record<string, string>): Prom
   }
 }
 
-function sameJson(text: string, expected: string): boolean {
+export function sameJson(text: string, expected: string): boolean {
   try {
     return JSON.stringify(JSON.parse(text)) === JSON.stringify(JSON.parse(expected));
   } catch {
@@ -102,16 +102,24 @@ export const PYTHON_ECHO: EchoKind = {
   zip: () => makeZip({ 'app.py': 'def handler(event, context):\n    return event\n' }),
 };
 
-export async function createEchoFunction(lambda: LambdaClient, name: string, kind: EchoKind = NODE_ECHO): Promise<void> {
-  await lambda.send(
+/** Creates an echo function (`extra`: e.g. `Publish: true`); answers the version published, if any. */
+export async function createEchoFunction(
+  lambda: LambdaClient,
+  name: string,
+  kind: EchoKind = NODE_ECHO,
+  extra: Pick<CreateFunctionRequest, 'Publish' | 'Timeout'> = {},
+): Promise<string | undefined> {
+  const out = await lambda.send(
     new CreateFunctionCommand({
       FunctionName: name,
       Runtime: kind.runtime,
       Handler: kind.handler,
       Role: ROLE,
       Code: { ZipFile: await kind.zip() },
+      ...extra,
     }),
   );
+  return extra.Publish ? out.Version : undefined;
 }
 
 /** The very first invoke through the SDK: may include downloading the runtime's Node build. */
@@ -185,16 +193,16 @@ export async function coldStarts(lambda: LambdaClient, platform: PlatformInfo, p
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The whole pool's figures from `GET /selfless/v1/environments` (`total`); undefined if the platform does not answer them. */
-interface PoolTotals {
+export interface PoolTotals {
   readonly prestarted: number;
   readonly prestartReady: number;
   readonly prestartHits: number;
 }
 
-async function environmentStats(platform: PlatformInfo): Promise<PoolTotals | undefined> {
+export async function environmentStats(platform: PlatformInfo): Promise<PoolTotals | undefined> {
   const url = new URL('/selfless/v1/environments', platform.url);
   const { status, body } = await get(url, await signedGet(url, platform));
   if (status !== 200) throw new Error(`GET ${url.pathname}: HTTP ${status} ${body.slice(0, 500)}`);
@@ -209,7 +217,7 @@ const POOL_WAIT_MS = 10_000;
  * After a configuration's first cold start, its pre-started runtimes are on their way: waits until
  * every pre-started runtime of the platform is ready (none still starting), or gives up after 10 s.
  */
-async function waitForPrestarted(platform: PlatformInfo): Promise<{ ready: number; timedOut: boolean }> {
+export async function waitForPrestarted(platform: PlatformInfo): Promise<{ ready: number; timedOut: boolean }> {
   const deadline = performance.now() + POOL_WAIT_MS;
   for (;;) {
     const stats = await environmentStats(platform);
