@@ -601,6 +601,7 @@ describe('asynchronous invocation with Lambda\'s real retry delays', () => {
     assert.equal(failed.approximateInvokeCount, 1);
     assert.match(failed.lastError ?? '', /broken on purpose/);
     await drained('aging2');
-    assert.deepEqual(frames(await readLogs(t.platform, 'aging2'), id), { start: 1, end: 1, report: 1 });
+    // The event settles when the attempt answers; its END and REPORT lines are written just after.
+    assert.deepEqual(frames(await waitForAttempts(t.platform, 'aging2', id, 1), id), { start: 1, end: 1, report: 1 });
   });
 });

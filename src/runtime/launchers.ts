@@ -129,10 +129,12 @@ export function createLauncher(options: LauncherOptions): Launcher {
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
     );
-    // In a sandbox the Node installation is shown at /var/lang, as on Lambda.
+    // In a sandbox the Node binary is shown at /var/lang/bin/node, as on Lambda.
     const binary = options.sandboxed ? join(SANDBOX_PATHS.lang, 'bin', 'node') : hostBinary;
     const binds = runtimeBind('nodejs');
-    if (options.sandboxed) binds.push({ source: dirname(dirname(hostBinary)), target: SANDBOX_PATHS.lang });
+    // The binary alone (it needs nothing else of its installation): the folder it came from may be
+    // private to root (a build unpacked into a mktemp folder), and a bind mount keeps its mode.
+    if (options.sandboxed) binds.push({ source: hostBinary, target: binary });
     const dir = runtimeDir('nodejs');
     const env = lambdaEnvironment(spec, { ...common, runtimeDir: dir, binDir: dirname(binary) });
     env.NODE_PATH = `${dir}:${common.taskRoot}`;

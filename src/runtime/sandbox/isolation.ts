@@ -188,6 +188,8 @@ export class BubblewrapSandbox implements Isolation {
     }
     const { tools } = this;
     const binds = [{ source: slot ?? spec.codeDir, target: '/var/task' }, ...plan.binds].flatMap((b) => ['--ro-bind', b.source, b.target]);
+    // Folders bwrap would create for the mount points are root-only (0700): create them readable first.
+    const folders = [...new Set(plan.binds.flatMap((b) => ancestors(b.target)))].flatMap((dir) => ['--perms', '0755', '--dir', dir]);
     const sandboxed = [
       tools.bwrap,
       '--unshare-pid',
@@ -201,6 +203,7 @@ export class BubblewrapSandbox implements Isolation {
       '--dev', '/dev',
       '--perms', '1777', '--size', String(spec.ephemeralStorageMb * 1024 * 1024), '--tmpfs', '/tmp',
       '--perms', '0755', '--dir', '/var',
+      ...folders,
       ...binds,
       '--chdir', '/var/task',
       ...(this.seccomp === undefined ? [] : ['--seccomp', '3']),
@@ -298,6 +301,12 @@ export class BubblewrapSandbox implements Isolation {
       }
     }
   }
+}
+
+/** `/a/b/c` → `/a`, `/a/b` (not `/var`, which the sandbox always has). */
+function ancestors(target: string): string[] {
+  const parts = target.split('/').filter(Boolean).slice(0, -1);
+  return parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`).filter((dir) => dir !== '/var');
 }
 
 /** Without cgroups, peak memory is the runtime process's own: bwrap → its init → the runtime. */
