@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
+  DeleteAliasCommand,
   DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
@@ -67,6 +68,17 @@ describe('provisioned concurrency', () => {
     await t.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'warm', Qualifier: 'live' }));
     await assert.rejects(status('warm', 'live'), { name: 'ProvisionedConcurrencyConfigNotFoundException' });
     await eventually(() => t.platform.pool.stats('warm').environments === 0, 'once deleted, the environments are reaped like any other');
+  });
+
+  it('goes with the alias it was configured on', async () => {
+    await create('gone');
+    await t.client.send(new CreateAliasCommand({ FunctionName: 'gone', Name: 'live', FunctionVersion: '1' }));
+    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'gone', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
+    await eventually(async () => (await status('gone', 'live')).Status === 'READY', 'ready');
+    await t.client.send(new DeleteAliasCommand({ FunctionName: 'gone', Name: 'live' }));
+    const listed = await t.client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'gone' }));
+    assert.deepEqual(listed.ProvisionedConcurrencyConfigs ?? [], []);
+    await eventually(() => t.platform.pool.stats('gone').environments === 0, 'its environments are reaped');
   });
 
   it('refuses what Lambda refuses, and what the host cannot hold', async () => {

@@ -26,6 +26,7 @@ const key = (functionName: string, name: string) => `${functionName}\u0000${name
  */
 export class AliasRegistry {
   readonly #cache = new Map<string, AliasRecord>();
+  readonly #onDeleted: Array<(functionName: string, alias: AliasRecord) => void> = [];
 
   constructor(
     private readonly store: Store,
@@ -41,6 +42,11 @@ export class AliasRegistry {
       if (registry.cached(name) !== undefined) return;
       for (const [k, alias] of this.#cache) if (alias.functionName === name) this.#cache.delete(k);
     });
+  }
+
+  /** Told of every alias deleted (what was configured on it goes with it: provisioned concurrency). */
+  onDeleted(listener: (functionName: string, alias: AliasRecord) => void): void {
+    this.#onDeleted.push(listener);
   }
 
   async load(): Promise<void> {
@@ -114,9 +120,11 @@ export class AliasRegistry {
     const fn = this.#function(functionParam);
     checkAliasName(name);
     // Lambda answers deleting an alias that does not exist with 204 as well.
-    if (!this.#cache.has(key(fn, name))) return;
+    const alias = this.#cache.get(key(fn, name));
+    if (alias === undefined) return;
     await this.store.deleteAlias(fn, name);
     this.#cache.delete(key(fn, name));
+    for (const listener of this.#onDeleted) listener(fn, alias);
   }
 
   list(functionParam: string, functionVersion: string | undefined, marker: string | undefined, maxItems: number): { aliases: AliasRecord[]; nextMarker?: string } {

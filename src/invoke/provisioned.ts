@@ -9,6 +9,7 @@ import {
   validationError,
   type Clock,
   type Partition,
+  type AliasRecord,
   type ProvisionedConcurrencyRecord,
 } from '../core/index.js';
 import type { AliasRegistry, FunctionRegistry } from '../control/index.js';
@@ -40,6 +41,7 @@ export class ProvisionedConcurrency {
 
   constructor(options: ProvisionedOptions) {
     this.#o = options;
+    options.aliases.onDeleted((functionName, alias) => this.#forgetAlias(functionName, alias));
     options.registry.on('changed', (name, version) => {
       // A deleted function or version takes its configurations with it.
       if (version === '$LATEST') return;
@@ -49,6 +51,16 @@ export class ProvisionedConcurrency {
         if (version !== undefined) void options.store.deleteProvisioned(name, record.qualifier);
       }
     });
+  }
+
+  /** An alias that goes takes its configuration, and its environments, with it. */
+  #forgetAlias(functionName: string, alias: AliasRecord): void {
+    const record = this.#configs.get(key(functionName, alias.name));
+    if (record === undefined) return;
+    this.#configs.delete(key(functionName, alias.name));
+    void this.#o.store.deleteProvisioned(functionName, alias.name);
+    const version = this.#o.registry.version(functionName, alias.functionVersion);
+    if (version !== undefined) this.#o.pool.provision(this.#o.invoke.specOf(version), 0);
   }
 
   /** Restores the configured environments after a restart. */
