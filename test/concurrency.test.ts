@@ -361,8 +361,13 @@ describe('reserved concurrency (account limit 200)', () => {
           const reports = logs.filter((e) => e.message.startsWith('REPORT RequestId:')).length;
           return startedIds(logs).length >= 5 && reports >= 5 ? logs : undefined;
         },
-        { timeoutMs: 300_000, everyMs: 250 },
-      );
+        { timeoutMs: 180_000, everyMs: 250 },
+      ).catch(async (error: Error) => {
+        // What the platform was doing, so a stall can be told from slowness.
+        const logs = await readLogs(t.platform, 'one');
+        const state = { queued: await t.platform.async.depth('one'), failed: await failedEvents(t.platform, 'one'), pool: t.platform.pool.stats('one'), log: logs.map((e) => e.message).slice(-30) };
+        throw new Error(`${error.message}: ${JSON.stringify(state)}`);
+      });
       assert.deepEqual([...startedIds(events)].sort(), [...ids].sort(), 'each event started exactly once');
       const spans = events.flatMap((e) => {
         const m = /SPAN (\d+) (\d+)/.exec(e.message);
