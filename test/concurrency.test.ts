@@ -15,6 +15,7 @@ import {
   PutFunctionEventInvokeConfigCommand,
   type TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
+import { rejectsWith } from './support/assertions.js';
 import { failedEvents, readLogs, startedIds, waitFor, waitForFailed, waitForRecord } from './support/async.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { decode, nodeZip } from './support/zip.js';
@@ -41,15 +42,6 @@ const WORKER = `exports.handler = async (event) => {
 const SINK = `exports.handler = async (event) => { console.log(${JSON.stringify(MARKER)} + JSON.stringify(event)); return 'recorded'; };`;
 
 type AwsErr = Error & { $metadata?: { httpStatusCode?: number }; Reason?: string; Type?: string; retryAfterSeconds?: string };
-
-const rejectsWith = (promise: Promise<unknown>, name: string, status?: number, message?: string | RegExp) =>
-  assert.rejects(promise, (error: AwsErr) => {
-    assert.equal(error.name, name, error.message);
-    if (status !== undefined) assert.equal(error.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(error.message, message);
-    else if (message !== undefined) assert.match(error.message, message);
-    return true;
-  });
 
 /** Lambda's throttle, as the SDK parses it: 429 TooManyRequestsException, Type User, Retry-After, the Reason. */
 function assertThrottle(error: unknown, reason: string): void {
