@@ -150,6 +150,8 @@ export class AsyncInvoker {
 
   async #pump(): Promise<void> {
     const { queue, clock, tuning } = this.#o;
+    // The time of the last look at the queue: what became due after it is still to be claimed.
+    let lookedAt = clock.now();
     for (;;) {
       if (this.#closed) return;
       this.#launchClaimed();
@@ -168,7 +170,8 @@ export class AsyncInvoker {
         tentative.set(name, (tentative.get(name) ?? 0) + 1);
         return true;
       };
-      const events = await queue.claim(clock.now(), tuning.maxInFlight * PREFETCH_FACTOR, LEASE_MS, accept);
+      lookedAt = clock.now();
+      const events = await queue.claim(lookedAt, tuning.maxInFlight * PREFETCH_FACTOR, LEASE_MS, accept);
       if (events.length === 0) break;
       for (const event of events) {
         const list = this.#claimed.get(event.functionName);
@@ -177,7 +180,7 @@ export class AsyncInvoker {
       }
       if (!this.#canLaunch()) break;
     }
-    await this.#scheduleNext();
+    await this.#scheduleNext(lookedAt);
   }
 
   /** Starts claimed events while there is room, function by function. */
@@ -199,9 +202,14 @@ export class AsyncInvoker {
     return false;
   }
 
-  /** A timer for the next event that is not due yet (retries, backoff); due ones are claimed as slots free. */
-  async #scheduleNext(): Promise<void> {
-    const due = await this.#o.queue.nextDueAfter(this.#o.clock.now());
+  /**
+   * A timer for the next event that was not due at the last claim (retries, backoff); due ones are
+   * claimed as slots free. Asking from the time of that claim, not from now, matters: an event that fell
+   * due in between (a timer may fire a millisecond early) would otherwise be neither claimed nor timed,
+   * and wait for some unrelated event to wake the dispatcher.
+   */
+  async #scheduleNext(lookedAt: number): Promise<void> {
+    const due = await this.#o.queue.nextDueAfter(lookedAt);
     if (due === undefined || this.#closed) return;
     const at = Math.max(due, this.#o.clock.now() + 1);
     if (this.#timer !== undefined && this.#timerAt <= at) return;

@@ -242,15 +242,21 @@ export class EnvironmentPool {
     const key = this.#templateKey(group.spec);
     const pooled = key === undefined ? undefined : this.#prestarted.get(key);
     const prestarted = pooled?.ready.pop();
-    let started: Promise<void>;
+    let started: Promise<void> | undefined;
     if (prestarted !== undefined) {
       // A generic runtime that has run nothing: safe to give to this function.
       pooled!.all.delete(prestarted);
-      this.#prestartHits += 1;
-      this.#owners.set(prestarted, group);
-      group.all.add(prestarted);
-      started = prestarted.assign(group.spec);
-    } else {
+      try {
+        started = prestarted.assign(group.spec);
+        this.#prestartHits += 1;
+        this.#owners.set(prestarted, group);
+        group.all.add(prestarted);
+      } catch {
+        // It stopped waiting for an assignment (its runtime went away): start one the usual way instead.
+        prestarted.stop();
+      }
+    }
+    if (started === undefined) {
       const env = this.#newEnvironment(group.spec, false);
       this.#owners.set(env, group);
       group.all.add(env);

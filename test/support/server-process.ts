@@ -54,10 +54,21 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
 }
 
-/** The environment a user's shell would give the server, minus selfless or AWS settings of the machine running the tests. */
+/**
+ * What reaches the server of the machine's own environment: its paths, the runtime cache and isolation
+ * choice of the test run, and how it reaches the npm registry (a fresh machine downloads a Node build
+ * on the first invoke: a proxy, or its CA, must get through). Nothing else: no selfless or AWS settings.
+ */
+const PASSED_THROUGH = [
+  'PATH', 'HOME', 'SELFLESS_RUNTIME_CACHE', 'XDG_CACHE_HOME', 'SELFLESS_ISOLATION',
+  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'npm_config_registry',
+  'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy',
+];
+
+/** The environment a user's shell would give the server (see PASSED_THROUGH), plus `extra`. */
 export function serverEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'SELFLESS_RUNTIME_CACHE', 'XDG_CACHE_HOME', 'SELFLESS_ISOLATION']) if (process.env[key] !== undefined) env[key] = process.env[key];
+  for (const key of PASSED_THROUGH) if (process.env[key] !== undefined) env[key] = process.env[key];
   return { ...env, ...extra };
 }
 

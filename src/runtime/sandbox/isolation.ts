@@ -93,18 +93,34 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-/** Environments as plain child processes in their own process group: no isolation beyond the OS user's. */
+/**
+ * Environments as plain child processes in their own process group: no isolation beyond the OS user's.
+ * Given util-linux's setpriv, each runtime starts with a parent-death signal (PR_SET_PDEATHSIG), so a
+ * platform that is killed outright (kill -9, OOM killer) does not leave its runtimes running: nothing
+ * else would end them, since only a sandbox's namespace dies with its parent.
+ */
 export class PlainProcesses implements Isolation {
   readonly sandboxed = false;
   readonly canPrestart = true;
+  readonly #setpriv: string | undefined;
+
+  constructor(setpriv?: string) {
+    this.#setpriv = setpriv;
+  }
+
+  /** Whether runtimes die with the platform (see the class comment). */
+  get diesWithPlatform(): boolean {
+    return this.#setpriv !== undefined;
+  }
 
   async confine(spec: EnvironmentSpec, plan: LaunchPlan, _name: string, options: ConfineOptions): Promise<ConfinedProcess> {
     let pid: number | undefined;
     let probe: PeakMemoryProbe | undefined;
     let watchdog: RssWatchdog | undefined;
+    // setpriv execs the runtime, so the pid the platform watches is the runtime's own.
+    const wrapped = this.#setpriv === undefined ? { command: plan.command, args: plan.args } : { command: this.#setpriv, args: ['--pdeathsig', 'KILL', '--', plan.command, ...plan.args] };
     return {
-      command: plan.command,
-      args: plan.args,
+      ...wrapped,
       // A pre-started runtime moves into its function's folder when assigned.
       cwd: options.prestarted ? '/' : spec.codeDir,
       uid: undefined,
@@ -418,9 +434,15 @@ export type IsolationChoice = 'auto' | 'sandbox' | 'none';
  */
 export async function detectIsolation(choice: IsolationChoice): Promise<{ isolation: Isolation; report: IsolationReport }> {
   const features: IsolationFeature[] = [];
-  const none = (why: string) => {
-    features.unshift({ name: 'sandbox', active: false, detail: why });
-    return { isolation: new PlainProcesses(), report: { sandboxed: false, features } };
+  const none = async (why: string) => {
+    const plain = new PlainProcesses(process.platform === 'linux' ? await findExecutable('setpriv') : undefined);
+    features.unshift(
+      { name: 'sandbox', active: false, detail: why },
+      plain.diesWithPlatform
+        ? { name: 'parent-death', active: true, detail: 'runtimes get SIGKILL when the platform process dies (setpriv --pdeathsig)' }
+        : { name: 'parent-death', active: false, detail: 'runtimes may outlive a platform that is killed outright: setpriv (util-linux) not found' },
+    );
+    return { isolation: plain, report: { sandboxed: false, features } };
   };
   if (choice === 'none') return none('turned off (--isolation none): environments are plain child processes of the platform');
   if (process.platform !== 'linux') return none(`environments are plain child processes: namespaces need Linux, this is ${process.platform}`);
