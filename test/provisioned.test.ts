@@ -11,6 +11,8 @@ import {
   ListProvisionedConcurrencyConfigsCommand,
   PutFunctionConcurrencyCommand,
   PutProvisionedConcurrencyConfigCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { decode, makeZip } from './support/zip.js';
@@ -79,6 +81,46 @@ describe('provisioned concurrency', () => {
     const listed = await t.client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'gone' }));
     assert.deepEqual(listed.ProvisionedConcurrencyConfigs ?? [], []);
     await eventually(() => t.platform.pool.stats('gone').environments === 0, 'its environments are reaped');
+  });
+
+  it('follows its alias to another version: that version\'s environments start, the old version\'s are let go', async () => {
+    await create('moving');
+    await t.client.send(new UpdateFunctionCodeCommand({
+      FunctionName: 'moving', Publish: true,
+      ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => ({ version: process.env.AWS_LAMBDA_FUNCTION_VERSION, second: true });' }),
+    }));
+    await t.client.send(new CreateAliasCommand({ FunctionName: 'moving', Name: 'live', FunctionVersion: '1' }));
+    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'moving', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
+    await eventually(async () => (await status('moving', 'live')).Status === 'READY', 'version 1 is provisioned');
+    assert.equal(t.platform.pool.stats('moving', '1').provisioned, 1);
+
+    await t.client.send(new UpdateAliasCommand({ FunctionName: 'moving', Name: 'live', FunctionVersion: '2' }));
+    await eventually(async () => (await status('moving', 'live')).Status === 'READY' && t.platform.pool.stats('moving', '2').provisioned === 1, 'version 2 is provisioned');
+    assert.equal(t.platform.pool.stats('moving', '1').provisioned, 0, 'version 1 keeps none');
+    await eventually(() => t.platform.pool.stats('moving', '1').environments === 0, 'version 1\'s environment is reaped like any other');
+    assert.equal(t.platform.pool.stats('moving', '2').provisioned, 1, 'and version 2\'s is kept past the idle timeout');
+
+    const out = await t.client.send(new InvokeCommand({ FunctionName: 'moving', Qualifier: 'live', LogType: 'Tail' }));
+    assert.equal(out.ExecutedVersion, '2');
+    assert.deepEqual(JSON.parse(decode(out.Payload)), { version: '2', second: true });
+    const report = Buffer.from(out.LogResult!, 'base64').toString().split('\n').find((line) => line.startsWith('REPORT'));
+    assert.ok(report !== undefined && !report.includes('Init Duration'), `served by the provisioned environment: ${report}`);
+  });
+
+  it('keeps what the version\'s and its aliases\' configurations ask for together, and lets the surplus go when lowered', async () => {
+    await create('sized');
+    await t.client.send(new CreateAliasCommand({ FunctionName: 'sized', Name: 'live', FunctionVersion: '1' }));
+    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
+    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
+    await eventually(async () => (await status('sized', '1')).Status === 'READY' && t.platform.pool.stats('sized', '1').provisioned === 3, 'three environments for version 1');
+
+    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: '1', ProvisionedConcurrentExecutions: 1 }));
+    assert.equal(t.platform.pool.stats('sized', '1').provisioned, 2);
+    await eventually(() => t.platform.pool.stats('sized', '1').environments === 2, 'the surplus environment is reaped');
+    await t.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: 'live' }));
+    assert.equal(t.platform.pool.stats('sized', '1').provisioned, 1, 'the version\'s own configuration still holds one');
+    await eventually(() => t.platform.pool.stats('sized', '1').environments === 1, 'the alias\'s environment is reaped');
+    assert.equal((await status('sized', '1')).Status, 'READY');
   });
 
   it('refuses what Lambda refuses, and what the host cannot hold', async () => {

@@ -20,13 +20,15 @@ const ALIAS_NAME = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
 const VERSION = /^(\$LATEST|[0-9]+)$/;
 const key = (functionName: string, name: string) => `${functionName}\u0000${name}`;
 
+type AliasListener = (functionName: string, before: AliasRecord, after: AliasRecord | undefined) => void;
+
 /**
  * CreateAlias / GetAlias / UpdateAlias / DeleteAlias / ListAliases, and resolving an alias to the
  * version an invocation runs (weighted between two versions by RoutingConfig).
  */
 export class AliasRegistry {
   readonly #cache = new Map<string, AliasRecord>();
-  readonly #onDeleted: Array<(functionName: string, alias: AliasRecord) => void> = [];
+  readonly #onChanged: Array<AliasListener> = [];
 
   constructor(
     private readonly store: Store,
@@ -44,9 +46,12 @@ export class AliasRegistry {
     });
   }
 
-  /** Told of every alias deleted (what was configured on it goes with it: provisioned concurrency). */
-  onDeleted(listener: (functionName: string, alias: AliasRecord) => void): void {
-    this.#onDeleted.push(listener);
+  /**
+   * Told of every alias updated or deleted (`after` undefined): what is configured on an alias follows
+   * it to its new version or goes with it (provisioned concurrency).
+   */
+  onChanged(listener: AliasListener): void {
+    this.#onChanged.push(listener);
   }
 
   async load(): Promise<void> {
@@ -104,12 +109,14 @@ export class AliasRegistry {
     const version = body.FunctionVersion ?? current.functionVersion;
     const routing = body.RoutingConfig !== undefined ? body.RoutingConfig : current.additionalVersionWeights === undefined ? undefined : { AdditionalVersionWeights: current.additionalVersionWeights };
     const { additionalVersionWeights: _old, ...rest } = current;
-    return this.#save({
+    const updated = await this.#save({
       ...rest,
       ...this.#target(fn, version, routing),
       description: body.Description === undefined ? current.description : checkDescription(body.Description),
       revisionId: newRevisionId(),
     });
+    for (const listener of this.#onChanged) listener(fn, current, updated);
+    return updated;
   }
 
   require(functionParam: string, name: string): AliasRecord {
@@ -124,7 +131,7 @@ export class AliasRegistry {
     if (alias === undefined) return;
     await this.store.deleteAlias(fn, name);
     this.#cache.delete(key(fn, name));
-    for (const listener of this.#onDeleted) listener(fn, alias);
+    for (const listener of this.#onChanged) listener(fn, alias, undefined);
   }
 
   list(functionParam: string, functionVersion: string | undefined, marker: string | undefined, maxItems: number): { aliases: AliasRecord[]; nextMarker?: string } {

@@ -41,7 +41,7 @@ export class ProvisionedConcurrency {
 
   constructor(options: ProvisionedOptions) {
     this.#o = options;
-    options.aliases.onDeleted((functionName, alias) => this.#forgetAlias(functionName, alias));
+    options.aliases.onChanged((functionName, before, after) => this.#followAlias(functionName, before, after));
     options.registry.on('changed', (name, version) => {
       // A deleted function or version takes its configurations with it.
       if (version === '$LATEST') return;
@@ -53,22 +53,44 @@ export class ProvisionedConcurrency {
     });
   }
 
-  /** An alias that goes takes its configuration, and its environments, with it. */
-  #forgetAlias(functionName: string, alias: AliasRecord): void {
-    const record = this.#configs.get(key(functionName, alias.name));
+  /**
+   * A configuration on an alias goes where the alias goes: moved to another version, its environments
+   * are started for that version (IN_PROGRESS until they are ready) and the old version's let go;
+   * deleted, it goes with them.
+   */
+  #followAlias(functionName: string, before: AliasRecord, after: AliasRecord | undefined): void {
+    if (!this.#configs.has(key(functionName, before.name))) return;
+    if (after === undefined) {
+      this.#configs.delete(key(functionName, before.name));
+      void this.#o.store.deleteProvisioned(functionName, before.name);
+    } else if (after.functionVersion === before.functionVersion) {
+      return;
+    }
+    this.#reprovision(functionName, before.functionVersion);
+    if (after !== undefined) this.#reprovision(functionName, after.functionVersion);
+  }
+
+  /**
+   * Tells the pool how many environments a version keeps: what its own configuration and those of the
+   * aliases pointing at it ask for, together.
+   */
+  #reprovision(functionName: string, version: string): void {
+    const record = this.#o.registry.version(functionName, version);
     if (record === undefined) return;
-    this.#configs.delete(key(functionName, alias.name));
-    void this.#o.store.deleteProvisioned(functionName, alias.name);
-    const version = this.#o.registry.version(functionName, alias.functionVersion);
-    if (version !== undefined) this.#o.pool.provision(this.#o.invoke.specOf(version), 0);
+    let total = 0;
+    for (const config of this.#configs.values()) {
+      if (config.functionName === functionName && this.#o.aliases.target(functionName, config.qualifier)?.version === version) total += config.requested;
+    }
+    this.#o.pool.provision(this.#o.invoke.specOf(record), total);
   }
 
   /** Restores the configured environments after a restart. */
   async load(): Promise<void> {
-    for (const record of await this.#o.store.listProvisioned()) {
-      this.#configs.set(key(record.functionName, record.qualifier), record);
-      const spec = this.#spec(record.functionName, record.qualifier);
-      if (spec !== undefined) this.#o.pool.provision(spec, record.requested);
+    const records = await this.#o.store.listProvisioned();
+    for (const record of records) this.#configs.set(key(record.functionName, record.qualifier), record);
+    for (const record of records) {
+      const version = this.#o.aliases.target(record.functionName, record.qualifier)?.version;
+      if (version !== undefined) this.#reprovision(record.functionName, version);
     }
   }
 
@@ -90,7 +112,7 @@ export class ProvisionedConcurrency {
     const config: ProvisionedConcurrencyRecord = { functionName: name, qualifier, requested, lastModified: this.#o.clock.now() };
     await this.#o.store.putProvisioned(config);
     this.#configs.set(key(name, qualifier), config);
-    this.#o.pool.provision(this.#o.invoke.specOf(record), requested);
+    this.#reprovision(name, record.version ?? '$LATEST');
     return this.shape(config);
   }
 
@@ -104,8 +126,8 @@ export class ProvisionedConcurrency {
     this.#require(name, qualifier);
     await this.#o.store.deleteProvisioned(name, qualifier);
     this.#configs.delete(key(name, qualifier));
-    const spec = this.#spec(name, qualifier);
-    if (spec !== undefined) this.#o.pool.provision(spec, 0);
+    const version = this.#o.aliases.target(name, qualifier)?.version;
+    if (version !== undefined) this.#reprovision(name, version);
   }
 
   list(nameParam: string, marker: string | undefined, maxItems: number): { configs: Record<string, unknown>[]; nextMarker?: string } {

@@ -92,6 +92,7 @@ export class Environment {
   #assigned = false;
   #state: State = 'starting';
   #options: EnvironmentOptions;
+  #provisioned: boolean;
   #server: Server | undefined;
   #child: ChildProcess | undefined;
   #confined: ConfinedProcess | undefined;
@@ -114,6 +115,7 @@ export class Environment {
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
+    this.#provisioned = options.provisioned === true;
     this.#spec = options.spec;
     this.#logStream = this.#streamName();
   }
@@ -140,8 +142,14 @@ export class Environment {
     return this.#idleSince;
   }
 
+  /** Whether provisioned concurrency keeps it (see unprovision()). */
   get provisioned(): boolean {
-    return this.#options.provisioned === true;
+    return this.#provisioned;
+  }
+
+  /** Provisioned concurrency was lowered: from now on it is reaped when idle, like any other. */
+  unprovision(): void {
+    this.#provisioned = false;
   }
 
   get pid(): number | undefined {

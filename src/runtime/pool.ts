@@ -171,7 +171,10 @@ export class EnvironmentPool {
     }
     group.provisioned = count;
     this.#topUpProvisioned(group);
-    if (count === 0) this.#scheduleReaper();
+    // Lowered: the surplus, idle ones first, become ordinary environments, reaped when idle.
+    const kept = [...group.all].filter((env) => env.provisioned).sort((a, b) => Number(a.state === 'idle') - Number(b.state === 'idle'));
+    for (const env of kept.slice(count)) env.unprovision();
+    if (kept.length > count) this.#scheduleReaper();
   }
 
   /** Provisioned environments of a function version that are ready (initialised). */
