@@ -162,16 +162,9 @@ export class AsyncInvoker {
       if (buffered >= tuning.maxInFlight) break;
       // Room left: claim a batch of due events, per function up to a few times its concurrency.
       const cap = tuning.maxInFlightPerFunction * PREFETCH_FACTOR;
-      const held = (name: string) => (this.#running.get(name) ?? 0) + (this.#claimed.get(name)?.length ?? 0);
-      const tentative = new Map<string, number>();
-      const accept = (name: string) => {
-        const taken = held(name) + (tentative.get(name) ?? 0);
-        if (taken >= cap) return false;
-        tentative.set(name, (tentative.get(name) ?? 0) + 1);
-        return true;
-      };
+      const room = (name: string) => cap - (this.#running.get(name) ?? 0) - (this.#claimed.get(name)?.length ?? 0);
       lookedAt = clock.now();
-      const events = await queue.claim(lookedAt, tuning.maxInFlight * PREFETCH_FACTOR, LEASE_MS, accept);
+      const events = await queue.claim(lookedAt, tuning.maxInFlight * PREFETCH_FACTOR, LEASE_MS, room);
       if (events.length === 0) break;
       for (const event of events) {
         const list = this.#claimed.get(event.functionName);

@@ -43,8 +43,11 @@ export type Outcome =
 export interface EventQueue {
   /** Resolves once the events are committed: only then may the caller answer 202. */
   enqueue(events: readonly QueuedEvent[]): Promise<void>;
-  /** Leases up to `limit` due events of these functions (or of any, when `functions` is undefined). */
-  claim(now: number, limit: number, leaseMs: number, accept: (functionName: string) => boolean): Promise<QueuedEvent[]>;
+  /**
+   * Leases up to `limit` due events, oldest first across functions, and of each function at most
+   * `room(functionName)` (asked once per function with due events).
+   */
+  claim(now: number, limit: number, leaseMs: number, room: (functionName: string) => number): Promise<QueuedEvent[]>;
   /** Ends a claimed event's attempt with its outcome, atomically. */
   settle(id: string, outcome: Outcome, now: number): Promise<void>;
   /** Gives claimed events back unattempted (a clean shutdown), due again at once. */
