@@ -307,7 +307,7 @@ async function main(): Promise<void> {
     `first invoke of the first function: ${fmtMs(firstInvokeMs)}`,
     `runtime processes after c=10: ${measurements.warm.environmentsAfterC10 ?? 'unknown'}`,
     ...cpuNotes(measurements),
-    'durable enqueue: Event invokes (SigV4-signed like the invoke rows), each answered 202 once the event is committed to the queue (SQLite WAL, synchronous=FULL, group commit); ' +
+    'durable enqueue: Event invokes (SigV4-signed like the invoke rows), each answered 202 once the event is committed to the queue (SQLite WAL, each enqueue committed with synchronous=FULL, group commit; outcomes without an fsync of their own); ' +
       'async end-to-end: the events of a round that ran (its warm-up run and requests in flight when the load stopped included) divided by the time from the first 202 to the last invocation\'s REPORT line, ' +
       'with the dispatcher at its default concurrency; compared with the sync invoke rate at c=10',
     ...asyncNotes(measurements),
