@@ -60,14 +60,19 @@ export class ProvisionedConcurrency {
    */
   #followAlias(functionName: string, before: AliasRecord, after: AliasRecord | undefined): void {
     if (!this.#configs.has(key(functionName, before.name))) return;
+    if (after?.functionVersion === before.functionVersion) return;
     if (after === undefined) {
       this.#configs.delete(key(functionName, before.name));
       void this.#o.store.deleteProvisioned(functionName, before.name);
-    } else if (after.functionVersion === before.functionVersion) {
-      return;
+    } else {
+      this.#reprovision(functionName, after.functionVersion);
     }
     this.#reprovision(functionName, before.functionVersion);
-    if (after !== undefined) this.#reprovision(functionName, after.functionVersion);
+  }
+
+  /** The version number a version or alias qualifier stands for now. */
+  #versionOf(functionName: string, qualifier: string): string | undefined {
+    return this.#o.aliases.target(functionName, qualifier)?.version;
   }
 
   /**
@@ -79,7 +84,7 @@ export class ProvisionedConcurrency {
     if (record === undefined) return;
     let total = 0;
     for (const config of this.#configs.values()) {
-      if (config.functionName === functionName && this.#o.aliases.target(functionName, config.qualifier)?.version === version) total += config.requested;
+      if (config.functionName === functionName && this.#versionOf(functionName, config.qualifier) === version) total += config.requested;
     }
     this.#o.pool.provision(this.#o.invoke.specOf(record), total);
   }
@@ -89,7 +94,7 @@ export class ProvisionedConcurrency {
     const records = await this.#o.store.listProvisioned();
     for (const record of records) this.#configs.set(key(record.functionName, record.qualifier), record);
     for (const record of records) {
-      const version = this.#o.aliases.target(record.functionName, record.qualifier)?.version;
+      const version = this.#versionOf(record.functionName, record.qualifier);
       if (version !== undefined) this.#reprovision(record.functionName, version);
     }
   }
@@ -126,7 +131,7 @@ export class ProvisionedConcurrency {
     this.#require(name, qualifier);
     await this.#o.store.deleteProvisioned(name, qualifier);
     this.#configs.delete(key(name, qualifier));
-    const version = this.#o.aliases.target(name, qualifier)?.version;
+    const version = this.#versionOf(name, qualifier);
     if (version !== undefined) this.#reprovision(name, version);
   }
 

@@ -172,9 +172,9 @@ export class EnvironmentPool {
     group.provisioned = count;
     this.#topUpProvisioned(group);
     // Lowered: the surplus, idle ones first, become ordinary environments, reaped when idle.
-    const kept = [...group.all].filter((env) => env.provisioned).sort((a, b) => Number(a.state === 'idle') - Number(b.state === 'idle'));
-    for (const env of kept.slice(count)) env.unprovision();
-    if (kept.length > count) this.#scheduleReaper();
+    const idleLast = [...group.all].filter((env) => env.provisioned).sort((a, b) => Number(a.state === 'idle') - Number(b.state === 'idle'));
+    for (const env of idleLast.slice(count)) env.unprovision();
+    if (idleLast.length > count) this.#scheduleReaper();
   }
 
   /** Provisioned environments of a function version that are ready (initialised). */
