@@ -104,8 +104,9 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   });
   registry.on('changed', (name, version) => pool.retireFunction(name, version));
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
-  const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate });
-  const provisioned = new ProvisionedConcurrency({ store, registry, aliases, invoke, pool, partition, clock, hostMemoryMb });
+  const backgroundError = (what: string, error: unknown) => logger.error(`selfless: ${what} failed`, error);
+  const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate, onError: backgroundError });
+  const provisioned = new ProvisionedConcurrency({ store, registry, aliases, invoke, pool, partition, clock, hostMemoryMb, onError: backgroundError });
   await provisioned.load();
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();

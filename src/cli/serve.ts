@@ -56,7 +56,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
 
   // Loaded here, not at the top: the other commands never need the server and its native SQLite module.
-  const { createPlatform } = await import('../platform.js');
+  const [{ createPlatform }, { installProcessGuard }] = await Promise.all([import('../platform.js'), import('../process-guard.js')]);
+  installProcessGuard((message, error) => console.error(message, error));
   let platform: Platform;
   try {
     platform = await createPlatform(config);

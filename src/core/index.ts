@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './arn.js';
+export * from './background.js';
 export * from './body.js';
 export * from './clock.js';
 export * from './config.js';

@@ -1,6 +1,7 @@
 import {
   AwsError,
   awsTimestamp,
+  background,
   checkRange,
   functionArn,
   invalidParameter,
@@ -11,6 +12,7 @@ import {
   type Partition,
   type AliasRecord,
   type ProvisionedConcurrencyRecord,
+  type ReportError,
 } from '../core/index.js';
 import type { AliasRegistry, FunctionRegistry } from '../control/index.js';
 import type { EnvironmentPool, EnvironmentSpec } from '../runtime/index.js';
@@ -28,6 +30,7 @@ export interface ProvisionedOptions {
   readonly partition: Partition;
   readonly clock: Clock;
   readonly hostMemoryMb: number;
+  readonly onError: ReportError;
 }
 
 /**
@@ -48,7 +51,7 @@ export class ProvisionedConcurrency {
       for (const [k, record] of this.#configs) {
         if (record.functionName !== name || (version !== undefined && record.qualifier !== version)) continue;
         this.#configs.delete(k);
-        if (version !== undefined) void options.store.deleteProvisioned(name, record.qualifier);
+        if (version !== undefined) background(options.store.deleteProvisioned(name, record.qualifier), 'deleting a provisioned concurrency configuration', options.onError);
       }
     });
   }
@@ -63,7 +66,7 @@ export class ProvisionedConcurrency {
     if (after?.functionVersion === before.functionVersion) return;
     if (after === undefined) {
       this.#configs.delete(key(functionName, before.name));
-      void this.#o.store.deleteProvisioned(functionName, before.name);
+      background(this.#o.store.deleteProvisioned(functionName, before.name), 'deleting a provisioned concurrency configuration', this.#o.onError);
     } else {
       this.#reprovision(functionName, after.functionVersion);
     }

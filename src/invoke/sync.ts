@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   AwsError,
+  background,
   functionArn,
   invalidParameter,
   newRequestId,
@@ -9,6 +10,7 @@ import {
   type Clock,
   type FunctionRecord,
   type Partition,
+  type ReportError,
 } from '../core/index.js';
 import type { AliasRegistry, CodeStore, FunctionRegistry } from '../control/index.js';
 import type { UsageMeter } from '../metering/index.js';
@@ -50,6 +52,7 @@ export interface InvokeServiceOptions {
   readonly partition: Partition;
   readonly clock: Clock;
   readonly gate: ConcurrencyGate;
+  readonly onError: ReportError;
 }
 
 /**
@@ -100,7 +103,7 @@ export class InvokeService {
       throw error;
     }
     void invocation.result.finally(release).catch(() => undefined);
-    void invocation.report.then((report) =>
+    background(invocation.report.then((report) =>
       this.#o.usage.record({
         requestId,
         functionName: record.name,
@@ -114,7 +117,7 @@ export class InvokeService {
         cold: report.cold,
         outcome: report.outcome,
       }),
-    );
+    ), 'recording usage', this.#o.onError);
     const result = await invocation.result;
     const output = { requestId, payload: result.payload, executedVersion: version, ...(result.functionError ? { functionError: result.functionError } : {}) };
     if (!input.logTail) return output;

@@ -396,7 +396,8 @@ export class EnvironmentPool {
 
   #track(promise: Promise<unknown>): void {
     this.#running.add(promise);
-    void promise.finally(() => this.#running.delete(promise));
+    // The promise's own rejection is its owner's to handle; tracking it must not add an unhandled one.
+    promise.finally(() => this.#running.delete(promise)).catch(() => undefined);
   }
 
   /** A caller whose environment failed to initialise gets the init error, framed in the log as Lambda does. */

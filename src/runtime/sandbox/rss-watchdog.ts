@@ -39,7 +39,8 @@ export class RssWatchdog {
     private readonly limitBytes: number,
     private readonly onExceeded: () => void,
   ) {
-    this.#timer = setInterval(() => void this.#check(), EVERY_MS);
+    // A reading that fails (a process gone between listing and reading) is skipped: the next one decides.
+    this.#timer = setInterval(() => void this.#check().catch(() => undefined), EVERY_MS);
     this.#timer.unref();
   }
 
