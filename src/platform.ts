@@ -68,6 +68,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   await code.init();
   const { key: rootKey, created: rootKeyCreated } = await loadRootKey(config.dataDir, config);
   const reportError = (error: unknown) => logger.error('selfless: background write failed', error);
+  const backgroundError = (what: string, error: unknown) => logger.error(`selfless: ${what} failed`, error);
 
   const python = new PythonInterpreters(deps.env ?? process.env, (line) => logger.warn(`selfless: ${line}`));
   const checkRuntimeAvailable = async (runtime: RuntimeSpec) => {
@@ -101,10 +102,10 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     logs,
     clock,
     idleTimeoutMs: config.idleTimeoutMs,
+    onError: backgroundError,
   });
   registry.on('changed', (name, version) => pool.retireFunction(name, version));
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
-  const backgroundError = (what: string, error: unknown) => logger.error(`selfless: ${what} failed`, error);
   const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate, onError: backgroundError });
   const provisioned = new ProvisionedConcurrency({ store, registry, aliases, invoke, pool, partition, clock, hostMemoryMb, onError: backgroundError });
   await provisioned.load();

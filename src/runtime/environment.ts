@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { newHexId, readLimitedBody, type Clock } from '../core/index.js';
+import { background, newHexId, readLimitedBody, type Clock, type ReportError } from '../core/index.js';
 import { LogLineSplitter, reportLine } from './log-format.js';
 import { peerUid } from './sandbox/socket-owner.js';
 import type { ConfinedProcess, Isolation } from './sandbox/isolation.js';
@@ -66,6 +66,8 @@ export interface EnvironmentOptions {
   readonly logs: LogSink;
   readonly clock: Clock;
   readonly initTimeoutMs?: number;
+  /** Where failures of the environment's background work (teardown, log framing) are reported. */
+  readonly onError: ReportError;
   /** Called when the environment waits for work (its runtime is blocked on `/next`). */
   readonly onIdle: (env: Environment) => void;
   /** Called when the runtime has answered its invocation: it will be idle as soon as its `/next` arrives. */
@@ -222,7 +224,7 @@ export class Environment {
     if (this.#state === 'stopped') return;
     const confined = await this.#options.isolation.confine(this.#spec, plan, this.id, { prestarted });
     this.#confined = confined;
-    if ((this.#state as State) === 'stopped') return void confined.release(); // stopped while the sandbox was prepared
+    if ((this.#state as State) === 'stopped') return background(confined.release(), 'releasing a sandbox', this.#options.onError); // stopped while the sandbox was prepared
     const child = spawn(confined.command, confined.args, {
       cwd: confined.cwd,
       env: plan.env,
@@ -243,12 +245,12 @@ export class Environment {
       this.#failStart(new InitFailure('Runtime.InvalidEntrypoint', json({ errorType: 'Runtime.InvalidEntrypoint', errorMessage })));
       this.#onExit(`error: ${reason}`);
     });
-    child.once('exit', (code, signal) => void this.#onExit(confined.exitReason(code, signal)));
+    child.once('exit', (code, signal) => background(this.#onExit(confined.exitReason(code, signal)), 'ending an environment', this.#options.onError));
     // Every process of the environment is gone once the spawned one has been reaped and killed through
     // the sandbox: only then may its uid and cgroup go to another environment.
     child.once('close', () => {
       confined.kill();
-      void confined.release();
+      background(confined.release(), 'releasing a sandbox', this.#options.onError);
     });
     this.#armInitTimer();
   }
@@ -321,7 +323,10 @@ export class Environment {
       trusted = peerUid(req.socket).then((peer) => peer === uid);
       this.#trusted.set(req.socket, trusted);
     }
-    void trusted.then((ok) => (ok ? this.#dispatch(req, res) : this.#refuse(req, res)));
+    trusted.then(
+      (ok) => (ok ? this.#dispatch(req, res) : this.#refuse(req, res)),
+      () => this.#refuse(req, res), // the socket table could not be read: nobody is trusted then
+    );
   }
 
   #refuse(req: IncomingMessage, res: ServerResponse): void {
@@ -330,18 +335,48 @@ export class Environment {
     req.socket.destroySoon();
   }
 
+  /**
+   * Every request from the runtime ends here. It is the function's code talking, so nothing it sends may
+   * throw out of this method or reject a promise nobody handles: either would end the whole server.
+   */
   #dispatch(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.#serve(req, res)?.catch((error: unknown) => this.#abandonRequest(req, res, error));
+    } catch (error) {
+      this.#abandonRequest(req, res, error);
+    }
+  }
+
+  #serve(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
     const url = req.url ?? '';
-    if (req.method === 'GET' && url === '/2018-06-01/runtime/invocation/next') return this.#onNext(res);
-    if (req.method === 'GET' && url === ASSIGNMENT_PATH) return this.#onAwaitAssignment(res);
-    if (req.method === 'POST' && url === '/2018-06-01/runtime/init/error') return void this.#onInitError(req, res);
+    if (req.method === 'GET' && url === '/2018-06-01/runtime/invocation/next') return void this.#onNext(res);
+    if (req.method === 'GET' && url === ASSIGNMENT_PATH) return void this.#onAwaitAssignment(res);
+    if (req.method === 'POST' && url === '/2018-06-01/runtime/init/error') return this.#onInitError(req, res);
     const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
     if (req.method === 'POST' && match) {
-      const requestId = decodeURIComponent(match[1]!);
-      return void (match[2] === 'response' ? this.#onResponse(requestId, req, res) : this.#onError(requestId, req, res));
+      // A request id that does not decode (`%E0%A4%A`) is no invocation's: refused like any unknown id.
+      const requestId = decodePathSegment(match[1]!);
+      if (requestId === undefined) {
+        req.resume();
+        return void send(res, 400, invalidRequestId());
+      }
+      return match[2] === 'response' ? this.#onResponse(requestId, req, res) : this.#onError(requestId, req, res);
     }
     req.resume();
     send(res, 404, { errorMessage: `Unknown Runtime API path: ${req.method} ${url}`, errorType: 'NotFound' });
+    return undefined;
+  }
+
+  /**
+   * A request that could not be served: typically a post whose connection closed before its body was
+   * complete (`Error: aborted`) — then it is no answer at all, and the invocation stays current until the
+   * runtime posts again, exits or times out. Anything else unexpected is reported, and the runtime told.
+   */
+  #abandonRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const aborted = req.destroyed || (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET' || (error instanceof Error && error.message === 'aborted');
+    if (!aborted) this.#options.onError(`serving ${req.method} ${req.url} to environment ${this.id}`, error);
+    if (!res.headersSent && !res.destroyed) send(res, 500, { errorMessage: 'The platform could not serve this request.', errorType: 'ServiceException' });
+    req.socket.destroySoon();
   }
 
   #onAwaitAssignment(res: ServerResponse): void {
@@ -458,7 +493,9 @@ export class Environment {
 
   async #onExit(reason: string): Promise<void> {
     // Over its memory limit, the kernel kills the runtime: Lambda reports that as Runtime.OutOfMemory.
-    const errorType = this.#state !== 'stopped' && (await this.#confined?.oomKilled()) ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+    // (An unreadable cgroup must not stop the environment from ending: it is then an ordinary exit.)
+    const oomKilled = this.#state !== 'stopped' && (await this.#confined?.oomKilled().catch(() => false));
+    const errorType = oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
     const current = this.#current;
     if (this.#state === 'starting') {
       this.#failStart(this.#initFailure ?? new InitFailure(errorType, json({ errorType, errorMessage: `Runtime exited with error: ${reason}` })));
@@ -521,7 +558,8 @@ export class Environment {
     const outcome = current.outcome ?? 'crash';
     const durationMs = (current.answeredAt ?? performance.now()) - current.startedAt;
     const initMs = current.cold ? this.#initMs : 0;
-    const memory = this.#confined?.peakMemoryMb() ?? Promise.resolve(0);
+    // A reading that fails reports 0 MB rather than holding back the REPORT (and the usage record after it).
+    const memory = this.#confined?.peakMemoryMb().catch(() => 0) ?? Promise.resolve(0);
     this.#enqueueLog(async () => {
       const maxMemoryMb = await memory;
       const { requestId } = current.request;
@@ -536,8 +574,7 @@ export class Environment {
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
       const splitter = new LogLineSplitter((line) => this.#writeLog(line));
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => splitter.push(chunk));
+      stream.on('data', (chunk: Buffer) => splitter.push(chunk));
       stream.once('end', () => splitter.flush());
     }
   }
@@ -563,7 +600,14 @@ export class Environment {
     const queue = [action];
     this.#logQueue = queue;
     void (async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) await next();
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        // One failed action (a memory reading) must not stall every later line behind it.
+        try {
+          await next();
+        } catch (error) {
+          this.#options.onError(`writing the log of environment ${this.id}`, error);
+        }
+      }
       this.#logQueue = undefined;
     })();
   }
@@ -586,6 +630,15 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const data = json(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': data.length });
   res.end(data);
+}
+
+/** A `%`-escaped path segment, or undefined when it is not valid UTF-8 percent-encoding. */
+function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }
 
 const invalidRequestId = () => ({ errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });

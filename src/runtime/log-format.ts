@@ -1,20 +1,85 @@
-/** Splits a stream of text into lines, holding a partial line until its end arrives. */
+/**
+ * The largest log event: CloudWatch Logs' limit of 256 KB per event, which Lambda's log lines obey.
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html
+ */
+export const MAX_LOG_EVENT_BYTES = 256 * 1024;
+
+/**
+ * Splits a process's output into log lines. Each byte is looked at and copied once: a partial line waits
+ * in a buffer that grows by doubling (never re-joined and re-scanned per chunk — output without newlines
+ * would cost quadratic CPU), and a line longer than MAX_LOG_EVENT_BYTES becomes several events of at
+ * most that size, cut between UTF-8 characters, so nothing is lost and no event is oversized.
+ */
 export class LogLineSplitter {
-  #partial = '';
+  #held = Buffer.alloc(0);
+  #heldBytes = 0;
 
-  constructor(private readonly emit: (line: string) => void) {}
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly maxBytes = MAX_LOG_EVENT_BYTES,
+  ) {}
 
-  push(chunk: string): void {
-    const text = this.#partial + chunk;
-    const lines = text.split('\n');
-    this.#partial = lines.pop() ?? '';
-    for (const line of lines) this.emit(line);
+  push(chunk: Buffer): void {
+    for (let start = 0; start < chunk.length; ) {
+      const newline = chunk.indexOf(0x0a, start);
+      this.#hold(chunk.subarray(start, newline === -1 ? chunk.length : newline));
+      if (newline === -1) return;
+      this.#emitHeld();
+      start = newline + 1;
+    }
   }
 
   flush(): void {
-    if (this.#partial !== '') this.emit(this.#partial);
-    this.#partial = '';
+    if (this.#heldBytes > 0) this.#emitHeld();
   }
+
+  #hold(bytes: Buffer): void {
+    let rest = bytes;
+    while (rest.length > 0) {
+      const room = this.maxBytes - this.#heldBytes;
+      if (rest.length <= room) {
+        this.#append(rest);
+        if (this.#heldBytes === this.maxBytes) this.#emitHeld(); // a full event goes out at once
+        return;
+      }
+      const cut = utf8Boundary(rest, room);
+      if (cut === 0 && this.#heldBytes > 0) {
+        this.#emitHeld(); // the next character does not fit: it starts the next event
+        continue;
+      }
+      const take = cut === 0 ? room : cut; // no character boundary at all: not UTF-8, cut anywhere
+      this.#append(rest.subarray(0, take));
+      rest = rest.subarray(take);
+      this.#emitHeld();
+    }
+  }
+
+  #append(bytes: Buffer): void {
+    const needed = this.#heldBytes + bytes.length;
+    if (needed > this.#held.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.maxBytes, Math.max(needed, this.#held.length * 2, 4096)));
+      this.#held.copy(grown, 0, 0, this.#heldBytes);
+      this.#held = grown;
+    }
+    bytes.copy(this.#held, this.#heldBytes);
+    this.#heldBytes = needed;
+  }
+
+  #emitHeld(): void {
+    const line = this.#held.toString('utf8', 0, this.#heldBytes);
+    this.#heldBytes = 0;
+    // A long line's buffer is not kept for the ordinary short lines after it.
+    if (this.#held.length > 16 * 1024) this.#held = Buffer.alloc(0);
+    this.emit(line);
+  }
+}
+
+/** The largest cut ≤ `at` that does not fall inside a UTF-8 character (0 when none does). */
+function utf8Boundary(bytes: Buffer, at: number): number {
+  let cut = Math.min(at, bytes.length);
+  // Continuation bytes are 10xxxxxx: step back to the start of the character they belong to.
+  while (cut > 0 && cut < bytes.length && (bytes[cut]! & 0xc0) === 0x80) cut -= 1;
+  return cut;
 }
 
 export interface ReportFields {

@@ -1,4 +1,4 @@
-import type { Clock } from '../core/index.js';
+import type { Clock, ReportError } from '../core/index.js';
 import { Environment, InitFailure } from './environment.js';
 import { reportLine } from './log-format.js';
 import type { Isolation } from './sandbox/isolation.js';
@@ -14,6 +14,8 @@ export interface PoolOptions {
   readonly initTimeoutMs?: number;
   /** Keep generic runtimes started ahead of demand, so a cold start skips the runtime's own start. */
   readonly prestart?: boolean;
+  /** Where failures of environments' background work are reported. */
+  readonly onError: ReportError;
 }
 
 /** At most this many pre-started runtimes wait per template (runtime, memory, storage, architecture). */
@@ -288,6 +290,7 @@ export class EnvironmentPool {
       isolation: this.#options.isolation,
       logs: this.#options.logs,
       clock: this.#options.clock,
+      onError: this.#options.onError,
       ...(this.#options.initTimeoutMs === undefined ? {} : { initTimeoutMs: this.#options.initTimeoutMs }),
       // Looked up on each call: a pre-started environment changes hands when it is assigned.
       onIdle: (ready) => {
