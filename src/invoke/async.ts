@@ -27,6 +27,11 @@ const LEASE_MS = 960_000;
 const PREFETCH_FACTOR = 4;
 /** How much of an error a failed-event entry keeps. */
 const LAST_ERROR_BYTES = 4096;
+/**
+ * Claims of one event without an outcome (the platform died or failed while it ran) before it is taken
+ * out of the queue as a PLATFORM_FAILURE: a crash loop ends after this many runs.
+ */
+export const MAX_DELIVERIES = 3;
 
 export interface AsyncInvokerOptions {
   readonly invoke: InvokeService;
@@ -39,14 +44,28 @@ export interface AsyncInvokerOptions {
   readonly onError: (error: unknown) => void;
 }
 
-const parseOr = (bytes: Buffer): unknown => {
-  if (bytes.length === 0) return {};
+/**
+ * A payload as a JSON value in the destination record, spliced in as its own bytes when it is JSON (the
+ * payload is never re-serialised: a deeply nested one would overflow JSON.stringify's stack), as a JSON
+ * string when it is not (a custom runtime may answer plain text), `{}` when empty.
+ */
+function jsonValue(bytes: Buffer): string {
+  if (bytes.length === 0) return '{}';
+  const text = bytes.toString('utf8');
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    JSON.parse(text);
+    return text;
   } catch {
-    return bytes.toString('utf8');
+    return JSON.stringify(text);
   }
-};
+}
+
+/**
+ * selfless's own condition (Lambda has none like it) for an event the platform itself failed on
+ * MAX_DELIVERIES times in a row — it died during the attempt, or could not record its outcome — kept in
+ * the failed-event store instead of running again, so one event cannot hold the platform in a crash loop.
+ */
+export const PLATFORM_FAILURE = 'PlatformFailure';
 
 /**
  * Asynchronous invocation: `enqueue` commits the event before the caller's 202; the dispatcher runs
@@ -220,6 +239,7 @@ export class AsyncInvoker {
   #launch(event: QueuedEvent): void {
     this.#running.set(event.functionName, (this.#running.get(event.functionName) ?? 0) + 1);
     const attempt = this.#attempt(event)
+      .catch((error: unknown) => this.#settleBroken(event, error))
       .catch((error: unknown) => this.#o.onError(error))
       .finally(() => {
         const left = (this.#running.get(event.functionName) ?? 1) - 1;
@@ -234,6 +254,12 @@ export class AsyncInvoker {
   async #attempt(event: QueuedEvent): Promise<void> {
     const { queue, clock, registry } = this.#o;
     const settle = (outcome: Outcome) => queue.settle(event.id, outcome, clock.now());
+    if ((event.deliveries ?? 0) >= MAX_DELIVERIES) {
+      const lastError = `The platform failed while running this event ${event.deliveries} times in a row (it stopped or crashed before the outcome was recorded); it is not run again.${event.lastError === undefined ? '' : ` Last error: ${event.lastError}`}`;
+      return settle({ kind: 'failed', condition: PLATFORM_FAILURE, attempts: event.attempts, lastError: lastError.slice(0, LAST_ERROR_BYTES) });
+    }
+    // Committed before the function runs: if the platform dies during the attempt, the count says so.
+    await queue.started(event.id);
     // Kept, not dropped, when its function is gone (deleted, or a destination that never existed).
     if (registry.cached(event.functionName) === undefined) return settle({ kind: 'failed', condition: 'FunctionNotFound', attempts: event.attempts, lastError: `Function not found: ${functionArn(this.#o.partition, event.functionName)}` });
     const settings = this.#o.configs.settings(event.functionName, event.qualifier);
@@ -271,6 +297,17 @@ export class AsyncInvoker {
     return settle({ kind: 'retry', attempts, deferrals: event.deferrals, notBefore: clock.now() + delay, lastError });
   }
 
+  /**
+   * An attempt that failed inside the platform (its outcome could not be built or written) still ends
+   * its event: in the failed-event store, with the cause. Should even that write fail, the event stays
+   * leased and its delivery count (see MAX_DELIVERIES) ends it after a restart.
+   */
+  async #settleBroken(event: QueuedEvent, error: unknown): Promise<void> {
+    this.#o.onError(error);
+    const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await this.#o.queue.settle(event.id, { kind: 'failed', condition: PLATFORM_FAILURE, attempts: event.attempts, lastError: `The platform could not finish this event: ${cause}`.slice(0, LAST_ERROR_BYTES) }, this.#o.clock.now());
+  }
+
   #defer(event: QueuedEvent, settings: AsyncSettings, deadline: number, why: string): Promise<void> {
     const { tuning, clock } = this.#o;
     const delay = Math.min(tuning.deferralBaseMs * 2 ** event.deferrals, tuning.deferralMaxMs);
@@ -290,7 +327,7 @@ export class AsyncInvoker {
   /** Lambda's invocation record, as an async event for the destination function. */
   #record(event: QueuedEvent, destination: string, condition: string, attempts: number, out: SyncInvokeOutput | undefined): QueuedEvent {
     const now = this.#o.clock.now();
-    const record = {
+    const head = {
       version: '1.0',
       timestamp: new Date(now).toISOString(),
       requestContext: {
@@ -299,15 +336,15 @@ export class AsyncInvoker {
         condition,
         approximateInvokeCount: attempts,
       },
-      requestPayload: parseOr(event.payload),
-      ...(out === undefined
-        ? {}
-        : {
-            responseContext: { statusCode: 200, executedVersion: out.executedVersion, ...(out.functionError === undefined ? {} : { functionError: out.functionError }) },
-            responsePayload: parseOr(out.payload),
-          }),
     };
+    // Lambda's field order; the payloads go in as bytes (see jsonValue).
+    let record = `${JSON.stringify(head).slice(0, -1)},"requestPayload":${jsonValue(event.payload)}`;
+    if (out !== undefined) {
+      const responseContext = { statusCode: 200, executedVersion: out.executedVersion, ...(out.functionError === undefined ? {} : { functionError: out.functionError }) };
+      record += `,"responseContext":${JSON.stringify(responseContext)},"responsePayload":${jsonValue(out.payload)}`;
+    }
+    record += '}';
     const target = parseFunctionName(destination, this.#o.partition);
-    return { id: newRequestId(), functionName: target.name, qualifier: target.qualifier ?? '$LATEST', payload: Buffer.from(JSON.stringify(record)), enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now };
+    return { id: newRequestId(), functionName: target.name, qualifier: target.qualifier ?? '$LATEST', payload: Buffer.from(record), enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now };
   }
 }

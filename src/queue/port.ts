@@ -16,6 +16,11 @@ export interface QueuedEvent {
   readonly notBefore: number;
   /** The last attempt's error, as the caller of a sync invoke would have received it. */
   readonly lastError?: string;
+  /**
+   * Attempts started since the event's last outcome that never reached one: the platform died (or failed)
+   * while they ran. Counted by `started()`; an outcome resets it.
+   */
+  readonly deliveries?: number;
 }
 
 /** An event that failed for good with no on-failure destination: kept for `selfless events failed` and redrive. */
@@ -48,6 +53,8 @@ export interface EventQueue {
    * `room(functionName)` (asked once per function with due events).
    */
   claim(now: number, limit: number, leaseMs: number, room: (functionName: string) => number): Promise<QueuedEvent[]>;
+  /** Records, durably, that a claimed event's attempt starts now (see QueuedEvent.deliveries). */
+  started(id: string): Promise<void>;
   /** Ends a claimed event's attempt with its outcome, atomically. */
   settle(id: string, outcome: Outcome, now: number): Promise<void>;
   /** Gives claimed events back unattempted (a clean shutdown), due again at once. */

@@ -12,7 +12,8 @@ CREATE TABLE IF NOT EXISTS events (
   deferrals INTEGER NOT NULL,
   not_before INTEGER NOT NULL,
   leased_until INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT
+  last_error TEXT,
+  deliveries INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS events_due ON events(not_before);
 CREATE INDEX IF NOT EXISTS events_function_due ON events(function_name, not_before);
@@ -33,7 +34,7 @@ CREATE INDEX IF NOT EXISTS failed_function ON failed_events(function_name, faile
 
 interface EventRow {
   id: string; function_name: string; qualifier: string; payload: Buffer; enqueued_at: number;
-  attempts: number; deferrals: number; not_before: number; last_error: string | null;
+  attempts: number; deferrals: number; not_before: number; last_error: string | null; deliveries?: number;
 }
 interface FailedRow extends EventRow {
   condition: string;
@@ -50,6 +51,7 @@ const toEvent = (row: EventRow): QueuedEvent => ({
   deferrals: row.deferrals,
   notBefore: row.not_before,
   ...(row.last_error === null ? {} : { lastError: row.last_error }),
+  ...(row.deliveries ? { deliveries: row.deliveries } : {}),
 });
 
 interface Pending {
@@ -84,6 +86,9 @@ export class SqliteEventQueue implements EventQueue {
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
+    // Queues written before deliveries were counted.
+    const columns = this.#db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
+    if (!columns.some((c) => c.name === 'deliveries')) this.#db.exec('ALTER TABLE events ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0');
     const db = this.#db;
     this.#s = {
       insert: db.prepare(
@@ -102,8 +107,9 @@ export class SqliteEventQueue implements EventQueue {
         'SELECT * FROM events WHERE function_name = ? AND not_before <= ? AND leased_until <= ? ORDER BY not_before LIMIT ?',
       ),
       lease: db.prepare('UPDATE events SET leased_until = ? WHERE id = ?'),
+      started: db.prepare('UPDATE events SET deliveries = deliveries + 1 WHERE id = ?'),
       remove: db.prepare('DELETE FROM events WHERE id = ?'),
-      reschedule: db.prepare('UPDATE events SET attempts = ?, deferrals = ?, not_before = ?, leased_until = 0, last_error = ? WHERE id = ?'),
+      reschedule: db.prepare('UPDATE events SET attempts = ?, deferrals = ?, not_before = ?, leased_until = 0, last_error = ?, deliveries = 0 WHERE id = ?'),
       get: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
       fail: db.prepare(
         'INSERT OR REPLACE INTO failed_events (id, function_name, qualifier, payload, enqueued_at, attempts, deferrals, condition, last_error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -181,6 +187,10 @@ export class SqliteEventQueue implements EventQueue {
       }
     })();
     return claimed;
+  }
+
+  async started(id: string): Promise<void> {
+    this.#s.started.run(id);
   }
 
   async settle(id: string, outcome: Outcome, now: number): Promise<void> {
