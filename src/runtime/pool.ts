@@ -14,6 +14,16 @@ export interface PoolOptions {
   readonly initTimeoutMs?: number;
   /** Keep generic runtimes started ahead of demand, so a cold start skips the runtime's own start. */
   readonly prestart?: boolean;
+  /**
+   * Keeps the code an environment runs on disk until the environment stops (the code store), so an
+   * invocation in flight during UpdateFunctionCode or DeleteFunction finishes on its code.
+   */
+  readonly code?: CodeKeeper;
+}
+
+export interface CodeKeeper {
+  /** `codeDir` is in use until the returned function is called. */
+  hold(codeDir: string): () => void;
 }
 
 /** At most this many pre-started runtimes wait per template (runtime, memory, storage, architecture). */
@@ -78,6 +88,8 @@ export class EnvironmentPool {
   readonly #prestarted = new Map<string, PrestartGroup>();
   /** The function group each environment works for (a pre-started one has none until assigned). */
   readonly #owners = new Map<Environment, Group>();
+  /** Gives back each owned environment's hold on its code, once it has stopped. */
+  readonly #codeHolds = new Map<Environment, () => void>();
   #prestartHits = 0;
   readonly #running = new Set<Promise<unknown>>();
   #reaper: NodeJS.Timeout | undefined;
@@ -192,8 +204,7 @@ export class EnvironmentPool {
     for (const env of group.all) if (env.provisioned) have += 1;
     for (; have < group.provisioned; have += 1) {
       const env = this.#newEnvironment(group.spec, false, true);
-      this.#owners.set(env, group);
-      group.all.add(env);
+      this.#own(env, group);
       group.starting += 1;
       env.start().then(
         () => {
@@ -252,8 +263,7 @@ export class EnvironmentPool {
       try {
         started = prestarted.assign(group.spec);
         this.#prestartHits += 1;
-        this.#owners.set(prestarted, group);
-        group.all.add(prestarted);
+        this.#own(prestarted, group);
       } catch {
         // It stopped waiting for an assignment (its runtime went away): start one the usual way instead.
         prestarted.stop();
@@ -261,8 +271,7 @@ export class EnvironmentPool {
     }
     if (started === undefined) {
       const env = this.#newEnvironment(group.spec, false);
-      this.#owners.set(env, group);
-      group.all.add(env);
+      this.#own(env, group);
       started = env.start();
     }
     // Replace what was taken, or have one ready for the next new function like this one.
@@ -277,6 +286,13 @@ export class EnvironmentPool {
         group.waiting.shift()?.fail(failure);
       },
     );
+  }
+
+  /** The environment works for `group` from now on, and runs its code: the code stays until it stops. */
+  #own(env: Environment, group: Group): void {
+    this.#owners.set(env, group);
+    group.all.add(env);
+    this.#codeHolds.set(env, this.#options.code?.hold(group.spec.codeDir) ?? (() => undefined));
   }
 
   #newEnvironment(spec: EnvironmentSpec, prestarted: boolean, provisioned = false): Environment {
@@ -354,6 +370,9 @@ export class EnvironmentPool {
     if (current && group.provisioned > 0) this.#topUpProvisioned(group);
     // Invocations still waiting need an environment of their own if none is on the way.
     if (!this.#closed && group.needsAnother()) this.#startEnvironment(group);
+    // Last, so a replacement of the same code above holds it before this one lets it go.
+    this.#codeHolds.get(env)?.();
+    this.#codeHolds.delete(env);
   }
 
   /** A pre-started environment that stopped before it was assigned. */

@@ -1,0 +1,227 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CreateFunctionCommand, DeleteFunctionCommand, InvokeCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { rejectsWith } from './support/assertions.js';
+import { waitFor } from './support/async.js';
+import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
+import { decode, makeZip } from './support/zip.js';
+
+/** Invocations held inside the handler while the code changes under them (the issue saw 48 of 286 fail). */
+const IN_FLIGHT = 16;
+/** Invocations sent while UpdateFunctionCode/DeleteFunction runs: they may land on either side of it. */
+const DURING = 4;
+/** Invocations sent after the call returned, while the old ones still run. */
+const AFTER = 4;
+
+/**
+ * Holds every handler that asks until the test releases them: the test knows exactly which invocations
+ * are running (no sleeps), and the code changes while they do. Sandboxed functions share the host's
+ * loopback, so both isolation modes reach it.
+ */
+class Gate {
+  readonly #server: Server;
+  readonly #held: ServerResponse[] = [];
+  readonly #waiters: Array<{ count: number; resolve: () => void }> = [];
+  #open = false;
+  arrived = 0;
+
+  constructor() {
+    this.#server = createServer((req, res) => {
+      req.resume();
+      this.arrived += 1;
+      if (this.#open) res.end('go');
+      else this.#held.push(res);
+      for (const waiter of this.#waiters.filter((w) => this.arrived >= w.count)) {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}/`;
+  }
+
+  /** Resolves once `count` handlers in all have reached the gate. */
+  reached(count: number): Promise<void> {
+    if (this.arrived >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
+  }
+
+  release(): void {
+    this.#open = true;
+    for (const res of this.#held.splice(0)) res.end('go');
+  }
+
+  close(): Promise<void> {
+    this.release();
+    this.#server.closeAllConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/**
+ * A package whose handler waits at the gate, then reads a file of its package and loads a module it had
+ * not loaded yet: both need the package's files on disk after the wait. Answers which code ran.
+ */
+function gatedPackage(label: string): Promise<Buffer> {
+  return makeZip({
+    'index.js': [
+      'const http = require("node:http");',
+      'const { readFileSync } = require("node:fs");',
+      'exports.handler = async (event) => {',
+      '  await new Promise((resolve, reject) => http.get(event.gate, (res) => { res.resume(); res.on("end", resolve); }).on("error", reject));',
+      '  return { code: readFileSync(__dirname + "/version.txt", "utf8"), late: require("./late.js") };',
+      '};',
+    ].join('\n'),
+    'version.txt': label,
+    'late.js': `module.exports = ${JSON.stringify(`late-${label}`)};`,
+  });
+}
+
+const sha256 = (zip: Buffer) => createHash('sha256').update(zip).digest('hex');
+
+interface Answer {
+  readonly code?: string;
+  readonly late?: string;
+  readonly error?: string;
+}
+
+describe('code packages outlive the environments that run them', () => {
+  let t: TestPlatform;
+  let gate: Gate;
+  let gateUrl: string;
+  let v1: Buffer;
+  let v2: Buffer;
+  const codeDir = () => join(t.dataDir, 'code');
+  const packageExists = (sha: string) => existsSync(join(codeDir(), sha)) || existsSync(join(codeDir(), `${sha}.zip`));
+
+  before(async () => {
+    t = await startPlatform();
+    v1 = await gatedPackage('v1');
+    v2 = await gatedPackage('v2');
+  });
+  after(() => t.stop());
+
+  const create = (name: string) =>
+    t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Code: { ZipFile: v1 } }));
+
+  /** One invocation; a failure (function error or API error) is an answer too, so Promise.all sees them all. */
+  const invoke = async (name: string): Promise<Answer> => {
+    try {
+      const out = await t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify({ gate: gateUrl })) }));
+      if (out.FunctionError !== undefined) return { error: decode(out.Payload) };
+      return JSON.parse(decode(out.Payload)) as Answer;
+    } catch (error) {
+      return { error: (error as Error).name };
+    }
+  };
+  const invokeMany = (name: string, count: number) => Array.from({ length: count }, () => invoke(name));
+
+  /** Waits until the old package is gone from the data dir: its environments have stopped, nothing refers to it. */
+  const packageRemoved = (sha: string) => waitFor(`code/${sha} to be removed`, async () => (packageExists(sha) ? undefined : true));
+
+  it('keeps the old code for invocations in flight during UpdateFunctionCode, and runs the new code for later ones', async () => {
+    gate = new Gate();
+    gateUrl = await gate.listen();
+    try {
+      await create('updated');
+      const inFlight = invokeMany('updated', IN_FLIGHT);
+      await gate.reached(IN_FLIGHT);
+      const during = invokeMany('updated', DURING);
+      await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'updated', ZipFile: v2 }));
+      assert.ok(packageExists(sha256(v1)), 'the old package stays while environments run it');
+      const later = invokeMany('updated', AFTER);
+      gate.release();
+
+      const old = await Promise.all(inFlight);
+      assert.deepEqual(old, Array.from({ length: IN_FLIGHT }, () => ({ code: 'v1', late: 'late-v1' })), 'in-flight invocations finish on the code they started with');
+      for (const answer of await Promise.all(during)) {
+        assert.equal(answer.error, undefined, `an invocation sent during the update failed: ${answer.error}`);
+        assert.ok(answer.code === 'v1' || answer.code === 'v2', JSON.stringify(answer));
+        assert.equal(answer.late, `late-${answer.code}`, 'one package, not a mix of two');
+      }
+      assert.deepEqual(await Promise.all(later), Array.from({ length: AFTER }, () => ({ code: 'v2', late: 'late-v2' })), 'invocations sent after the update run the new code');
+      assert.deepEqual(await invoke('updated'), { code: 'v2', late: 'late-v2' });
+
+      await packageRemoved(sha256(v1));
+      assert.ok(existsSync(join(codeDir(), sha256(v2))) && existsSync(join(codeDir(), `${sha256(v2)}.zip`)), 'the new package stays');
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('lets invocations in flight during DeleteFunction finish, answers later ones ResourceNotFoundException, then removes the code', async () => {
+    gate = new Gate();
+    gateUrl = await gate.listen();
+    try {
+      // The same zip as another function's first version would share its package: use one of its own.
+      const own = await gatedPackage('deleted');
+      await t.client.send(new CreateFunctionCommand({ FunctionName: 'deleted', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Code: { ZipFile: own } }));
+      const inFlight = invokeMany('deleted', IN_FLIGHT);
+      await gate.reached(IN_FLIGHT);
+      const during = invokeMany('deleted', DURING);
+      await t.client.send(new DeleteFunctionCommand({ FunctionName: 'deleted' }));
+      assert.ok(packageExists(sha256(own)), 'the package stays while environments run it');
+      await rejectsWith(t.client.send(new InvokeCommand({ FunctionName: 'deleted', Payload: Buffer.from(JSON.stringify({ gate: gateUrl })) })), 'ResourceNotFoundException', 404);
+      gate.release();
+
+      assert.deepEqual(await Promise.all(inFlight), Array.from({ length: IN_FLIGHT }, () => ({ code: 'deleted', late: 'late-deleted' })), 'in-flight invocations finish on their code');
+      for (const answer of await Promise.all(during)) {
+        // Sent while the delete ran: either it got in before (and finishes) or the function was gone.
+        if (answer.error !== undefined) assert.equal(answer.error, 'ResourceNotFoundException');
+        else assert.deepEqual(answer, { code: 'deleted', late: 'late-deleted' });
+      }
+      await packageRemoved(sha256(own));
+    } finally {
+      await gate.close();
+    }
+  });
+});
+
+describe('code packages left behind by a crash', () => {
+  it('removes, on start, packages no function or version refers to, and keeps the ones in use', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'selfless-retention-'));
+    try {
+      const zip = await makeZip({ 'index.js': 'exports.handler = async () => "kept";' });
+      const published = await makeZip({ 'index.js': 'exports.handler = async () => "version 1";' });
+      let t = await startPlatform({ dataDir });
+      // Version 1 keeps the first package after $LATEST moves on: both are referenced.
+      await t.client.send(new CreateFunctionCommand({ FunctionName: 'kept', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Publish: true, Code: { ZipFile: published } }));
+      await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'kept', ZipFile: zip }));
+      await t.stop();
+
+      // What a crash leaves: a whole unreferenced package, and the halves of two interrupted removals.
+      const code = join(dataDir, 'code');
+      const orphan = await makeZip({ 'index.js': 'exports.handler = async () => "orphan";' });
+      const whole = sha256(orphan);
+      const dirOnly = 'a'.repeat(64);
+      const zipOnly = 'b'.repeat(64);
+      await mkdir(join(code, whole));
+      await writeFile(join(code, whole, 'index.js'), 'exports.handler = async () => "orphan";');
+      await writeFile(join(code, `${whole}.zip`), orphan);
+      await mkdir(join(code, dirOnly));
+      await writeFile(join(code, `${zipOnly}.zip`), orphan);
+
+      t = await startPlatform({ dataDir });
+      try {
+        const referenced = [sha256(zip), sha256(published)].flatMap((sha) => [sha, `${sha}.zip`]);
+        assert.deepEqual((await readdir(code)).sort(), referenced.sort(), 'only the packages a function or version refers to are left');
+        assert.equal(decode((await t.client.send(new InvokeCommand({ FunctionName: 'kept' }))).Payload), '"kept"');
+        assert.equal(decode((await t.client.send(new InvokeCommand({ FunctionName: 'kept', Qualifier: '1' }))).Payload), '"version 1"');
+      } finally {
+        await t.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
