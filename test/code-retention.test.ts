@@ -7,7 +7,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CreateFunctionCommand, DeleteFunctionCommand, InvokeCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetProvisionedConcurrencyConfigCommand,
+  InvokeCommand,
+  PutProvisionedConcurrencyConfigCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
+import { CodeStore } from '../src/control/index.js';
 import { rejectsWith } from './support/assertions.js';
 import { waitFor } from './support/async.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
@@ -115,16 +123,16 @@ describe('code packages outlive the environments that run them', () => {
     t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Code: { ZipFile: v1 } }));
 
   /** One invocation; a failure (function error or API error) is an answer too, so Promise.all sees them all. */
-  const invoke = async (name: string): Promise<Answer> => {
+  const invoke = async (name: string, qualifier?: string): Promise<Answer> => {
     try {
-      const out = await t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify({ gate: gateUrl })) }));
+      const out = await t.client.send(new InvokeCommand({ FunctionName: name, Qualifier: qualifier, Payload: Buffer.from(JSON.stringify({ gate: gateUrl })) }));
       if (out.FunctionError !== undefined) return { error: decode(out.Payload) };
       return JSON.parse(decode(out.Payload)) as Answer;
     } catch (error) {
       return { error: (error as Error).name };
     }
   };
-  const invokeMany = (name: string, count: number) => Array.from({ length: count }, () => invoke(name));
+  const invokeMany = (name: string, count: number, qualifier?: string) => Array.from({ length: count }, () => invoke(name, qualifier));
 
   /** Waits until the old package is gone from the data dir: its environments have stopped, nothing refers to it. */
   const packageRemoved = (sha: string) => waitFor(`code/${sha} to be removed`, async () => (packageExists(sha) ? undefined : true));
@@ -184,6 +192,93 @@ describe('code packages outlive the environments that run them', () => {
     } finally {
       await gate.close();
     }
+  });
+
+  it('lets invocations in flight on a deleted version (provisioned environments and on-demand ones) finish, then removes its code', async () => {
+    gate = new Gate();
+    gateUrl = await gate.listen();
+    try {
+      const first = await gatedPackage('version-1');
+      await t.client.send(new CreateFunctionCommand({ FunctionName: 'versioned', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Publish: true, Code: { ZipFile: first } }));
+      // $LATEST moves on: only version 1 refers to the first package now.
+      await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: await gatedPackage('latest') }));
+      await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'versioned', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
+      await waitFor('provisioned concurrency READY', async () => {
+        const status = await t.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'versioned', Qualifier: '1' }));
+        return status.Status === 'READY' ? true : undefined;
+      });
+      // Two run on the provisioned environments, the third needs one of its own.
+      const inFlight = invokeMany('versioned', 3, '1');
+      await gate.reached(3);
+      await t.client.send(new DeleteFunctionCommand({ FunctionName: 'versioned', Qualifier: '1' }));
+      assert.ok(packageExists(sha256(first)), "the version's package stays while environments run it");
+      gate.release();
+
+      assert.deepEqual(await Promise.all(inFlight), Array.from({ length: 3 }, () => ({ code: 'version-1', late: 'late-version-1' })));
+      await packageRemoved(sha256(first));
+      assert.deepEqual(await invoke('versioned'), { code: 'latest', late: 'late-latest' });
+    } finally {
+      await gate.close();
+    }
+  });
+
+  it('removes the package of a function whose environments failed to initialise', async () => {
+    const broken = await makeZip({ 'index.js': 'throw new Error("broken at import");' });
+    await t.client.send(new CreateFunctionCommand({ FunctionName: 'broken', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: broken } }));
+    const out = await t.client.send(new InvokeCommand({ FunctionName: 'broken' }));
+    assert.equal(out.FunctionError, 'Unhandled', decode(out.Payload));
+    await t.client.send(new DeleteFunctionCommand({ FunctionName: 'broken' }));
+    // A failed start gives its hold on the code back: otherwise the package would stay forever.
+    await packageRemoved(sha256(broken));
+  });
+});
+
+describe('the code store keeps a package while it is held', () => {
+  let root: string;
+  let store: CodeStore;
+  const errors: unknown[] = [];
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'selfless-code-store-'));
+    store = new CodeStore(root, (error) => errors.push(error));
+    await store.init();
+  });
+  after(async () => {
+    assert.deepEqual(errors, []);
+    await rm(root, { recursive: true, force: true });
+  });
+  const present = (sha: string) => existsSync(store.directory(sha)) && existsSync(store.zipPath(sha));
+  const absent = (sha: string) => !existsSync(store.directory(sha)) && !existsSync(store.zipPath(sha));
+
+  it('removes a discarded package when its last holder lets go, not before', async () => {
+    const { sha256: sha } = await store.put(await makeZip({ 'a.txt': 'held' }));
+    const first = store.hold(store.directory(sha));
+    const second = store.hold(store.directory(sha));
+    await store.discard(sha);
+    first();
+    first(); // a second give-back from the same holder counts once
+    assert.ok(present(sha), 'still held by the second');
+    second();
+    await store.settled();
+    assert.ok(absent(sha));
+  });
+
+  it('keeps a package that was uploaded again while its old holders ran (UpdateFunctionCode back to the same zip)', async () => {
+    const zip = await makeZip({ 'a.txt': 'back again' });
+    const { sha256: sha } = await store.put(zip);
+    const release = store.hold(store.directory(sha));
+    await store.discard(sha);
+    await store.put(zip);
+    release();
+    await store.settled();
+    assert.ok(present(sha), 'referenced again: it stays after its old environments are gone');
+  });
+
+  it('removes an unheld package at once, and ignores directories that are not packages', async () => {
+    const { sha256: sha } = await store.put(await makeZip({ 'a.txt': 'unheld' }));
+    store.hold('/')();
+    store.hold(join(root, 'not-a-package'))();
+    await store.discard(sha);
+    assert.ok(absent(sha));
   });
 });
 
