@@ -167,6 +167,33 @@ describe('code packages outlive the environments that run them', () => {
     }
   });
 
+  it('serves an invocation whose environment was still initialising when UpdateFunctionCode landed (was Runtime.ExitError)', async () => {
+    gate = new Gate();
+    gateUrl = await gate.listen();
+    try {
+      // Init itself waits at the gate (top-level await), so the update lands while the environment starts.
+      const slowInit = (label: string) =>
+        makeZip({
+          'index.mjs': [
+            'import http from "node:http";',
+            'await new Promise((resolve, reject) => http.get(process.env.GATE, (res) => { res.resume(); res.on("end", resolve); }).on("error", reject));',
+            `export const handler = async () => ({ code: ${JSON.stringify(label)} });`,
+          ].join('\n'),
+        });
+      const old = await slowInit('old');
+      await t.client.send(new CreateFunctionCommand({ FunctionName: 'slow-init', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Environment: { Variables: { GATE: gateUrl } }, Code: { ZipFile: old } }));
+      const waiting = invoke('slow-init');
+      await gate.reached(1);
+      await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'slow-init', ZipFile: await slowInit('new') }));
+      gate.release();
+      assert.deepEqual(await waiting, { code: 'old' }, 'the invocation that was waiting runs on the code it was sent to');
+      assert.deepEqual(await invoke('slow-init'), { code: 'new' });
+      await packageRemoved(sha256(old));
+    } finally {
+      await gate.close();
+    }
+  });
+
   it('lets invocations in flight during DeleteFunction finish, answers later ones ResourceNotFoundException, then removes the code', async () => {
     gate = new Gate();
     gateUrl = await gate.listen();

@@ -135,13 +135,19 @@ export class EnvironmentPool {
 
   /**
    * Stops the environments of a function whose code or configuration changed (busy ones after their
-   * invocation): of one version, or of all when `version` is undefined.
+   * invocation): of one version, or of all when `version` is undefined. Invocations already waiting for
+   * one still get it, on the code they were sent to, as on Lambda; new ones go to the new configuration.
    */
   retireFunction(functionName: string, version?: string): void {
     for (const [key, group] of this.#groups) {
       if (group.spec.functionName !== functionName || (version !== undefined && group.spec.version !== version)) continue;
       this.#groups.delete(key);
-      for (const env of group.all) env.retire();
+      for (const env of group.all) {
+        // Still initialising for a waiting invocation: it serves that one first; #onIdle stops it after,
+        // the group being gone (stopped now, the invocation got Runtime.ExitError).
+        if (env.state === 'starting' && group.waiting.length > 0) continue;
+        env.retire();
+      }
       group.idle.length = 0;
     }
   }
