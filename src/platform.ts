@@ -64,7 +64,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     throw new Error(`isolation "sandbox" is required but unavailable: ${isolationReport.features[0]?.detail ?? 'unknown reason'}`);
   }
   const store = new SqliteStore(join(config.dataDir, 'selfless.db'));
-  const code = new CodeStore(join(config.dataDir, 'code'));
+  const code = new CodeStore(join(config.dataDir, 'code'), (error) => logger.error('selfless: removing a code package failed', error));
   await code.init();
   const { key: rootKey, created: rootKeyCreated } = await loadRootKey(config.dataDir, config);
   const reportError = (error: unknown) => logger.error('selfless: background write failed', error);
@@ -99,6 +99,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     launcher: createLauncher({ runtimeCacheDir: config.runtimeCacheDir, python, sandboxed: isolation.sandboxed, onProgress: (line) => logger.info(`selfless: ${line}`) }),
     isolation,
     prestart: config.prestart,
+    code,
     logs,
     clock,
     idleTimeoutMs: config.idleTimeoutMs,
@@ -143,6 +144,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     server.closeAllConnections();
     await closed;
     await isolation.close();
+    // Stopping the environments let go of the packages only they kept.
+    await code.settled();
     await logs.flush();
     await usage.flush();
     await store.close();

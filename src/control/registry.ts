@@ -93,6 +93,12 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       after = page[page.length - 1]!.name;
     }
     for (const version of await this.#options.store.listVersions()) this.#versionsOf(version.name).set(version.version!, version);
+    // A crash after an environment's last use of a package, or between storing a new zip and recording
+    // it, leaves a package nothing refers to: nothing would ever remove it later.
+    const referenced = new Set<string>();
+    for (const record of this.#cache.values()) referenced.add(record.codeSha256);
+    for (const versions of this.#versions.values()) for (const record of versions.values()) referenced.add(record.codeSha256);
+    await this.#options.code.sweep(referenced);
   }
 
   /** The sum of every function's reserved concurrency (what the unreserved pool cannot use). */
@@ -295,7 +301,13 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
         lastModifiedMs: this.#options.clock.now(),
         revisionId: newRevisionId(),
       };
-      return this.#replace(current, record);
+      try {
+        return await this.#replace(current, record);
+      } catch (error) {
+        // Not recorded (a concurrent update won): the package just stored may be nobody's.
+        if (this.#cache.get(current.name) !== record) await this.#collectCode(stored.sha256);
+        throw error;
+      }
     });
   }
 
@@ -418,9 +430,12 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
     this.#cache.set(record.name, record);
   }
 
-  /** Removes a code package nothing refers to any more, so a delete or failed create leaves no orphan. */
+  /**
+   * Lets a code package nothing refers to any more go, so a delete or failed create leaves no orphan. The
+   * store keeps it while environments still run it: invocations in flight finish on their code.
+   */
   async #collectCode(sha256: string): Promise<void> {
-    if ((await this.#options.store.countCodeReferences(sha256)) === 0) await this.#options.code.remove(sha256);
+    if ((await this.#options.store.countCodeReferences(sha256)) === 0) await this.#options.code.discard(sha256);
   }
 }
 

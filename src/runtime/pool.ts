@@ -16,6 +16,16 @@ export interface PoolOptions {
   readonly prestart?: boolean;
   /** Where failures of environments' background work are reported. */
   readonly onError: ReportError;
+  /**
+   * Keeps the code an environment runs on disk until the environment stops (the code store), so an
+   * invocation in flight during UpdateFunctionCode or DeleteFunction finishes on its code.
+   */
+  readonly code?: CodeKeeper;
+}
+
+export interface CodeKeeper {
+  /** `codeDir` is in use until the returned function is called. */
+  hold(codeDir: string): () => void;
 }
 
 /** At most this many pre-started runtimes wait per template (runtime, memory, storage, architecture). */
@@ -80,6 +90,8 @@ export class EnvironmentPool {
   readonly #prestarted = new Map<string, PrestartGroup>();
   /** The function group each environment works for (a pre-started one has none until assigned). */
   readonly #owners = new Map<Environment, Group>();
+  /** Gives back each owned environment's hold on its code, once it has stopped. */
+  readonly #codeHolds = new Map<Environment, () => void>();
   #prestartHits = 0;
   readonly #running = new Set<Promise<unknown>>();
   #reaper: NodeJS.Timeout | undefined;
@@ -125,13 +137,19 @@ export class EnvironmentPool {
 
   /**
    * Stops the environments of a function whose code or configuration changed (busy ones after their
-   * invocation): of one version, or of all when `version` is undefined.
+   * invocation): of one version, or of all when `version` is undefined. Invocations already waiting for
+   * one still get it, on the code they were sent to, as on Lambda; new ones go to the new configuration.
    */
   retireFunction(functionName: string, version?: string): void {
     for (const [key, group] of this.#groups) {
       if (group.spec.functionName !== functionName || (version !== undefined && group.spec.version !== version)) continue;
       this.#groups.delete(key);
-      for (const env of group.all) env.retire();
+      for (const env of group.all) {
+        // Still initialising for a waiting invocation: it serves that one first; #onIdle stops it after,
+        // the group being gone (stopped now, the invocation got Runtime.ExitError).
+        if (env.state === 'starting' && group.waiting.length > 0) continue;
+        env.retire();
+      }
       group.idle.length = 0;
     }
   }
@@ -194,8 +212,7 @@ export class EnvironmentPool {
     for (const env of group.all) if (env.provisioned) have += 1;
     for (; have < group.provisioned; have += 1) {
       const env = this.#newEnvironment(group.spec, false, true);
-      this.#owners.set(env, group);
-      group.all.add(env);
+      this.#own(env, group);
       group.starting += 1;
       env.start().then(
         () => {
@@ -254,8 +271,7 @@ export class EnvironmentPool {
       try {
         started = prestarted.assign(group.spec);
         this.#prestartHits += 1;
-        this.#owners.set(prestarted, group);
-        group.all.add(prestarted);
+        this.#own(prestarted, group);
       } catch {
         // It stopped waiting for an assignment (its runtime went away): start one the usual way instead.
         prestarted.stop();
@@ -263,8 +279,7 @@ export class EnvironmentPool {
     }
     if (started === undefined) {
       const env = this.#newEnvironment(group.spec, false);
-      this.#owners.set(env, group);
-      group.all.add(env);
+      this.#own(env, group);
       started = env.start();
     }
     // Replace what was taken, or have one ready for the next new function like this one.
@@ -279,6 +294,13 @@ export class EnvironmentPool {
         group.waiting.shift()?.fail(failure);
       },
     );
+  }
+
+  /** The environment works for `group` from now on, and runs its code: the code stays until it stops. */
+  #own(env: Environment, group: Group): void {
+    this.#owners.set(env, group);
+    group.all.add(env);
+    this.#codeHolds.set(env, this.#options.code?.hold(group.spec.codeDir) ?? (() => undefined));
   }
 
   #newEnvironment(spec: EnvironmentSpec, prestarted: boolean, provisioned = false): Environment {
@@ -357,6 +379,9 @@ export class EnvironmentPool {
     if (current && group.provisioned > 0) this.#topUpProvisioned(group);
     // Invocations still waiting need an environment of their own if none is on the way.
     if (!this.#closed && group.needsAnother()) this.#startEnvironment(group);
+    // Last, so a replacement of the same code above holds it before this one lets it go.
+    this.#codeHolds.get(env)?.();
+    this.#codeHolds.delete(env);
   }
 
   /** A pre-started environment that stopped before it was assigned. */
