@@ -113,4 +113,51 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
     assert.equal(out.StatusCode, 204);
     assert.equal(t.platform.pool.stats('exists').environments, 0);
   });
+
+  /** No request may end as a logged 500 with a stack trace: the platform's log stays free of failures. */
+  const noRequestFailures = () => assert.deepEqual(t.logs.filter((line) => line.includes('request failed')), []);
+
+  it('answers a 100,000-level nested JSON body with 400 InvalidRequestContentException, not a 500', async () => {
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    for (const field of ['Description', 'Environment', 'Tags', 'FunctionName']) {
+      const body = `{"FunctionName":"deep","Runtime":"nodejs22.x","Role":"${ROLE}","Handler":"i.h","Code":{"ZipFile":""},"${field}":${deep}}`;
+      const res = await signedFetch(t.platform, 'POST', '/2015-03-31/functions', { body, headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 400, field);
+      assert.equal(res.headers.get('x-amzn-errortype'), 'InvalidRequestContentException', field);
+    }
+    noRequestFailures();
+  });
+
+  it('answers a value of the wrong type nested within the limit with a 400 that shows it', async () => {
+    const nested = '['.repeat(60) + ']'.repeat(60);
+    const body = `{"FunctionName":"nested","Runtime":"nodejs22.x","Role":"${ROLE}","Handler":"i.h","Code":{"ZipFile":""},"Environment":${nested}}`;
+    const res = await signedFetch(t.platform, 'POST', '/2015-03-31/functions', { body, headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 400);
+    noRequestFailures();
+  });
+
+  it('answers a malformed % escape in the path with 400 ValidationException, not a 500', async () => {
+    for (const path of ['/2015-03-31/functions/%E0%A4%A', '/2015-03-31/functions/%E0%A4%A/invocations', '/2015-03-31/functions/%/configuration']) {
+      const method = path.endsWith('invocations') ? 'POST' : 'GET';
+      const res = await signedFetch(t.platform, method, path, method === 'POST' ? { body: '{}' } : {});
+      assert.equal(res.status, 400, path);
+      assert.equal(res.headers.get('x-amzn-errortype'), 'ValidationException', path);
+    }
+    noRequestFailures();
+  });
+
+  it('answers a Host header that is not a host and port with a 400', async () => {
+    const { request } = await import('node:http');
+    const url = new URL(t.platform.url);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, path: '/2015-03-31/functions', headers: { host: 'evil.example/"><script>' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.once('error', reject);
+      req.end();
+    });
+    assert.equal(status, 400);
+    noRequestFailures();
+  });
 });

@@ -50,12 +50,22 @@ export function route(method: string, template: string, handler: Handler, option
   return { method, pattern: new RegExp(`^${source}/?$`), names, handler, bodyLimit: options.bodyLimit ?? 1024 * 1024, ...options };
 }
 
+/**
+ * Deeper than any Lambda API shape nests (a few levels): a body beyond it is refused before it is parsed,
+ * since every recursive walk of such a value (validation, error messages, storage) could overflow the stack.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** A JSON body as an object; AWS answers a body that is not JSON with a serialization error. */
 export function jsonBody(ctx: RequestContext): Record<string, unknown> {
   if (ctx.body.length === 0) return {};
+  const text = ctx.body.toString('utf8');
+  if (jsonDepthOver(text, MAX_JSON_DEPTH)) {
+    throw new AwsError('InvalidRequestContentException', `Could not parse request body into json: nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(ctx.body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     throw new AwsError('InvalidRequestContentException', `Could not parse request body into json: ${error instanceof Error ? error.message : String(error)}`);
   }
@@ -63,6 +73,24 @@ export function jsonBody(ctx: RequestContext): Record<string, unknown> {
     throw new AwsError('InvalidRequestContentException', 'Could not parse request body into json: the body must be a JSON object');
   }
   return parsed as Record<string, unknown>;
+}
+
+/** Whether JSON text nests arrays/objects deeper than `max`: one pass, brackets inside strings skipped. */
+export function jsonDepthOver(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth -= 1;
+  }
+  return false;
 }
 
 export function header(ctx: RequestContext, name: string): string | undefined {

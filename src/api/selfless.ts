@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { AwsError, parseFunctionName } from '../core/index.js';
 import { jsonBody, route, type Route } from './http.js';
 import type { Services } from './services.js';
@@ -79,10 +78,18 @@ export function selflessRoutes(s: Services): Route[] {
       if (!match) throw new AwsError('ResourceNotFoundException', 'No such code package.');
       const sha256 = match[1]!;
       s.codeLinks.verify(sha256, ctx.query);
-      const path = s.code.zipPath(sha256);
-      const size = await stat(path).then((st) => st.size, () => undefined);
-      if (size === undefined) throw new AwsError('ResourceNotFoundException', 'No such code package.');
-      return { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Length': String(size) }, stream: createReadStream(path) };
+      // Opened before it is measured and streamed: an open descriptor survives the package's removal (an
+      // UpdateFunctionCode meanwhile), where a path looked up twice may be gone the second time.
+      const file = await open(s.code.zipPath(sha256), 'r').catch(() => undefined);
+      if (file === undefined) throw new AwsError('ResourceNotFoundException', 'No such code package.');
+      let size: number;
+      try {
+        size = (await file.stat()).size;
+      } catch (error) {
+        await file.close();
+        throw error;
+      }
+      return { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Length': String(size) }, stream: file.createReadStream({ autoClose: true }) };
     }, { presigned: true }),
   ];
 }

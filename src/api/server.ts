@@ -36,9 +36,12 @@ export function createApiServer(options: ApiOptions): Server {
 async function handle(req: IncomingMessage, res: ServerResponse, routes: readonly Route[], options: ApiOptions): Promise<void> {
   const requestId = newRequestId();
   try {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseTarget(req.url);
     const method = req.method ?? 'GET';
     const matched = match(routes, method, url.pathname);
+    const host = req.headers.host ?? 'localhost';
+    // It goes into URLs we hand back (GetFunction's Code.Location): a host name and port, nothing else.
+    if (!HOST.test(host)) throw new AwsError('ValidationException', 'The Host header is not a valid host name and port.');
     const limit = matched?.route.bodyLimit ?? 1024 * 1024;
     const body = await readLimitedBody(req, limit, Number(req.headers['content-length'] ?? 0));
     if (body === undefined) {
@@ -56,7 +59,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: readonl
       params: matched.params,
       query: url.searchParams,
       body,
-      origin: `http://${req.headers.host ?? 'localhost'}`,
+      origin: `http://${host}`,
     };
     send(res, requestId, await matched.route.handler(ctx));
   } catch (error) {
@@ -70,6 +73,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: readonl
   }
 }
 
+const HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** The request target as a URL; one that does not parse is the caller's error, not ours. */
+function parseTarget(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    throw new AwsError('ValidationException', 'The request target is not a valid URL path.');
+  }
+}
+
 function match(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
   for (const route of routes) {
     if (route.method !== method) continue;
@@ -77,7 +91,12 @@ function match(routes: readonly Route[], method: string, path: string): { route:
     if (m === null) continue;
     const params: Record<string, string> = {};
     route.names.forEach((name, i) => {
-      params[name] = decodeURIComponent(m[i + 1]!);
+      const raw = m[i + 1]!;
+      try {
+        params[name] = decodeURIComponent(raw);
+      } catch {
+        throw new AwsError('ValidationException', `1 validation error detected: Value '${raw}' at '${name[0]!.toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must be valid percent-encoded UTF-8`);
+      }
     });
     return { route, params };
   }
@@ -88,8 +107,13 @@ function send(res: ServerResponse, requestId: string, reply: Reply): void {
   if (res.headersSent) return;
   const headers: Record<string, string | number> = { 'x-amzn-RequestId': requestId, ...reply.headers };
   if (reply.stream !== undefined) {
+    const stream = reply.stream;
     res.writeHead(reply.status, headers);
-    reply.stream.pipe(res);
+    // A stream that fails midway (a file read error) cuts the response short; the client sees a body
+    // shorter than Content-Length. The client leaving early must release the stream.
+    stream.once('error', () => res.destroy());
+    res.once('close', () => stream.destroy());
+    stream.pipe(res);
     return;
   }
   let data: Buffer | undefined;

@@ -1,4 +1,4 @@
-import { AwsError, checkRange, invalidParameter, validationError } from '../core/index.js';
+import { AwsError, checkRange, invalidParameter, shownValue, validationError } from '../core/index.js';
 
 /**
  * Field checks for CreateFunction / UpdateFunctionConfiguration, with the limits and wording AWS uses
@@ -48,7 +48,7 @@ export function expectObject(field: string, value: unknown): Record<string, unkn
 }
 
 function serialization(field: string, value: unknown, expected: string): AwsError {
-  return new AwsError('InvalidParameterValueException', `${field} must be ${expected}, got ${JSON.stringify(value)}`);
+  return new AwsError('InvalidParameterValueException', `${field} must be ${expected}, got ${shownValue(value)}`);
 }
 
 export function checkMemory(value: unknown): number {

@@ -78,6 +78,21 @@ export class AwsError extends Error {
   }
 }
 
+/**
+ * A caller's value as an error message shows it: JSON, cut at 256 characters. Never throws — a value
+ * nested too deep for JSON.stringify's stack is shown by its kind — so a hostile body cannot turn a 400
+ * into a 500.
+ */
+export function shownValue(value: unknown, max = 256): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? '[…]' : typeof value === 'object' && value !== null ? '{…}' : String(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 export const resourceNotFound = (message: string) => new AwsError('ResourceNotFoundException', message);
 export const invalidParameter = (message: string) => new AwsError('InvalidParameterValueException', message);
 export const resourceConflict = (message: string) => new AwsError('ResourceConflictException', message);
@@ -87,7 +102,7 @@ export const resourceConflict = (message: string) => new AwsError('ResourceConfl
  * satisfy constraint: Member must have value less than or equal to 10240".
  */
 export function validationError(field: string, value: unknown, constraint: string): AwsError {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  const shown = typeof value === 'string' ? value : shownValue(value);
   return new AwsError(
     'ValidationException',
     `1 validation error detected: Value '${shown}' at '${field}' failed to satisfy constraint: ${constraint}`,
