@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { totalmem } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -16,6 +14,7 @@ import {
   type TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
 import { rejectsWith } from './support/assertions.js';
+import { Gate } from './support/gate.js';
 import { failedEvents, readLogs, startedIds, waitFor, waitForFailed, waitForRecord } from './support/async.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { decode, nodeZip } from './support/zip.js';
@@ -69,46 +68,6 @@ function maxOverlap(spans: ReadonlyArray<{ start: number; end: number }>): numbe
     most = Math.max(most, now);
   }
   return most;
-}
-
-/** Handlers waiting at the gate, by tag; released all at once by the test. */
-class Gate {
-  readonly #server: Server;
-  readonly #held = new Map<string, ServerResponse[]>();
-  #base = '';
-
-  constructor() {
-    this.#server = createServer((req, res) => {
-      const tag = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname.slice(1));
-      const list = this.#held.get(tag) ?? [];
-      list.push(res);
-      this.#held.set(tag, list);
-    });
-  }
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    this.#base = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
-  }
-
-  url(tag: string): string {
-    return `${this.#base}/${encodeURIComponent(tag)}`;
-  }
-
-  held(tag: string): number {
-    return this.#held.get(tag)?.length ?? 0;
-  }
-
-  release(tag: string): void {
-    for (const res of this.#held.get(tag) ?? []) res.end('go');
-    this.#held.delete(tag);
-  }
-
-  async close(): Promise<void> {
-    for (const tag of [...this.#held.keys()]) this.release(tag);
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
 }
 
 /** Sends invokes without awaiting them, and keeps how each settled, so the test can watch them as they do. */

@@ -7,6 +7,8 @@ import {
   UpdateFunctionConfigurationCommand,
   type CreateFunctionCommandInput,
 } from '@aws-sdk/client-lambda';
+import { waitFor } from './support/async.js';
+import { Gate } from './support/gate.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { pidAlive, processesOfUid } from './support/processes.js';
 import { signedFetch } from './support/signed-fetch.js';
@@ -130,11 +132,21 @@ describe('synchronous invoke through the Runtime API', () => {
   });
 
   it('starts one environment per concurrent invocation', async () => {
-    await deploy('concurrent', { 'index.js': 'exports.handler = async () => { await new Promise((r) => setTimeout(r, 400)); return process.env.AWS_LAMBDA_LOG_STREAM_NAME; };' });
-    const results = await Promise.all([1, 2, 3].map(() => invoke('concurrent')));
-    const environments = new Set(results.map((r) => decode(r.Payload)));
-    assert.equal(environments.size, 3);
-    assert.equal(t.platform.pool.stats('concurrent').environments, 3);
+    // Each handler waits at the gate until all three run, so none can finish early and take another's turn.
+    const gate = new Gate();
+    await gate.listen();
+    try {
+      await deploy('concurrent', { 'index.js': 'exports.handler = async (e) => { await (await fetch(e.hold)).text(); return process.env.AWS_LAMBDA_LOG_STREAM_NAME; };' });
+      const hold = gate.url('concurrent');
+      const results = Promise.all([1, 2, 3].map(() => invoke('concurrent', { hold })));
+      await waitFor('3 handlers at the gate', async () => (gate.held('concurrent') === 3 ? true : undefined));
+      gate.release('concurrent');
+      const environments = new Set((await results).map((r) => decode(r.Payload)));
+      assert.equal(environments.size, 3);
+      assert.equal(t.platform.pool.stats('concurrent').environments, 3);
+    } finally {
+      await gate.close();
+    }
   });
 
   it('kills an environment at the timeout with Sandbox.Timedout, then serves from a fresh one', async () => {
