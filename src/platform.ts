@@ -93,7 +93,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   await registry.load();
   const aliases = new AliasRegistry(store, registry, partition);
   await aliases.load();
-  const logs = new LogStore(store, reportError);
+  const logs = new LogStore(store, reportError, config.logs, clock);
+  await logs.load();
   const usage = new UsageMeter(store, config.prices, reportError);
   const pool = new EnvironmentPool({
     launcher: createLauncher({ runtimeCacheDir: config.runtimeCacheDir, python, sandboxed: isolation.sandboxed, onProgress: (line) => logger.info(`selfless: ${line}`) }),
@@ -146,7 +147,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     await isolation.close();
     // Stopping the environments let go of the packages only they kept.
     await code.settled();
-    await logs.flush();
+    await logs.close();
     await usage.flush();
     await store.close();
     await queue.close();

@@ -20,12 +20,14 @@ export function selflessRoutes(s: Services): Route[] {
     route('GET', '/selfless/v1/functions/{FunctionName}/logs', async (ctx) => {
       const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
       if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
-      const events = await s.logs.read(name, {
+      const { events, more } = await s.logs.read(name, {
         afterId: intParam(ctx.query, 'afterId', 0),
         sinceMs: intParam(ctx.query, 'sinceMs', 0),
         limit: Math.min(intParam(ctx.query, 'limit', 1000), 10_000),
       });
-      return { status: 200, body: { events: events.map(({ id, timeMs, stream, message }) => ({ id, timeMs, stream, message })) } };
+      // A page is bounded by bytes as well as by count: `more` says that the next one (afterId = the last
+      // id) has events already.
+      return { status: 200, body: { events: events.map(({ id, timeMs, stream, message }) => ({ id, timeMs, stream, message })), more } };
     }),
 
     route('GET', '/selfless/v1/usage', async (ctx) => ({

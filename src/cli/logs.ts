@@ -38,13 +38,14 @@ async function logs(name: string, flags: LogsFlags): Promise<void> {
     await withSession(flags, async (s) => {
       let afterId = 0;
       for (;;) {
-        const events = await readPage(s, name, { afterId, sinceMs }, stop.signal);
-        if (events === undefined) return;
+        const page = await readPage(s, name, { afterId, sinceMs }, stop.signal);
+        if (page === undefined) return;
+        const { events, more } = page;
         if (events.length > 0) {
           afterId = events[events.length - 1]!.id;
           await out(events.map((e) => `${e.message.replace(/\n$/, '')}\n`).join(''));
         }
-        if (events.length === PAGE) continue;
+        if (more || events.length === PAGE) continue;
         if (!flags.follow) return;
         // Polling rather than streaming keeps the route a plain signed GET that any HTTP client can use.
         const slept = await sleep(POLL_MS, true, { signal: stop.signal }).catch(() => false);
@@ -57,15 +58,15 @@ async function logs(name: string, flags: LogsFlags): Promise<void> {
 }
 
 /** One page of events; undefined once Ctrl-C has asked to stop. */
-async function readPage(s: Session, name: string, at: { afterId: number; sinceMs: number }, signal: AbortSignal): Promise<LogEvent[] | undefined> {
+async function readPage(s: Session, name: string, at: { afterId: number; sinceMs: number }, signal: AbortSignal): Promise<{ events: LogEvent[]; more: boolean } | undefined> {
   if (signal.aborted) return undefined;
   try {
-    const body = await s.get<{ events: LogEvent[] }>(
+    const body = await s.get<{ events: LogEvent[]; more?: boolean }>(
       `/selfless/v1/functions/${encodeURIComponent(name)}/logs`,
       { afterId: String(at.afterId), sinceMs: String(at.sinceMs), limit: String(PAGE) },
       signal,
     );
-    return body.events;
+    return { events: body.events, more: body.more === true };
   } catch (error) {
     if (signal.aborted) return undefined;
     throw error;

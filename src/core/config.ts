@@ -35,6 +35,10 @@ const configSchema = z.object({
     maxInFlightPerFunction: z.number().int().min(1),
   }),
   isolation: z.enum(['auto', 'sandbox', 'none'], { message: 'must be auto, sandbox or none' }),
+  logs: z.object({
+    maxBytesPerFunction: z.number().int('SELFLESS_LOG_MAX_MB_PER_FUNCTION must be a whole number of MB').min(1024 * 1024, 'SELFLESS_LOG_MAX_MB_PER_FUNCTION must be at least 1'),
+    retentionMs: z.number().positive('SELFLESS_LOG_RETENTION_DAYS must be more than 0'),
+  }),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
 });
 
@@ -97,6 +101,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
     isolation: flags.isolation ?? env.SELFLESS_ISOLATION ?? 'auto',
     prestart: flags.prestart ?? env.SELFLESS_PRESTART !== '0',
     async: asyncTuning(env),
+    // A developer machine's budget: 64 MB per function (a few hundred thousand lines), kept a week.
+    logs: {
+      maxBytesPerFunction: (env.SELFLESS_LOG_MAX_MB_PER_FUNCTION === undefined ? 64 : Number(env.SELFLESS_LOG_MAX_MB_PER_FUNCTION)) * 1024 * 1024,
+      retentionMs: (env.SELFLESS_LOG_RETENTION_DAYS === undefined ? 7 : Number(env.SELFLESS_LOG_RETENTION_DAYS)) * 86_400_000,
+    },
     // Lambda's default account limit; GetAccountSettings reports it, reservations come out of it.
     accountConcurrency: env.SELFLESS_CONCURRENCY_LIMIT === undefined ? 1000 : Number(env.SELFLESS_CONCURRENCY_LIMIT),
     prices: {

@@ -1,31 +1,125 @@
-import type { LogEvent, PlatformConfig, UsageRecord } from '../core/index.js';
+import { systemClock, type Clock, type LogEvent, type PlatformConfig, type UsageRecord } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import { BatchWriter } from './batch-writer.js';
 
 export { BatchWriter };
 
-/** Function log streams, stored in batches. */
+/** How much of each function's logs is kept. */
+export interface LogLimits {
+  /** Bytes of log messages kept per function; the oldest events go first beyond it. */
+  readonly maxBytesPerFunction: number;
+  /** Events older than this are deleted. */
+  readonly retentionMs: number;
+}
+
+/** Log output waiting to be written that triggers a write at once, rather than at the batch timer. */
+const FLUSH_AT_BYTES = 4 * 1024 * 1024;
+/** Log output waiting to be written beyond which more is dropped (with a marker line): the store fell behind. */
+const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+/** A read page's budget of message bytes (it always holds at least one event). */
+export const LOG_PAGE_BYTES = 1024 * 1024;
+/** A function over its cap is trimmed to this share of it, so trimming is not paid on every batch. */
+const TRIM_TO = 0.9;
+
+interface PendingLog extends LogEvent {
+  readonly bytes: number;
+}
+
+/**
+ * Function log streams, stored in batches off the invoke path, and bounded: a size cap per function
+ * (oldest events dropped first, checked against running totals as batches are written), a retention
+ * period (checked at start and then periodically), byte-bounded read pages, and a cap on output waiting
+ * to be written. A function cannot fill the disk or the server's memory by printing.
+ */
 export class LogStore {
-  readonly #writer: BatchWriter<LogEvent>;
+  readonly #writer: BatchWriter<PendingLog>;
+  readonly #totals = new Map<string, number>();
+  /** Output dropped since the last write, per function and stream: reported by a marker line. */
+  readonly #dropped = new Map<string, { functionName: string; stream: string; bytes: number }>();
+  #pendingBytes = 0;
+  #expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
-    onError: (error: unknown) => void,
+    private readonly onError: (error: unknown) => void,
+    private readonly limits: LogLimits = { maxBytesPerFunction: Number.MAX_SAFE_INTEGER, retentionMs: Number.MAX_SAFE_INTEGER },
+    private readonly clock: Clock = systemClock,
   ) {
-    this.#writer = new BatchWriter((batch) => store.appendLogs(batch), onError);
+    this.#writer = new BatchWriter((batch) => this.#append(batch), onError);
+  }
+
+  /** Reads the stored totals, applies the retention now, and from then on every so often. */
+  async load(): Promise<void> {
+    for (const [name, bytes] of await this.store.logBytes()) this.#totals.set(name, bytes);
+    await this.#expire();
+    const every = Math.min(Math.max(this.limits.retentionMs / 10, 1_000), 3_600_000);
+    this.#expiryTimer = setInterval(() => void this.#expire().catch(this.onError), every);
+    this.#expiryTimer.unref();
   }
 
   write(functionName: string, stream: string, timeMs: number, message: string): void {
-    this.#writer.add({ functionName, stream, timeMs, message });
+    const bytes = Buffer.byteLength(message);
+    if (this.#pendingBytes + bytes > MAX_PENDING_BYTES) {
+      const key = `${functionName}\0${stream}`;
+      const dropped = this.#dropped.get(key) ?? { functionName, stream, bytes: 0 };
+      dropped.bytes += bytes;
+      this.#dropped.set(key, dropped);
+      return;
+    }
+    this.#pendingBytes += bytes;
+    this.#writer.add({ functionName, stream, timeMs, message, bytes });
+    if (this.#pendingBytes >= FLUSH_AT_BYTES) void this.#writer.flush();
   }
 
   async read(functionName: string, options: { afterId?: number; sinceMs?: number; limit: number }) {
     await this.#writer.flush();
-    return this.store.readLogs(functionName, options);
+    return this.store.readLogs(functionName, { ...options, maxBytes: LOG_PAGE_BYTES });
   }
 
-  flush(): Promise<void> {
-    return this.#writer.flush();
+  async flush(): Promise<void> {
+    await this.#writer.flush();
+  }
+
+  close(): Promise<void> {
+    clearInterval(this.#expiryTimer);
+    return this.flush();
+  }
+
+  async #append(batch: PendingLog[]): Promise<void> {
+    let pending = 0;
+    for (const event of batch) pending += event.bytes;
+    const written = [...batch];
+    if (this.#dropped.size > 0) {
+      const now = this.clock.now();
+      for (const d of this.#dropped.values()) {
+        const message = `[selfless] ${d.bytes} bytes of log output were dropped: the function wrote faster than its logs could be stored`;
+        written.push({ functionName: d.functionName, stream: d.stream, timeMs: now, message, bytes: Buffer.byteLength(message) });
+      }
+      this.#dropped.clear();
+    }
+    const touched = new Set<string>();
+    for (const event of written) {
+      this.#totals.set(event.functionName, (this.#totals.get(event.functionName) ?? 0) + event.bytes);
+      touched.add(event.functionName);
+    }
+    try {
+      await this.store.appendLogs(written);
+    } finally {
+      this.#pendingBytes -= pending;
+    }
+    const cap = this.limits.maxBytesPerFunction;
+    for (const name of touched) {
+      const total = this.#totals.get(name) ?? 0;
+      if (total <= cap) continue;
+      const freed = await this.store.trimLogs(name, total, Math.floor(cap * TRIM_TO));
+      this.#totals.set(name, total - freed);
+    }
+  }
+
+  async #expire(): Promise<void> {
+    if (this.limits.retentionMs >= Number.MAX_SAFE_INTEGER) return;
+    const freed = await this.store.expireLogs(this.clock.now() - this.limits.retentionMs);
+    for (const [name, bytes] of freed) this.#totals.set(name, Math.max(0, (this.#totals.get(name) ?? 0) - bytes));
   }
 }
 

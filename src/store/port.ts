@@ -36,8 +36,17 @@ export interface Store {
   listUsage(sinceMs: number): Promise<UsageRecord[]>;
 
   appendLogs(events: readonly LogEvent[]): Promise<void>;
-  /** Log events of a function after `afterId`, oldest first, each with its cursor id. */
-  readLogs(functionName: string, options: { afterId?: number; sinceMs?: number; limit: number }): Promise<Array<LogEvent & { id: number }>>;
+  /**
+   * Log events of a function after `afterId`, oldest first, each with its cursor id: at most `limit`
+   * events and, past the first, at most `maxBytes` of messages; `more` when the page stopped early.
+   */
+  readLogs(functionName: string, options: { afterId?: number; sinceMs?: number; limit: number; maxBytes: number }): Promise<{ events: Array<LogEvent & { id: number }>; more: boolean }>;
+  /** Bytes of log messages stored, per function. */
+  logBytes(): Promise<Map<string, number>>;
+  /** Deletes a function's oldest log events until at most `keepBytes` of its `totalBytes` are left; the bytes freed. */
+  trimLogs(functionName: string, totalBytes: number, keepBytes: number): Promise<number>;
+  /** Deletes every log event older than `beforeMs`; the bytes freed, per function. */
+  expireLogs(beforeMs: number): Promise<Map<string, number>>;
 
   close(): Promise<void>;
 }

@@ -40,8 +40,8 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-async function getJson<T>(platform: Platform, path: string): Promise<T> {
-  const res = await signedFetch(platform, 'GET', path);
+async function getJson<T>(platform: Platform, path: string, query: Record<string, string> = {}): Promise<T> {
+  const res = await signedFetch(platform, 'GET', path, { query });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
@@ -49,7 +49,14 @@ async function getJson<T>(platform: Platform, path: string): Promise<T> {
 
 /** The function's log lines, oldest first (`GET /selfless/v1/functions/{name}/logs`). */
 export async function readLogs(platform: Platform, name: string): Promise<LogEvent[]> {
-  return (await getJson<{ events: LogEvent[] }>(platform, `/selfless/v1/functions/${encodeURIComponent(name)}/logs?limit=10000`)).events;
+  const all: LogEvent[] = [];
+  // Pages are bounded by bytes too: follow `more` to the end.
+  for (let afterId = 0; ; ) {
+    const page = await getJson<{ events: LogEvent[]; more?: boolean }>(platform, `/selfless/v1/functions/${encodeURIComponent(name)}/logs`, { limit: '10000', afterId: String(afterId) });
+    all.push(...page.events);
+    if (page.more !== true || page.events.length === 0) return all;
+    afterId = page.events[page.events.length - 1]!.id;
+  }
 }
 
 /** How many START / END / REPORT lines carry this request id. */

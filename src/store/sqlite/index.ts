@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS logs (
   message TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_function ON logs(function_name, id);
+CREATE INDEX IF NOT EXISTS logs_time ON logs(time_ms);
 CREATE TABLE IF NOT EXISTS versions (
   function_name TEXT NOT NULL,
   version TEXT NOT NULL,
@@ -110,6 +111,11 @@ export class SqliteStore implements Store {
       readLogs: db.prepare<[string, number, number, number], LogRow>(
         'SELECT * FROM logs WHERE function_name = ? AND id > ? AND time_ms >= ? ORDER BY id LIMIT ?',
       ),
+      logBytes: db.prepare<[], { name: string; bytes: number }>('SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs GROUP BY function_name'),
+      oldestLogs: db.prepare<[string], { id: number; bytes: number }>('SELECT id, length(CAST(message AS BLOB)) AS bytes FROM logs WHERE function_name = ? ORDER BY id'),
+      deleteLogsUpTo: db.prepare('DELETE FROM logs WHERE function_name = ? AND id <= ?'),
+      expiringBytes: db.prepare<[number], { name: string; bytes: number }>('SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs WHERE time_ms < ? GROUP BY function_name'),
+      expire: db.prepare('DELETE FROM logs WHERE time_ms < ?'),
     };
   }
 
@@ -218,10 +224,40 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async readLogs(functionName: string, options: { afterId?: number; sinceMs?: number; limit: number }) {
-    return this.#statements.readLogs.all(functionName, options.afterId ?? 0, options.sinceMs ?? 0, options.limit).map((r) => ({
-      id: r.id, functionName: r.function_name, stream: r.stream, timeMs: r.time_ms, message: r.message,
-    }));
+  async readLogs(functionName: string, options: { afterId?: number; sinceMs?: number; limit: number; maxBytes: number }) {
+    const events: Array<LogEvent & { id: number }> = [];
+    let bytes = 0;
+    // Row by row, so a page of huge lines stops at the byte budget instead of loading them all.
+    for (const r of this.#statements.readLogs.iterate(functionName, options.afterId ?? 0, options.sinceMs ?? 0, options.limit)) {
+      bytes += Buffer.byteLength(r.message);
+      if (events.length > 0 && bytes > options.maxBytes) return { events, more: true };
+      events.push({ id: r.id, functionName: r.function_name, stream: r.stream, timeMs: r.time_ms, message: r.message });
+    }
+    return { events, more: events.length === options.limit };
+  }
+
+  async logBytes(): Promise<Map<string, number>> {
+    return new Map(this.#statements.logBytes.all().map((r) => [r.name, r.bytes]));
+  }
+
+  async trimLogs(functionName: string, totalBytes: number, keepBytes: number): Promise<number> {
+    let freed = 0;
+    let lastId: number | undefined;
+    for (const row of this.#statements.oldestLogs.iterate(functionName)) {
+      if (totalBytes - freed <= keepBytes) break;
+      freed += row.bytes;
+      lastId = row.id;
+    }
+    if (lastId !== undefined) this.#statements.deleteLogsUpTo.run(functionName, lastId);
+    return freed;
+  }
+
+  async expireLogs(beforeMs: number): Promise<Map<string, number>> {
+    return this.#db.transaction(() => {
+      const freed = new Map(this.#statements.expiringBytes.all(beforeMs).map((r) => [r.name, r.bytes]));
+      this.#statements.expire.run(beforeMs);
+      return freed;
+    })();
   }
 
   async close(): Promise<void> {
