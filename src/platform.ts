@@ -122,6 +122,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     lookupSecret: (id) => (id === rootKey.accessKeyId ? rootKey.secretAccessKey : undefined),
     clock,
     onError: (error) => logger.error('selfless: request failed', error),
+    limits: config.frontDoor,
   });
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { AwsError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
-import { verifySigV4, type SecretLookup } from '../auth/index.js';
+import { AwsError, BodyTimeoutError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
+import { checkSigV4Head, type SecretLookup } from '../auth/index.js';
+import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './front-door-limits.js';
 import { eventInvokeConfigRoutes } from './event-invoke-config.js';
 import { functionRoutes } from './functions.js';
 import type { Reply, RequestContext, Route } from './http.js';
@@ -13,9 +14,17 @@ export interface ApiOptions {
   readonly lookupSecret: SecretLookup;
   readonly clock: Clock;
   readonly onError: (error: unknown) => void;
+  readonly limits: FrontDoorLimits;
 }
 
-/** The front door: routing, body limits, SigV4, and AWS's error envelope. No business rules. */
+/** A body limit for requests that match no route: they are refused, but only once authenticated. */
+const UNMATCHED_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The front door: routing, connection and body limits, SigV4, and AWS's error envelope. No business
+ * rules. A request's head is authenticated before any of its body is read, so a caller who cannot sign
+ * costs a parsed head and nothing more.
+ */
 export function createApiServer(options: ApiOptions): Server {
   const routes: Route[] = [
     ...functionRoutes(options.services),
@@ -23,9 +32,11 @@ export function createApiServer(options: ApiOptions): Server {
     ...eventInvokeConfigRoutes(options.services),
     ...selflessRoutes(options.services),
   ];
+  const budget = new UnverifiedBodyBudget(options.limits.maxUnverifiedBodyBytes);
   const server = createServer((req, res) => {
-    void handle(req, res, routes, options);
+    void handle(req, res, routes, options, budget);
   });
+  capConnections(server, options.limits);
   // Sync invokes may run for the function's whole timeout (up to 900 s): no server-side request timer.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -33,8 +44,9 @@ export function createApiServer(options: ApiOptions): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: readonly Route[], options: ApiOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, routes: readonly Route[], options: ApiOptions, budget: UnverifiedBodyBudget): Promise<void> {
   const requestId = newRequestId();
+  let reserved = 0;
   try {
     const url = parseTarget(req.url);
     const method = req.method ?? 'GET';
@@ -42,14 +54,31 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: readonl
     const host = req.headers.host ?? 'localhost';
     // It goes into URLs we hand back (GetFunction's Code.Location): a host name and port, nothing else.
     if (!HOST.test(host)) throw new AwsError('ValidationException', 'The Host header is not a valid host name and port.');
-    const limit = matched?.route.bodyLimit ?? 1024 * 1024;
-    const body = await readLimitedBody(req, limit, Number(req.headers['content-length'] ?? 0));
-    if (body === undefined) {
-      throw new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes for the ${matched?.route.operation ?? 'requested'} operation`);
+    const pending =
+      matched?.route.presigned === true
+        ? undefined
+        : await checkSigV4Head({ method, rawUrl: req.url ?? '/', headers: req.headers }, options.lookupSecret, { now: new Date(options.clock.now()) });
+    const limit = matched?.route.bodyLimit ?? UNMATCHED_BODY_LIMIT;
+    const tooLarge = () => new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes for the ${matched?.route.operation ?? 'requested'} operation`);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    // Until the signature matches, the bytes held count against a shared budget. (A body over the
+    // limit is drained, not held, so that the caller reads the 413.)
+    if (pending !== undefined && !pending.signatureChecked) {
+      const chunked = req.headers['transfer-encoding'] !== undefined;
+      const bytes = declared > limit ? 0 : declared > 0 ? declared : chunked ? limit : 0;
+      if (!budget.take(bytes)) {
+        throw new AwsError('TooManyRequestsException', 'Too many request bodies are arriving at once; retry later.', {
+          extra: { Reason: 'CallerRateLimitExceeded' },
+          headers: { 'Retry-After': '1' },
+        });
+      }
+      reserved = bytes;
     }
-    if (matched?.route.presigned !== true) {
-      await verifySigV4({ method, rawUrl: req.url ?? '/', headers: req.headers, body }, options.lookupSecret, { now: new Date(options.clock.now()) });
-    }
+    const body = await readBody(req, limit, declared, options.limits.bodyTimeoutMs);
+    if (body === undefined) throw tooLarge();
+    await pending?.verify(body);
+    budget.give(reserved);
+    reserved = 0;
     if (matched === undefined) throw new AwsError('UnknownOperationException', `Unknown operation: ${method} ${url.pathname}`);
     const ctx: RequestContext = {
       req,
@@ -63,13 +92,31 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: readonl
     };
     send(res, requestId, await matched.route.handler(ctx));
   } catch (error) {
+    // A client that went away mid-request (a body cut short) is owed nothing, and it is not our bug.
+    if (req.destroyed && !(error instanceof AwsError)) return;
     if (!(error instanceof AwsError)) options.onError(error);
     const aws = error instanceof AwsError ? error : new AwsError('ServiceException', 'An internal error occurred; see the server log.');
+    // A refusal before the body was read closes the connection instead of reading the rest for nothing.
+    const close: Record<string, string> = req.complete ? {} : { Connection: 'close' };
     send(res, requestId, {
       status: aws.status,
-      headers: { 'x-amzn-ErrorType': aws.code, ...aws.headers },
+      headers: { 'x-amzn-ErrorType': aws.code, ...aws.headers, ...close },
       body: aws.toBody(),
     });
+  } finally {
+    budget.give(reserved);
+  }
+}
+
+/** The body, or undefined past `limit`; one that trickles in slower than the timeout is a 408. */
+async function readBody(req: IncomingMessage, limit: number, declared: number, timeoutMs: number): Promise<Buffer | undefined> {
+  try {
+    return await readLimitedBody(req, limit, declared, timeoutMs);
+  } catch (error) {
+    if (error instanceof BodyTimeoutError) {
+      throw new AwsError('RequestTimeoutException', `The request body did not arrive within ${timeoutMs / 1000} seconds.`);
+    }
+    throw error;
   }
 }
 

@@ -1,2 +1,2 @@
 export { loadRootKey, readKeyFile, CREDENTIALS_FILE, type AccessKey } from './credentials.js';
-export { verifySigV4, type IncomingSignedRequest, type VerifiedCaller, type SecretLookup } from './sigv4.js';
+export { checkSigV4Head, verifySigV4, type IncomingSignedHead, type IncomingSignedRequest, type PendingSignature, type VerifiedCaller, type SecretLookup } from './sigv4.js';

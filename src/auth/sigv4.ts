@@ -70,6 +70,20 @@ interface Claim {
   readonly expiresSeconds: number | undefined;
 }
 
+/** A request as its head arrived: what can be checked before any of its body is read. */
+export type IncomingSignedHead = Omit<IncomingSignedRequest, 'body'>;
+
+/**
+ * A request whose head has passed every check that needs no body. `verify` finishes with the body.
+ * When the client declared the payload hash (`x-amz-content-sha256`), the signature itself was checked
+ * from the head already (`signatureChecked`), and `verify` only compares the body with that hash.
+ */
+export interface PendingSignature {
+  readonly accessKeyId: string;
+  readonly signatureChecked: boolean;
+  verify(body: Uint8Array): Promise<VerifiedCaller>;
+}
+
 /**
  * Resolves to the caller when `req` carries a valid signature for `service` made with the secret
  * `lookupSecret` returns; otherwise rejects with the AwsError AWS would answer with.
@@ -79,6 +93,19 @@ export async function verifySigV4(
   lookupSecret: SecretLookup,
   options: { now: Date; service?: string; maxSkewMs?: number },
 ): Promise<VerifiedCaller> {
+  return (await checkSigV4Head(req, lookupSecret, options)).verify(req.body);
+}
+
+/**
+ * Checks everything about a signed request that its head shows — the form of the signature, its
+ * scope, that the access key exists, the time, and the signature itself when the payload hash is
+ * declared — so that a caller who cannot sign has none of its body read.
+ */
+export async function checkSigV4Head(
+  req: IncomingSignedHead,
+  lookupSecret: SecretLookup,
+  options: { now: Date; service?: string; maxSkewMs?: number },
+): Promise<PendingSignature> {
   const service = options.service ?? 'lambda';
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const { path, rawQuery } = splitTarget(req.rawUrl);
@@ -109,22 +136,38 @@ export async function verifySigV4(
 
   checkTime(claim, signingDate, options.now, maxSkewMs);
 
-  // A presigned URL can't know the body: botocore signs UNSIGNED-PAYLOAD, smithy the body's hash.
-  const declared = headers.get(SHA256_HEADER)?.[0];
-  const payloadHashes =
-    claim.expiresSeconds !== undefined && declared === undefined
-      ? [UNSIGNED_PAYLOAD, sha256Hex(req.body)]
-      : [payloadHash(declared, req.body)];
+  const caller: VerifiedCaller = { accessKeyId: claim.accessKeyId, region: claim.region };
+  if (claim.sessionToken !== undefined) caller.sessionToken = claim.sessionToken;
+  const signedWith = async (hash: string) =>
+    sameSignature(claim.signature, await computeSignature({ method: req.method, path, query, headers, claim, signingDate, secretAccessKey, payloadHash: hash }));
 
-  for (const hash of payloadHashes) {
-    const expected = await computeSignature({ method: req.method, path, query, headers, claim, signingDate, secretAccessKey, payloadHash: hash });
-    if (sameSignature(claim.signature, expected)) {
-      const caller: VerifiedCaller = { accessKeyId: claim.accessKeyId, region: claim.region };
-      if (claim.sessionToken !== undefined) caller.sessionToken = claim.sessionToken;
-      return caller;
-    }
+  const declared = headers.get(SHA256_HEADER)?.[0];
+  if (declared !== undefined) {
+    const hash = declaredHash(declared);
+    if (!(await signedWith(hash))) throw new AwsError('InvalidSignatureException', SIGNATURE_MISMATCH);
+    return {
+      accessKeyId: claim.accessKeyId,
+      signatureChecked: true,
+      async verify(body) {
+        if (hash !== UNSIGNED_PAYLOAD && hash !== sha256Hex(body)) {
+          throw invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.");
+        }
+        return caller;
+      },
+    };
   }
-  throw new AwsError('InvalidSignatureException', SIGNATURE_MISMATCH);
+  // A presigned URL can't know the body: botocore signs UNSIGNED-PAYLOAD, smithy the body's hash.
+  if (claim.expiresSeconds !== undefined && (await signedWith(UNSIGNED_PAYLOAD))) {
+    return { accessKeyId: claim.accessKeyId, signatureChecked: true, verify: async () => caller };
+  }
+  return {
+    accessKeyId: claim.accessKeyId,
+    signatureChecked: false,
+    async verify(body) {
+      if (await signedWith(sha256Hex(body))) return caller;
+      throw new AwsError('InvalidSignatureException', SIGNATURE_MISMATCH);
+    },
+  };
 }
 
 function incomplete(message: string): AwsError {
@@ -340,16 +383,10 @@ function describeDuration(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} sec`;
 }
 
-/** The payload hash the client must have signed, judged from `x-amz-content-sha256` when it sent one. */
-function payloadHash(declared: string | undefined, body: Uint8Array): string {
-  if (declared === undefined) return sha256Hex(body);
+/** The payload hash a client declared in `x-amz-content-sha256`, lower-cased, if it is one we verify. */
+function declaredHash(declared: string): string {
   if (declared === UNSIGNED_PAYLOAD) return declared;
-  if (/^[0-9a-f]{64}$/i.test(declared)) {
-    if (declared.toLowerCase() !== sha256Hex(body)) {
-      throw invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.");
-    }
-    return declared;
-  }
+  if (/^[0-9a-f]{64}$/i.test(declared)) return declared.toLowerCase();
   // Chunk-signed (STREAMING-*) bodies would need per-chunk verification, which Lambda never uses.
   throw invalidSignature(`x-amz-content-sha256 must be ${UNSIGNED_PAYLOAD} or the hex SHA-256 of the body, not '${declared}'.`);
 }

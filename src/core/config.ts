@@ -39,6 +39,12 @@ const configSchema = z.object({
     maxBytesPerFunction: z.number().int('SELFLESS_LOG_MAX_MB_PER_FUNCTION must be a whole number of MB').min(1024 * 1024, 'SELFLESS_LOG_MAX_MB_PER_FUNCTION must be at least 1'),
     retentionMs: z.number().positive('SELFLESS_LOG_RETENTION_DAYS must be more than 0'),
   }),
+  frontDoor: z.object({
+    maxConnections: z.number().int().min(1, 'SELFLESS_MAX_CONNECTIONS must be at least 1'),
+    maxConnectionsPerIp: z.number().int().min(1, 'SELFLESS_MAX_CONNECTIONS_PER_IP must be at least 1'),
+    bodyTimeoutMs: z.number().int().min(1, 'SELFLESS_BODY_TIMEOUT_MS must be at least 1'),
+    maxUnverifiedBodyBytes: z.number().int().min(1024 * 1024, 'SELFLESS_MAX_UNVERIFIED_BODY_MB must be at least 1'),
+  }),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
 });
 
@@ -87,6 +93,7 @@ export const DEFAULT_ASYNC_TIMINGS = { retryDelaysMs: [60_000, 120_000], deferra
 /** Builds the one validated, frozen configuration from flags (win) and environment variables. */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): PlatformConfig {
   const price = (name: string, fallback: number) => (env[name] === undefined ? fallback : Number(env[name]));
+  const number = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : Number(raw));
   const raw = {
     host: flags.host ?? env.SELFLESS_HOST ?? '127.0.0.1',
     port: flags.port ?? env.SELFLESS_PORT ?? 8900,
@@ -105,6 +112,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
     logs: {
       maxBytesPerFunction: (env.SELFLESS_LOG_MAX_MB_PER_FUNCTION === undefined ? 64 : Number(env.SELFLESS_LOG_MAX_MB_PER_FUNCTION)) * 1024 * 1024,
       retentionMs: (env.SELFLESS_LOG_RETENTION_DAYS === undefined ? 7 : Number(env.SELFLESS_LOG_RETENTION_DAYS)) * 86_400_000,
+    },
+    // Generous for one user's tools and functions, small enough that no one caller can pin the host.
+    frontDoor: {
+      maxConnections: number(env.SELFLESS_MAX_CONNECTIONS, 1024),
+      maxConnectionsPerIp: number(env.SELFLESS_MAX_CONNECTIONS_PER_IP, 256),
+      bodyTimeoutMs: number(env.SELFLESS_BODY_TIMEOUT_MS, 120_000),
+      maxUnverifiedBodyBytes: number(env.SELFLESS_MAX_UNVERIFIED_BODY_MB, 256) * 1024 * 1024,
     },
     // Lambda's default account limit; GetAccountSettings reports it, reservations come out of it.
     accountConcurrency: env.SELFLESS_CONCURRENCY_LIMIT === undefined ? 1000 : Number(env.SELFLESS_CONCURRENCY_LIMIT),

@@ -3,7 +3,7 @@
  *
  * Status codes and the body key that carries the message (`message` or `Message`) follow the
  * botocore service model (`error.httpStatusCode` of each shape); the unmodelled ones
- * (ValidationException, the SigV4 family, RequestEntityTooLargeException) follow what AWS was
+ * (ValidationException, the SigV4 family, RequestEntityTooLargeException, RequestTimeoutException) follow what AWS was
  * recorded sending. Only the API layer serialises these; everything below throws them.
  */
 
@@ -39,6 +39,7 @@ export const AWS_ERRORS = {
   MissingAuthenticationTokenException: { status: 403, fault: 'User', messageKey: 'message', typed: false },
   AccessDeniedException: { status: 403, fault: 'User', messageKey: 'Message', typed: false },
   UnknownOperationException: { status: 404, fault: 'User', messageKey: 'message', typed: false },
+  RequestTimeoutException: { status: 408, fault: 'User', messageKey: 'message', typed: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;
