@@ -79,7 +79,6 @@ export type IncomingSignedHead = Omit<IncomingSignedRequest, 'body'>;
  * from the head already (`signatureChecked`), and `verify` only compares the body with that hash.
  */
 export interface PendingSignature {
-  readonly accessKeyId: string;
   readonly signatureChecked: boolean;
   verify(body: Uint8Array): Promise<VerifiedCaller>;
 }
@@ -144,9 +143,8 @@ export async function checkSigV4Head(
   const declared = headers.get(SHA256_HEADER)?.[0];
   if (declared !== undefined) {
     const hash = declaredHash(declared);
-    if (!(await signedWith(hash))) throw new AwsError('InvalidSignatureException', SIGNATURE_MISMATCH);
+    if (!(await signedWith(hash))) throw invalidSignature(SIGNATURE_MISMATCH);
     return {
-      accessKeyId: claim.accessKeyId,
       signatureChecked: true,
       async verify(body) {
         if (hash !== UNSIGNED_PAYLOAD && hash !== sha256Hex(body)) {
@@ -158,14 +156,13 @@ export async function checkSigV4Head(
   }
   // A presigned URL can't know the body: botocore signs UNSIGNED-PAYLOAD, smithy the body's hash.
   if (claim.expiresSeconds !== undefined && (await signedWith(UNSIGNED_PAYLOAD))) {
-    return { accessKeyId: claim.accessKeyId, signatureChecked: true, verify: async () => caller };
+    return { signatureChecked: true, verify: async () => caller };
   }
   return {
-    accessKeyId: claim.accessKeyId,
     signatureChecked: false,
     async verify(body) {
       if (await signedWith(sha256Hex(body))) return caller;
-      throw new AwsError('InvalidSignatureException', SIGNATURE_MISMATCH);
+      throw invalidSignature(SIGNATURE_MISMATCH);
     },
   };
 }

@@ -92,8 +92,8 @@ export const DEFAULT_ASYNC_TIMINGS = { retryDelaysMs: [60_000, 120_000], deferra
 
 /** Builds the one validated, frozen configuration from flags (win) and environment variables. */
 export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): PlatformConfig {
-  const price = (name: string, fallback: number) => (env[name] === undefined ? fallback : Number(env[name]));
   const number = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : Number(raw));
+  const price = (name: string, fallback: number) => number(env[name], fallback);
   const raw = {
     host: flags.host ?? env.SELFLESS_HOST ?? '127.0.0.1',
     port: flags.port ?? env.SELFLESS_PORT ?? 8900,
@@ -110,8 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
     async: asyncTuning(env),
     // A developer machine's budget: 64 MB per function (a few hundred thousand lines), kept a week.
     logs: {
-      maxBytesPerFunction: (env.SELFLESS_LOG_MAX_MB_PER_FUNCTION === undefined ? 64 : Number(env.SELFLESS_LOG_MAX_MB_PER_FUNCTION)) * 1024 * 1024,
-      retentionMs: (env.SELFLESS_LOG_RETENTION_DAYS === undefined ? 7 : Number(env.SELFLESS_LOG_RETENTION_DAYS)) * 86_400_000,
+      maxBytesPerFunction: number(env.SELFLESS_LOG_MAX_MB_PER_FUNCTION, 64) * 1024 * 1024,
+      retentionMs: number(env.SELFLESS_LOG_RETENTION_DAYS, 7) * 86_400_000,
     },
     // Generous for one user's tools and functions, small enough that no one caller can pin the host.
     frontDoor: {
