@@ -392,7 +392,13 @@ function parseJsonHeader(value, name) {
 
 function nextInvocation() {
   initializing = false;
-  rapid('GET', `${PREFIX}/invocation/next`, undefined, undefined).then(onInvocation, lostApi);
+  // The environment is frozen once /next is asked for, and output to a pipe is queued in this process
+  // (Node writes pipes asynchronously): let it reach the platform first, or it would wait for the next
+  // invocation. A write of nothing calls back once everything before it is written.
+  const pending = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
+  const asked = () => rapid('GET', `${PREFIX}/invocation/next`, undefined, undefined).then(onInvocation, lostApi);
+  if (pending.length === 0) return void asked();
+  Promise.all(pending.map((stream) => new Promise((resolve) => stream.write('', resolve)))).then(asked);
 }
 
 function afterReport() {

@@ -288,6 +288,7 @@ export class Environment {
     if (request.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = request.clientContext;
     const next = this.#pendingNext;
     this.#pendingNext = undefined;
+    this.#confined?.thaw();
     next.writeHead(200, headers);
     next.end(request.payload);
     return { result, report };
@@ -419,6 +420,8 @@ export class Environment {
     this.#state = 'idle';
     this.#idleSince = this.#options.clock.now();
     this.#options.onIdle(this);
+    // Unless that handed it the next invocation: what the function left running waits, unbilled, frozen.
+    if (this.#state === 'idle') this.#confined?.freeze();
   }
 
   async #onResponse(requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cgroupFreezer, type Freezer } from './freezer.js';
 import { pidAlive } from './pid-alive.js';
 
 export interface CgroupLimits {
@@ -13,6 +14,8 @@ export interface CgroupLimits {
 export interface EnvironmentCgroup {
   /** `cgroup.procs` files a process writes its pid into to join (one per v1 hierarchy, one on v2). */
   readonly procsFiles: readonly string[];
+  /** The kernel's freezer for the group, where the host has cgroup v2's (see cgroupFreezer). */
+  readonly freezer: Freezer | undefined;
   /** Peak memory of the environment since it started, in bytes. */
   peakBytes(): Promise<number>;
   /** How many times the kernel's OOM killer struck inside the environment. */
@@ -27,8 +30,20 @@ export interface CgroupDriver {
   readonly version: 'v1' | 'v2';
   /** Where the environments' groups live (one directory per hierarchy). */
   readonly roots: readonly string[];
+  /** Whether the groups have cgroup v2's freezer. */
+  readonly freezes: boolean;
+  /** Whether the groups get CPU weights in proportion to their memory. */
+  readonly weighsCpu: boolean;
   create(name: string, limits: CgroupLimits): Promise<EnvironmentCgroup>;
 }
+
+/** Lambda gives a function one vCPU's worth of CPU at 1,769 MB, and CPU in proportion to memory. */
+const MB_PER_VCPU = 1769;
+const vcpus = (limits: CgroupLimits) => limits.memoryBytes / (1024 * 1024) / MB_PER_VCPU;
+/** v1's cpu.shares: 1024 per vCPU (the default a group has), at least 2. */
+const cpuShares = (limits: CgroupLimits) => Math.max(2, Math.round(vcpus(limits) * 1024));
+/** v2's cpu.weight: 100 per vCPU (the default), within 1..10000. */
+const cpuWeight = (limits: CgroupLimits) => Math.min(10_000, Math.max(1, Math.round(vcpus(limits) * 100)));
 
 interface Mount {
   readonly root: string;
@@ -135,39 +150,61 @@ async function removeDirs(dirs: readonly string[]): Promise<void> {
   }
 }
 
-/** cgroup v1: separate memory and pids hierarchies; OOM kills counted in memory.oom_control. */
+/** Where a v1 platform's groups live: memory and pids hierarchies, and optionally cpu and v2's freezer. */
+interface V1Bases {
+  readonly memory: string;
+  readonly pids: string;
+  readonly cpu: string | undefined;
+  /** A folder in the v2 hierarchy a hybrid host mounts beside v1's, for its freezer. */
+  readonly freezer: string | undefined;
+}
+
+/**
+ * cgroup v1: separate memory and pids hierarchies; OOM kills counted in memory.oom_control; CPU
+ * shares in the cpu hierarchy and freezing through the v2 hierarchy where the host has them.
+ */
 class CgroupV1Driver implements CgroupDriver {
   readonly version = 'v1' as const;
-  constructor(
-    private readonly memoryBase: string,
-    private readonly pidsBase: string,
-  ) {}
+  constructor(private readonly bases: V1Bases) {}
 
   get roots(): readonly string[] {
-    return [this.memoryBase, this.pidsBase];
+    const { memory, pids, cpu, freezer } = this.bases;
+    return [memory, pids, cpu, freezer].filter((dir) => dir !== undefined);
+  }
+
+  get freezes(): boolean {
+    return this.bases.freezer !== undefined;
+  }
+
+  get weighsCpu(): boolean {
+    return this.bases.cpu !== undefined;
   }
 
   async create(name: string, limits: CgroupLimits): Promise<EnvironmentCgroup> {
-    const memory = join(this.memoryBase, name);
-    const pids = join(this.pidsBase, name);
-    await mkdir(memory);
+    const memory = join(this.bases.memory, name);
+    const pids = join(this.bases.pids, name);
+    const cpu = this.bases.cpu === undefined ? undefined : join(this.bases.cpu, name);
+    const freezer = this.bases.freezer === undefined ? undefined : join(this.bases.freezer, name);
+    const dirs = [memory, pids, cpu, freezer].filter((dir) => dir !== undefined);
     try {
-      await mkdir(pids);
+      for (const dir of dirs) await mkdir(dir);
       await writeFile(join(memory, 'memory.limit_in_bytes'), String(limits.memoryBytes));
       // No swap beyond the limit (the file exists only where swap accounting is on).
       await writeFile(join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => undefined);
       await writeFile(join(pids, 'pids.max'), String(limits.pids));
+      if (cpu !== undefined) await writeFile(join(cpu, 'cpu.shares'), String(cpuShares(limits)));
     } catch (error) {
-      await removeDirs([memory, pids]).catch(() => undefined);
+      await removeDirs(dirs).catch(() => undefined);
       throw error;
     }
-    const procsFiles = [join(memory, 'cgroup.procs'), join(pids, 'cgroup.procs')];
+    const procsFiles = dirs.map((dir) => join(dir, 'cgroup.procs'));
     return {
       procsFiles,
+      freezer: freezer === undefined ? undefined : cgroupFreezer(freezer),
       peakBytes: () => readNumber(join(memory, 'memory.max_usage_in_bytes')).catch(() => 0),
       oomKills: () => readKeyed(join(memory, 'memory.oom_control'), 'oom_kill'),
       kill: () => killListed(procsFiles),
-      remove: () => removeDirs([memory, pids]),
+      remove: () => removeDirs(dirs),
     };
   }
 }
@@ -175,7 +212,11 @@ class CgroupV1Driver implements CgroupDriver {
 /** cgroup v2: one hierarchy; `cgroup.kill` where the kernel has it (5.14+). */
 class CgroupV2Driver implements CgroupDriver {
   readonly version = 'v2' as const;
-  constructor(private readonly base: string) {}
+  constructor(
+    private readonly base: string,
+    readonly weighsCpu: boolean,
+    readonly freezes: boolean,
+  ) {}
 
   get roots(): readonly string[] {
     return [this.base];
@@ -188,6 +229,7 @@ class CgroupV2Driver implements CgroupDriver {
       await writeFile(join(dir, 'memory.max'), String(limits.memoryBytes));
       await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
       await writeFile(join(dir, 'pids.max'), String(limits.pids));
+      if (this.weighsCpu) await writeFile(join(dir, 'cpu.weight'), String(cpuWeight(limits)));
     } catch (error) {
       await removeDirs([dir]).catch(() => undefined);
       throw error;
@@ -195,6 +237,7 @@ class CgroupV2Driver implements CgroupDriver {
     const procsFiles = [join(dir, 'cgroup.procs')];
     return {
       procsFiles,
+      freezer: this.freezes ? cgroupFreezer(dir) : undefined,
       peakBytes: () => readNumber(join(dir, 'memory.peak')).catch(() => 0),
       oomKills: () => readKeyed(join(dir, 'memory.events'), 'oom_kill'),
       kill: async () => {
@@ -232,7 +275,10 @@ export async function detectCgroups(): Promise<CgroupDetection> {
     const controllers = (await readFile(join(ownDir, 'cgroup.controllers'), 'utf8').catch(() => '')).split(/\s+/);
     if (controllers.includes('memory') && controllers.includes('pids')) {
       try {
-        return { driver: new CgroupV2Driver(await prepareV2(ownDir, leaf)) };
+        const { base, weighsCpu } = await prepareV2(ownDir, leaf, controllers.includes('cpu'));
+        // cgroup.freeze came with kernel 5.2.
+        const freezes = await readFile(join(base, 'cgroup.freeze')).then(() => true, () => false);
+        return { driver: new CgroupV2Driver(base, weighsCpu, freezes) };
       } catch (error) {
         problems.push(`cgroup v2 at ${ownDir}: ${(error as Error).message}`);
       }
@@ -255,7 +301,11 @@ export async function detectCgroups(): Promise<CgroupDetection> {
       await mkdir(pidsBase, { recursive: true });
       // Children must count against this group's limits (always true on recent kernels; older ones ask).
       await writeFile(join(memoryBase, 'memory.use_hierarchy'), '1').catch(() => undefined);
-      return { driver: new CgroupV1Driver(memoryBase, pidsBase) };
+      const cpuMount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes('cpu'));
+      const cpu = cpuMount && own.has('cpu') ? await optionalBase(ownDirectory(cpuMount, own.get('cpu')!), leaf, 'cpu.shares') : undefined;
+      // A hybrid host mounts the v2 hierarchy beside v1's: its freezer works without any controller.
+      const freezer = v2 !== undefined && own.has('') ? await optionalBase(ownDirectory(v2, own.get('')!), leaf, 'cgroup.freeze') : undefined;
+      return { driver: new CgroupV1Driver({ memory: memoryBase, pids: pidsBase, cpu, freezer }) };
     } catch (error) {
       problems.push(`cgroup v1: ${(error as Error).message}`);
     }
@@ -265,11 +315,25 @@ export async function detectCgroups(): Promise<CgroupDetection> {
   return { reason: problems.join('; ') };
 }
 
+/** A platform's folder in a hierarchy that adds to the limits (CPU weights, freezing), if it has `controlFile`. */
+async function optionalBase(ownDir: string, leaf: string, controlFile: string): Promise<string | undefined> {
+  const base = join(ownDir, leaf);
+  try {
+    await removeStaleGroups(ownDir);
+    await mkdir(base, { recursive: true });
+    await readFile(join(base, controlFile));
+    return base;
+  } catch {
+    await rmdir(base).catch(() => undefined);
+    return undefined;
+  }
+}
+
 /**
  * v2's "no internal processes" rule: a group that hands controllers to children may hold no processes
  * itself. When ours does (a systemd service), move this process into a leaf of its own first.
  */
-async function prepareV2(ownDir: string, leaf: string): Promise<string> {
+async function prepareV2(ownDir: string, leaf: string, offersCpu: boolean): Promise<{ base: string; weighsCpu: boolean }> {
   const enable = () => writeFile(join(ownDir, 'cgroup.subtree_control'), '+memory +pids');
   try {
     await enable();
@@ -284,7 +348,10 @@ async function prepareV2(ownDir: string, leaf: string): Promise<string> {
   const base = join(ownDir, leaf);
   await mkdir(base, { recursive: true });
   await writeFile(join(base, 'cgroup.subtree_control'), '+memory +pids');
-  return base;
+  // CPU weights are a bonus: a host may keep the cpu controller from us (it is not threaded into every tree).
+  const enableCpu = async (dir: string) => writeFile(join(dir, 'cgroup.subtree_control'), '+cpu').then(() => true, () => false);
+  const weighsCpu = offersCpu && (await enableCpu(ownDir)) && (await enableCpu(base));
+  return { base, weighsCpu };
 }
 
 /** Removes the platform's group of environment groups at shutdown (they are gone by then). */

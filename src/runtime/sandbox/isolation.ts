@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { PeakMemoryProbe } from '../peak-memory.js';
 import type { EnvironmentSpec, LaunchPlan } from '../types.js';
 import { detectCgroups, removeCgroupRoot, type CgroupDriver, type EnvironmentCgroup } from './cgroups.js';
+import { SignalFreezer, type Freezer } from './freezer.js';
 import { pidAlive } from './pid-alive.js';
 import { RssWatchdog } from './rss-watchdog.js';
 import { seccompProgram } from './seccomp.js';
@@ -35,7 +36,10 @@ export interface ConfinedProcess {
   oomKilled(): Promise<boolean>;
   /** Lambda's words for how the runtime ended: `exit status 1`, `signal: killed`. */
   exitReason(code: number | null, signal: NodeJS.Signals | null): string;
-  /** SIGKILL to every process of the environment. */
+  /** Stops every process of the idle environment until thaw() (see Freezer). */
+  freeze(): void;
+  thaw(): void;
+  /** SIGKILL to every process of the environment, frozen or not. */
   kill(): void;
   /** Frees what the environment held (uid, cgroup) once its processes are gone. */
   release(): Promise<void>;
@@ -117,6 +121,7 @@ export class PlainProcesses implements Isolation {
     let pid: number | undefined;
     let probe: PeakMemoryProbe | undefined;
     let watchdog: RssWatchdog | undefined;
+    let freezer: Freezer | undefined;
     // setpriv execs the runtime, so the pid the platform watches is the runtime's own.
     const wrapped = this.#setpriv === undefined ? { command: plan.command, args: plan.args } : { command: this.#setpriv, args: ['--pdeathsig', 'KILL', '--', plan.command, ...plan.args] };
     return {
@@ -129,7 +134,10 @@ export class PlainProcesses implements Isolation {
         pid = p;
         probe = new PeakMemoryProbe(p);
         watchdog = new RssWatchdog(p, spec.memorySize * 1024 * 1024, () => killGroup(p));
+        freezer = new SignalFreezer(p);
       },
+      freeze: () => freezer?.freeze(),
+      thaw: () => freezer?.thaw(),
       // The watchdog's readings cover the whole tree, and remain when the runtime was killed unread.
       peakMemoryMb: async () => Math.max((await probe?.read()) ?? 0, Math.ceil((watchdog?.peakBytes ?? 0) / (1024 * 1024))),
       oomKilled: async () => watchdog?.exceeded ?? false,
@@ -242,6 +250,9 @@ export class BubblewrapSandbox implements Isolation {
     let codeMounted = false;
     // Without cgroups, the memory limit is a watchdog on the sandbox's process tree.
     let watchdog: RssWatchdog | undefined;
+    // bwrap --new-session puts the runtime out of the spawned process's group: without the kernel's
+    // freezer, the sandbox's process tree is stopped process by process.
+    let freezer: Freezer | undefined = cgroup?.freezer;
     const peakMemoryMb = async (): Promise<number> => {
       if (cgroup !== undefined) {
         // Once the group is gone the reading is 0: keep the last one.
@@ -260,7 +271,10 @@ export class BubblewrapSandbox implements Isolation {
       attach: (p) => {
         pid = p;
         if (cgroup === undefined) watchdog = new RssWatchdog(p, spec.memorySize * 1024 * 1024, () => killGroup(p));
+        freezer ??= new SignalFreezer(p);
       },
+      freeze: () => freezer?.freeze(),
+      thaw: () => freezer?.thaw(),
       assignCode: async (codeDir) => {
         if (slot === undefined || stage === undefined) throw new Error('only a pre-started environment is assigned code');
         // Read-only before it reaches the shared folder: flags set by a later remount would not
@@ -441,6 +455,7 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
       plain.diesWithPlatform
         ? { name: 'parent-death', active: true, detail: 'runtimes get SIGKILL when the platform process dies (setpriv --pdeathsig)' }
         : { name: 'parent-death', active: false, detail: 'runtimes may outlive a platform that is killed outright: setpriv (util-linux) not found' },
+      { name: 'freeze', active: true, detail: 'idle environments are stopped between invocations (SIGSTOP to the runtime\'s process tree; processes that left it are missed)' },
     );
     return { isolation: plain, report: { sandboxed: false, features } };
   };
@@ -473,13 +488,16 @@ export async function detectIsolation(choice: IsolationChoice): Promise<{ isolat
     { name: 'uids', active: true, detail: `each environment runs as its own host uid from ${SANDBOX_UIDS.base} to ${SANDBOX_UIDS.base + SANDBOX_UIDS.size - 1}, no capabilities, no new privileges` },
     { name: 'rlimits', active: true, detail: `nofile ${ENVIRONMENT_LIMITS.openFiles}, nproc ${ENVIRONMENT_LIMITS.processes}, core 0` },
     cgroups.driver
-      ? { name: 'cgroups', active: true, detail: `cgroup ${cgroups.driver.version}: memory limit = MemorySize (no swap), pids limit ${ENVIRONMENT_LIMITS.processes}, OOM detection; in ${cgroups.driver.roots.join(', ')}` }
+      ? { name: 'cgroups', active: true, detail: `cgroup ${cgroups.driver.version}: memory limit = MemorySize (no swap), pids limit ${ENVIRONMENT_LIMITS.processes}, OOM detection${cgroups.driver.weighsCpu ? ', CPU weight in proportion to memory' : ''}; in ${cgroups.driver.roots.join(', ')}` }
       : { name: 'cgroups', active: false, detail: `memory limited by a watchdog on each sandbox's resident memory, processes by rlimits only: ${cgroups.reason}` },
     { name: 'runtime-api', active: true, detail: 'one Runtime API listener per environment, answering only connections from that environment\'s uid' },
     { name: 'network', active: true, detail: 'environments share the host network (outbound calls work, as on Lambda); they can reach services listening on the host' },
     slots.slots
       ? { name: 'prestart', active: true, detail: `generic runtimes start before their function; its code is mounted read-only at their /var/task on assignment (through ${slots.slots.shared})` }
       : { name: 'prestart', active: false, detail: `cold starts cannot use pre-started runtimes: mounting a shared folder failed: ${slots.reason}` },
+    cgroups.driver?.freezes
+      ? { name: 'freeze', active: true, detail: 'idle environments are frozen between invocations (cgroup v2 freezer)' }
+      : { name: 'freeze', active: true, detail: 'idle environments are stopped between invocations (SIGSTOP to the sandbox\'s processes; no cgroup v2 freezer)' },
     seccomp
       ? { name: 'seccomp', active: true, detail: 'deny-list: mount, namespaces (unshare, setns, clone flags), keyrings, bpf, perf_event_open, userfaultfd, io_uring, modules, kexec, open_by_handle_at, swap, reboot, acct, ioctl TIOCSTI' }
       : { name: 'seccomp', active: false, detail: program === undefined ? `no system-call table for ${process.arch}` : `bubblewrap refused the filter: ${seccompTrial?.output || 'no output'}` },

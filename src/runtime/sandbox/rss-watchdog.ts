@@ -1,20 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { processTree } from './process-tree.js';
 
 const PAGE_BYTES = 4096;
 const EVERY_MS = 200;
-
-/** Every process under `pid` (itself included), following /proc/<pid>/task/<tid>/children. */
-async function processTree(pid: number): Promise<number[]> {
-  const tree: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0 && tree.length < 4096) {
-    const next = queue.shift()!;
-    tree.push(next);
-    const tasks = await readFile(`/proc/${next}/task/${next}/children`, 'utf8').catch(() => '');
-    for (const child of tasks.split(' ')) if (child.trim()) queue.push(Number(child));
-  }
-  return tree;
-}
 
 async function residentBytes(pid: number): Promise<number> {
   // statm: size resident shared text lib data dt, in pages.

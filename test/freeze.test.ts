@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { processesOfUid } from './support/processes.js';
+import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
+import { nodeZip } from './support/zip.js';
+
+/**
+ * Starts a busy background process and leaves it running (`start`), reports the CPU seconds it has had
+ * so far (`cpu`, read from the environment's own /proc, so in the sandbox's pid namespace too), keeps
+ * the invocation busy for a while (`busyMs`) and ends it (`end`).
+ */
+const BACKGROUND = `const { spawn } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const cpuSeconds = (pid) => {
+  const fields = readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks
+};
+exports.handler = async ({ action, pid, busyMs = 0 }) => {
+  if (action === 'start') {
+    const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { detached: true, stdio: 'ignore' });
+    child.unref();
+    return { pid: child.pid, uid: process.getuid() };
+  }
+  if (action === 'end') return process.kill(pid, 'SIGKILL');
+  const before = cpuSeconds(pid);
+  await new Promise((resolve) => setTimeout(resolve, busyMs));
+  return { before, after: cpuSeconds(pid) };
+};`;
+
+interface Cpu {
+  before: number;
+  after: number;
+}
+
+describe('idle environments are frozen between invocations', () => {
+  let t: TestPlatform;
+  before(async () => {
+    t = await startPlatform();
+    await t.client.send(new CreateFunctionCommand({ FunctionName: 'background', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 30, Code: { ZipFile: await nodeZip(BACKGROUND) } }));
+  });
+  after(async () => {
+    await t?.stop();
+  });
+
+  const invoke = async <T>(payload: object): Promise<T> => {
+    const out = await t.client.send(new InvokeCommand({ FunctionName: 'background', Payload: JSON.stringify(payload) }));
+    assert.equal(out.FunctionError, undefined, Buffer.from(out.Payload ?? []).toString());
+    return JSON.parse(Buffer.from(out.Payload!).toString() || 'null') as T;
+  };
+
+  it('a background process gets no CPU while its environment is idle, and runs again during the next invocation', { timeout: 60_000 }, async () => {
+    const { pid } = await invoke<{ pid: number }>({ action: 'start' });
+    try {
+      // Past the background process's start-up, which may spill over the freeze.
+      const first = await invoke<Cpu>({ action: 'cpu', pid, busyMs: 500 });
+      await sleep(3000);
+      const second = await invoke<Cpu>({ action: 'cpu', pid, busyMs: 1000 });
+      const idleCpu = second.before - first.after;
+      // Unfrozen, a busy loop takes seconds of CPU in three seconds even on a loaded two-core machine.
+      assert.ok(idleCpu < 0.5, `the background process had ${idleCpu.toFixed(2)} s of CPU in 3 s of idleness`);
+      assert.ok(second.after - second.before > 0.1, `thawed, it had only ${(second.after - second.before).toFixed(2)} s of CPU in a 1 s invocation`);
+    } finally {
+      await invoke({ action: 'end', pid });
+    }
+  });
+});
+
+/** The cgroup folder of `controller` (v1) or of the v2 hierarchy (`''`) that host process `pid` is in. */
+function cgroupDir(pid: number, controller: string): string | undefined {
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8')
+    .split('\n')
+    .map((l) => /^\d+:([^:]*):(.*)$/.exec(l))
+    .find((m) => m !== null && (controller === '' ? m[1] === '' : m[1]!.split(',').includes(controller)));
+  if (!line) return undefined;
+  for (const mount of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left = '', right = ''] = mount.split(' - ');
+    const [fsType, , options = ''] = right.split(' ');
+    const [, , , root, mountPoint] = left.split(' ');
+    const matches = controller === '' ? fsType === 'cgroup2' : fsType === 'cgroup' && options.split(',').includes(controller);
+    if (matches && root !== undefined && line[2]!.startsWith(root)) return `${mountPoint}${line[2]!.slice(root === '/' ? 0 : root.length)}`;
+  }
+  return undefined;
+}
+
+function readControl(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+describe('CPU in proportion to memory', () => {
+  let t: TestPlatform;
+  before(async () => {
+    t = await startPlatform();
+  });
+  after(async () => {
+    await t?.stop();
+  });
+
+  it('gives each sandboxed environment a CPU weight in proportion to its memory (one vCPU at 1,769 MB)', async (context) => {
+    if (!t.platform.isolation.sandboxed) return context.skip('plain processes have no cgroups of their own');
+    const v2 = cgroupDir(process.pid, 'cpu') === undefined;
+    const offered = !v2 || (readControl(`${cgroupDir(process.pid, '')}/cgroup.controllers`) ?? '').split(' ').includes('cpu');
+    if (!offered) return context.skip('this host gives no cpu controller to the platform');
+    const weights: Record<string, string | undefined> = {};
+    for (const memory of [128, 1769]) {
+      const name = `weight-${memory}`;
+      await t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, MemorySize: memory, Code: { ZipFile: await nodeZip(BACKGROUND) } }));
+      const out = await t.client.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify({ action: 'start' }) }));
+      const { pid, uid } = JSON.parse(Buffer.from(out.Payload!).toString()) as { pid: number; uid: number };
+      const host = processesOfUid(uid)[0];
+      assert.ok(host !== undefined, `no process of the environment's uid ${uid}`);
+      const v1 = cgroupDir(host, 'cpu');
+      weights[memory] = v1 !== undefined ? readControl(`${v1}/cpu.shares`) : readControl(`${cgroupDir(host, '')}/cpu.weight`);
+      await t.client.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify({ action: 'end', pid }) }));
+    }
+    assert.deepEqual(weights, v2 ? { 128: '7', 1769: '100' } : { 128: '74', 1769: '1024' });
+  });
+});
