@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CodeLinks, createApiServer } from './api/index.js';
-import { loadRootKey, type AccessKey } from './auth/index.js';
+import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
 import { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
@@ -47,6 +47,8 @@ export interface PlatformDeps {
   readonly clock?: Clock;
   /** Where host facts are read from (PATH for interpreters, SELFLESS_PYTHON_3_X mappings); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Decides whether a signed request may run (default: allowAll, since only the root key signs). */
+  readonly authorize?: Authorize;
 }
 
 /** The composition root: adapters, then services, then the HTTP front door. */
@@ -117,9 +119,11 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const async = new AsyncInvoker({ invoke, queue, configs: eventInvokeConfigs, registry, partition, clock, tuning: config.async, onError: (error) => logger.error('selfless: async dispatch failed', error) });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
+  const rootKeyRecord = { secretAccessKey: rootKey.secretAccessKey, accountId: config.accountId, principalArn: rootPrincipalArn(config.accountId) };
   const server = createApiServer({
     services: { partition, registry, accountConcurrency: config.accountConcurrency, aliases, code, invoke, async, provisioned, queue, eventInvokeConfigs, pool, logs, usage, codeLinks },
-    lookupSecret: (id) => (id === rootKey.accessKeyId ? rootKey.secretAccessKey : undefined),
+    lookupKey: (id) => (id === rootKey.accessKeyId ? rootKeyRecord : undefined),
+    authorize: deps.authorize ?? allowAll,
     clock,
     onError: (error) => logger.error('selfless: request failed', error),
     limits: config.frontDoor,

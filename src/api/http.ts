@@ -1,53 +1,79 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Caller } from '../auth/index.js';
 import { AwsError, checkRange, validationError } from '../core/index.js';
+
+/** A response body produced a piece at a time (a file, later a function's streamed response). */
+export type BodyStream = Readable | AsyncIterable<Uint8Array>;
 
 /** What a route handler answers; the server adds the AWS envelope headers. */
 export interface Reply {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
-  /** An object is sent as JSON; bytes are sent as they are. */
-  readonly body?: Buffer | object;
-  /** A large body streamed from disk. */
-  readonly stream?: Readable;
+  /**
+   * Bytes are sent as they are, with their length; a stream is sent as it comes (give its
+   * Content-Length in `headers` when it is known); any other object is sent as JSON.
+   */
+  readonly body?: Buffer | BodyStream | object;
 }
 
 export interface RequestContext {
   readonly req: IncomingMessage;
   readonly requestId: string;
-  readonly method: string;
-  readonly path: string;
   /** Decoded path parameters of the matched route. */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
   readonly body: Buffer;
   /** `http://host:port` as the client reached us, for URLs we hand back. */
   readonly origin: string;
+  /** Who signed the request; undefined on routes that do not take SigV4 (presigned links). */
+  readonly caller: Caller | undefined;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply;
 
+/**
+ * How a route's caller proves who it is: `sigv4` (the front door checks the signature from the head, before
+ * the body), `presigned` (the handler checks a signature of its own in the query), `none`.
+ */
+export type AuthMode = 'sigv4' | 'presigned' | 'none';
+
 export interface Route {
   readonly method: string;
-  readonly pattern: RegExp;
-  readonly names: readonly string[];
-  readonly handler: Handler;
+  /** `/2015-03-31/functions/{FunctionName}/code`: `{Name}` segments become `ctx.params.Name`. */
+  readonly path: string;
+  /** The SigV4 service whose requests it answers, the credential scope's service (`lambda`). */
+  readonly service: string;
+  /** The AWS operation; error messages name it. */
+  readonly operation: string;
+  /** The action authorize() is asked about; `${service}:${operation}` unless given. */
+  readonly action: string | ((ctx: RequestContext) => string);
+  /** The ARN authorize() is asked about; `*` for operations on no one resource. */
+  readonly resource: (ctx: RequestContext) => string;
+  readonly auth: AuthMode;
   /** Largest body this operation accepts. */
   readonly bodyLimit: number;
-  /** Whether the route verifies SigV4 itself (presigned URLs) instead of the front door. */
-  readonly presigned?: boolean;
-  /** The AWS operation name, where an error message names it. */
-  readonly operation?: string;
+  readonly handler: Handler;
 }
 
-/** `/2015-03-31/functions/{FunctionName}/code` → a matcher with named segments. */
-export function route(method: string, template: string, handler: Handler, options: { bodyLimit?: number; presigned?: boolean; operation?: string } = {}): Route {
-  const names: string[] = [];
-  const source = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
-  return { method, pattern: new RegExp(`^${source}/?$`), names, handler, bodyLimit: options.bodyLimit ?? 1024 * 1024, ...options };
+export type RouteOptions = Partial<Pick<Route, 'service' | 'action' | 'resource' | 'auth' | 'bodyLimit'>>;
+
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const anyResource = () => '*';
+
+export function route(method: string, path: string, operation: string, handler: Handler, options: RouteOptions = {}): Route {
+  const service = options.service ?? 'lambda';
+  return {
+    method,
+    path,
+    service,
+    operation,
+    action: options.action ?? `${service}:${operation}`,
+    resource: options.resource ?? anyResource,
+    auth: options.auth ?? 'sigv4',
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    handler,
+  };
 }
 
 /**
@@ -56,10 +82,24 @@ export function route(method: string, template: string, handler: Handler, option
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** A JSON body as an object; AWS answers a body that is not JSON with a serialization error. */
+const parsedBodies = new WeakMap<RequestContext, Record<string, unknown>>();
+
+/**
+ * A JSON body as an object, parsed once however often it is asked for (a route's resource and its handler
+ * both read it); AWS answers a body that is not JSON with a serialization error.
+ */
 export function jsonBody(ctx: RequestContext): Record<string, unknown> {
-  if (ctx.body.length === 0) return {};
-  const text = ctx.body.toString('utf8');
+  let parsed = parsedBodies.get(ctx);
+  if (parsed === undefined) {
+    parsed = parseJsonBody(ctx.body);
+    parsedBodies.set(ctx, parsed);
+  }
+  return parsed;
+}
+
+function parseJsonBody(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) return {};
+  const text = body.toString('utf8');
   if (jsonDepthOver(text, MAX_JSON_DEPTH)) {
     throw new AwsError('InvalidRequestContentException', `Could not parse request body into json: nested more than ${MAX_JSON_DEPTH} levels deep`);
   }
@@ -109,4 +149,9 @@ export function pageParams(ctx: RequestContext, cap: number): { marker?: string;
     maxItems = Math.min(checkRange('maxItems', n, 1, 10_000), cap);
   }
   return marker === undefined ? { maxItems } : { marker, maxItems };
+}
+
+/** The `NextMarker` member of a List answer: present only when there is a next page. */
+export function nextMarker(marker: string | undefined): { NextMarker?: string } {
+  return marker === undefined ? {} : { NextMarker: marker };
 }

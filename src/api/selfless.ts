@@ -1,6 +1,7 @@
 import { open } from 'node:fs/promises';
 import { AwsError, parseFunctionName } from '../core/index.js';
-import { jsonBody, route, type Route } from './http.js';
+import { jsonBody, route, type Handler, type Route, type RouteOptions } from './http.js';
+import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
 
 const intParam = (query: URLSearchParams, name: string, fallback: number): number => {
@@ -16,8 +17,12 @@ const intParam = (query: URLSearchParams, name: string, fallback: number): numbe
  * authentication as the Lambda API, except code links, which are presigned.
  */
 export function selflessRoutes(s: Services): Route[] {
+  // Signed as Lambda requests are (the CLI's client is Lambda's), authorized as selfless's own actions.
+  const own = (method: string, path: string, operation: string, handler: Handler, options: RouteOptions = {}) =>
+    route(method, path, operation, handler, { action: `selfless:${operation}`, ...options });
+  const resource = functionInPath(s.partition);
   return [
-    route('GET', '/selfless/v1/functions/{FunctionName}/logs', async (ctx) => {
+    own('GET', '/selfless/v1/functions/{FunctionName}/logs', 'GetFunctionLogs', async (ctx) => {
       const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
       if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
       const { events, more } = await s.logs.read(name, {
@@ -28,15 +33,15 @@ export function selflessRoutes(s: Services): Route[] {
       // A page is bounded by bytes as well as by count: `more` says that the next one (afterId = the last
       // id) has events already.
       return { status: 200, body: { events: events.map(({ id, timeMs, stream, message }) => ({ id, timeMs, stream, message })), more } };
-    }),
+    }, { resource }),
 
-    route('GET', '/selfless/v1/usage', async (ctx) => ({
+    own('GET', '/selfless/v1/usage', 'GetUsage', async (ctx) => ({
       status: 200,
       body: { functions: await s.usage.report(intParam(ctx.query, 'sinceMs', 0)) },
     })),
 
     // The failed-event store (beyond Lambda): async events that failed for good with no on-failure destination.
-    route('GET', '/selfless/v1/functions/{FunctionName}/failed-events', async (ctx) => {
+    own('GET', '/selfless/v1/functions/{FunctionName}/failed-events', 'ListFailedEvents', async (ctx) => {
       const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
       const failed = await s.queue.listFailed(name, Math.min(intParam(ctx.query, 'limit', 1000), 10_000));
       return {
@@ -53,9 +58,9 @@ export function selflessRoutes(s: Services): Route[] {
           })),
         },
       };
-    }),
+    }, { resource }),
 
-    route('POST', '/selfless/v1/functions/{FunctionName}/failed-events/redrive', async (ctx) => {
+    own('POST', '/selfless/v1/functions/{FunctionName}/failed-events/redrive', 'RedriveFailedEvents', async (ctx) => {
       const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
       if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
       const body = jsonBody(ctx);
@@ -63,9 +68,9 @@ export function selflessRoutes(s: Services): Route[] {
       if (ids === undefined) throw new AwsError('InvalidParameterValueException', 'Give "all": true or "requestIds": ["..."].');
       const redriven = await s.async.redrive(name, ids);
       return { status: 200, body: { redriven } };
-    }),
+    }, { resource }),
 
-    route('GET', '/selfless/v1/environments', () => {
+    own('GET', '/selfless/v1/environments', 'ListEnvironments', () => {
       const functions = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions.map((r) => ({
         functionName: r.name,
         ...s.pool.stats(r.name),
@@ -75,7 +80,7 @@ export function selflessRoutes(s: Services): Route[] {
       return { status: 200, body: { total: s.pool.stats(), functions } };
     }),
 
-    route('GET', '/selfless/code/{file}', async (ctx) => {
+    own('GET', '/selfless/code/{file}', 'GetCodePackage', async (ctx) => {
       const match = /^([0-9a-f]{64})\.zip$/.exec(ctx.params.file!);
       if (!match) throw new AwsError('ResourceNotFoundException', 'No such code package.');
       const sha256 = match[1]!;
@@ -91,7 +96,7 @@ export function selflessRoutes(s: Services): Route[] {
         await file.close();
         throw error;
       }
-      return { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Length': String(size) }, stream: file.createReadStream({ autoClose: true }) };
-    }, { presigned: true }),
+      return { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Length': String(size) }, body: file.createReadStream({ autoClose: true }) };
+    }, { auth: 'presigned' }),
   ];
 }

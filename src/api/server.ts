@@ -1,17 +1,27 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import { AwsError, BodyTimeoutError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
-import { checkSigV4Head, type SecretLookup } from '../auth/index.js';
-import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './front-door-limits.js';
+import { callerOf, checkSigV4Head, scopeServiceOf, type AccessKeyLookup, type Authorize, type Caller, type SecretLookup, type VerifiedCaller } from '../auth/index.js';
+import { accountRoutes } from './account.js';
+import { aliasRoutes } from './aliases.js';
+import { concurrencyRoutes } from './concurrency.js';
 import { eventInvokeConfigRoutes } from './event-invoke-config.js';
+import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './front-door-limits.js';
 import { functionRoutes } from './functions.js';
-import type { Reply, RequestContext, Route } from './http.js';
+import type { BodyStream, Reply, RequestContext, Route } from './http.js';
 import { invokeRoutes } from './invoke.js';
+import { Router } from './router.js';
 import { selflessRoutes } from './selfless.js';
 import type { Services } from './services.js';
+import { tagRoutes } from './tags.js';
+import { versionRoutes } from './versions.js';
 
 export interface ApiOptions {
   readonly services: Services;
-  readonly lookupSecret: SecretLookup;
+  /** The access keys the platform accepts: each one's secret and who it stands for. */
+  readonly lookupKey: AccessKeyLookup;
+  /** Asked before every signed route runs (allowAll until the platform has policies of its own). */
+  readonly authorize: Authorize;
   readonly clock: Clock;
   readonly onError: (error: unknown) => void;
   readonly limits: FrontDoorLimits;
@@ -19,22 +29,35 @@ export interface ApiOptions {
 
 /** A body limit for requests that match no route: they are refused, but only once authenticated. */
 const UNMATCHED_BODY_LIMIT = 1024 * 1024;
+/** The API a request without a credential scope (a presigned code link), or with one we do not serve, is routed to. */
+const DEFAULT_SERVICE = 'lambda';
+
+/** Every API the one port answers, by family; each route says which SigV4 service it belongs to. */
+export function allRoutes(services: Services): Route[] {
+  return [
+    ...functionRoutes(services),
+    ...versionRoutes(services),
+    ...aliasRoutes(services),
+    ...concurrencyRoutes(services),
+    ...invokeRoutes(services),
+    ...eventInvokeConfigRoutes(services),
+    ...tagRoutes(services),
+    ...accountRoutes(services),
+    ...selflessRoutes(services),
+  ];
+}
 
 /**
- * The front door: routing, connection and body limits, SigV4, and AWS's error envelope. No business
- * rules. A request's head is authenticated before any of its body is read, so a caller who cannot sign
- * costs a parsed head and nothing more.
+ * The front door: routing, connection and body limits, SigV4, authorization and AWS's error envelope. No
+ * business rules. A request's head is authenticated before any of its body is read, so a caller who
+ * cannot sign costs a parsed head and nothing more.
  */
 export function createApiServer(options: ApiOptions): Server {
-  const routes: Route[] = [
-    ...functionRoutes(options.services),
-    ...invokeRoutes(options.services),
-    ...eventInvokeConfigRoutes(options.services),
-    ...selflessRoutes(options.services),
-  ];
+  const router = new Router(allRoutes(options.services));
   const budget = new UnverifiedBodyBudget(options.limits.maxUnverifiedBodyBytes);
+  const lookupSecret = (id: string) => options.lookupKey(id)?.secretAccessKey;
   const server = createServer((req, res) => {
-    void handle(req, res, routes, options, budget);
+    void handle(req, res, { router, options, budget, lookupSecret });
   });
   capConnections(server, options.limits);
   // Sync invokes may run for the function's whole timeout (up to 900 s): no server-side request timer.
@@ -44,20 +67,29 @@ export function createApiServer(options: ApiOptions): Server {
   return server;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: readonly Route[], options: ApiOptions, budget: UnverifiedBodyBudget): Promise<void> {
+interface FrontDoor {
+  readonly router: Router;
+  readonly options: ApiOptions;
+  readonly budget: UnverifiedBodyBudget;
+  readonly lookupSecret: SecretLookup;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor): Promise<void> {
+  const { router, options, budget } = door;
   const requestId = newRequestId();
   let reserved = 0;
   try {
     const url = parseTarget(req.url);
     const method = req.method ?? 'GET';
-    const matched = match(routes, method, url.pathname);
+    const head = { method, rawUrl: req.url ?? '/', headers: req.headers };
+    const claimed = scopeServiceOf(head);
+    const service = claimed !== undefined && router.serves(claimed) ? claimed : DEFAULT_SERVICE;
+    const matched = router.find(service, method, url.pathname);
     const host = req.headers.host ?? 'localhost';
     // It goes into URLs we hand back (GetFunction's Code.Location): a host name and port, nothing else.
     if (!HOST.test(host)) throw new AwsError('ValidationException', 'The Host header is not a valid host name and port.');
-    const pending =
-      matched?.route.presigned === true
-        ? undefined
-        : await checkSigV4Head({ method, rawUrl: req.url ?? '/', headers: req.headers }, options.lookupSecret, { now: new Date(options.clock.now()) });
+    const auth = matched?.route.auth ?? 'sigv4';
+    const pending = auth === 'sigv4' ? await checkSigV4Head(head, door.lookupSecret, { now: new Date(options.clock.now()), service }) : undefined;
     const limit = matched?.route.bodyLimit ?? UNMATCHED_BODY_LIMIT;
     const tooLarge = () => new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes for the ${matched?.route.operation ?? 'requested'} operation`);
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -76,20 +108,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: readonl
     }
     const body = await readBody(req, limit, declared, options.limits.bodyTimeoutMs);
     if (body === undefined) throw tooLarge();
-    await pending?.verify(body);
+    const verified = await pending?.verify(body);
     budget.give(reserved);
     reserved = 0;
     if (matched === undefined) throw new AwsError('UnknownOperationException', `Unknown operation: ${method} ${url.pathname}`);
-    const ctx: RequestContext = {
-      req,
-      requestId,
-      method,
-      path: url.pathname,
-      params: matched.params,
-      query: url.searchParams,
-      body,
-      origin: `http://${host}`,
-    };
+    const caller = verified === undefined ? undefined : callerBehind(verified, options.lookupKey);
+    const ctx: RequestContext = { req, requestId, params: matched.params, query: url.searchParams, body, origin: `http://${host}`, caller };
+    if (caller !== undefined) {
+      const { route } = matched;
+      const action = typeof route.action === 'string' ? route.action : route.action(ctx);
+      await options.authorize(action, route.resource(ctx), { caller, requestId, sourceIp: req.socket.remoteAddress });
+    }
     send(res, requestId, await matched.route.handler(ctx));
   } catch (error) {
     // A client that went away mid-request (a body cut short) is owed nothing, and it is not our bug.
@@ -106,6 +135,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: readonl
   } finally {
     budget.give(reserved);
   }
+}
+
+/** Who a verified signature stands for; a key removed since its head was checked no longer stands for anyone. */
+function callerBehind(verified: VerifiedCaller, lookupKey: AccessKeyLookup): Caller {
+  const key = lookupKey(verified.accessKeyId);
+  if (key === undefined) throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  return callerOf(verified, key);
 }
 
 /** The body, or undefined past `limit`; one that trickles in slower than the timeout is a 408. */
@@ -131,45 +167,38 @@ function parseTarget(target: string | undefined): URL {
   }
 }
 
-function match(routes: readonly Route[], method: string, path: string): { route: Route; params: Record<string, string> } | undefined {
-  for (const route of routes) {
-    if (route.method !== method) continue;
-    const m = route.pattern.exec(path);
-    if (m === null) continue;
-    const params: Record<string, string> = {};
-    route.names.forEach((name, i) => {
-      const raw = m[i + 1]!;
-      try {
-        params[name] = decodeURIComponent(raw);
-      } catch {
-        throw new AwsError('ValidationException', `1 validation error detected: Value '${raw}' at '${name[0]!.toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must be valid percent-encoded UTF-8`);
-      }
-    });
-    return { route, params };
-  }
-  return undefined;
-}
-
 function send(res: ServerResponse, requestId: string, reply: Reply): void {
   if (res.headersSent) return;
   const headers: Record<string, string | number> = { 'x-amzn-RequestId': requestId, ...reply.headers };
-  if (reply.stream !== undefined) {
-    const stream = reply.stream;
+  const body = reply.body;
+  if (isBodyStream(body)) {
     res.writeHead(reply.status, headers);
-    // A stream that fails midway (a file read error) cuts the response short; the client sees a body
-    // shorter than Content-Length. The client leaving early must release the stream.
-    stream.once('error', () => res.destroy());
-    res.once('close', () => stream.destroy());
-    stream.pipe(res);
+    sendStream(res, body);
     return;
   }
   let data: Buffer | undefined;
-  if (Buffer.isBuffer(reply.body)) data = reply.body;
-  else if (reply.body !== undefined) {
-    data = Buffer.from(JSON.stringify(reply.body));
+  if (Buffer.isBuffer(body)) data = body;
+  else if (body !== undefined) {
+    data = Buffer.from(JSON.stringify(body));
     headers['Content-Type'] = 'application/json';
   }
   headers['Content-Length'] = data?.length ?? 0;
   res.writeHead(reply.status, headers);
   res.end(data);
+}
+
+function isBodyStream(body: Reply['body']): body is BodyStream {
+  return body instanceof Readable || (typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && Symbol.asyncIterator in body);
+}
+
+/**
+ * A body that fails midway (a file read error, a runtime that dies mid-stream) cuts the response short:
+ * the client sees a body shorter than its Content-Length, or a chunked body without its end. The client
+ * leaving early releases the stream.
+ */
+function sendStream(res: ServerResponse, body: BodyStream): void {
+  const stream = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+  stream.once('error', () => res.destroy());
+  res.once('close', () => stream.destroy());
+  stream.pipe(res);
 }

@@ -1,2 +1,3 @@
 export { loadRootKey, readKeyFile, CREDENTIALS_FILE, type AccessKey } from './credentials.js';
-export { checkSigV4Head, verifySigV4, type IncomingSignedHead, type IncomingSignedRequest, type PendingSignature, type VerifiedCaller, type SecretLookup } from './sigv4.js';
+export { checkSigV4Head, verifySigV4, type IncomingSignedHead, type IncomingSignedRequest, type PendingSignature, type VerifiedCaller, type SecretLookup, scopeServiceOf } from './sigv4.js';
+export { allowAll, callerOf, rootPrincipalArn, type AccessKeyLookup, type AccessKeyRecord, type AuthorizationContext, type Authorize, type Caller } from './authorize.js';

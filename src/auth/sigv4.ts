@@ -84,6 +84,19 @@ export interface PendingSignature {
 }
 
 /**
+ * The service a request's credential scope names (`AKID/20261204/us-east-1/lambda/aws4_request`), read
+ * without checking anything, so that the front door can pick the API to route to; undefined when the
+ * request carries no scope. Whatever it says is checked again, with the rest, by checkSigV4Head.
+ */
+export function scopeServiceOf(head: Pick<IncomingSignedHead, 'rawUrl' | 'headers'>): string | undefined {
+  const authorization = head.headers.authorization;
+  const fromHeader = typeof authorization === 'string' ? /Credential=[^/,\s]*\/[^/,\s]*\/[^/,\s]*\/([^/,\s]+)\//.exec(authorization) : null;
+  if (fromHeader !== null) return fromHeader[1];
+  const fromQuery = /[?&]X-Amz-Credential=[^/&%]*(?:\/|%2F)[^/&%]*(?:\/|%2F)[^/&%]*(?:\/|%2F)([^/&%]+)(?:\/|%2F)/i.exec(head.rawUrl);
+  return fromQuery === null ? undefined : fromQuery[1];
+}
+
+/**
  * Resolves to the caller when `req` carries a valid signature for `service` made with the secret
  * `lookupSecret` returns; otherwise rejects with the AwsError AWS would answer with.
  */

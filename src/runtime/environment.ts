@@ -252,7 +252,7 @@ export class Environment {
       const reason = error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message;
       const errorMessage = `Error: fork/exec ${plan.command}: ${reason}`;
       this.#failStart(new InitFailure('Runtime.InvalidEntrypoint', json({ errorType: 'Runtime.InvalidEntrypoint', errorMessage })));
-      this.#onExit(`error: ${reason}`);
+      background(this.#onExit(`error: ${reason}`), 'ending an environment', this.#options.onError);
     });
     child.once('exit', (code, signal) => background(this.#onExit(confined.exitReason(code, signal)), 'ending an environment', this.#options.onError));
     // Every process of the environment is gone once the spawned one has been reaped and killed through

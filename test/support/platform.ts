@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type ConfigFlags } from '../../src/core/index.js';
-import { createPlatform, type Logger, type Platform } from '../../src/platform.js';
+import { createPlatform, type Logger, type Platform, type PlatformDeps } from '../../src/platform.js';
 
 export interface TestPlatform {
   readonly platform: Platform;
@@ -33,11 +33,11 @@ export function clientFor(platform: Platform, overrides: { accessKeyId?: string;
 }
 
 /** A real platform on port 0 with a fresh data dir (the runtime cache stays shared, so Node builds download once). */
-export async function startPlatform(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = {}): Promise<TestPlatform> {
+export async function startPlatform(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = {}, deps: Pick<PlatformDeps, 'authorize'> = {}): Promise<TestPlatform> {
   const dataDir = flags.dataDir ?? (await mkdtemp(join(tmpdir(), 'selfless-test-')));
   const logs: string[] = [];
   const config = loadConfig({ ...cacheEnv(), ...env }, { port: 0, ...flags, dataDir });
-  const platform = await createPlatform(config, { logger: captureLogger(logs), env: { ...process.env, ...env } });
+  const platform = await createPlatform(config, { ...deps, logger: captureLogger(logs), env: { ...process.env, ...env } });
   const client = clientFor(platform);
   return {
     platform,
