@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { background, newHexId, readLimitedBody, type Clock, type ReportError } from '../core/index.js';
+import { functionErrorPayload, InitFailure, type PlatformErrorType } from './function-errors.js';
 import { LogLineSplitter, reportLine } from './log-format.js';
 import { peerUid } from './sandbox/socket-owner.js';
 import type { ConfinedProcess, Isolation } from './sandbox/isolation.js';
@@ -31,14 +32,6 @@ type State = 'starting' | 'pooled' | 'idle' | 'busy' | 'stopped';
 export const ASSIGNMENT_PATH = '/2018-06-01/runtime/selfless/assignment';
 
 /** Why an environment failed to initialise: the body and type the waiting caller receives. */
-export class InitFailure extends Error {
-  constructor(
-    readonly errorType: string,
-    readonly payload: Buffer,
-  ) {
-    super(`${errorType}: ${payload.toString('utf8')}`);
-  }
-}
 
 interface Current {
   readonly request: InvocationRequest;
@@ -215,7 +208,7 @@ export class Environment {
     clearTimeout(this.#initTimer);
     this.#initTimer = setTimeout(() => {
       const errorMessage = `INIT phase timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
-      this.#failStart(new InitFailure('Sandbox.Timedout', json({ errorType: 'Sandbox.Timedout', errorMessage })));
+      this.#failStart(InitFailure.of('Sandbox.Timedout', errorMessage));
     }, initTimeoutMs);
   }
 
@@ -251,7 +244,7 @@ export class Environment {
       // The entrypoint could not be executed at all: Lambda reports Runtime.InvalidEntrypoint.
       const reason = error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message;
       const errorMessage = `Error: fork/exec ${plan.command}: ${reason}`;
-      this.#failStart(new InitFailure('Runtime.InvalidEntrypoint', json({ errorType: 'Runtime.InvalidEntrypoint', errorMessage })));
+      this.#failStart(InitFailure.of('Runtime.InvalidEntrypoint', errorMessage));
       background(this.#onExit(`error: ${reason}`), 'ending an environment', this.#options.onError);
     });
     child.once('exit', (code, signal) => background(this.#onExit(confined.exitReason(code, signal)), 'ending an environment', this.#options.onError));
@@ -457,10 +450,8 @@ export class Environment {
     if (this.#current !== current || current.answeredAt !== undefined) return void send(res, 400, invalidRequestId());
     if (body === undefined) {
       send(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' });
-      this.#answer(current, 'oversize', 'Function.ResponseSizeTooLarge', json({
-        errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
-        errorType: 'Function.ResponseSizeTooLarge',
-      }));
+      const errorMessage = `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`;
+      this.#answer(current, 'oversize', 'Function.ResponseSizeTooLarge', functionErrorPayload('Function.ResponseSizeTooLarge', errorMessage));
       return;
     }
     send(res, 202, { status: 'OK' });
@@ -470,7 +461,7 @@ export class Environment {
   async #onError(requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const current = this.#acceptAnswer(requestId, req, res);
     if (current === undefined) return;
-    const body = (await readLimitedBody(req, ERROR_BODY_LIMIT)) ?? json({ errorType: 'Runtime.Unknown', errorMessage: 'The error reported by the runtime was too large.' });
+    const body = (await readLimitedBody(req, ERROR_BODY_LIMIT)) ?? functionErrorPayload('Runtime.Unknown', 'The error reported by the runtime was too large.');
     if (this.#current !== current || current.answeredAt !== undefined) return void send(res, 400, invalidRequestId());
     send(res, 202, { status: 'OK' });
     const errorType = headerValue(req, 'lambda-runtime-function-error-type');
@@ -478,7 +469,7 @@ export class Environment {
   }
 
   async #onInitError(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = (await readLimitedBody(req, ERROR_BODY_LIMIT)) ?? json({ errorType: 'Runtime.Unknown', errorMessage: 'init error too large' });
+    const body = (await readLimitedBody(req, ERROR_BODY_LIMIT)) ?? functionErrorPayload('Runtime.Unknown', 'init error too large');
     if (this.#state !== 'starting') {
       return send(res, 403, { errorMessage: `State transition from ${this.#state} to InitError failed for runtime.`, errorType: 'InvalidStateTransition' });
     }
@@ -515,7 +506,7 @@ export class Environment {
     const seconds = (this.spec.timeoutMs / 1000).toFixed(2);
     const { requestId } = current.request;
     this.#writeLog(`${new Date(this.#options.clock.now()).toISOString()} ${requestId} Task timed out after ${seconds} seconds`);
-    this.#answer(current, 'timeout', 'Sandbox.Timedout', json({ errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds` }));
+    this.#answer(current, 'timeout', 'Sandbox.Timedout', functionErrorPayload('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`));
     current.statusDetail = 'Status: timeout';
     this.stop();
   }
@@ -524,15 +515,15 @@ export class Environment {
     // Over its memory limit, the kernel kills the runtime: Lambda reports that as Runtime.OutOfMemory.
     // (An unreadable cgroup must not stop the environment from ending: it is then an ordinary exit.)
     const oomKilled = this.#state !== 'stopped' && (await this.#confined?.oomKilled().catch(() => false));
-    const errorType = oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+    const errorType: PlatformErrorType = oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
     const current = this.#current;
     if (this.#state === 'starting') {
-      this.#failStart(this.#initFailure ?? new InitFailure(errorType, json({ errorType, errorMessage: `Runtime exited with error: ${reason}` })));
+      this.#failStart(this.#initFailure ?? InitFailure.of(errorType, `Runtime exited with error: ${reason}`));
     } else if (current !== undefined && current.answeredAt === undefined) {
       const { requestId } = current.request;
       const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`;
       this.#writeLog(errorMessage);
-      this.#answer(current, 'crash', errorType, json({ errorType, errorMessage }));
+      this.#answer(current, 'crash', errorType, functionErrorPayload(errorType, errorMessage));
     }
     this.#finishStopped();
   }
@@ -562,7 +553,7 @@ export class Environment {
     if (current !== undefined) {
       if (current.answeredAt === undefined) {
         // Stopped by the platform mid-invocation (shutdown): the caller still gets an answer.
-        this.#answer(current, 'crash', 'Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${current.request.requestId} Error: Runtime exited without providing a reason` }));
+        this.#answer(current, 'crash', 'Runtime.ExitError', functionErrorPayload('Runtime.ExitError', `RequestId: ${current.request.requestId} Error: Runtime exited without providing a reason`));
       }
       this.#finishInvocation(current);
     }
@@ -573,7 +564,7 @@ export class Environment {
     this.#pendingAssignment = undefined;
     this.#server?.close();
     this.#server?.closeAllConnections();
-    if (!this.#startSettled) this.#failStart(new InitFailure('Runtime.ExitError', json({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' })));
+    if (!this.#startSettled) this.#failStart(InitFailure.of('Runtime.ExitError', 'Runtime exited without providing a reason'));
     this.#options.onStopped(this);
   }
 
@@ -653,7 +644,7 @@ export class Environment {
 
 function asInitFailure(error: unknown): InitFailure {
   if (error instanceof InitFailure) return error;
-  return new InitFailure('Runtime.Unknown', json({ errorType: 'Runtime.Unknown', errorMessage: String(error instanceof Error ? error.message : error) }));
+  return InitFailure.of('Runtime.Unknown', String(error instanceof Error ? error.message : error));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

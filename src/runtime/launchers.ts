@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { access, constants, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InitFailure } from './environment.js';
+import { InitFailure } from './function-errors.js';
 import { ensureNodeBinary } from './node-builds.js';
 import type { PythonInterpreter, PythonInterpreters } from './python-interpreters.js';
 import type { EnvironmentSpec, LaunchPlan, Launcher, ReadOnlyBind } from './types.js';
@@ -85,8 +85,7 @@ async function checkEntrypoint(hostPath: string, shownPath: string): Promise<voi
     await access(hostPath, constants.X_OK);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : 'permission denied';
-    const body = { errorType: 'Runtime.InvalidEntrypoint', errorMessage: `Error: fork/exec ${shownPath}: ${reason}` };
-    throw new InitFailure(body.errorType, Buffer.from(JSON.stringify(body)));
+    throw InitFailure.of('Runtime.InvalidEntrypoint', `Error: fork/exec ${shownPath}: ${reason}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Clock, ReportError } from '../core/index.js';
-import { Environment, InitFailure } from './environment.js';
+import { Environment } from './environment.js';
+import { InitFailure } from './function-errors.js';
 import { reportLine } from './log-format.js';
 import type { Isolation } from './sandbox/isolation.js';
 import type { EnvironmentSpec, Invocation, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink } from './types.js';
@@ -248,7 +249,7 @@ export class EnvironmentPool {
     this.#closed = true;
     clearInterval(this.#reaper);
     this.#reaper = undefined;
-    const shuttingDown = new InitFailure('Runtime.ExitError', Buffer.from(JSON.stringify({ errorType: 'Runtime.ExitError', errorMessage: 'The platform is shutting down.' })));
+    const shuttingDown = InitFailure.of('Runtime.ExitError', 'The platform is shutting down.');
     for (const group of this.#prestarted.values()) for (const env of [...group.all]) env.stop();
     this.#prestarted.clear();
     for (const group of this.#groups.values()) {
