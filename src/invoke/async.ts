@@ -1,18 +1,14 @@
 import { AwsError, functionArn, newRequestId, parseFunctionName, type Clock, type Partition } from '../core/index.js';
 import type { AsyncSettings, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
 import type { EventQueue, Outcome, QueuedEvent } from '../queue/index.js';
+import { afterAttempt, beforeAttempt, type AttemptResult, type Decision, type RetryTuning } from './retry-policy.js';
 import { checkPayload, type InvokeService, type SyncInvokeOutput } from './sync.js';
 
 /** Lambda's async payload limits: 1 MB for Invoke with Event (since 2025), 256 KB for the deprecated InvokeAsync. */
 export const MAX_EVENT_PAYLOAD_BYTES = 1_048_576;
 export const MAX_INVOKE_ASYNC_PAYLOAD_BYTES = 262_144;
 
-export interface AsyncTuning {
-  /** Waits before the 1st, 2nd... retry after a function error. Lambda: about 1 and 2 minutes. */
-  readonly retryDelaysMs: readonly number[];
-  /** Backoff for attempts that never ran the function (throttled, platform error): base × 2^n, capped. */
-  readonly deferralBaseMs: number;
-  readonly deferralMaxMs: number;
+export interface AsyncTuning extends RetryTuning {
   /** Async invocations running at once, in all and per function, so a burst leaves room for sync calls. */
   readonly maxInFlight: number;
   readonly maxInFlightPerFunction: number;
@@ -263,12 +259,11 @@ export class AsyncInvoker {
     // Kept, not dropped, when its function is gone (deleted, or a destination that never existed).
     if (registry.cached(event.functionName) === undefined) return settle({ kind: 'failed', condition: 'FunctionNotFound', attempts: event.attempts, lastError: `Function not found: ${functionArn(this.#o.partition, event.functionName)}` });
     const settings = this.#o.configs.settings(event.functionName, event.qualifier);
-    // Reserved concurrency 0 turns the function off: Lambda sends its events straight to failure.
-    if (registry.cached(event.functionName)?.reservedConcurrency === 0) return this.#fail(event, settings, 'ZeroReservedConcurrency', event.attempts, undefined);
-    const deadline = event.enqueuedAt + settings.maximumEventAgeInSeconds * 1000;
-    if (clock.now() >= deadline) return this.#fail(event, settings, 'EventAgeExceeded', event.attempts, undefined);
+    const refused = beforeAttempt(event, settings, registry.cached(event.functionName)?.reservedConcurrency, clock.now());
+    if (refused !== undefined) return this.#conclude(event, settings, refused, undefined);
 
-    let out: SyncInvokeOutput;
+    let out: SyncInvokeOutput | undefined;
+    let result: AttemptResult;
     try {
       out = await this.#o.invoke.invokeSync({
         functionName: event.functionName,
@@ -277,24 +272,31 @@ export class AsyncInvoker {
         logTail: false,
         requestId: event.id,
       });
+      result = out.functionError === undefined ? { kind: 'success' } : { kind: 'function-error', lastError: out.payload.subarray(0, LAST_ERROR_BYTES).toString('utf8') };
     } catch (error) {
-      // The function never ran (throttled, platform error): back off without spending a retry.
-      if (!(error instanceof AwsError) || error.status >= 500 || error.status === 429) return this.#defer(event, settings, deadline, String(error instanceof Error ? error.message : error));
-      return this.#fail(event, settings, 'RequestRejected', event.attempts, undefined, error.message);
+      // The function never ran (throttled, platform error), or the invocation was refused for good.
+      const retryable = !(error instanceof AwsError) || error.status >= 500 || error.status === 429;
+      result = retryable ? { kind: 'not-run', why: String(error instanceof Error ? error.message : error) } : { kind: 'rejected', why: error.message };
     }
-    if (this.#abandoning) return settle({ kind: 'retry', attempts: event.attempts, deferrals: event.deferrals, notBefore: clock.now() });
+    if (this.#abandoning && out !== undefined) return settle({ kind: 'retry', attempts: event.attempts, deferrals: event.deferrals, notBefore: clock.now() });
+    return this.#conclude(event, settings, afterAttempt(event, result, settings, this.#o.tuning, clock.now()), out);
+  }
 
-    const attempts = event.attempts + 1;
-    if (out.functionError === undefined) {
-      if (settings.onSuccess === undefined) return settle({ kind: 'done' });
-      return settle({ kind: 'forward', event: this.#record(event, settings.onSuccess, 'Success', attempts, out) });
+  /** Settles an event as decided: a retry, a destination record, or the failed-event store. */
+  #conclude(event: QueuedEvent, settings: AsyncSettings, decision: Decision, out: SyncInvokeOutput | undefined): Promise<void> {
+    const settle = (outcome: Outcome) => this.#o.queue.settle(event.id, outcome, this.#o.clock.now());
+    switch (decision.kind) {
+      case 'retry':
+        return settle(decision);
+      case 'succeeded':
+        if (settings.onSuccess === undefined) return settle({ kind: 'done' });
+        return settle({ kind: 'forward', event: this.#record(event, settings.onSuccess, 'Success', decision.attempts, out) });
+      case 'failed': {
+        const { condition, attempts, lastError } = decision;
+        if (settings.onFailure !== undefined) return settle({ kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) });
+        return settle({ kind: 'failed', condition, attempts, ...(lastError === undefined ? {} : { lastError }) });
+      }
     }
-    const lastError = out.payload.subarray(0, LAST_ERROR_BYTES).toString('utf8');
-    if (attempts > settings.maximumRetryAttempts) return this.#fail(event, settings, 'RetriesExhausted', attempts, out, lastError);
-    const delay = this.#o.tuning.retryDelaysMs[Math.min(attempts, this.#o.tuning.retryDelaysMs.length) - 1] ?? 0;
-    // A retry that would land past the event's maximum age is not attempted.
-    if (clock.now() + delay > deadline) return this.#fail(event, settings, 'EventAgeExceeded', attempts, out, lastError);
-    return settle({ kind: 'retry', attempts, deferrals: event.deferrals, notBefore: clock.now() + delay, lastError });
   }
 
   /**
@@ -306,22 +308,6 @@ export class AsyncInvoker {
     this.#o.onError(error);
     const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await this.#o.queue.settle(event.id, { kind: 'failed', condition: PLATFORM_FAILURE, attempts: event.attempts, lastError: `The platform could not finish this event: ${cause}`.slice(0, LAST_ERROR_BYTES) }, this.#o.clock.now());
-  }
-
-  #defer(event: QueuedEvent, settings: AsyncSettings, deadline: number, why: string): Promise<void> {
-    const { tuning, clock } = this.#o;
-    const delay = Math.min(tuning.deferralBaseMs * 2 ** event.deferrals, tuning.deferralMaxMs);
-    if (clock.now() + delay > deadline) return this.#fail(event, settings, 'EventAgeExceeded', event.attempts, undefined, why);
-    return this.#o.queue.settle(event.id, { kind: 'retry', attempts: event.attempts, deferrals: event.deferrals + 1, notBefore: clock.now() + delay, lastError: why }, clock.now());
-  }
-
-  #fail(event: QueuedEvent, settings: AsyncSettings, condition: string, attempts: number, out: SyncInvokeOutput | undefined, lastError?: string): Promise<void> {
-    const { queue, clock } = this.#o;
-    const outcome: Outcome =
-      settings.onFailure === undefined
-        ? { kind: 'failed', condition, attempts, ...(lastError === undefined ? {} : { lastError }) }
-        : { kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) };
-    return queue.settle(event.id, outcome, clock.now());
   }
 
   /** Lambda's invocation record, as an async event for the destination function. */
