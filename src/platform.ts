@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CodeLinks, createApiServer } from './api/index.js';
 import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
 import { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
-import { invalidParameter, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
+import { invalidParameter, newHexId, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
@@ -26,6 +26,8 @@ export const consoleLogger: Logger = {
 };
 
 export interface Platform {
+  /** Names this platform in its lifecycle events (core/lifecycle.ts), where several share a process. */
+  readonly id: string;
   readonly url: string;
   readonly port: number;
   readonly config: PlatformConfig;
@@ -56,6 +58,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const logger = deps.logger ?? consoleLogger;
   const clock = deps.clock ?? systemClock;
   const partition: Partition = { region: config.region, accountId: config.accountId };
+  const platformId = newHexId();
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
 
   // Whatever started us may have left descriptors open (a root-only file, say): environments must not inherit them.
@@ -99,6 +102,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   await logs.load();
   const usage = new UsageMeter(store, config.prices, reportError);
   const pool = new EnvironmentPool({
+    platformId,
     launcher: createLauncher({ runtimeCacheDir: config.runtimeCacheDir, python, sandboxed: isolation.sandboxed, onProgress: (line) => logger.info(`selfless: ${line}`) }),
     isolation,
     prestart: config.prestart,
@@ -116,7 +120,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
   const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
-  const async = new AsyncInvoker({ invoke, queue, configs: eventInvokeConfigs, registry, partition, clock, tuning: config.async, onError: (error) => logger.error('selfless: async dispatch failed', error) });
+  const async = new AsyncInvoker({ platformId, invoke, queue, configs: eventInvokeConfigs, registry, partition, clock, tuning: config.async, onError: (error) => logger.error('selfless: async dispatch failed', error) });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const rootKeyRecord = { secretAccessKey: rootKey.secretAccessKey, accountId: config.accountId, principalArn: rootPrincipalArn(config.accountId) };
@@ -158,6 +162,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     await queue.close();
   };
   return {
+    id: platformId,
     url: `http://${host}:${port}`,
     port,
     config,

@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './config.js';
 export * from './ids.js';
 export * from './types.js';
+export * from './lifecycle.js';

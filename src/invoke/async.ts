@@ -1,4 +1,4 @@
-import { AwsError, functionArn, newRequestId, parseFunctionName, type Clock, type Partition } from '../core/index.js';
+import { AwsError, functionArn, newRequestId, parseFunctionName, publish, type Clock, type Partition } from '../core/index.js';
 import type { AsyncSettings, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
 import type { EventQueue, Outcome, QueuedEvent } from '../queue/index.js';
 import { afterAttempt, beforeAttempt, type AttemptResult, type Decision, type RetryTuning } from './retry-policy.js';
@@ -30,6 +30,7 @@ const LAST_ERROR_BYTES = 4096;
 export const MAX_DELIVERIES = 3;
 
 export interface AsyncInvokerOptions {
+  readonly platformId: string;
   readonly invoke: InvokeService;
   readonly queue: EventQueue;
   readonly configs: EventInvokeConfigs;
@@ -99,6 +100,7 @@ export class AsyncInvoker {
     const now = this.#o.clock.now();
     const qualifier = invokedArn === functionArn(this.#o.partition, record.name) ? '$LATEST' : invokedArn.slice(invokedArn.lastIndexOf(':') + 1);
     await this.#o.queue.enqueue([{ id: input.requestId, functionName: record.name, qualifier, payload: input.payload, enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now }]);
+    publish('selfless:queue:enqueue', () => ({ platformId: this.#o.platformId, requestId: input.requestId, functionName: record.name, qualifier }));
     this.#kick();
   }
 
@@ -249,7 +251,7 @@ export class AsyncInvoker {
 
   async #attempt(event: QueuedEvent): Promise<void> {
     const { queue, clock, registry } = this.#o;
-    const settle = (outcome: Outcome) => queue.settle(event.id, outcome, clock.now());
+    const settle = (outcome: Outcome) => this.#settle(event, outcome);
     if ((event.deliveries ?? 0) >= MAX_DELIVERIES) {
       const lastError = `The platform failed while running this event ${event.deliveries} times in a row (it stopped or crashed before the outcome was recorded); it is not run again.${event.lastError === undefined ? '' : ` Last error: ${event.lastError}`}`;
       return settle({ kind: 'failed', condition: PLATFORM_FAILURE, attempts: event.attempts, lastError: lastError.slice(0, LAST_ERROR_BYTES) });
@@ -284,19 +286,25 @@ export class AsyncInvoker {
 
   /** Settles an event as decided: a retry, a destination record, or the failed-event store. */
   #conclude(event: QueuedEvent, settings: AsyncSettings, decision: Decision, out: SyncInvokeOutput | undefined): Promise<void> {
-    const settle = (outcome: Outcome) => this.#o.queue.settle(event.id, outcome, this.#o.clock.now());
     switch (decision.kind) {
       case 'retry':
-        return settle(decision);
+        return this.#settle(event, decision);
       case 'succeeded':
-        if (settings.onSuccess === undefined) return settle({ kind: 'done' });
-        return settle({ kind: 'forward', event: this.#record(event, settings.onSuccess, 'Success', decision.attempts, out) });
+        if (settings.onSuccess === undefined) return this.#settle(event, { kind: 'done' });
+        return this.#settle(event, { kind: 'forward', event: this.#record(event, settings.onSuccess, 'Success', decision.attempts, out) }, 'Success');
       case 'failed': {
         const { condition, attempts, lastError } = decision;
-        if (settings.onFailure !== undefined) return settle({ kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) });
-        return settle({ kind: 'failed', condition, attempts, ...(lastError === undefined ? {} : { lastError }) });
+        if (settings.onFailure !== undefined) return this.#settle(event, { kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) }, condition);
+        return this.#settle(event, { kind: 'failed', condition, attempts, ...(lastError === undefined ? {} : { lastError }) });
       }
     }
+  }
+
+  /** Commits an event's outcome; `condition` names why a destination record was forwarded. */
+  async #settle(event: QueuedEvent, outcome: Outcome, condition?: string): Promise<void> {
+    await this.#o.queue.settle(event.id, outcome, this.#o.clock.now());
+    const named = outcome.kind === 'failed' ? outcome.condition : condition;
+    publish('selfless:queue:settle', () => ({ platformId: this.#o.platformId, requestId: event.id, functionName: event.functionName, outcome: outcome.kind, ...(named === undefined ? {} : { condition: named }) }));
   }
 
   /**
@@ -307,7 +315,7 @@ export class AsyncInvoker {
   async #settleBroken(event: QueuedEvent, error: unknown): Promise<void> {
     this.#o.onError(error);
     const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.#o.queue.settle(event.id, { kind: 'failed', condition: PLATFORM_FAILURE, attempts: event.attempts, lastError: `The platform could not finish this event: ${cause}`.slice(0, LAST_ERROR_BYTES) }, this.#o.clock.now());
+    await this.#settle(event, { kind: 'failed', condition: PLATFORM_FAILURE, attempts: event.attempts, lastError: `The platform could not finish this event: ${cause}`.slice(0, LAST_ERROR_BYTES) });
   }
 
   /** Lambda's invocation record, as an async event for the destination function. */

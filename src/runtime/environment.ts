@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { background, newHexId, readLimitedBody, type Clock, type ReportError } from '../core/index.js';
+import { background, newHexId, publish, readLimitedBody, type Clock, type ReportError } from '../core/index.js';
 import { functionErrorPayload, InitFailure, type PlatformErrorType } from './function-errors.js';
 import { LogLineSplitter, reportLine } from './log-format.js';
 import { peerUid } from './sandbox/socket-owner.js';
@@ -48,6 +48,7 @@ interface Current {
 }
 
 export interface EnvironmentOptions {
+  readonly platformId: string;
   /** The function configuration; for a pre-started environment, the template it was started for. */
   readonly spec: EnvironmentSpec;
   /** Start a generic runtime that loads no code until `assign()` gives it a function. */
@@ -239,6 +240,7 @@ export class Environment {
     if (confined.fd3Input !== undefined) (child.stdio[3] as NodeJS.WritableStream).on('error', () => undefined).end(confined.fd3Input);
     if (child.pid !== undefined) confined.attach(child.pid);
     this.#initStartedAt = performance.now();
+    publish('selfless:env:start', () => ({ ...this.#names(), prestarted: this.#options.prestarted === true }));
     this.#pipeOutput(child);
     child.once('error', (error: NodeJS.ErrnoException) => {
       // The entrypoint could not be executed at all: Lambda reports Runtime.InvalidEntrypoint.
@@ -280,6 +282,7 @@ export class Environment {
     this.#current = current;
     this.#served += 1;
     this.#writeLog(`START RequestId: ${request.requestId} Version: ${this.spec.version}`);
+    publish('selfless:invoke:start', () => ({ ...this.#names(), requestId: request.requestId, cold: current.cold }));
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       'Lambda-Runtime-Aws-Request-Id': request.requestId,
@@ -413,6 +416,7 @@ export class Environment {
     });
     if (this.#state === 'starting') {
       this.#initMs = performance.now() - this.#initStartedAt;
+      publish('selfless:env:ready', () => ({ ...this.#names(), initMs: this.#initMs }));
       this.#settleStart();
     } else if (current !== undefined) {
       this.#current = undefined;
@@ -537,6 +541,11 @@ export class Environment {
     this.stop();
   }
 
+  /** Who an environment's lifecycle events are about. */
+  #names(): { platformId: string; environmentId: string; functionName: string; version: string } {
+    return { platformId: this.#options.platformId, environmentId: this.id, functionName: this.spec.functionName, version: this.spec.version };
+  }
+
   #settleStart(): void {
     if (this.#startSettled) return;
     clearTimeout(this.#initTimer);
@@ -565,6 +574,7 @@ export class Environment {
     this.#server?.close();
     this.#server?.closeAllConnections();
     if (!this.#startSettled) this.#failStart(InitFailure.of('Runtime.ExitError', 'Runtime exited without providing a reason'));
+    publish('selfless:env:stop', () => ({ ...this.#names(), invocations: this.#served }));
     this.#options.onStopped(this);
   }
 
@@ -588,6 +598,7 @@ export class Environment {
       this.#emitLog(`END RequestId: ${requestId}`, current);
       this.#emitLog(reportLine({ requestId, durationMs, billedMs, memorySize: this.spec.memorySize, maxMemoryMb, initMs: current.cold ? initMs : undefined, status: current.statusDetail }), current);
       current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
+      publish('selfless:invoke:end', () => ({ ...this.#names(), requestId, outcome, durationMs, billedMs }));
     });
   }
 

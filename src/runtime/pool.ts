@@ -6,6 +6,8 @@ import type { Isolation } from './sandbox/isolation.js';
 import type { EnvironmentSpec, Invocation, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink } from './types.js';
 
 export interface PoolOptions {
+  /** Names this platform in lifecycle events (see core/lifecycle.ts). */
+  readonly platformId: string;
   readonly launcher: Launcher;
   readonly isolation: Isolation;
   readonly logs: LogSink;
@@ -306,6 +308,7 @@ export class EnvironmentPool {
 
   #newEnvironment(spec: EnvironmentSpec, prestarted: boolean, provisioned = false): Environment {
     return new Environment({
+      platformId: this.#options.platformId,
       spec,
       prestarted,
       provisioned,
