@@ -1,2 +1,4 @@
 export { closeInheritedDescriptors } from './descriptors.js';
-export { detectIsolation, PlainProcesses, type Isolation, type IsolationChoice, type IsolationReport } from './isolation.js';
+export { detectIsolation, type IsolationChoice } from './detect.js';
+export type { Isolation, IsolationReport } from './isolation.js';
+export { PlainProcesses } from './plain.js';
