@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CodeLinks, createApiServer } from './api/index.js';
 import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
-import { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
+import { AliasRegistry, ChangeFeed, CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, newHexId, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
@@ -84,8 +84,10 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     );
   };
   const hostMemoryMb = Math.floor(totalmem() / (1024 * 1024));
+  const changes = new ChangeFeed(backgroundError);
   const registry = new FunctionRegistry({
     store,
+    changes,
     code,
     partition,
     clock,
@@ -96,7 +98,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     checkRuntimeAvailable,
   });
   await registry.load();
-  const aliases = new AliasRegistry(store, registry, partition);
+  const aliases = new AliasRegistry(store, registry, changes, partition);
   await aliases.load();
   const logs = new LogStore(store, reportError, config.logs, clock);
   await logs.load();
@@ -112,13 +114,32 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     idleTimeoutMs: config.idleTimeoutMs,
     onError: backgroundError,
   });
-  registry.on('changed', (name, version) => pool.retireFunction(name, version));
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
   const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate, onError: backgroundError });
   const provisioned = new ProvisionedConcurrency({ store, registry, aliases, invoke, pool, partition, clock, hostMemoryMb, onError: backgroundError });
   await provisioned.load();
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
+  // What follows the control plane: the registries' own memory, stale environments, provisioned configs.
+  changes.subscribe((change) => {
+    switch (change.type) {
+      case 'FunctionUpdated':
+        return pool.retireFunction(change.functionName, '$LATEST');
+      case 'VersionDeleted':
+        pool.retireFunction(change.functionName, change.version);
+        return provisioned.follow(change);
+      case 'FunctionDeleted':
+        aliases.forgetFunction(change.functionName);
+        eventInvokeConfigs.forgetFunction(change.functionName);
+        pool.retireFunction(change.functionName);
+        return provisioned.follow(change);
+      case 'AliasMoved':
+        return provisioned.follow(change);
+      case 'FunctionCreated':
+      case 'VersionPublished':
+        return;
+    }
+  });
   const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
   const async = new AsyncInvoker({ platformId, invoke, queue, configs: eventInvokeConfigs, registry, partition, clock, tuning: config.async, onError: (error) => logger.error('selfless: async dispatch failed', error) });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);

@@ -12,6 +12,7 @@ import {
   type Partition,
 } from '../core/index.js';
 import type { Store } from '../store/index.js';
+import type { ChangeFeed } from './changes.js';
 import type { FunctionRegistry } from './registry.js';
 import { checkDescription, expectObject, expectString } from './validate.js';
 
@@ -20,38 +21,28 @@ const ALIAS_NAME = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
 const VERSION = /^(\$LATEST|[0-9]+)$/;
 const key = (functionName: string, name: string) => `${functionName}\u0000${name}`;
 
-type AliasListener = (functionName: string, before: AliasRecord, after: AliasRecord | undefined) => void;
-
 /**
  * CreateAlias / GetAlias / UpdateAlias / DeleteAlias / ListAliases, and resolving an alias to the
  * version an invocation runs (weighted between two versions by RoutingConfig).
  */
 export class AliasRegistry {
   readonly #cache = new Map<string, AliasRecord>();
-  readonly #onChanged: Array<AliasListener> = [];
 
   constructor(
     private readonly store: Store,
     private readonly registry: FunctionRegistry,
+    private readonly changes: ChangeFeed,
     private readonly partition: Partition,
     private readonly random: () => number = Math.random,
   ) {
     registry.guardVersions((functionName, version) =>
       [...this.#cache.values()].filter((a) => a.functionName === functionName && (a.functionVersion === version || a.additionalVersionWeights?.[version] !== undefined)).map((a) => a.name),
     );
-    // A deleted function takes its aliases with it (the store already dropped them).
-    registry.on('changed', (name: string) => {
-      if (registry.cached(name) !== undefined) return;
-      for (const [k, alias] of this.#cache) if (alias.functionName === name) this.#cache.delete(k);
-    });
   }
 
-  /**
-   * Told of every alias updated or deleted (`after` undefined): what is configured on an alias follows
-   * it to its new version or goes with it (provisioned concurrency).
-   */
-  onChanged(listener: AliasListener): void {
-    this.#onChanged.push(listener);
+  /** A deleted function took its aliases with it (the store dropped them in the same commit). */
+  forgetFunction(functionName: string): void {
+    for (const [k, alias] of this.#cache) if (alias.functionName === functionName) this.#cache.delete(k);
   }
 
   async load(): Promise<void> {
@@ -97,7 +88,9 @@ export class AliasRegistry {
       description: body.Description === undefined ? '' : checkDescription(body.Description),
       revisionId: newRevisionId(),
     };
-    return this.#save(alias);
+    const saved = await this.#save(alias);
+    this.changes.publish({ type: 'AliasMoved', functionName: fn, before: undefined, after: saved });
+    return saved;
   }
 
   async update(functionParam: string, name: string, body: Record<string, unknown>): Promise<AliasRecord> {
@@ -115,7 +108,7 @@ export class AliasRegistry {
       description: body.Description === undefined ? current.description : checkDescription(body.Description),
       revisionId: newRevisionId(),
     });
-    for (const listener of this.#onChanged) listener(fn, current, updated);
+    this.changes.publish({ type: 'AliasMoved', functionName: fn, before: current, after: updated });
     return updated;
   }
 
@@ -131,7 +124,7 @@ export class AliasRegistry {
     if (alias === undefined) return;
     await this.store.deleteAlias(fn, name);
     this.#cache.delete(key(fn, name));
-    for (const listener of this.#onChanged) listener(fn, alias, undefined);
+    this.changes.publish({ type: 'AliasMoved', functionName: fn, before: alias, after: undefined });
   }
 
   list(functionParam: string, functionVersion: string | undefined, marker: string | undefined, maxItems: number): { aliases: AliasRecord[]; nextMarker?: string } {

@@ -39,12 +39,11 @@ export class EventInvokeConfigs {
     private readonly registry: FunctionRegistry,
     private readonly partition: Partition,
     private readonly clock: Clock,
-  ) {
-    // The store drops a deleted function's configs with it; so does the cache.
-    registry.on('changed', (name: string) => {
-      if (registry.cached(name) !== undefined) return;
-      for (const [k, record] of this.#cache) if (record.functionName === name) this.#cache.delete(k);
-    });
+  ) {}
+
+  /** A deleted function took its configs with it (the store dropped them in the same commit). */
+  forgetFunction(functionName: string): void {
+    for (const [k, record] of this.#cache) if (record.functionName === functionName) this.#cache.delete(k);
   }
 
   async load(): Promise<void> {

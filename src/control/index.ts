@@ -4,3 +4,4 @@ export { resolveRuntime, runtimeSpec, SUPPORTED_RUNTIMES, type RuntimeSpec } fro
 export { LIMITS } from './validate.js';
 export { ASYNC_DEFAULTS, EventInvokeConfigs, type AsyncSettings } from './event-invoke-configs.js';
 export { AliasRegistry } from './aliases.js';
+export { ChangeFeed, type Change, type ChangeListener } from './changes.js';

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import {
   AwsError,
   checkRange,
@@ -13,6 +12,7 @@ import {
   type Partition,
 } from '../core/index.js';
 import type { Store } from '../store/index.js';
+import type { ChangeFeed } from './changes.js';
 import { CodeStore, codeSha256Base64 } from './code-store.js';
 import { validateZip } from './code-package.js';
 import { Mutex } from './mutex.js';
@@ -35,16 +35,10 @@ import {
 /** Parameters AWS accepts that selfless cannot honour yet; each is refused by name when set. */
 const UNSUPPORTED_CONFIG = ['VpcConfig', 'Layers', 'KMSKeyArn', 'DeadLetterConfig', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn'] as const;
 
-export interface RegistryEvents {
-  /**
-   * A function's code or configuration changed or it was deleted: its environments are stale. `version`
-   * names the one that changed ($LATEST, or a deleted version); absent when the whole function went.
-   */
-  changed: [name: string, version?: string];
-}
-
 export interface RegistryOptions {
   readonly store: Store;
+  /** Where each durable change is published (FunctionCreated, FunctionUpdated, VersionPublished, …). */
+  readonly changes: ChangeFeed;
   readonly code: CodeStore;
   readonly partition: Partition;
   readonly clock: Clock;
@@ -66,7 +60,7 @@ export interface ListPage {
  * The function registry: validation and storage of functions and their code. Keeps every function in
  * memory so the invoke path never reads the database; all changes go through here and are announced.
  */
-export class FunctionRegistry extends EventEmitter<RegistryEvents> {
+export class FunctionRegistry {
   readonly #options: RegistryOptions;
   readonly #cache = new Map<string, FunctionRecord>();
   /** Published versions: function name → version number → immutable record. */
@@ -77,7 +71,6 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
   #reservedTotal = 0;
 
   constructor(options: RegistryOptions) {
-    super();
     this.#options = options;
   }
 
@@ -187,6 +180,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       // $LATEST keeps its revision: publishing changes nothing a caller of $LATEST can see.
       await this.#store({ ...current, lastVersion: number, publishedRevision: current.revisionId }, current);
       this.#versionsOf(current.name).set(version.version!, version);
+      this.#options.changes.publish({ type: 'VersionPublished', functionName: current.name, version: version.version! });
       return version;
     });
   }
@@ -273,6 +267,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       }
       if (!inserted) throw resourceConflict(`Function already exist: ${ref.name}`);
       this.#cache.set(record.name, record);
+      this.#options.changes.publish({ type: 'FunctionCreated', functionName: record.name });
       return record;
     });
   }
@@ -353,7 +348,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
       const versions = [...(this.#versions.get(name)?.values() ?? [])];
       this.#versions.delete(name);
       for (const sha of new Set([record.codeSha256, ...versions.map((v) => v.codeSha256)])) await this.#collectCode(sha);
-      this.emit('changed', name);
+      this.#options.changes.publish({ type: 'FunctionDeleted', functionName: name });
     });
   }
 
@@ -366,7 +361,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
     await this.#options.store.deleteVersion(name, version);
     this.#versions.get(name)!.delete(version);
     await this.#collectCode(record.codeSha256);
-    this.emit('changed', name, version);
+    this.#options.changes.publish({ type: 'VersionDeleted', functionName: name, version });
   }
 
   /** Tags live on the unqualified function ARN only, as on Lambda. */
@@ -420,7 +415,7 @@ export class FunctionRegistry extends EventEmitter<RegistryEvents> {
   async #replace(current: FunctionRecord, record: FunctionRecord): Promise<FunctionRecord> {
     await this.#store(record, current);
     if (record.codeSha256 !== current.codeSha256) await this.#collectCode(current.codeSha256);
-    this.emit('changed', record.name, '$LATEST');
+    this.#options.changes.publish({ type: 'FunctionUpdated', functionName: record.name });
     return record;
   }
 

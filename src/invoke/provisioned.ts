@@ -14,7 +14,7 @@ import {
   type ProvisionedConcurrencyRecord,
   type ReportError,
 } from '../core/index.js';
-import type { AliasRegistry, FunctionRegistry } from '../control/index.js';
+import type { AliasRegistry, Change, FunctionRegistry } from '../control/index.js';
 import type { EnvironmentPool, EnvironmentSpec } from '../runtime/index.js';
 import type { Store } from '../store/index.js';
 import type { InvokeService } from './sync.js';
@@ -44,16 +44,22 @@ export class ProvisionedConcurrency {
 
   constructor(options: ProvisionedOptions) {
     this.#o = options;
-    options.aliases.onChanged((functionName, before, after) => this.#followAlias(functionName, before, after));
-    options.registry.on('changed', (name, version) => {
-      // A deleted function or version takes its configurations with it.
-      if (version === '$LATEST') return;
-      for (const [k, record] of this.#configs) {
-        if (record.functionName !== name || (version !== undefined && record.qualifier !== version)) continue;
-        this.#configs.delete(k);
-        if (version !== undefined) background(options.store.deleteProvisioned(name, record.qualifier), 'deleting a provisioned concurrency configuration', options.onError);
-      }
-    });
+  }
+
+  /** Follows the control plane: configurations go with their function or version, and follow their alias. */
+  follow(change: Change): void {
+    if (change.type === 'AliasMoved') {
+      if (change.before !== undefined) this.#followAlias(change.functionName, change.before, change.after);
+      return;
+    }
+    if (change.type !== 'FunctionDeleted' && change.type !== 'VersionDeleted') return;
+    const version = change.type === 'VersionDeleted' ? change.version : undefined;
+    for (const [k, record] of this.#configs) {
+      if (record.functionName !== change.functionName || (version !== undefined && record.qualifier !== version)) continue;
+      this.#configs.delete(k);
+      // A deleted function's rows went with it; a deleted version's are removed here.
+      if (version !== undefined) background(this.#o.store.deleteProvisioned(change.functionName, record.qualifier), 'deleting a provisioned concurrency configuration', this.#o.onError);
+    }
   }
 
   /**

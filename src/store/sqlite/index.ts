@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_function ON logs(function_name, id);
 CREATE INDEX IF NOT EXISTS logs_time ON logs(time_ms);
 CREATE TABLE IF NOT EXISTS versions (
-  function_name TEXT NOT NULL,
+  function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   version TEXT NOT NULL,
   code_sha256 TEXT NOT NULL,
   record TEXT NOT NULL,
@@ -42,24 +42,59 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 CREATE INDEX IF NOT EXISTS versions_code ON versions(code_sha256);
 CREATE TABLE IF NOT EXISTS aliases (
-  function_name TEXT NOT NULL,
+  function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   name TEXT NOT NULL,
   record TEXT NOT NULL,
   PRIMARY KEY (function_name, name)
 );
 CREATE TABLE IF NOT EXISTS provisioned (
-  function_name TEXT NOT NULL,
+  function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   qualifier TEXT NOT NULL,
   record TEXT NOT NULL,
   PRIMARY KEY (function_name, qualifier)
 );
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
-  function_name TEXT NOT NULL,
+  function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   qualifier TEXT NOT NULL,
   record TEXT NOT NULL,
   PRIMARY KEY (function_name, qualifier)
 );
 `;
+
+/**
+ * What belongs to a function, by foreign key: deleting the function deletes these rows in the same
+ * statement (ON DELETE CASCADE), so what belongs to functions later (event source mappings, URLs,
+ * policies) is removed with them by declaring it, not by a list kept by hand.
+ */
+const FUNCTION_CHILDREN = ['versions', 'aliases', 'provisioned', 'event_invoke_configs'] as const;
+const SCHEMA_VERSION = 1;
+/**
+ * The values of a child row (then its function's name again), written only while its function exists: a write that lost a race with
+ * DeleteFunction (a provisioned-concurrency status landing late) is moot, neither an orphan nor an error.
+ */
+const VALUES_OF_LIVE_FUNCTION = 'SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM functions WHERE name = ?)';
+
+/**
+ * Brings a data dir's database to SCHEMA_VERSION. Version 0 had the function children without foreign
+ * keys: each is rebuilt with them, keeping its rows (rows of functions already gone are dropped).
+ */
+function migrate(db: Database.Database): void {
+  if ((db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const old = FUNCTION_CHILDREN.filter((table) => {
+      const sql = db.prepare<[string], string>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table);
+      return sql !== undefined && !sql.includes('REFERENCES');
+    });
+    for (const table of old) db.exec(`ALTER TABLE ${table} RENAME TO ${table}_v0`);
+    db.exec(SCHEMA);
+    for (const table of old) {
+      db.exec(`INSERT INTO ${table} SELECT * FROM ${table}_v0 WHERE function_name IN (SELECT name FROM functions); DROP TABLE ${table}_v0;`);
+    }
+    // The renamed tables took their indexes with them when dropped: create them again.
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
 
 interface UsageRow {
   request_id: string; function_name: string; version: string; start_ms: number; duration_ms: number;
@@ -78,7 +113,9 @@ export class SqliteStore implements Store {
     // WAL with synchronous=NORMAL is durable across process crashes (only an OS crash may lose the tail).
     this.#db.pragma('synchronous = NORMAL');
     this.#db.pragma('busy_timeout = 5000');
+    this.#db.pragma('foreign_keys = ON');
     this.#db.exec(SCHEMA);
+    migrate(this.#db);
     const db = this.#db;
     this.#statements = {
       get: db.prepare<[string], { record: string }>('SELECT record FROM functions WHERE name = ?'),
@@ -86,8 +123,7 @@ export class SqliteStore implements Store {
       insert: db.prepare('INSERT OR IGNORE INTO functions (name, revision_id, code_sha256, record) VALUES (?, ?, ?, ?)'),
       replace: db.prepare('UPDATE functions SET revision_id = ?, code_sha256 = ?, record = ? WHERE name = ? AND revision_id = ?'),
       delete: db.prepare<[string], { record: string }>('DELETE FROM functions WHERE name = ? RETURNING record'),
-      deleteConfigsOf: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ?'),
-      putConfig: db.prepare('INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) VALUES (?, ?, ?)'),
+      putConfig: db.prepare(`INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
       countCode: db.prepare<[string, string], { n: number }>(
@@ -96,15 +132,12 @@ export class SqliteStore implements Store {
       insertVersion: db.prepare('INSERT INTO versions (function_name, version, code_sha256, record) VALUES (?, ?, ?, ?)'),
       deleteVersion: db.prepare('DELETE FROM versions WHERE function_name = ? AND version = ?'),
       listVersions: db.prepare<[], { record: string }>('SELECT record FROM versions ORDER BY function_name, CAST(version AS INTEGER)'),
-      deleteVersionsOf: db.prepare('DELETE FROM versions WHERE function_name = ?'),
-      putAlias: db.prepare('INSERT OR REPLACE INTO aliases (function_name, name, record) VALUES (?, ?, ?)'),
+      putAlias: db.prepare(`INSERT OR REPLACE INTO aliases (function_name, name, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteAlias: db.prepare('DELETE FROM aliases WHERE function_name = ? AND name = ?'),
       listAliases: db.prepare<[], { record: string }>('SELECT record FROM aliases ORDER BY function_name, name'),
-      deleteAliasesOf: db.prepare('DELETE FROM aliases WHERE function_name = ?'),
-      putProvisioned: db.prepare('INSERT OR REPLACE INTO provisioned (function_name, qualifier, record) VALUES (?, ?, ?)'),
+      putProvisioned: db.prepare(`INSERT OR REPLACE INTO provisioned (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteProvisioned: db.prepare('DELETE FROM provisioned WHERE function_name = ? AND qualifier = ?'),
       listProvisioned: db.prepare<[], { record: string }>('SELECT record FROM provisioned ORDER BY function_name, qualifier'),
-      deleteProvisionedOf: db.prepare('DELETE FROM provisioned WHERE function_name = ?'),
       insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
       insertLog: db.prepare('INSERT INTO logs (function_name, stream, time_ms, message) VALUES (?, ?, ?, ?)'),
@@ -138,13 +171,8 @@ export class SqliteStore implements Store {
   }
 
   async deleteFunction(name: string): Promise<FunctionRecord | undefined> {
-    const row = this.#db.transaction(() => {
-      this.#statements.deleteConfigsOf.run(name);
-      this.#statements.deleteVersionsOf.run(name);
-      this.#statements.deleteAliasesOf.run(name);
-      this.#statements.deleteProvisionedOf.run(name);
-      return this.#statements.delete.get(name);
-    })();
+    // Its versions, aliases and configs go with it (FUNCTION_CHILDREN).
+    const row = this.#statements.delete.get(name);
     return row ? (JSON.parse(row.record) as FunctionRecord) : undefined;
   }
 
@@ -161,7 +189,7 @@ export class SqliteStore implements Store {
   }
 
   async putAlias(record: AliasRecord): Promise<void> {
-    this.#statements.putAlias.run(record.functionName, record.name, JSON.stringify(record));
+    this.#statements.putAlias.run(record.functionName, record.name, JSON.stringify(record), record.functionName);
   }
 
   async deleteAlias(functionName: string, name: string): Promise<void> {
@@ -173,7 +201,7 @@ export class SqliteStore implements Store {
   }
 
   async putProvisioned(record: ProvisionedConcurrencyRecord): Promise<void> {
-    this.#statements.putProvisioned.run(record.functionName, record.qualifier, JSON.stringify(record));
+    this.#statements.putProvisioned.run(record.functionName, record.qualifier, JSON.stringify(record), record.functionName);
   }
 
   async deleteProvisioned(functionName: string, qualifier: string): Promise<void> {
@@ -185,7 +213,7 @@ export class SqliteStore implements Store {
   }
 
   async putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void> {
-    this.#statements.putConfig.run(record.functionName, record.qualifier, JSON.stringify(record));
+    this.#statements.putConfig.run(record.functionName, record.qualifier, JSON.stringify(record), record.functionName);
   }
 
   async deleteEventInvokeConfig(functionName: string, qualifier: string): Promise<boolean> {

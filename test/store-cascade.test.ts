@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import type { FunctionRecord } from '../src/core/index.js';
+import { SqliteStore } from '../src/store/index.js';
+
+/** The schema before foreign keys (SCHEMA_VERSION 0), as data dirs of earlier releases hold it. */
+const V0 = `
+CREATE TABLE functions (name TEXT PRIMARY KEY, revision_id TEXT NOT NULL, code_sha256 TEXT NOT NULL, record TEXT NOT NULL);
+CREATE TABLE versions (function_name TEXT NOT NULL, version TEXT NOT NULL, code_sha256 TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (function_name, version));
+CREATE INDEX versions_code ON versions(code_sha256);
+CREATE TABLE aliases (function_name TEXT NOT NULL, name TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (function_name, name));
+CREATE TABLE provisioned (function_name TEXT NOT NULL, qualifier TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (function_name, qualifier));
+CREATE TABLE event_invoke_configs (function_name TEXT NOT NULL, qualifier TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (function_name, qualifier));
+`;
+
+const fn = (name: string) => ({ name, revisionId: 'r1', codeSha256: 'abc' }) as unknown as FunctionRecord;
+
+describe('the SQLite store deletes what belongs to a function with it', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'selfless-store-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('migrates a data dir without foreign keys, keeping rows of live functions and dropping orphans', async () => {
+    const file = join(dir, 'v0.db');
+    const old = new Database(file);
+    old.exec(V0);
+    old.prepare('INSERT INTO functions VALUES (?, ?, ?, ?)').run('kept', 'r1', 'abc', JSON.stringify(fn('kept')));
+    for (const name of ['kept', 'gone']) {
+      old.prepare('INSERT INTO versions VALUES (?, ?, ?, ?)').run(name, '1', 'abc', JSON.stringify({ ...fn(name), version: '1' }));
+      old.prepare('INSERT INTO aliases VALUES (?, ?, ?)').run(name, 'live', JSON.stringify({ functionName: name, name: 'live' }));
+      old.prepare('INSERT INTO event_invoke_configs VALUES (?, ?, ?)').run(name, '$LATEST', JSON.stringify({ functionName: name, qualifier: '$LATEST' }));
+    }
+    old.close();
+
+    const store = new SqliteStore(file);
+    try {
+      assert.deepEqual((await store.listVersions()).map((v) => v.name), ['kept']);
+      assert.deepEqual((await store.listAliases()).map((a) => a.functionName), ['kept']);
+      assert.deepEqual((await store.listEventInvokeConfigs()).map((c) => c.functionName), ['kept']);
+
+      await store.deleteFunction('kept');
+      assert.deepEqual(await store.listVersions(), []);
+      assert.deepEqual(await store.listAliases(), []);
+      assert.deepEqual(await store.listEventInvokeConfigs(), []);
+    } finally {
+      await store.close();
+    }
+    const reopened = new Database(file);
+    assert.equal(reopened.pragma('user_version', { simple: true }), 1);
+    assert.deepEqual(reopened.prepare("SELECT name FROM sqlite_master WHERE name LIKE '%_v0'").all(), []);
+    assert.deepEqual(reopened.prepare("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = 'versions_code'").all(), [{ tbl_name: 'versions' }]);
+    reopened.close();
+  });
+
+  it('cascades on a new data dir too, and writes no child of a function that is gone', async () => {
+    const store = new SqliteStore(join(dir, 'new.db'));
+    try {
+      await store.insertFunction(fn('f'));
+      await store.putProvisioned({ functionName: 'f', qualifier: '1' } as never);
+      await store.putProvisioned({ functionName: 'ghost', qualifier: '1' } as never);
+      await store.putAlias({ functionName: 'ghost', name: 'a' } as never);
+      assert.deepEqual((await store.listProvisioned()).map((p) => p.functionName), ['f']);
+      assert.deepEqual(await store.listAliases(), []);
+      await store.deleteFunction('f');
+      assert.deepEqual(await store.listProvisioned(), []);
+    } finally {
+      await store.close();
+    }
+  });
+});
