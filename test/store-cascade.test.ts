@@ -74,3 +74,23 @@ describe('the SQLite store deletes what belongs to a function with it', () => {
     }
   });
 });
+
+describe('PublishVersion in the SQLite store', () => {
+  it('writes the version and the new $LATEST together, or neither when the revision moved', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'selfless-store-'));
+    const store = new SqliteStore(join(dir, 'publish.db'));
+    try {
+      await store.insertFunction(fn('p'));
+      const version = { ...fn('p'), version: '1' } as FunctionRecord;
+      assert.equal(await store.publishVersion(version, { ...fn('p'), lastVersion: 1 } as FunctionRecord, 'stale'), false);
+      assert.deepEqual(await store.listVersions(), []);
+      assert.equal((await store.getFunction('p'))?.lastVersion, undefined);
+      assert.equal(await store.publishVersion(version, { ...fn('p'), lastVersion: 1 } as FunctionRecord, 'r1'), true);
+      assert.deepEqual((await store.listVersions()).map((v) => v.version), ['1']);
+      assert.equal((await store.getFunction('p'))?.lastVersion, 1);
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

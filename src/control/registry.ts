@@ -176,9 +176,10 @@ export class FunctionRegistry {
         lastModifiedMs: this.#options.clock.now(),
         revisionId: newRevisionId(),
       };
-      await this.#options.store.insertVersion(version);
       // $LATEST keeps its revision: publishing changes nothing a caller of $LATEST can see.
-      await this.#store({ ...current, lastVersion: number, publishedRevision: current.revisionId }, current);
+      const latest: FunctionRecord = { ...current, lastVersion: number, publishedRevision: current.revisionId };
+      if (!(await this.#options.store.publishVersion(version, latest, current.revisionId))) throw this.#updateInProgress(current.name);
+      this.#cache.set(latest.name, latest);
       this.#versionsOf(current.name).set(version.version!, version);
       this.#options.changes.publish({ type: 'VersionPublished', functionName: current.name, version: version.version! });
       return version;
@@ -419,9 +420,14 @@ export class FunctionRegistry {
     return record;
   }
 
+  /** Lambda's answer when a stored revision moved under a change (another writer got there first). */
+  #updateInProgress(name: string): AwsError {
+    return new AwsError('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(this.#options.partition, name)}`);
+  }
+
   async #store(record: FunctionRecord, current: FunctionRecord): Promise<void> {
     const replaced = await this.#options.store.replaceFunction(record, current.revisionId);
-    if (!replaced) throw new AwsError('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(this.#options.partition, record.name)}`);
+    if (!replaced) throw this.#updateInProgress(record.name);
     this.#cache.set(record.name, record);
   }
 

@@ -12,10 +12,14 @@ export interface Store {
   insertFunction(record: FunctionRecord): Promise<boolean>;
   /** Replaces a function if its stored revision is `expectedRevision`; false otherwise. */
   replaceFunction(record: FunctionRecord, expectedRevision: string): Promise<boolean>;
+  /**
+   * PublishVersion in one atomic step: inserts `version` and replaces $LATEST with `latest` (its version
+   * counter moved on) if $LATEST's stored revision is `expectedRevision`; false, and nothing written, otherwise.
+   */
+  publishVersion(version: FunctionRecord, latest: FunctionRecord, expectedRevision: string): Promise<boolean>;
   /** Deletes a function and everything configured for it (versions, aliases, event invoke configs, provisioned concurrency). */
   deleteFunction(name: string): Promise<FunctionRecord | undefined>;
   /** Published versions (immutable) and aliases. */
-  insertVersion(record: FunctionRecord): Promise<void>;
   deleteVersion(name: string, version: string): Promise<void>;
   listVersions(): Promise<FunctionRecord[]>;
   putAlias(record: AliasRecord): Promise<void>;

@@ -170,14 +170,19 @@ export class SqliteStore implements Store {
     return changes === 1;
   }
 
+  async publishVersion(version: FunctionRecord, latest: FunctionRecord, expectedRevision: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const { changes } = this.#statements.replace.run(latest.revisionId, latest.codeSha256, JSON.stringify(latest), latest.name, expectedRevision);
+      if (changes !== 1) return false;
+      this.#statements.insertVersion.run(version.name, version.version, version.codeSha256, JSON.stringify(version));
+      return true;
+    })();
+  }
+
   async deleteFunction(name: string): Promise<FunctionRecord | undefined> {
     // Its versions, aliases and configs go with it (FUNCTION_CHILDREN).
     const row = this.#statements.delete.get(name);
     return row ? (JSON.parse(row.record) as FunctionRecord) : undefined;
-  }
-
-  async insertVersion(record: FunctionRecord): Promise<void> {
-    this.#statements.insertVersion.run(record.name, record.version, record.codeSha256, JSON.stringify(record));
   }
 
   async deleteVersion(name: string, version: string): Promise<void> {
