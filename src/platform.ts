@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CodeLinks, createApiServer } from './api/index.js';
 import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
-import { AliasRegistry, ChangeFeed, CodeStore, EventInvokeConfigs, FunctionRegistry, type RuntimeSpec } from './control/index.js';
+import { AliasRegistry, ChangeFeed, CodeStore, EventInvokeConfigs, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, newHexId, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
@@ -116,8 +116,10 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   });
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
   const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate, onError: backgroundError });
-  const provisioned = new ProvisionedConcurrency({ store, registry, aliases, invoke, pool, partition, clock, hostMemoryMb, onError: backgroundError });
-  await provisioned.load();
+  const provisionedConfigs = new ProvisionedConfigs({ store, registry, aliases, partition, clock, hostMemoryMb, onError: backgroundError });
+  await provisionedConfigs.load();
+  const provisioned = new ProvisionedConcurrency({ configs: provisionedConfigs, registry, aliases, invoke, pool, partition });
+  provisioned.load();
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
   // What follows the control plane: the registries' own memory, stale environments, provisioned configs.
@@ -127,13 +129,14 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
         return pool.retireFunction(change.functionName, '$LATEST');
       case 'VersionDeleted':
         pool.retireFunction(change.functionName, change.version);
-        return provisioned.follow(change);
+        return provisionedConfigs.follow(change);
       case 'FunctionDeleted':
         aliases.forgetFunction(change.functionName);
         eventInvokeConfigs.forgetFunction(change.functionName);
         pool.retireFunction(change.functionName);
-        return provisioned.follow(change);
+        return provisionedConfigs.follow(change);
       case 'AliasMoved':
+        provisionedConfigs.follow(change);
         return provisioned.follow(change);
       case 'FunctionCreated':
       case 'VersionPublished':

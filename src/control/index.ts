@@ -5,3 +5,4 @@ export { LIMITS } from './validate.js';
 export { ASYNC_DEFAULTS, EventInvokeConfigs, type AsyncSettings } from './event-invoke-configs.js';
 export { AliasRegistry } from './aliases.js';
 export { ChangeFeed, type Change, type ChangeListener } from './changes.js';
+export { ProvisionedConfigs } from './provisioned-configs.js';

@@ -1,0 +1,131 @@
+import {
+  AwsError,
+  background,
+  checkRange,
+  invalidParameter,
+  parseFunctionName,
+  resolveQualifier,
+  validationError,
+  type Clock,
+  type Partition,
+  type ProvisionedConcurrencyRecord,
+  type ReportError,
+} from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { AliasRegistry } from './aliases.js';
+import type { Change } from './changes.js';
+import type { FunctionRegistry } from './registry.js';
+
+const key = (functionName: string, qualifier: string) => `${functionName}\u0000${qualifier}`;
+
+export interface ProvisionedConfigsOptions {
+  readonly store: Store;
+  readonly registry: FunctionRegistry;
+  readonly aliases: AliasRegistry;
+  readonly partition: Partition;
+  readonly clock: Clock;
+  readonly hostMemoryMb: number;
+  readonly onError: ReportError;
+}
+
+/**
+ * The provisioned-concurrency configurations of versions and aliases — control-plane state: Lambda's
+ * validation, the records in the store and a copy in memory. Keeping environments to match them is
+ * the invoke side's job (invoke/provisioned.ts).
+ */
+export class ProvisionedConfigs {
+  readonly #o: ProvisionedConfigsOptions;
+  readonly #configs = new Map<string, ProvisionedConcurrencyRecord>();
+
+  constructor(options: ProvisionedConfigsOptions) {
+    this.#o = options;
+  }
+
+  async load(): Promise<void> {
+    for (const record of await this.#o.store.listProvisioned()) this.#configs.set(key(record.functionName, record.qualifier), record);
+  }
+
+  /** Every configuration of a function. */
+  of(functionName: string): ProvisionedConcurrencyRecord[] {
+    return [...this.#configs.values()].filter((r) => r.functionName === functionName);
+  }
+
+  all(): ProvisionedConcurrencyRecord[] {
+    return [...this.#configs.values()];
+  }
+
+  /** Configurations go with their function, version or alias. */
+  follow(change: Change): void {
+    if (change.type === 'FunctionDeleted') {
+      // Its rows went with it (the store's cascade).
+      for (const record of this.of(change.functionName)) this.#configs.delete(key(record.functionName, record.qualifier));
+    } else if (change.type === 'VersionDeleted') {
+      this.#forget(change.functionName, change.version);
+    } else if (change.type === 'AliasMoved' && change.before !== undefined && change.after === undefined) {
+      this.#forget(change.functionName, change.before.name);
+    }
+  }
+
+  #forget(functionName: string, qualifier: string): void {
+    if (!this.#configs.delete(key(functionName, qualifier))) return;
+    background(this.#o.store.deleteProvisioned(functionName, qualifier), 'deleting a provisioned concurrency configuration', this.#o.onError);
+  }
+
+  /** PutProvisionedConcurrencyConfig: validated as Lambda validates it, then stored. */
+  async put(nameParam: string, queryQualifier: string | undefined, body: Record<string, unknown>): Promise<ProvisionedConcurrencyRecord> {
+    const { name, qualifier } = this.target(nameParam, queryQualifier);
+    const requested = body.ProvisionedConcurrentExecutions;
+    if (requested === undefined || requested === null) throw validationError('provisionedConcurrentExecutions', null, 'Member must not be null');
+    if (typeof requested !== 'number' || !Number.isInteger(requested)) throw invalidParameter('ProvisionedConcurrentExecutions must be an integer.');
+    checkRange('provisionedConcurrentExecutions', requested, 1, Number.MAX_SAFE_INTEGER);
+    const latest = this.#o.registry.require(name);
+    const others = this.of(name).filter((r) => r.qualifier !== qualifier).reduce((sum, r) => sum + r.requested, 0);
+    if (latest.reservedConcurrency !== undefined && others + requested > latest.reservedConcurrency) {
+      throw invalidParameter(`Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function (${latest.reservedConcurrency}).`);
+    }
+    const record = this.#o.aliases.target(name, qualifier)!;
+    if (requested * record.memorySize > this.#o.hostMemoryMb) {
+      throw invalidParameter(`Requested Provisioned Concurrency (${requested}) of ${record.memorySize} MB environments needs ${requested * record.memorySize} MB; this host has ${this.#o.hostMemoryMb} MB.`);
+    }
+    const config: ProvisionedConcurrencyRecord = { functionName: name, qualifier, requested, lastModified: this.#o.clock.now() };
+    await this.#o.store.putProvisioned(config);
+    this.#configs.set(key(name, qualifier), config);
+    return config;
+  }
+
+  require(nameParam: string, queryQualifier: string | undefined): ProvisionedConcurrencyRecord {
+    const { name, qualifier } = this.target(nameParam, queryQualifier);
+    const record = this.#configs.get(key(name, qualifier));
+    if (record === undefined) throw new AwsError('ProvisionedConcurrencyConfigNotFoundException', 'No Provisioned Concurrency Config found for this function');
+    return record;
+  }
+
+  /** DeleteProvisionedConcurrencyConfig; the record it deleted. */
+  async delete(nameParam: string, queryQualifier: string | undefined): Promise<ProvisionedConcurrencyRecord> {
+    const record = this.require(nameParam, queryQualifier);
+    await this.#o.store.deleteProvisioned(record.functionName, record.qualifier);
+    this.#configs.delete(key(record.functionName, record.qualifier));
+    return record;
+  }
+
+  /** ListProvisionedConcurrencyConfigs: by qualifier, from after `marker`. */
+  list(nameParam: string, marker: string | undefined, maxItems: number): { records: ProvisionedConcurrencyRecord[]; nextMarker?: string } {
+    const name = this.#o.registry.require(parseFunctionName(nameParam, this.#o.partition).name).name;
+    const all = this.of(name).sort((a, b) => a.qualifier.localeCompare(b.qualifier));
+    const start = marker === undefined ? 0 : all.findIndex((r) => r.qualifier > marker);
+    const records = start < 0 ? [] : all.slice(start, start + maxItems);
+    const more = start >= 0 && start + maxItems < all.length;
+    return more ? { records, nextMarker: records[records.length - 1]!.qualifier } : { records };
+  }
+
+  /** The function and qualifier a request names: a published version or an alias, never $LATEST. */
+  target(nameParam: string, queryQualifier: string | undefined): { name: string; qualifier: string } {
+    const ref = parseFunctionName(nameParam, this.#o.partition, 140);
+    const qualifier = resolveQualifier(ref, queryQualifier);
+    const latest = this.#o.registry.require(ref.name, qualifier);
+    if (qualifier === undefined) throw validationError('qualifier', null, 'Member must not be null');
+    if (qualifier === '$LATEST') throw invalidParameter('Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
+    if (this.#o.aliases.target(latest.name, qualifier) === undefined) throw this.#o.registry.notFound(latest.name, qualifier);
+    return { name: latest.name, qualifier };
+  }
+}
