@@ -1,5 +1,5 @@
 import type { Clock, ReportError } from '../core/index.js';
-import { Environment } from './environment.js';
+import { Environment } from './environment/index.js';
 import { InitFailure } from './function-errors.js';
 import { reportLine } from './log-format.js';
 import type { Isolation } from './sandbox/isolation.js';
@@ -150,7 +150,7 @@ export class EnvironmentPool {
       for (const env of group.all) {
         // Still initialising for a waiting invocation: it serves that one first; #onIdle stops it after,
         // the group being gone (stopped now, the invocation got Runtime.ExitError).
-        if (env.state === 'starting' && group.waiting.length > 0) continue;
+        if (env.state === 'initialising' && group.waiting.length > 0) continue;
         env.retire();
       }
       group.idle.length = 0;
@@ -205,7 +205,7 @@ export class EnvironmentPool {
     const group = this.#groups.get(specKey);
     if (group === undefined) return 0;
     let ready = 0;
-    for (const env of group.all) if (env.provisioned && (env.state === 'idle' || env.state === 'busy')) ready += 1;
+    for (const env of group.all) if (env.provisioned && (env.state === 'idle' || env.state === 'busy' || env.state === 'retiring')) ready += 1;
     return ready;
   }
 

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { background, newHexId, publish, readLimitedBody, type Clock, type ReportError } from '../core/index.js';
-import { functionErrorPayload, InitFailure, type PlatformErrorType } from './function-errors.js';
-import { LogLineSplitter, reportLine } from './log-format.js';
-import { peerUid } from './sandbox/socket-owner.js';
-import type { ConfinedProcess, Isolation } from './sandbox/isolation.js';
+import { background, newHexId, publish, readLimitedBody, type Clock, type ReportError } from '../../core/index.js';
+import { functionErrorPayload, InitFailure, type PlatformErrorType } from '../function-errors.js';
+import { reportLine } from '../log-format.js';
+import type { ConfinedProcess, Isolation } from '../sandbox/isolation.js';
+import { LogFraming } from './log-framing.js';
+import { headerValue, invalidRequestId, RuntimeApiEndpoint, send } from './runtime-api.js';
+import { canMove, STARTING, type EnvironmentState } from './state.js';
 import type {
   EnvironmentSpec,
   InvocationReport,
@@ -15,7 +16,7 @@ import type {
   Launcher,
   LogSink,
   Outcome,
-} from './types.js';
+} from '../types.js';
 
 /**
  * Lambda's sync response cap: 6 MiB + 100 bytes, as the runtime interface emulator enforces
@@ -26,12 +27,6 @@ export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
 export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 const ERROR_BODY_LIMIT = 1024 * 1024;
 
-type State = 'starting' | 'pooled' | 'idle' | 'busy' | 'stopped';
-
-/** Where a pre-started runtime waits for the function it will run (selfless's own path, not Lambda's). */
-export const ASSIGNMENT_PATH = '/2018-06-01/runtime/selfless/assignment';
-
-/** Why an environment failed to initialise: the body and type the waiting caller receives. */
 
 interface Current {
   readonly request: InvocationRequest;
@@ -70,8 +65,6 @@ export interface EnvironmentOptions {
   readonly onStopped: (env: Environment) => void;
 }
 
-const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-const TAIL_KEEP = 16 * 1024;
 /**
  * How long an environment stays idle before it is frozen. Freezing and thawing a Node runtime costs
  * the platform about 0.2 ms of CPU per invocation (the kernel stops and wakes each of its threads),
@@ -81,10 +74,10 @@ const TAIL_KEEP = 16 * 1024;
 const FREEZE_AFTER_IDLE_MS = 10;
 
 /**
- * One execution environment: a runtime process and the Runtime API endpoint only it is given.
- * State machine: starting → idle ⇄ busy → stopped. One invocation at a time; never reused for
- * another function or configuration. A pre-started environment goes starting → pooled (a generic
- * runtime that has run nothing, waiting on ASSIGNMENT_PATH) → assign() → starting → idle ⇄ busy.
+ * One execution environment: a runtime process and the Runtime API endpoint only it is given, driven
+ * through the states of ./state.ts. One invocation at a time; never reused for another function or
+ * configuration. A pre-started environment boots a generic runtime that has run nothing, waits in the
+ * pool on ASSIGNMENT_PATH, and initialises once assign() gives it a function.
  */
 export class Environment {
   readonly id = newHexId();
@@ -92,37 +85,41 @@ export class Environment {
   #logStream: string;
   #runtimeApi = '';
   #pendingAssignment: ServerResponse | undefined;
-  #assigned = false;
-  #state: State = 'starting';
+  #state: EnvironmentState;
   #options: EnvironmentOptions;
   #provisioned: boolean;
-  #server: Server | undefined;
+  #endpoint: RuntimeApiEndpoint | undefined;
   #child: ChildProcess | undefined;
   #confined: ConfinedProcess | undefined;
-  /** Sockets whose peer has been checked to be this environment's own uid. */
-  readonly #trusted = new WeakMap<Socket, Promise<boolean>>();
   #pendingNext: ServerResponse | undefined;
   #current: Current | undefined;
   #served = 0;
   #initMs = 0;
   #idleSince = 0;
-  #startSettled = false;
   #initStartedAt = 0;
   #initTimer: NodeJS.Timeout | undefined;
-  #startResolve!: () => void;
-  #startReject!: (error: InitFailure) => void;
+  /** Settles the promise of start() or assign() when the environment leaves a STARTING state. */
+  #startResolve: () => void = () => undefined;
+  #startReject: (error: InitFailure) => void = () => undefined;
   #initFailure: InitFailure | undefined;
-  #stopRequested = false;
   #freezeTimer: NodeJS.Timeout | undefined;
   #frozen = false;
-  /** Log actions waiting behind a REPORT line (see #enqueueLog); undefined when none is pending. */
-  #logQueue: Array<() => void | Promise<void>> | undefined;
+  readonly #log: LogFraming;
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
     this.#provisioned = options.provisioned === true;
     this.#spec = options.spec;
     this.#logStream = this.#streamName();
+    this.#state = options.prestarted === true ? 'booting' : 'initialising';
+    this.#log = new LogFraming({
+      logs: options.logs,
+      clock: options.clock,
+      functionName: () => this.spec.functionName,
+      stream: () => this.logStream,
+      environmentId: this.id,
+      onError: options.onError,
+    });
   }
 
   /** The function configuration this environment runs (a pre-started one: its template until assigned). */
@@ -139,8 +136,22 @@ export class Environment {
     return `${day}/[${this.#spec.version}]${this.id}`;
   }
 
-  get state(): State {
+  get state(): EnvironmentState {
     return this.#state;
+  }
+
+  /**
+   * The one place the state changes. Leaving a STARTING state settles the start: ready (pooled or idle),
+   * or failed (stopped) with the init failure recorded, else a runtime that exited without a reason.
+   */
+  #move(to: EnvironmentState): void {
+    const from = this.#state;
+    if (!canMove(from, to)) throw new Error(`environment ${this.id}: no transition from ${from} to ${to}`);
+    this.#state = to;
+    if (!STARTING.has(from)) return;
+    clearTimeout(this.#initTimer);
+    if (to === 'stopped') this.#startReject(this.#initFailure ?? InitFailure.of('Runtime.ExitError', 'Runtime exited without providing a reason'));
+    else this.#startResolve();
   }
 
   get idleSince(): number {
@@ -180,15 +191,14 @@ export class Environment {
     const waiting = this.#pendingAssignment;
     if (this.#state !== 'pooled' || waiting === undefined) throw new Error(`environment ${this.id} is ${this.#state}, not pooled`);
     this.#pendingAssignment = undefined;
-    this.#assigned = true;
     this.#spec = spec;
     this.#logStream = this.#streamName();
-    this.#state = 'starting';
     const ready = this.#expectStart();
+    this.#move('initialising');
     void (async () => {
       await this.#confined!.assignCode(spec.codeDir);
       const environment = await this.#options.launcher.assignment(spec, this.#runtimeApi, this.#logStream);
-      if (this.#state !== 'starting') return;
+      if (this.#state !== 'initialising') return;
       this.#initStartedAt = performance.now();
       this.#armInitTimer();
       send(waiting, 200, { environment });
@@ -197,7 +207,6 @@ export class Environment {
   }
 
   #expectStart(): Promise<void> {
-    this.#startSettled = false;
     return new Promise<void>((resolve, reject) => {
       this.#startResolve = resolve;
       this.#startReject = reject;
@@ -214,20 +223,26 @@ export class Environment {
   }
 
   async #boot(): Promise<void> {
-    this.#server = createServer({ keepAliveTimeout: 0, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => this.#route(req, res));
-    this.#server.keepAliveTimeout = 0;
-    await new Promise<void>((resolve, reject) => {
-      this.#server!.once('error', reject);
-      this.#server!.listen(0, '127.0.0.1', () => resolve());
+    this.#endpoint = new RuntimeApiEndpoint({
+      environmentId: this.id,
+      sandboxed: this.#options.isolation.sandboxed,
+      uid: () => this.#confined?.uid,
+      onError: this.#options.onError,
+      handlers: {
+        next: (res) => this.#onNext(res),
+        awaitAssignment: (res) => this.#onAwaitAssignment(res),
+        initError: (req, res) => this.#onInitError(req, res),
+        response: (requestId, req, res) => this.#onResponse(requestId, req, res),
+        error: (requestId, req, res) => this.#onError(requestId, req, res),
+      },
     });
-    const { port } = this.#server.address() as AddressInfo;
-    this.#runtimeApi = `127.0.0.1:${port}`;
+    this.#runtimeApi = await this.#endpoint.listen();
     const { launcher, prestarted = false } = this.#options;
     const plan = prestarted ? await launcher.prestart(this.#spec, this.#runtimeApi) : await launcher.launch(this.#spec, this.#runtimeApi, this.#logStream);
     if (this.#state === 'stopped') return;
     const confined = await this.#options.isolation.confine(this.#spec, plan, this.id, { prestarted });
     this.#confined = confined;
-    if ((this.#state as State) === 'stopped') return background(confined.release(), 'releasing a sandbox', this.#options.onError); // stopped while the sandbox was prepared
+    if ((this.#state as EnvironmentState) === 'stopped') return background(confined.release(), 'releasing a sandbox', this.#options.onError); // stopped while the sandbox was prepared
     const child = spawn(confined.command, confined.args, {
       cwd: confined.cwd,
       env: plan.env,
@@ -241,7 +256,7 @@ export class Environment {
     if (child.pid !== undefined) confined.attach(child.pid);
     this.#initStartedAt = performance.now();
     publish('selfless:env:start', () => ({ ...this.#names(), prestarted: this.#options.prestarted === true }));
-    this.#pipeOutput(child);
+    this.#log.pipe(child, () => this.#current);
     child.once('error', (error: NodeJS.ErrnoException) => {
       // The entrypoint could not be executed at all: Lambda reports Runtime.InvalidEntrypoint.
       const reason = error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message;
@@ -262,7 +277,7 @@ export class Environment {
   /** Runs one invocation. Only valid while idle. */
   invoke(request: InvocationRequest): { result: Promise<InvocationResult>; report: Promise<InvocationReport> } {
     if (this.#state !== 'idle' || this.#pendingNext === undefined) throw new Error(`environment ${this.id} is ${this.#state}, not idle`);
-    this.#state = 'busy';
+    this.#move('busy');
     let resolveResult!: (r: InvocationResult) => void;
     let resolveReport!: (r: InvocationReport) => void;
     const result = new Promise<InvocationResult>((r) => (resolveResult = r));
@@ -281,7 +296,7 @@ export class Environment {
     };
     this.#current = current;
     this.#served += 1;
-    this.#writeLog(`START RequestId: ${request.requestId} Version: ${this.spec.version}`);
+    this.#log.write(`START RequestId: ${request.requestId} Version: ${this.spec.version}`, current);
     publish('selfless:invoke:start', () => ({ ...this.#names(), requestId: request.requestId, cold: current.cold }));
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
@@ -302,91 +317,20 @@ export class Environment {
   /** Stops the environment now (SIGKILL to its process group) and releases its endpoint. */
   stop(): void {
     if (this.#state === 'stopped') return;
-    this.#stopRequested = true;
     this.#kill();
     this.#finishStopped();
   }
 
   /** Stops the environment once its current invocation (if any) is finished. */
   retire(): void {
-    if (this.#state === 'busy') this.#stopRequested = true;
-    else this.stop();
+    if (this.#state === 'busy') this.#move('retiring');
+    else if (this.#state !== 'retiring') this.stop();
   }
 
-  // --- Runtime API ---------------------------------------------------------------------------
-
-  #route(req: IncomingMessage, res: ServerResponse): void {
-    const uid = this.#confined?.uid;
-    if (uid === undefined) {
-      // Sandboxed but not started yet: nobody is entitled to this endpoint (another environment may
-      // have found the new listener on the shared loopback).
-      if (this.#options.isolation.sandboxed) return this.#refuse(req, res);
-      return this.#dispatch(req, res);
-    }
-    // Sandboxed: only this environment's own uid may use its Runtime API (others share the loopback).
-    let trusted = this.#trusted.get(req.socket);
-    if (trusted === undefined) {
-      trusted = peerUid(req.socket).then((peer) => peer === uid);
-      this.#trusted.set(req.socket, trusted);
-    }
-    trusted.then(
-      (ok) => (ok ? this.#dispatch(req, res) : this.#refuse(req, res)),
-      () => this.#refuse(req, res), // the socket table could not be read: nobody is trusted then
-    );
-  }
-
-  #refuse(req: IncomingMessage, res: ServerResponse): void {
-    req.resume();
-    send(res, 403, { errorMessage: 'This Runtime API belongs to another execution environment.', errorType: 'AccessDeniedException' });
-    req.socket.destroySoon();
-  }
-
-  /**
-   * Every request from the runtime ends here. It is the function's code talking, so nothing it sends may
-   * throw out of this method or reject a promise nobody handles: either would end the whole server.
-   */
-  #dispatch(req: IncomingMessage, res: ServerResponse): void {
-    try {
-      this.#serve(req, res)?.catch((error: unknown) => this.#abandonRequest(req, res, error));
-    } catch (error) {
-      this.#abandonRequest(req, res, error);
-    }
-  }
-
-  #serve(req: IncomingMessage, res: ServerResponse): Promise<void> | undefined {
-    const url = req.url ?? '';
-    if (req.method === 'GET' && url === '/2018-06-01/runtime/invocation/next') return void this.#onNext(res);
-    if (req.method === 'GET' && url === ASSIGNMENT_PATH) return void this.#onAwaitAssignment(res);
-    if (req.method === 'POST' && url === '/2018-06-01/runtime/init/error') return this.#onInitError(req, res);
-    const match = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(url);
-    if (req.method === 'POST' && match) {
-      // A request id that does not decode (`%E0%A4%A`) is no invocation's: refused like any unknown id.
-      const requestId = decodePathSegment(match[1]!);
-      if (requestId === undefined) {
-        req.resume();
-        return void send(res, 400, invalidRequestId());
-      }
-      return match[2] === 'response' ? this.#onResponse(requestId, req, res) : this.#onError(requestId, req, res);
-    }
-    req.resume();
-    send(res, 404, { errorMessage: `Unknown Runtime API path: ${req.method} ${url}`, errorType: 'NotFound' });
-    return undefined;
-  }
-
-  /**
-   * A request that could not be served: typically a post whose connection closed before its body was
-   * complete (`Error: aborted`) — then it is no answer at all, and the invocation stays current until the
-   * runtime posts again, exits or times out. Anything else unexpected is reported, and the runtime told.
-   */
-  #abandonRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const aborted = req.destroyed || (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET' || (error instanceof Error && error.message === 'aborted');
-    if (!aborted) this.#options.onError(`serving ${req.method} ${req.url} to environment ${this.id}`, error);
-    if (!res.headersSent && !res.destroyed) send(res, 500, { errorMessage: 'The platform could not serve this request.', errorType: 'ServiceException' });
-    req.socket.destroySoon();
-  }
+  // --- Runtime API (served by RuntimeApiEndpoint) -----------------------------------------------
 
   #onAwaitAssignment(res: ServerResponse): void {
-    if (!this.#options.prestarted || this.#state !== 'starting' || this.#pendingAssignment !== undefined || this.#served > 0) {
+    if (this.#state !== 'booting') {
       return send(res, 403, { errorMessage: 'Only a pre-started runtime waits for an assignment, once.', errorType: 'InvalidStateTransition' });
     }
     this.#pendingAssignment = res;
@@ -394,13 +338,12 @@ export class Environment {
       // The runtime gave up waiting (it exited): the environment is of no use any more.
       if (this.#pendingAssignment === res) this.stop();
     });
-    this.#state = 'pooled';
     this.#idleSince = this.#options.clock.now();
-    this.#settleStart();
+    this.#move('pooled');
   }
 
   #onNext(res: ServerResponse): void {
-    if (this.#options.prestarted && this.#state === 'starting' && !this.#assigned) {
+    if (this.#state === 'booting' || this.#state === 'pooled') {
       return send(res, 403, { errorMessage: 'State transition from Ready to Ready failed for runtime. Error: a pre-started runtime waits for its assignment first', errorType: 'InvalidStateTransition' });
     }
     if (this.#pendingNext !== undefined || this.#state === 'stopped') {
@@ -414,17 +357,16 @@ export class Environment {
     res.once('close', () => {
       if (this.#pendingNext === res) this.#pendingNext = undefined;
     });
-    if (this.#state === 'starting') {
+    if (this.#state === 'initialising') {
       this.#initMs = performance.now() - this.#initStartedAt;
       publish('selfless:env:ready', () => ({ ...this.#names(), initMs: this.#initMs }));
-      this.#settleStart();
     } else if (current !== undefined) {
       this.#current = undefined;
       this.#finishInvocation(current);
     }
-    if (this.#stopRequested) return this.stop();
-    this.#state = 'idle';
+    if (this.#state === 'retiring') return this.stop();
     this.#idleSince = this.#options.clock.now();
+    this.#move('idle');
     this.#options.onIdle(this);
     // Unless that handed it the next invocation: what the function left running waits, unbilled, frozen.
     if (this.#state === 'idle' && this.#confined !== undefined) {
@@ -474,7 +416,7 @@ export class Environment {
 
   async #onInitError(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = (await readLimitedBody(req, ERROR_BODY_LIMIT)) ?? functionErrorPayload('Runtime.Unknown', 'init error too large');
-    if (this.#state !== 'starting') {
+    if (!STARTING.has(this.#state)) {
       return send(res, 403, { errorMessage: `State transition from ${this.#state} to InitError failed for runtime.`, errorType: 'InvalidStateTransition' });
     }
     send(res, 202, { status: 'OK' });
@@ -509,7 +451,7 @@ export class Environment {
     if (current === undefined || current.answeredAt !== undefined) return;
     const seconds = (this.spec.timeoutMs / 1000).toFixed(2);
     const { requestId } = current.request;
-    this.#writeLog(`${new Date(this.#options.clock.now()).toISOString()} ${requestId} Task timed out after ${seconds} seconds`);
+    this.#log.write(`${new Date(this.#options.clock.now()).toISOString()} ${requestId} Task timed out after ${seconds} seconds`, current);
     this.#answer(current, 'timeout', 'Sandbox.Timedout', functionErrorPayload('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`));
     current.statusDetail = 'Status: timeout';
     this.stop();
@@ -521,23 +463,21 @@ export class Environment {
     const oomKilled = this.#state !== 'stopped' && (await this.#confined?.oomKilled().catch(() => false));
     const errorType: PlatformErrorType = oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
     const current = this.#current;
-    if (this.#state === 'starting') {
+    if (STARTING.has(this.#state)) {
       this.#failStart(this.#initFailure ?? InitFailure.of(errorType, `Runtime exited with error: ${reason}`));
     } else if (current !== undefined && current.answeredAt === undefined) {
       const { requestId } = current.request;
       const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`;
-      this.#writeLog(errorMessage);
+      this.#log.write(errorMessage, current);
       this.#answer(current, 'crash', errorType, functionErrorPayload(errorType, errorMessage));
     }
     this.#finishStopped();
   }
 
+  /** INIT failed: the environment stops, and its start is rejected with `failure`. */
   #failStart(failure: InitFailure): void {
-    if (this.#startSettled) return;
-    clearTimeout(this.#initTimer);
+    if (!STARTING.has(this.#state)) return;
     this.#initFailure = failure;
-    this.#startSettled = true;
-    this.#startReject(failure);
     this.stop();
   }
 
@@ -546,16 +486,9 @@ export class Environment {
     return { platformId: this.#options.platformId, environmentId: this.id, functionName: this.spec.functionName, version: this.spec.version };
   }
 
-  #settleStart(): void {
-    if (this.#startSettled) return;
-    clearTimeout(this.#initTimer);
-    this.#startSettled = true;
-    this.#startResolve();
-  }
-
   #finishStopped(): void {
     if (this.#state === 'stopped') return;
-    this.#state = 'stopped';
+    this.#move('stopped');
     clearTimeout(this.#freezeTimer);
     const current = this.#current;
     this.#current = undefined;
@@ -571,9 +504,7 @@ export class Environment {
     this.#pendingNext = undefined;
     this.#pendingAssignment?.destroy();
     this.#pendingAssignment = undefined;
-    this.#server?.close();
-    this.#server?.closeAllConnections();
-    if (!this.#startSettled) this.#failStart(InitFailure.of('Runtime.ExitError', 'Runtime exited without providing a reason'));
+    this.#endpoint?.close();
     publish('selfless:env:stop', () => ({ ...this.#names(), invocations: this.#served }));
     this.#options.onStopped(this);
   }
@@ -591,65 +522,15 @@ export class Environment {
     const initMs = current.cold ? this.#initMs : 0;
     // A reading that fails reports 0 MB rather than holding back the REPORT (and the usage record after it).
     const memory = this.#confined?.peakMemoryMb().catch(() => 0) ?? Promise.resolve(0);
-    this.#enqueueLog(async () => {
+    this.#log.enqueue(async () => {
       const maxMemoryMb = await memory;
       const { requestId } = current.request;
       const billedMs = Math.max(1, Math.ceil(durationMs));
-      this.#emitLog(`END RequestId: ${requestId}`, current);
-      this.#emitLog(reportLine({ requestId, durationMs, billedMs, memorySize: this.spec.memorySize, maxMemoryMb, initMs: current.cold ? initMs : undefined, status: current.statusDetail }), current);
+      this.#log.emit(`END RequestId: ${requestId}`, current);
+      this.#log.emit(reportLine({ requestId, durationMs, billedMs, memorySize: this.spec.memorySize, maxMemoryMb, initMs: current.cold ? initMs : undefined, status: current.statusDetail }), current);
       current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
       publish('selfless:invoke:end', () => ({ ...this.#names(), requestId, outcome, durationMs, billedMs }));
     });
-  }
-
-  #pipeOutput(child: ChildProcess): void {
-    for (const stream of [child.stdout, child.stderr]) {
-      if (stream === null) continue;
-      const splitter = new LogLineSplitter((line) => this.#writeLog(line));
-      stream.on('data', (chunk: Buffer) => splitter.push(chunk));
-      stream.once('end', () => splitter.flush());
-    }
-  }
-
-  #writeLog(line: string, into: Current | undefined = this.#current): void {
-    if (this.#logQueue === undefined) this.#emitLog(line, into);
-    else {
-      const timeMs = this.#options.clock.now();
-      this.#logQueue.push(() => this.#emitLog(line, into, timeMs));
-    }
-  }
-
-  /**
-   * Runs a log action after every earlier one. The REPORT line waits for a memory reading; lines
-   * written meanwhile (the next invocation's START and output) queue behind it, so the stream keeps
-   * Lambda's order without making the next invocation wait.
-   */
-  #enqueueLog(action: () => void | Promise<void>): void {
-    if (this.#logQueue !== undefined) {
-      this.#logQueue.push(action);
-      return;
-    }
-    const queue = [action];
-    this.#logQueue = queue;
-    void (async () => {
-      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-        // One failed action (a memory reading) must not stall every later line behind it.
-        try {
-          await next();
-        } catch (error) {
-          this.#options.onError(`writing the log of environment ${this.id}`, error);
-        }
-      }
-      this.#logQueue = undefined;
-    })();
-  }
-
-  #emitLog(line: string, into: Current | undefined, timeMs = this.#options.clock.now()): void {
-    this.#options.logs.write(this.spec.functionName, this.logStream, timeMs, line);
-    if (into !== undefined) {
-      into.log += `${line}\n`;
-      if (into.log.length > TAIL_KEEP * 2) into.log = into.log.slice(-TAIL_KEEP);
-    }
   }
 }
 
@@ -658,24 +539,3 @@ function asInitFailure(error: unknown): InitFailure {
   return InitFailure.of('Runtime.Unknown', String(error instanceof Error ? error.message : error));
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const data = json(body);
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': data.length });
-  res.end(data);
-}
-
-/** A `%`-escaped path segment, or undefined when it is not valid UTF-8 percent-encoding. */
-function decodePathSegment(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
-
-const invalidRequestId = () => ({ errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
