@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CodeLinks, createApiServer } from './api/index.js';
 import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
 import { AliasRegistry, ChangeFeed, CodeStore, EventInvokeConfigs, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
-import { invalidParameter, newHexId, systemClock, type Clock, type Partition, type PlatformConfig } from './core/index.js';
+import { invalidParameter, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
@@ -46,7 +46,8 @@ export interface Platform {
 
 export interface PlatformDeps {
   readonly logger?: Logger;
-  readonly clock?: Clock;
+  /** Time and timers (default: the system's); tests pass a ManualScheduler to drive time. */
+  readonly clock?: Scheduler;
   /** Where host facts are read from (PATH for interpreters, SELFLESS_PYTHON_3_X mappings); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** Decides whether a signed request may run (default: allowAll, since only the root key signs). */
@@ -56,7 +57,7 @@ export interface PlatformDeps {
 /** The composition root: adapters, then services, then the HTTP front door. */
 export async function createPlatform(config: PlatformConfig, deps: PlatformDeps = {}): Promise<Platform> {
   const logger = deps.logger ?? consoleLogger;
-  const clock = deps.clock ?? systemClock;
+  const clock = deps.clock ?? systemScheduler;
   const partition: Partition = { region: config.region, accountId: config.accountId };
   const platformId = newHexId();
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });

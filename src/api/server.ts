@@ -117,7 +117,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     if (caller !== undefined) {
       const { route } = matched;
       const action = typeof route.action === 'string' ? route.action : route.action(ctx);
-      await options.authorize(action, route.resource(ctx), { caller, requestId, sourceIp: req.socket.remoteAddress });
+      const decided = options.authorize(action, route.resource(ctx), { caller, requestId, sourceIp: req.socket.remoteAddress });
+      // A synchronous decision (allowAll) costs the request no extra turn of the event loop.
+      if (decided !== undefined) await decided;
     }
     send(res, requestId, await matched.route.handler(ctx));
   } catch (error) {

@@ -7,3 +7,4 @@ export * from './config.js';
 export * from './ids.js';
 export * from './types.js';
 export * from './lifecycle.js';
+export * from './scheduler.js';

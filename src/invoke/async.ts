@@ -1,4 +1,4 @@
-import { AwsError, functionArn, newRequestId, parseFunctionName, publish, type Clock, type Partition } from '../core/index.js';
+import { AwsError, functionArn, newRequestId, parseFunctionName, publish, type Partition, type Scheduler, type Timer } from '../core/index.js';
 import type { AsyncSettings, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
 import type { EventQueue, Outcome, QueuedEvent } from '../queue/index.js';
 import { afterAttempt, beforeAttempt, type AttemptResult, type Decision, type RetryTuning } from './retry-policy.js';
@@ -36,7 +36,8 @@ export interface AsyncInvokerOptions {
   readonly configs: EventInvokeConfigs;
   readonly registry: FunctionRegistry;
   readonly partition: Partition;
-  readonly clock: Clock;
+  /** Time, and the timer for the next due event. */
+  readonly clock: Scheduler;
   readonly tuning: AsyncTuning;
   readonly onError: (error: unknown) => void;
 }
@@ -78,7 +79,7 @@ export class AsyncInvoker {
   /** Claimed (leased) events waiting in memory for a free slot, by function. */
   readonly #claimed = new Map<string, QueuedEvent[]>();
   readonly #inFlight = new Set<Promise<void>>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #timerAt = Infinity;
   #pumping = false;
   #again = false;
@@ -119,7 +120,7 @@ export class AsyncInvoker {
   /** Stops taking events and waits for the attempts in flight to settle. Queued events wait for the next start. */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     await this.settled();
   }
 
@@ -127,7 +128,7 @@ export class AsyncInvoker {
   abandon(): void {
     this.#abandoning = true;
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
   }
 
   /** Events of a function waiting in the queue (or running). */
@@ -223,15 +224,14 @@ export class AsyncInvoker {
     if (due === undefined || this.#closed) return;
     const at = Math.max(due, this.#o.clock.now() + 1);
     if (this.#timer !== undefined && this.#timerAt <= at) return;
-    clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timerAt = at;
-    this.#timer = setTimeout(() => {
+    // Waiting events must not keep a stopping process alive (the scheduler's default); close() drains what runs.
+    this.#timer = this.#o.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#timerAt = Infinity;
       this.#kick();
-    }, Math.min(at - this.#o.clock.now(), 2 ** 31 - 1));
-    // Waiting events must not keep a stopping process alive; close() drains what runs.
-    this.#timer.unref();
+    }, at - this.#o.clock.now());
   }
 
   #launch(event: QueuedEvent): void {

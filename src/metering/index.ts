@@ -1,4 +1,4 @@
-import { systemClock, type Clock, type LogEvent, type PlatformConfig, type UsageRecord } from '../core/index.js';
+import { systemScheduler, type LogEvent, type PlatformConfig, type Scheduler, type Timer, type UsageRecord } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import { BatchWriter } from './batch-writer.js';
 
@@ -37,15 +37,15 @@ export class LogStore {
   /** Output dropped since the last write, per function and stream: reported by a marker line. */
   readonly #dropped = new Map<string, { functionName: string; stream: string; bytes: number }>();
   #pendingBytes = 0;
-  #expiryTimer: NodeJS.Timeout | undefined;
+  #expiryTimer: Timer | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly onError: (error: unknown) => void,
     private readonly limits: LogLimits = { maxBytesPerFunction: Number.MAX_SAFE_INTEGER, retentionMs: Number.MAX_SAFE_INTEGER },
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Scheduler = systemScheduler,
   ) {
-    this.#writer = new BatchWriter((batch) => this.#append(batch), onError);
+    this.#writer = new BatchWriter((batch) => this.#append(batch), onError, clock);
   }
 
   /** Reads the stored totals, applies the retention now, and from then on every so often. */
@@ -53,8 +53,7 @@ export class LogStore {
     for (const [name, bytes] of await this.store.logBytes()) this.#totals.set(name, bytes);
     await this.#expire();
     const every = Math.min(Math.max(this.limits.retentionMs / 10, 1_000), 3_600_000);
-    this.#expiryTimer = setInterval(() => void this.#expire().catch(this.onError), every);
-    this.#expiryTimer.unref();
+    this.#expiryTimer = this.clock.setInterval(() => void this.#expire().catch(this.onError), every);
   }
 
   write(functionName: string, stream: string, timeMs: number, message: string): void {
@@ -81,7 +80,7 @@ export class LogStore {
   }
 
   close(): Promise<void> {
-    clearInterval(this.#expiryTimer);
+    this.#expiryTimer?.cancel();
     return this.flush();
   }
 

@@ -1,4 +1,4 @@
-import type { Clock, ReportError } from '../core/index.js';
+import type { ReportError, Scheduler, Timer } from '../core/index.js';
 import { Environment } from './environment/index.js';
 import { InitFailure } from './function-errors.js';
 import { reportLine } from './log-format.js';
@@ -11,7 +11,8 @@ export interface PoolOptions {
   readonly launcher: Launcher;
   readonly isolation: Isolation;
   readonly logs: LogSink;
-  readonly clock: Clock;
+  /** Time, the reaper's interval and the environments' timers. */
+  readonly clock: Scheduler;
   /** Idle environments older than this are stopped, so an idle platform holds no function processes. */
   readonly idleTimeoutMs: number;
   readonly initTimeoutMs?: number;
@@ -97,7 +98,7 @@ export class EnvironmentPool {
   readonly #codeHolds = new Map<Environment, () => void>();
   #prestartHits = 0;
   readonly #running = new Set<Promise<unknown>>();
-  #reaper: NodeJS.Timeout | undefined;
+  #reaper: Timer | undefined;
   #closed = false;
 
   constructor(options: PoolOptions) {
@@ -249,7 +250,7 @@ export class EnvironmentPool {
   /** Stops everything now. */
   destroy(): void {
     this.#closed = true;
-    clearInterval(this.#reaper);
+    this.#reaper?.cancel();
     this.#reaper = undefined;
     const shuttingDown = InitFailure.of('Runtime.ExitError', 'The platform is shutting down.');
     for (const group of this.#prestarted.values()) for (const env of [...group.all]) env.stop();
@@ -401,8 +402,7 @@ export class EnvironmentPool {
   #scheduleReaper(): void {
     if (this.#reaper !== undefined) return;
     const every = Math.max(100, Math.min(this.#options.idleTimeoutMs / 4, 30_000));
-    this.#reaper = setInterval(() => this.#reap(), every);
-    this.#reaper.unref();
+    this.#reaper = this.#options.clock.setInterval(() => this.#reap(), every);
   }
 
   #reap(): void {
@@ -421,7 +421,7 @@ export class EnvironmentPool {
     }
     if (idleLeft === 0) {
       // Nothing left to reap: an idle platform runs no timers.
-      clearInterval(this.#reaper);
+      this.#reaper?.cancel();
       this.#reaper = undefined;
     }
   }

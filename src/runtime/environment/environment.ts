@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { background, newHexId, publish, readLimitedBody, type Clock, type ReportError } from '../../core/index.js';
+import { background, newHexId, publish, readLimitedBody, type ReportError, type Scheduler, type Timer } from '../../core/index.js';
 import { functionErrorPayload, InitFailure, type PlatformErrorType } from '../function-errors.js';
 import { reportLine } from '../log-format.js';
 import type { ConfinedProcess, Isolation } from '../sandbox/isolation.js';
@@ -33,7 +33,7 @@ interface Current {
   readonly startMs: number;
   readonly startedAt: number;
   readonly cold: boolean;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: Timer;
   answeredAt?: number;
   outcome?: Outcome;
   statusDetail?: string;
@@ -53,7 +53,8 @@ export interface EnvironmentOptions {
   readonly launcher: Launcher;
   readonly isolation: Isolation;
   readonly logs: LogSink;
-  readonly clock: Clock;
+  /** Time, and the init, invocation and freeze timers. */
+  readonly clock: Scheduler;
   readonly initTimeoutMs?: number;
   /** Where failures of the environment's background work (teardown, log framing) are reported. */
   readonly onError: ReportError;
@@ -97,12 +98,12 @@ export class Environment {
   #initMs = 0;
   #idleSince = 0;
   #initStartedAt = 0;
-  #initTimer: NodeJS.Timeout | undefined;
+  #initTimer: Timer | undefined;
   /** Settles the promise of start() or assign() when the environment leaves a STARTING state. */
   #startResolve: () => void = () => undefined;
   #startReject: (error: InitFailure) => void = () => undefined;
   #initFailure: InitFailure | undefined;
-  #freezeTimer: NodeJS.Timeout | undefined;
+  #freezeTimer: Timer | undefined;
   #frozen = false;
   readonly #log: LogFraming;
 
@@ -149,7 +150,7 @@ export class Environment {
     if (!canMove(from, to)) throw new Error(`environment ${this.id}: no transition from ${from} to ${to}`);
     this.#state = to;
     if (!STARTING.has(from)) return;
-    clearTimeout(this.#initTimer);
+    this.#initTimer?.cancel();
     if (to === 'stopped') this.#startReject(this.#initFailure ?? InitFailure.of('Runtime.ExitError', 'Runtime exited without providing a reason'));
     else this.#startResolve();
   }
@@ -215,11 +216,11 @@ export class Environment {
 
   #armInitTimer(): void {
     const initTimeoutMs = this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
-    clearTimeout(this.#initTimer);
-    this.#initTimer = setTimeout(() => {
+    this.#initTimer?.cancel();
+    this.#initTimer = this.#options.clock.setTimeout(() => {
       const errorMessage = `INIT phase timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
       this.#failStart(InitFailure.of('Sandbox.Timedout', errorMessage));
-    }, initTimeoutMs);
+    }, initTimeoutMs, { keepAlive: true });
   }
 
   async #boot(): Promise<void> {
@@ -289,7 +290,7 @@ export class Environment {
       startMs,
       startedAt: performance.now(),
       cold: this.#served === 0 && !this.#options.provisioned,
-      timer: setTimeout(() => this.#onTimeout(), this.spec.timeoutMs),
+      timer: this.#options.clock.setTimeout(() => this.#onTimeout(), this.spec.timeoutMs, { keepAlive: true }),
       log: '',
       resolveResult,
       resolveReport,
@@ -370,7 +371,7 @@ export class Environment {
     this.#options.onIdle(this);
     // Unless that handed it the next invocation: what the function left running waits, unbilled, frozen.
     if (this.#state === 'idle' && this.#confined !== undefined) {
-      this.#freezeTimer = setTimeout(this.#freezeIdle, FREEZE_AFTER_IDLE_MS).unref();
+      this.#freezeTimer = this.#options.clock.setTimeout(this.#freezeIdle, FREEZE_AFTER_IDLE_MS);
     }
   }
 
@@ -382,7 +383,7 @@ export class Environment {
   };
 
   #thaw(): void {
-    clearTimeout(this.#freezeTimer);
+    this.#freezeTimer?.cancel();
     this.#freezeTimer = undefined;
     if (!this.#frozen) return;
     this.#frozen = false;
@@ -436,7 +437,7 @@ export class Environment {
   }
 
   #answer(current: Current, outcome: Outcome, errorType: string | undefined, payload: Buffer): void {
-    clearTimeout(current.timer);
+    current.timer.cancel();
     current.answeredAt = performance.now();
     current.outcome = outcome;
     if (outcome !== 'success') current.statusDetail = errorType === undefined ? 'Status: error' : `Status: error\tError Type: ${errorType}`;
@@ -489,7 +490,7 @@ export class Environment {
   #finishStopped(): void {
     if (this.#state === 'stopped') return;
     this.#move('stopped');
-    clearTimeout(this.#freezeTimer);
+    this.#freezeTimer?.cancel();
     const current = this.#current;
     this.#current = undefined;
     if (current !== undefined) {
@@ -516,7 +517,7 @@ export class Environment {
   // --- logs and reports ----------------------------------------------------------------------
 
   #finishInvocation(current: Current): void {
-    clearTimeout(current.timer);
+    current.timer.cancel();
     const outcome = current.outcome ?? 'crash';
     const durationMs = (current.answeredAt ?? performance.now()) - current.startedAt;
     const initMs = current.cold ? this.#initMs : 0;
