@@ -58,7 +58,10 @@ class ReportCounter {
   count = 0;
   lastAt = Number.NaN;
   readonly #url: URL;
-  constructor(private readonly platform: PlatformInfo, name: string) {
+  constructor(
+    private readonly platform: PlatformInfo,
+    name: string,
+  ) {
     this.#url = new URL(`/selfless/v1/functions/${encodeURIComponent(name)}/logs`, platform.url);
   }
 
@@ -119,7 +122,7 @@ export async function measureAsync(lambda: LambdaClient, platform: PlatformInfo,
     await sleep(POLL_MS);
   }
   // Requests still in flight when autocannon stopped were accepted too, uncounted: wait for them as well.
-  for (let seen = -1; seen !== reports.count && performance.now() <= deadline; ) {
+  for (let seen = -1; seen !== reports.count && performance.now() <= deadline;) {
     seen = reports.count;
     await sleep(POLL_MS);
     await reports.poll();

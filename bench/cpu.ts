@@ -54,7 +54,12 @@ export function childPids(pid: number): Promise<number[]> {
     execFile('ps', ['-o', 'pid=', '--ppid', String(pid)], (error, stdout) => {
       // ps exits 1 when there are none; any other failure just means no per-child figures.
       if (error && error.code !== 1) return resolve([]);
-      resolve(stdout.split('\n').map((l) => Number(l.trim())).filter((n) => n > 0));
+      resolve(
+        stdout
+          .split('\n')
+          .map((l) => Number(l.trim()))
+          .filter((n) => n > 0),
+      );
     });
   });
 }

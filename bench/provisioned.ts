@@ -1,10 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import {
-  CreateAliasCommand,
-  GetProvisionedConcurrencyConfigCommand,
-  PutProvisionedConcurrencyConfigCommand,
-  type LambdaClient,
-} from '@aws-sdk/client-lambda';
+import { CreateAliasCommand, GetProvisionedConcurrencyConfigCommand, PutProvisionedConcurrencyConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { get, post } from './http-client.js';
 import { createEchoFunction, environmentStats, invokeUrl, NODE_ECHO, PAYLOAD, sameJson, sleep, waitForPrestarted } from './scenarios.js';
 import type { PlatformInfo } from './server.js';
@@ -95,7 +90,8 @@ async function aliasSeries(platform: PlatformInfo, names: readonly string[], pau
     if (status !== 200 || functionError !== undefined || !sameJson(body, PAYLOAD)) {
       throw new Error(`first invoke of ${name}:${ALIAS}: HTTP ${status}${functionError ? ` (${functionError})` : ''} ${body.slice(0, 500)}`);
     }
-    if (replyHeaders['x-amz-executed-version'] !== '1') throw new Error(`${name}:${ALIAS} ran version ${String(replyHeaders['x-amz-executed-version'])}, not 1`);
+    if (replyHeaders['x-amz-executed-version'] !== '1')
+      throw new Error(`${name}:${ALIAS} ran version ${String(replyHeaders['x-amz-executed-version'])}, not 1`);
     firstMs.push(elapsed);
   }
   const hitsAfter = (await environmentStats(platform))?.prestartHits;

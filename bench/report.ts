@@ -95,10 +95,26 @@ export function buildRows(m: Measurements): Row[] {
   const httpFloor = 'node:http';
 
   const rps = (scenario: string, value: number, floor: number, target = '—', verdict: Verdict = ''): Row => ({
-    scenario, figure: 'req/s', unit: 'req/s', value, floor, floorLabel: httpFloor, ratio: `${pct(value / floor)} of floor`, target, verdict,
+    scenario,
+    figure: 'req/s',
+    unit: 'req/s',
+    value,
+    floor,
+    floorLabel: httpFloor,
+    ratio: `${pct(value / floor)} of floor`,
+    target,
+    verdict,
   });
   const ms = (scenario: string, figure: string, value: number, floor: number, floorLabel: string, target = '—', verdict: Verdict = ''): Row => ({
-    scenario, figure, unit: 'ms', value, floor, floorLabel, ratio: `×${(value / floor).toFixed(1)} (${value >= floor ? '+' : '−'}${fmtMs(Math.abs(value - floor))})`, target, verdict,
+    scenario,
+    figure,
+    unit: 'ms',
+    value,
+    floor,
+    floorLabel,
+    ratio: `×${(value / floor).toFixed(1)} (${value >= floor ? '+' : '−'}${fmtMs(Math.abs(value - floor))})`,
+    target,
+    verdict,
   });
 
   return [
@@ -151,8 +167,15 @@ function scaleRows(m: Measurements, ms: MsRow): Row[] {
   return [
     ms(scenario, `time to ${n}`, time, floor, floorLabel),
     {
-      scenario, figure: 'envs/s', unit: 'envs/s', value: rate, floor: floorRate, floorLabel, ratio: `${pct(rate / floorRate)} of floor`,
-      target: `≥ ${BURST_TARGET}/s`, verdict: Number.isFinite(rate) ? check(rate >= BURST_TARGET) : 'MISSED',
+      scenario,
+      figure: 'envs/s',
+      unit: 'envs/s',
+      value: rate,
+      floor: floorRate,
+      floorLabel,
+      ratio: `${pct(rate / floorRate)} of floor`,
+      target: `≥ ${BURST_TARGET}/s`,
+      verdict: Number.isFinite(rate) ? check(rate >= BURST_TARGET) : 'MISSED',
     },
   ];
 }
@@ -196,7 +219,15 @@ function asyncRows(m: Measurements, f10: ReturnType<typeof medians>, syncC10: nu
   const e = medians(m.async.c10.map((r) => r.enqueue));
   const endToEnd = median(m.async.c10.map((r) => r.endToEndRate));
   const events = (scenario: string, value: number, floor: number, floorLabel: string, target = '—', verdict: Verdict = ''): Row => ({
-    scenario, figure: 'events/s', unit: 'events/s', value, floor, floorLabel, ratio: `${pct(value / floor)} of ${floorLabel === 'node:http' ? 'floor' : floorLabel}`, target, verdict,
+    scenario,
+    figure: 'events/s',
+    unit: 'events/s',
+    value,
+    floor,
+    floorLabel,
+    ratio: `${pct(value / floor)} of ${floorLabel === 'node:http' ? 'floor' : floorLabel}`,
+    target,
+    verdict,
   });
   return [
     events('durable enqueue c=10', e.rps, f10.rps, 'node:http', `≥ ${ENQUEUE_TARGET.toLocaleString('en-US')}/s`, check(e.rps >= ENQUEUE_TARGET)),
@@ -210,7 +241,9 @@ function asyncRows(m: Measurements, f10: ReturnType<typeof medians>, syncC10: nu
 export function asyncNotes(m: Measurements): string[] {
   return m.async.c10.map((r, i) => {
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    const drained = r.timedOut ? `NOT drained: ${r.processed} of ${r.events} processed when the wait ended` : `last one finished ${s(r.lastDoneAt - r.lastAckAt)} after the last 202`;
+    const drained = r.timedOut
+      ? `NOT drained: ${r.processed} of ${r.events} processed when the wait ended`
+      : `last one finished ${s(r.lastDoneAt - r.lastAckAt)} after the last 202`;
     const cpu = r.enqueue.cpu;
     return (
       `async round ${i + 1}: ${r.events.toLocaleString('en-US')} Event invokes acknowledged in ${s(r.lastAckAt - r.firstAckAt)} (${r.processed.toLocaleString('en-US')} ran, with those in flight when the load stopped), ${drained}; ` +
@@ -223,10 +256,12 @@ export function asyncNotes(m: Measurements): string[] {
 function coldRows(r: ColdRuntime, ms: MsRow): Row[] {
   const spawn = summarize(r.spawnMs);
   const targets = COLD_TARGETS[r.language] ?? {};
-  return ([
-    ['pool off', r.withoutPool, targets.withoutPool],
-    ['pool on', r.withPool, targets.withPool],
-  ] as const).flatMap(([label, series, target]) => {
+  return (
+    [
+      ['pool off', r.withoutPool, targets.withoutPool],
+      ['pool on', r.withPool, targets.withPool],
+    ] as const
+  ).flatMap(([label, series, target]) => {
     const s = summarize(series.firstMs);
     const scenario = `cold start ${r.language}, ${label}`;
     const stretch = target !== undefined && label === 'pool on' && targets.stretch !== undefined ? ` (stretch ${targets.stretch})` : '';
@@ -265,7 +300,10 @@ export function renderTable(rows: readonly Row[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const right = new Set([2, 3]);
   const line = (c: readonly string[]) =>
-    c.map((v, i) => (right.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+    c
+      .map((v, i) => (right.has(i) ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
 
@@ -301,25 +339,35 @@ export function problems(m: Measurements): string[] {
   scan('floor c=10', m.floor.c10);
   scan('warm invoke c=1', m.warm.c1);
   scan('warm invoke c=10', m.warm.c10);
-  scan('durable enqueue c=10', m.async.c10.map((r) => r.enqueue));
+  scan(
+    'durable enqueue c=10',
+    m.async.c10.map((r) => r.enqueue),
+  );
   m.async.c10.forEach((r, i) => {
     if (r.timedOut) out.push(`async end-to-end round ${i + 1}: only ${r.processed} of ${r.events} acknowledged events had run when the wait ended`);
   });
   m.scaleOut.forEach((r, i) => {
     if (r.failures.length > 0) out.push(`scale-out round ${i + 1}: ${r.failures.length} of ${r.target} invokes failed, e.g. ${r.failures[0]}`);
     if (r.gateTimedOut) out.push(`scale-out round ${i + 1}: only ${r.startedMs.length} of ${r.target} handlers had started after 30 s`);
-    else if (r.environments < r.target && r.failures.length === 0) out.push(`scale-out round ${i + 1}: ${r.target} invokes ran in only ${r.environments} environments`);
+    else if (r.environments < r.target && r.failures.length === 0)
+      out.push(`scale-out round ${i + 1}: ${r.target} invokes ran in only ${r.environments} environments`);
   });
   const p = m.provisioned;
   if (p !== undefined) {
     if (p.notReady > 0) out.push(`provisioned: ${p.notReady} of ${p.functions} provisioned concurrency configs were not READY after 60 s`);
-    if ((p.provisioned.coldReports ?? 0) > 0) out.push(`provisioned: ${p.provisioned.coldReports} first invokes of provisioned aliases were cold starts (Init Duration in REPORT)`);
+    if ((p.provisioned.coldReports ?? 0) > 0)
+      out.push(`provisioned: ${p.provisioned.coldReports} first invokes of provisioned aliases were cold starts (Init Duration in REPORT)`);
   }
   for (const r of m.cold.runtimes) {
     const on = r.withPool;
-    if (on.poolReady?.timedOut) out.push(`cold start ${r.language}, pool on: the pre-started runtimes were not all ready after 10 s (${on.poolReady.ready} ready)`);
-    if (on.prestartHits === 0) out.push(`cold start ${r.language}, pool on: no cold start took a pre-started runtime (\`selfless doctor\` says whether this host can pre-start)`);
-    if ((r.withoutPool.prestartHits ?? 0) > 0) out.push(`cold start ${r.language}, pool off: ${r.withoutPool.prestartHits} cold starts took a pre-started runtime; SELFLESS_PRESTART=0 was not honoured`);
+    if (on.poolReady?.timedOut)
+      out.push(`cold start ${r.language}, pool on: the pre-started runtimes were not all ready after 10 s (${on.poolReady.ready} ready)`);
+    if (on.prestartHits === 0)
+      out.push(`cold start ${r.language}, pool on: no cold start took a pre-started runtime (\`selfless doctor\` says whether this host can pre-start)`);
+    if ((r.withoutPool.prestartHits ?? 0) > 0)
+      out.push(
+        `cold start ${r.language}, pool off: ${r.withoutPool.prestartHits} cold starts took a pre-started runtime; SELFLESS_PRESTART=0 was not honoured`,
+      );
   }
   return out;
 }

@@ -10,7 +10,19 @@ import { startChild, stopAllChildren, type ChildServer } from './children.js';
 import { childPids } from './cpu.js';
 import { closeClient } from './http-client.js';
 import { provisionedVsOnDemand, type ProvisionedRun } from './provisioned.js';
-import { asyncNotes, buildRows, coldNotes, cpuNotes, fmtMs, fmtValue, problems, renderTable, scaleNotes, type ColdRuntime, type Measurements } from './report.js';
+import {
+  asyncNotes,
+  buildRows,
+  coldNotes,
+  cpuNotes,
+  fmtMs,
+  fmtValue,
+  problems,
+  renderTable,
+  scaleNotes,
+  type ColdRuntime,
+  type Measurements,
+} from './report.js';
 import { scaleOut, type ScaleOut } from './scale.js';
 import {
   coldStarts,
@@ -89,7 +101,10 @@ const describeRun = (r: Run) =>
   `${fmtValue(r.rps, 'req/s')}  p50 ${fmtMs(r.p50Ms)}  p99 ${fmtMs(r.p99Ms)}  CPU/req server ${fmtValue(r.cpu.serverUs ?? Number.NaN, 'µs')}` +
   `${r.cpu.childrenUs === undefined ? '' : ` + children ${fmtValue(r.cpu.childrenUs, 'µs')}`}` +
   `${r.non2xx || r.errors ? `  (${r.non2xx} non-2xx, ${r.errors} errors)` : ''}`;
-const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 const CONCURRENCY = [1, 10] as const;
 /** Between one new function's invokes and the next one's first: new functions arriving one by one, so the pool can replenish. */
@@ -110,7 +125,9 @@ async function coldRuntime(
 ): Promise<ColdRuntime> {
   const prefix = `cold-${kind.language.toLowerCase()}`;
   const plan = { kind, count, pauseMs: COLD_PAUSE_MS };
-  say(`cold starts ${kind.runtime}, pool off: creating ${count} functions, then invoking each for the first time, one after another, ${COLD_PAUSE_MS} ms apart`);
+  say(
+    `cold starts ${kind.runtime}, pool off: creating ${count} functions, then invoking each for the first time, one after another, ${COLD_PAUSE_MS} ms apart`,
+  );
   const off = await coldStarts(withoutPool.lambda, withoutPool.platform.info, { ...plan, prefix: `${prefix}-nopool`, pool: false });
   say(`cold starts ${kind.runtime}, pool off: ${describeCold(off.firstMs, off.prestartHits)}`);
   say(`cold starts ${kind.runtime}, pool on: the same after a warm-up function's first invoke has filled the pool`);
@@ -179,7 +196,9 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
       say(`round ${round}/${options.rounds} c=10 durable enqueue: ${describeRun(run.enqueue)}`);
       say(
         `round ${round}/${options.rounds} async end-to-end: ${run.events} events, ` +
-          (run.timedOut ? `only ${run.processed} processed when the wait ended` : `${fmtValue(run.endToEndRate, 'events/s')} from the first 202 to the last invocation's end`),
+          (run.timedOut
+            ? `only ${run.processed} processed when the wait ended`
+            : `${fmtValue(run.endToEndRate, 'events/s')} from the first 202 to the last invocation's end`),
       );
     }
 
@@ -308,7 +327,7 @@ async function main(): Promise<void> {
     `runtime processes after c=10: ${measurements.warm.environmentsAfterC10 ?? 'unknown'}`,
     ...cpuNotes(measurements),
     'durable enqueue: Event invokes (SigV4-signed like the invoke rows), each answered 202 once the event is committed to the queue (SQLite WAL, each enqueue committed with synchronous=FULL, group commit; outcomes without an fsync of their own); ' +
-      'async end-to-end: the events of a round that ran (its warm-up run and requests in flight when the load stopped included) divided by the time from the first 202 to the last invocation\'s REPORT line, ' +
+      "async end-to-end: the events of a round that ran (its warm-up run and requests in flight when the load stopped included) divided by the time from the first 202 to the last invocation's REPORT line, " +
       'with the dispatcher at its default concurrency; compared with the sync invoke rate at c=10',
     ...asyncNotes(measurements),
     `cold starts: each new function's first invoke, timed sequentially from a keep-alive node:http client, ${COLD_PAUSE_MS} ms pause between functions; ` +
@@ -328,7 +347,15 @@ async function main(): Promise<void> {
       {
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
-        host: { node: process.version, platform: process.platform, arch: process.arch, cpus: cpu.length, cpuModel: cpu[0]?.model.trim(), loadBefore, loadAfter },
+        host: {
+          node: process.version,
+          platform: process.platform,
+          arch: process.arch,
+          cpus: cpu.length,
+          cpuModel: cpu[0]?.model.trim(),
+          loadBefore,
+          loadAfter,
+        },
         options,
         runtime: RUNTIME,
         payloadBytes: Buffer.byteLength(PAYLOAD),

@@ -26,7 +26,7 @@ const GATED: EchoKind = {
         "const id = require('node:crypto').randomUUID();",
         'exports.handler = async (event) => {',
         '  await new Promise((resolve, reject) => {',
-        '    const req = http.get(event.gate, { agent: false }, (res) => { res.resume(); res.on(\'end\', resolve); res.on(\'error\', reject); });',
+        "    const req = http.get(event.gate, { agent: false }, (res) => { res.resume(); res.on('end', resolve); res.on('error', reject); });",
         "    req.on('error', reject);",
         '  });',
         '  return { id };',
@@ -142,7 +142,12 @@ export async function scaleOut(lambda: LambdaClient, platform: PlatformInfo, nam
     const invokes: Promise<{ reply?: Reply; error?: unknown; ms: number }>[] = [];
     for (let i = 0; i < target; i++) {
       const sent = performance.now();
-      invokes.push(post(url, headers, body, agent).then((reply) => ({ reply, ms: performance.now() - sent }), (error: unknown) => ({ error, ms: performance.now() - sent })));
+      invokes.push(
+        post(url, headers, body, agent).then(
+          (reply) => ({ reply, ms: performance.now() - sent }),
+          (error: unknown) => ({ error, ms: performance.now() - sent }),
+        ),
+      );
     }
     const sendSpreadMs = performance.now() - t0;
 
@@ -156,7 +161,9 @@ export async function scaleOut(lambda: LambdaClient, platform: PlatformInfo, nam
         const at = performance.now() - t0;
         polls++;
         if (status !== 200) throw new Error(`GET ${envUrl.pathname}: HTTP ${status} ${text.slice(0, 300)}`);
-        const fn = (JSON.parse(text) as { functions: { functionName: string; environments: number; starting: number }[] }).functions.find((f) => f.functionName === name);
+        const fn = (JSON.parse(text) as { functions: { functionName: string; environments: number; starting: number }[] }).functions.find(
+          (f) => f.functionName === name,
+        );
         if (fn !== undefined && fn.environments - fn.starting >= target) routeMs = at;
         else await sleep(POLL_MS);
       }
@@ -170,7 +177,8 @@ export async function scaleOut(lambda: LambdaClient, platform: PlatformInfo, nam
     const failures: string[] = [];
     for (const { reply, error } of results) {
       if (reply === undefined) failures.push(error instanceof Error ? error.message : String(error));
-      else if (reply.status !== 200 || reply.functionError !== undefined) failures.push(`HTTP ${reply.status}${reply.functionError ? ` (${reply.functionError})` : ''} ${reply.body.slice(0, 200)}`);
+      else if (reply.status !== 200 || reply.functionError !== undefined)
+        failures.push(`HTTP ${reply.status}${reply.functionError ? ` (${reply.functionError})` : ''} ${reply.body.slice(0, 200)}`);
       else ids.add((JSON.parse(reply.body) as { id: string }).id);
     }
     const startedMs = [...gate.arrivals].sort((a, b) => a - b);

@@ -106,7 +106,12 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const usage = new UsageMeter(store, config.prices, reportError);
   const pool = new EnvironmentPool({
     platformId,
-    launcher: createLauncher({ runtimeCacheDir: config.runtimeCacheDir, python, sandboxed: isolation.sandboxed, onProgress: (line) => logger.info(`selfless: ${line}`) }),
+    launcher: createLauncher({
+      runtimeCacheDir: config.runtimeCacheDir,
+      python,
+      sandboxed: isolation.sandboxed,
+      onProgress: (line) => logger.info(`selfless: ${line}`),
+    }),
     isolation,
     prestart: config.prestart,
     code,
@@ -145,12 +150,37 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     }
   });
   const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
-  const async = new AsyncInvoker({ platformId, invoke, queue, configs: eventInvokeConfigs, registry, partition, clock, tuning: config.async, onError: (error) => logger.error('selfless: async dispatch failed', error) });
+  const async = new AsyncInvoker({
+    platformId,
+    invoke,
+    queue,
+    configs: eventInvokeConfigs,
+    registry,
+    partition,
+    clock,
+    tuning: config.async,
+    onError: (error) => logger.error('selfless: async dispatch failed', error),
+  });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const rootKeyRecord = { secretAccessKey: rootKey.secretAccessKey, accountId: config.accountId, principalArn: rootPrincipalArn(config.accountId) };
   const server = createApiServer({
-    services: { partition, registry, accountConcurrency: config.accountConcurrency, aliases, code, invoke, async, provisioned, queue, eventInvokeConfigs, pool, logs, usage, codeLinks },
+    services: {
+      partition,
+      registry,
+      accountConcurrency: config.accountConcurrency,
+      aliases,
+      code,
+      invoke,
+      async,
+      provisioned,
+      queue,
+      eventInvokeConfigs,
+      pool,
+      logs,
+      usage,
+      codeLinks,
+    },
     lookupKey: (id) => (id === rootKey.accessKeyId ? rootKeyRecord : undefined),
     authorize: deps.authorize ?? allowAll,
     clock,

@@ -186,7 +186,15 @@ async function createRecorderFunction(client: LambdaClient, name: string, record
 async function failedEvents(server: ServerProcess, name: string): Promise<string> {
   const url = new URL(`/selfless/v1/functions/${name}/failed-events`, server.url);
   const signer = new SignatureV4({ service: 'lambda', region: server.region, credentials: server.credentials, sha256: Sha256 });
-  const signed = await signer.sign({ method: 'GET', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: url.pathname, query: {}, headers: { host: url.host } });
+  const signed = await signer.sign({
+    method: 'GET',
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    query: {},
+    headers: { host: url.host },
+  });
   const res = await fetch(url, { headers: signed.headers });
   return `failed-event store of ${name}: HTTP ${res.status} ${(await res.text()).slice(0, 2000)}`;
 }
@@ -195,7 +203,9 @@ async function failedEvents(server: ServerProcess, name: string): Promise<string
 async function assertAllProcessed(server: ServerProcess, name: string, missing: readonly string[]): Promise<void> {
   if (missing.length === 0) return;
   const failed = await failedEvents(server, name).catch((error: unknown) => `failed-event store unreadable: ${String(error)}`);
-  assert.fail(`${missing.length} acknowledged events never ran (${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''})\n${failed}\nserver output:\n${server.output().slice(-4000)}`);
+  assert.fail(
+    `${missing.length} acknowledged events never ran (${missing.slice(0, 20).join(', ')}${missing.length > 20 ? ', …' : ''})\n${failed}\nserver output:\n${server.output().slice(-4000)}`,
+  );
 }
 
 /** Processes that mention the data dir on their command line (bubblewrap binds the function's code from it). */
@@ -218,9 +228,17 @@ function processesMentioning(dataDir: string): SeenProcess[] {
 /** After the server is gone, nothing it started may still run. */
 async function assertNoEnvironmentsLeft(server: ServerProcess, before: readonly SeenProcess[], why: string): Promise<void> {
   const left = await waitGone(before, 10_000);
-  assert.deepEqual(left.map((p) => `${p.pid} ${p.command}`), [], `processes of the server still running ${why}`);
+  assert.deepEqual(
+    left.map((p) => `${p.pid} ${p.command}`),
+    [],
+    `processes of the server still running ${why}`,
+  );
   const stray = stillRunning(processesMentioning(server.dataDir));
-  assert.deepEqual(stray.map((p) => `${p.pid} ${p.command}`), [], `processes using ${server.dataDir} still running ${why}`);
+  assert.deepEqual(
+    stray.map((p) => `${p.pid} ${p.command}`),
+    [],
+    `processes using ${server.dataDir} still running ${why}`,
+  );
 }
 
 /** SIGTERM: the server must drain, exit 0 and leave no environment behind. */
@@ -349,7 +367,9 @@ describe('asynchronous invocation survives the server', { timeout: 240_000 }, ()
     const restarted = Date.now();
     const missing = await recorder.waitForAll(b.acked, PROCESS_TIMEOUT_MS);
     t.diagnostic(`restart took ${restarted - restarting} ms; every acknowledged event had run ${Date.now() - restarted} ms later`);
-    t.diagnostic(`kill -9 during retries: ${waiting} events had failed and waited for a retry at the kill; ${succeededBefore} acknowledged events had succeeded before it`);
+    t.diagnostic(
+      `kill -9 during retries: ${waiting} events had failed and waited for a retry at the kill; ${succeededBefore} acknowledged events had succeeded before it`,
+    );
     report(t, 'kill -9 during retries', recorder, b);
     await assertAllProcessed(server, 'retry', missing);
     const failedFirst = [...b.acked].filter((id) => (recorder.attempts.get(id) ?? 0) >= 2).length;

@@ -23,7 +23,16 @@ exports.handler = async (event) => {
 };`;
 
 const deploy = async (client: LambdaClient, name: string, source: string, timeout = 10) =>
-  client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: timeout, Code: { ZipFile: await nodeZip(source) } }));
+  client.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: ROLE,
+      Timeout: timeout,
+      Code: { ZipFile: await nodeZip(source) },
+    }),
+  );
 
 describe('async events that are hard to record', () => {
   let t: TestPlatform;
@@ -39,7 +48,13 @@ describe('async events that are hard to record', () => {
     await deploy(t.client, 'deep-failing', "exports.handler = async () => { throw new Error('no'); };");
     await deploy(t.client, 'deep-sink', SINK);
     await t.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'deep-echo', DestinationConfig: { OnSuccess: { Destination: SINK_ARN } } }));
-    await t.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'deep-failing', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: SINK_ARN } } }));
+    await t.client.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: 'deep-failing',
+        MaximumRetryAttempts: 0,
+        DestinationConfig: { OnFailure: { Destination: SINK_ARN } },
+      }),
+    );
 
     const ok = await t.client.send(new InvokeCommand({ FunctionName: 'deep-echo', InvocationType: 'Event', Payload: Buffer.from(DEEP) }));
     const failed = await t.client.send(new InvokeCommand({ FunctionName: 'deep-failing', InvocationType: 'Event', Payload: Buffer.from(DEEP) }));
@@ -50,7 +65,8 @@ describe('async events that are hard to record', () => {
     assert.equal(failure.record.requestContext.condition, 'RetriesExhausted');
     assert.equal(failure.record.requestDepth, 20_000);
     assert.equal(failure.record.responseContext.functionError, 'Unhandled');
-    for (const name of ['deep-echo', 'deep-failing', 'deep-sink']) await waitFor(`${name}'s queue to drain`, async () => ((await t.platform.async.depth(name)) === 0 ? true : undefined));
+    for (const name of ['deep-echo', 'deep-failing', 'deep-sink'])
+      await waitFor(`${name}'s queue to drain`, async () => ((await t.platform.async.depth(name)) === 0 ? true : undefined));
   });
 });
 

@@ -15,7 +15,9 @@ describe("async retries on the platform's scheduler", () => {
     t = await startPlatform({}, {}, { clock: time });
     // Fails on its first run in an environment, succeeds after: the retry finds the same warm environment.
     const zip = await nodeZip("let runs = 0; exports.handler = async () => { runs += 1; if (runs === 1) throw new Error('first run'); return 'ok'; };");
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'flaky', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } }));
+    await t.client.send(
+      new CreateFunctionCommand({ FunctionName: 'flaky', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } }),
+    );
   });
   after(() => t.stop());
 

@@ -55,10 +55,11 @@ const FAILING = `exports.handler = async (event, context) => { console.log('ATTE
 const ECHO = `exports.handler = async (event, context) => { console.log('GOT ' + context.awsRequestId + ' ' + JSON.stringify(event)); return { ok: event }; };`;
 const FIXED = `exports.handler = async (event, context) => { console.log('FIXED ' + context.awsRequestId + ' ' + JSON.stringify(event)); return 'fixed'; };`;
 
-
 function helpers(get: () => TestPlatform) {
   const deploy = async (name: string, source: string) =>
-    get().client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip(source) } }));
+    get().client.send(
+      new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip(source) } }),
+    );
   const event = async (name: string, payload: unknown) => {
     const out = await get().client.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));
     assert.equal(out.StatusCode, 202);
@@ -97,7 +98,10 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       const start = events.find((e) => e.message.startsWith(`START RequestId: ${id}`))!;
       assert.match(start.message, /Version: \$LATEST/);
       assert.ok(start.timeMs >= started - 1000);
-      assert.ok(events.some((e) => e.message.includes(`GOT ${id} {"n":1}`)), 'the handler got the event with the same request id');
+      assert.ok(
+        events.some((e) => e.message.includes(`GOT ${id} {"n":1}`)),
+        'the handler got the event with the same request id',
+      );
       assert.deepEqual(frames(events, id), { start: 1, end: 1, report: 1 });
     });
 
@@ -130,7 +134,10 @@ describe('asynchronous invocation (retry delays shortened)', () => {
     });
 
     it('gives the handler no client context, and the ARN as invoked', async () => {
-      await deploy('ctx', `exports.handler = async (event, context) => { console.log('CTX ' + JSON.stringify({ cc: context.clientContext ?? null, arn: context.invokedFunctionArn, id: context.awsRequestId })); };`);
+      await deploy(
+        'ctx',
+        `exports.handler = async (event, context) => { console.log('CTX ' + JSON.stringify({ cc: context.clientContext ?? null, arn: context.invokedFunctionArn, id: context.awsRequestId })); };`,
+      );
       const clientContext = Buffer.from(JSON.stringify({ custom: { k: 'v' } })).toString('base64');
       const plain = await t.client.send(new InvokeCommand({ FunctionName: 'ctx', InvocationType: 'Event', ClientContext: clientContext }));
       const byArn = await t.client.send(new InvokeCommand({ FunctionName: arn('ctx'), InvocationType: 'Event' }));
@@ -170,7 +177,21 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       await deploy('my-function', ECHO);
       const { stdout } = await run(
         aws,
-        ['lambda', 'invoke', '--function-name', 'my-function', '--invocation-type', 'Event', '--payload', '{ "key": "value" }', '--cli-binary-format', 'raw-in-base64-out', 'response.json', '--endpoint-url', t.platform.url],
+        [
+          'lambda',
+          'invoke',
+          '--function-name',
+          'my-function',
+          '--invocation-type',
+          'Event',
+          '--payload',
+          '{ "key": "value" }',
+          '--cli-binary-format',
+          'raw-in-base64-out',
+          'response.json',
+          '--endpoint-url',
+          t.platform.url,
+        ],
         {
           cwd: work,
           env: {
@@ -185,7 +206,9 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       );
       assert.deepEqual(JSON.parse(stdout), { StatusCode: 202 });
       assert.equal(await readFile(join(work, 'response.json'), 'utf8'), '');
-      await waitFor('the CLI event to run', async () => ((await readLogs(t.platform, 'my-function')).some((e) => /\tGOT [0-9a-f-]+ \{"key":"value"\}$/.test(e.message)) ? true : undefined));
+      await waitFor('the CLI event to run', async () =>
+        (await readLogs(t.platform, 'my-function')).some((e) => /\tGOT [0-9a-f-]+ \{"key":"value"\}$/.test(e.message)) ? true : undefined,
+      );
     });
   });
 
@@ -224,7 +247,11 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       const limit = 262_144;
       const ok = await t.client.send(new InvokeAsyncCommand({ FunctionName: 'noop', InvokeArgs: JSON.stringify('b'.repeat(limit - 2)) }));
       assert.equal(ok.Status, 202);
-      await rejectsWith(t.client.send(new InvokeAsyncCommand({ FunctionName: 'noop', InvokeArgs: JSON.stringify('b'.repeat(limit - 1)) })), 'RequestEntityTooLargeException', 413);
+      await rejectsWith(
+        t.client.send(new InvokeAsyncCommand({ FunctionName: 'noop', InvokeArgs: JSON.stringify('b'.repeat(limit - 1)) })),
+        'RequestEntityTooLargeException',
+        413,
+      );
       await waitForAttempts(t.platform, 'noop', ok.$metadata.requestId!);
     });
 
@@ -240,14 +267,18 @@ describe('asynchronous invocation (retry delays shortened)', () => {
 
     it('answers a non-JSON Event payload with InvalidRequestContentException and queues nothing', async () => {
       await drained('noop');
-      await rejectsWith(t.client.send(new InvokeCommand({ FunctionName: 'noop', InvocationType: 'Event', Payload: Buffer.from('{not json') })), 'InvalidRequestContentException', 400);
+      await rejectsWith(
+        t.client.send(new InvokeCommand({ FunctionName: 'noop', InvocationType: 'Event', Payload: Buffer.from('{not json') })),
+        'InvalidRequestContentException',
+        400,
+      );
       await rejectsWith(t.client.send(new InvokeAsyncCommand({ FunctionName: 'noop', InvokeArgs: 'not json' })), 'InvalidRequestContentException', 400);
       assert.equal(await t.platform.async.depth('noop'), 0);
     });
   });
 
   describe('retries', () => {
-    it('retries a failing function twice by default: 3 attempts, all with the 202\'s request id, each metered', async () => {
+    it("retries a failing function twice by default: 3 attempts, all with the 202's request id, each metered", async () => {
       await deploy('always-fails', FAILING);
       const id = await event('always-fails', { try: 'me' });
       const failed = await waitForFailed(t.platform, 'always-fails', id);
@@ -293,12 +324,15 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
       try {
         const port = (counter.address() as AddressInfo).port;
-        await deploy('flaky', `exports.handler = async (event, context) => {
+        await deploy(
+          'flaky',
+          `exports.handler = async (event, context) => {
           const verdict = await (await fetch('http://127.0.0.1:${port}/')).text();
           console.log('VERDICT ' + verdict + ' ' + context.awsRequestId);
           if (verdict === 'fail') throw new Error('first attempt fails');
           return 'passed';
-        };`);
+        };`,
+        );
         await putConfig('flaky', { MaximumRetryAttempts: 1, DestinationConfig: { OnSuccess: { Destination: arn('sink') } } });
         const id = await event('flaky', { k: 1 });
         const { record } = await waitForRecord(t.platform, 'sink', MARKER, id);
@@ -317,7 +351,7 @@ describe('asynchronous invocation (retry delays shortened)', () => {
   });
 
   describe('destinations to Lambda functions', () => {
-    it('OnSuccess delivers Lambda\'s invocation record to the destination function', async () => {
+    it("OnSuccess delivers Lambda's invocation record to the destination function", async () => {
       await deploy('succeeds', 'exports.handler = async (event) => ({ result: event.x * 2 });');
       await putConfig('succeeds', { DestinationConfig: { OnSuccess: { Destination: arn('sink') } } });
       const before = Date.now();
@@ -403,7 +437,9 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       assert.equal(res.status, 200);
       assert.deepEqual(res.body, { redriven: [id] });
 
-      await waitFor('the redriven event to run the fixed code', async () => ((await readLogs(t.platform, 'broken')).some((e) => e.message.includes(`FIXED ${id} {"order":7}`)) ? true : undefined));
+      await waitFor('the redriven event to run the fixed code', async () =>
+        (await readLogs(t.platform, 'broken')).some((e) => e.message.includes(`FIXED ${id} {"order":7}`)) ? true : undefined,
+      );
       await drained('broken');
       const events = await waitForAttempts(t.platform, 'broken', id, 4);
       assert.deepEqual(frames(events, id), { start: 4, end: 4, report: 4 });
@@ -425,11 +461,19 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       const res = await redrive(t.platform, 'broken2', { requestIds: [first] });
       assert.equal(res.status, 200);
       assert.deepEqual(res.body, { redriven: [first] });
-      assert.deepEqual((await failedEvents(t.platform, 'broken2')).map((e) => e.requestId), [second], 'the other event stays in the store');
-      await waitFor('the first event to run again', async () => ((await readLogs(t.platform, 'broken2')).some((e) => e.message.includes(`FIXED ${first} {"n":1}`)) ? true : undefined));
+      assert.deepEqual(
+        (await failedEvents(t.platform, 'broken2')).map((e) => e.requestId),
+        [second],
+        'the other event stays in the store',
+      );
+      await waitFor('the first event to run again', async () =>
+        (await readLogs(t.platform, 'broken2')).some((e) => e.message.includes(`FIXED ${first} {"n":1}`)) ? true : undefined,
+      );
 
       assert.deepEqual((await redrive(t.platform, 'broken2', { requestIds: [second] })).body, { redriven: [second] });
-      await waitFor('the second event to run again', async () => ((await readLogs(t.platform, 'broken2')).some((e) => e.message.includes(`FIXED ${second} {"n":2}`)) ? true : undefined));
+      await waitFor('the second event to run again', async () =>
+        (await readLogs(t.platform, 'broken2')).some((e) => e.message.includes(`FIXED ${second} {"n":2}`)) ? true : undefined,
+      );
       await drained('broken2');
       assert.deepEqual(await failedEvents(t.platform, 'broken2'), []);
       const events = await readLogs(t.platform, 'broken2');
@@ -473,7 +517,9 @@ describe('asynchronous invocation (retry delays shortened)', () => {
     });
 
     it('Update merges into the configuration, Put replaces it', async () => {
-      const updated = await t.client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', DestinationConfig: { OnFailure: { Destination: sinkArn } } }));
+      const updated = await t.client.send(
+        new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', DestinationConfig: { OnFailure: { Destination: sinkArn } } }),
+      );
       assert.equal(updated.MaximumRetryAttempts, 1, 'kept');
       assert.equal(updated.MaximumEventAgeInSeconds, 3600, 'kept');
       assert.deepEqual(updated.DestinationConfig, { OnSuccess: {}, OnFailure: { Destination: sinkArn } });
@@ -507,7 +553,12 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       const none = `The function ${arn('cfg')}:$LATEST doesn't have an EventInvokeConfig`;
       await rejectsWith(t.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'cfg' })), 'ResourceNotFoundException', 404, none);
       await rejectsWith(t.client.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: 'cfg' })), 'ResourceNotFoundException', 404, none);
-      await rejectsWith(t.client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', MaximumRetryAttempts: 1 })), 'ResourceNotFoundException', 404, none);
+      await rejectsWith(
+        t.client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', MaximumRetryAttempts: 1 })),
+        'ResourceNotFoundException',
+        404,
+        none,
+      );
       assert.deepEqual((await t.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg' }))).FunctionEventInvokeConfigs, []);
     });
 
@@ -529,7 +580,11 @@ describe('asynchronous invocation (retry delays shortened)', () => {
         400,
         "You can't specify the function as a destination for itself.",
       );
-      await rejectsWith(putConfig('cfg', { DestinationConfig: { OnFailure: { Destination: `arn:aws:sqs:${REGION}:${ACCOUNT}:my-queue` } } }), 'InvalidParameterValueException', 400);
+      await rejectsWith(
+        putConfig('cfg', { DestinationConfig: { OnFailure: { Destination: `arn:aws:sqs:${REGION}:${ACCOUNT}:my-queue` } } }),
+        'InvalidParameterValueException',
+        400,
+      );
       await rejectsWith(putConfig('cfg', { DestinationConfig: { OnSuccess: { Destination: 'not-an-arn' } } }), 'ValidationException', 400);
       // Nothing was stored by the refused requests.
       await rejectsWith(t.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'cfg' })), 'ResourceNotFoundException', 404);
@@ -544,12 +599,16 @@ describe('asynchronous invocation (retry delays shortened)', () => {
     it('answers ResourceNotFoundException for a missing function', async () => {
       await rejectsWith(putConfig('nope', { MaximumRetryAttempts: 1 }), 'ResourceNotFoundException', 404);
       await rejectsWith(t.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException', 404);
-      await rejectsWith(t.client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'nope', MaximumRetryAttempts: 1 })), 'ResourceNotFoundException', 404);
+      await rejectsWith(
+        t.client.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'nope', MaximumRetryAttempts: 1 })),
+        'ResourceNotFoundException',
+        404,
+      );
       await rejectsWith(t.client.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException', 404);
       await rejectsWith(t.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException', 404);
     });
 
-    it('DeleteFunction removes the function\'s configuration', async () => {
+    it("DeleteFunction removes the function's configuration", async () => {
       await deploy('cfg-gone', 'exports.handler = async () => null;');
       await putConfig('cfg-gone', { MaximumRetryAttempts: 0 });
       await t.client.send(new DeleteFunctionCommand({ FunctionName: 'cfg-gone' }));
@@ -565,7 +624,7 @@ describe('asynchronous invocation (retry delays shortened)', () => {
   });
 });
 
-describe('asynchronous invocation with Lambda\'s real retry delays', () => {
+describe("asynchronous invocation with Lambda's real retry delays", () => {
   let t: TestPlatform;
   const { deploy, event, putConfig, drained } = helpers(() => t);
 

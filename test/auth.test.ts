@@ -57,7 +57,10 @@ describe('every API request must carry a valid SigV4 signature', () => {
       maxAttempts: 1,
       systemClockOffset: -10 * 60 * 1000,
     });
-    await assert.rejects(skewed.send(new ListFunctionsCommand({})), { name: 'InvalidSignatureException', message: /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/ });
+    await assert.rejects(skewed.send(new ListFunctionsCommand({})), {
+      name: 'InvalidSignatureException',
+      message: /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+    });
   });
 });
 

@@ -29,17 +29,32 @@ describe('every signed route asks authorize() before it runs', () => {
   let arn: (qualifier?: string) => string;
 
   before(async () => {
-    t = await startPlatform({}, {}, {
-      authorize: (action, resource, context) => {
-        asked.push({ action, resource, context });
-        if (denied.has(action)) {
-          throw new AwsError('AccessDeniedException', `User: ${context.caller.principalArn} is not authorized to perform: ${action} on resource: ${resource}`);
-        }
+    t = await startPlatform(
+      {},
+      {},
+      {
+        authorize: (action, resource, context) => {
+          asked.push({ action, resource, context });
+          if (denied.has(action)) {
+            throw new AwsError(
+              'AccessDeniedException',
+              `User: ${context.caller.principalArn} is not authorized to perform: ${action} on resource: ${resource}`,
+            );
+          }
+        },
       },
-    });
+    );
     const { region, accountId } = t.platform.config;
     arn = (qualifier) => `arn:aws:lambda:${region}:${accountId}:function:guarded${qualifier === undefined ? '' : `:${qualifier}`}`;
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'guarded', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip('exports.handler = async () => 1;') } }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'guarded',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip('exports.handler = async () => 1;') },
+      }),
+    );
   });
   after(() => t.stop());
 
@@ -59,7 +74,11 @@ describe('every signed route asks authorize() before it runs', () => {
       [() => t.client.send(new InvokeCommand({ FunctionName: arn() })), 'lambda:InvokeFunction', arn()],
       [() => t.client.send(new ListTagsCommand({ Resource: arn() })), 'lambda:ListTags', arn()],
       [() => t.client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'guarded' })), 'lambda:ListProvisionedConcurrencyConfigs', arn()],
-      [() => t.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'guarded', Qualifier: '1' })).catch(() => undefined), 'lambda:GetProvisionedConcurrencyConfig', arn('1')],
+      [
+        () => t.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'guarded', Qualifier: '1' })).catch(() => undefined),
+        'lambda:GetProvisionedConcurrencyConfig',
+        arn('1'),
+      ],
     ];
     for (const [call, action, resource] of cases) {
       await call();
@@ -70,7 +89,12 @@ describe('every signed route asks authorize() before it runs', () => {
   it('answers a denial with its AccessDeniedException (403) and runs nothing', async () => {
     denied.add('lambda:DeleteFunction');
     try {
-      await rejectsWith(t.client.send(new DeleteFunctionCommand({ FunctionName: 'guarded' })), 'AccessDeniedException', 403, /not authorized to perform: lambda:DeleteFunction/);
+      await rejectsWith(
+        t.client.send(new DeleteFunctionCommand({ FunctionName: 'guarded' })),
+        'AccessDeniedException',
+        403,
+        /not authorized to perform: lambda:DeleteFunction/,
+      );
     } finally {
       denied.clear();
     }

@@ -10,7 +10,13 @@ import { nodeZip } from './support/zip.js';
 describe('bad input gets Lambda error types and leaves nothing behind', () => {
   let t: TestPlatform;
   let zip: Buffer;
-  const base = (): CreateFunctionCommandInput => ({ FunctionName: 'bad-input', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } });
+  const base = (): CreateFunctionCommandInput => ({
+    FunctionName: 'bad-input',
+    Runtime: 'nodejs22.x',
+    Handler: 'index.handler',
+    Role: ROLE,
+    Code: { ZipFile: zip },
+  });
 
   before(async () => {
     t = await startPlatform();
@@ -20,24 +26,90 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
   after(() => t.stop());
 
   const table: Array<[string, Partial<CreateFunctionCommandInput> | (() => Partial<CreateFunctionCommandInput>), string, RegExp, number]> = [
-    ['bad name', { FunctionName: 'bad name!' }, 'ValidationException', /at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern/, 400],
+    [
+      'bad name',
+      { FunctionName: 'bad name!' },
+      'ValidationException',
+      /at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+      400,
+    ],
     ['name over 64', { FunctionName: 'x'.repeat(65) }, 'ValidationException', /Member must have length less than or equal to 64/, 400],
-    ['memory too low', { MemorySize: 100 }, 'ValidationException', /Value '100' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128/, 400],
+    [
+      'memory too low',
+      { MemorySize: 100 },
+      'ValidationException',
+      /Value '100' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128/,
+      400,
+    ],
     ['memory too high', { MemorySize: 10_241 }, 'ValidationException', /Member must have value less than or equal to 10240/, 400],
     ['timeout zero', { Timeout: 0 }, 'ValidationException', /at 'timeout'.*greater than or equal to 1/, 400],
     ['timeout over 900', { Timeout: 901 }, 'ValidationException', /at 'timeout'.*less than or equal to 900/, 400],
-    ['environment over 4 KB', { Environment: { Variables: { BIG: 'x'.repeat(4100) } } }, 'InvalidParameterValueException', /exceeded the 4KB limit. String measured: \{"BIG"/, 400],
-    ['reserved environment key', { Environment: { Variables: { AWS_REGION: 'x' } } }, 'InvalidParameterValueException', /Reserved keys used in this request: AWS_REGION/, 400],
-    ['not a zip', { Code: { ZipFile: Buffer.from('definitely not a zip') } }, 'InvalidParameterValueException', /^Could not unzip uploaded file. Please check your file, then try to upload again.$/, 400],
+    [
+      'environment over 4 KB',
+      { Environment: { Variables: { BIG: 'x'.repeat(4100) } } },
+      'InvalidParameterValueException',
+      /exceeded the 4KB limit. String measured: \{"BIG"/,
+      400,
+    ],
+    [
+      'reserved environment key',
+      { Environment: { Variables: { AWS_REGION: 'x' } } },
+      'InvalidParameterValueException',
+      /Reserved keys used in this request: AWS_REGION/,
+      400,
+    ],
+    [
+      'not a zip',
+      { Code: { ZipFile: Buffer.from('definitely not a zip') } },
+      'InvalidParameterValueException',
+      /^Could not unzip uploaded file. Please check your file, then try to upload again.$/,
+      400,
+    ],
     ['existing name', { FunctionName: 'exists' }, 'ResourceConflictException', /^Function already exist: exists$/, 409],
-    ['unknown runtime', { Runtime: 'cobol85' as never }, 'ValidationException', /at 'runtime' failed to satisfy constraint: Member must satisfy enum value set/, 400],
+    [
+      'unknown runtime',
+      { Runtime: 'cobol85' as never },
+      'ValidationException',
+      /at 'runtime' failed to satisfy constraint: Member must satisfy enum value set/,
+      400,
+    ],
     ['unsupported runtime', { Runtime: 'java21' }, 'InvalidParameterValueException', /java21 is not supported by selfless yet/, 400],
-    ['deprecated runtime', { Runtime: 'nodejs20.x' }, 'InvalidParameterValueException', /^The runtime parameter of nodejs20.x is no longer supported for creating or updating AWS Lambda functions/, 400],
+    [
+      'deprecated runtime',
+      { Runtime: 'nodejs20.x' },
+      'InvalidParameterValueException',
+      /^The runtime parameter of nodejs20.x is no longer supported for creating or updating AWS Lambda functions/,
+      400,
+    ],
     ['retired runtime', { Runtime: 'nodejs16.x' }, 'InvalidParameterValueException', /nodejs16.x is no longer supported/, 400],
-    ['layers', { Layers: ['arn:aws:lambda:us-east-1:000000000000:layer:l:1'] }, 'InvalidParameterValueException', /Layers is not supported by selfless yet/, 400],
-    ['vpc', { VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] } }, 'InvalidParameterValueException', /VpcConfig is not supported by selfless yet/, 400],
-    ['container image', { PackageType: 'Image', Code: { ImageUri: '1.dkr.ecr/x:1' } }, 'InvalidParameterValueException', /container images\) is not supported/, 400],
-    ['other architecture', { Architectures: [process.arch === 'arm64' ? 'x86_64' : 'arm64'] }, 'InvalidParameterValueException', /is not supported on this host yet/, 400],
+    [
+      'layers',
+      { Layers: ['arn:aws:lambda:us-east-1:000000000000:layer:l:1'] },
+      'InvalidParameterValueException',
+      /Layers is not supported by selfless yet/,
+      400,
+    ],
+    [
+      'vpc',
+      { VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] } },
+      'InvalidParameterValueException',
+      /VpcConfig is not supported by selfless yet/,
+      400,
+    ],
+    [
+      'container image',
+      { PackageType: 'Image', Code: { ImageUri: '1.dkr.ecr/x:1' } },
+      'InvalidParameterValueException',
+      /container images\) is not supported/,
+      400,
+    ],
+    [
+      'other architecture',
+      { Architectures: [process.arch === 'arm64' ? 'x86_64' : 'arm64'] },
+      'InvalidParameterValueException',
+      /is not supported on this host yet/,
+      400,
+    ],
     ['bad role', { Role: 'not-a-role' }, 'ValidationException', /at 'role' failed to satisfy constraint/, 400],
     ['tracing active', { TracingConfig: { Mode: 'Active' } }, 'InvalidParameterValueException', /X-Ray\) is not supported/, 400],
   ];
@@ -88,23 +160,31 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
 
   it('refuses an invoke payload over 6 MB with 413 RequestEntityTooLargeException', async () => {
     const payload = Buffer.from(JSON.stringify({ x: 'y'.repeat(6_291_456) }));
-    await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'exists', Payload: payload })), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
-      assert.equal(error.name, 'RequestEntityTooLargeException');
-      assert.equal(error.message, 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
-      assert.equal(error.$metadata?.httpStatusCode, 413);
-      return true;
-    });
+    await assert.rejects(
+      t.client.send(new InvokeCommand({ FunctionName: 'exists', Payload: payload })),
+      (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(error.name, 'RequestEntityTooLargeException');
+        assert.equal(error.message, 'Request must be smaller than 6291456 bytes for the InvokeFunction operation');
+        assert.equal(error.$metadata?.httpStatusCode, 413);
+        return true;
+      },
+    );
   });
 
-  it('refuses Event payloads over 1 MB with Lambda\'s 413, and queues nothing', async () => {
+  it("refuses Event payloads over 1 MB with Lambda's 413, and queues nothing", async () => {
     const payload = Buffer.from(JSON.stringify({ pad: 'x'.repeat(1_048_576) }));
-    await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'exists', InvocationType: 'Event', Payload: payload })), (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
-      assert.equal(error.name, 'RequestEntityTooLargeException');
-      assert.equal(error.message, `${payload.length} byte payload is too large for the Event invocation type (limit 1048576 bytes)`);
-      assert.equal(error.$metadata?.httpStatusCode, 413);
-      return true;
+    await assert.rejects(
+      t.client.send(new InvokeCommand({ FunctionName: 'exists', InvocationType: 'Event', Payload: payload })),
+      (error: Error & { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(error.name, 'RequestEntityTooLargeException');
+        assert.equal(error.message, `${payload.length} byte payload is too large for the Event invocation type (limit 1048576 bytes)`);
+        assert.equal(error.$metadata?.httpStatusCode, 413);
+        return true;
+      },
+    );
+    await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'exists', InvocationType: 'Event', Payload: Buffer.from('{not json') })), {
+      name: 'InvalidRequestContentException',
     });
-    await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'exists', InvocationType: 'Event', Payload: Buffer.from('{not json') })), { name: 'InvalidRequestContentException' });
     assert.equal(await t.platform.async.depth('exists'), 0);
   });
 
@@ -115,7 +195,11 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
   });
 
   /** No request may end as a logged 500 with a stack trace: the platform's log stays free of failures. */
-  const noRequestFailures = () => assert.deepEqual(t.logs.filter((line) => line.includes('request failed')), []);
+  const noRequestFailures = () =>
+    assert.deepEqual(
+      t.logs.filter((line) => line.includes('request failed')),
+      [],
+    );
 
   it('answers a 100,000-level nested JSON body with 400 InvalidRequestContentException, not a 500', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);

@@ -132,7 +132,7 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     assert.equal(error.errorMessage, 'boom');
   });
 
-  it('sends a payload that is not JSON and reports the server\'s error with exit 1', async () => {
+  it("sends a payload that is not JSON and reports the server's error with exit 1", async () => {
     const run = await cli('invoke', 'hello', '--payload', '{not json');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /^error: InvalidRequestContentException: /m);
@@ -150,7 +150,10 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     assert.equal(run.code, 0, run.stderr);
     const [header, ...rows] = run.stdout.trimEnd().split('\n');
     assert.match(header!, /^NAME\s+RUNTIME\s+MEMORY\s+TIMEOUT\s+CODE SIZE\s+LAST MODIFIED\s+WARM\s+BUSY\s+PROVISIONED$/);
-    assert.deepEqual(rows.map((r) => r.split(/\s+/)[0]), ['boom', 'hello']);
+    assert.deepEqual(
+      rows.map((r) => r.split(/\s+/)[0]),
+      ['boom', 'hello'],
+    );
     assert.match(rows[1]!, /^hello\s+nodejs22\.x\s+128 MB\s+7 s\s+/);
 
     const listed = await cli('ls', '--json');
@@ -195,7 +198,10 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     assert.ok(Number(hello[1]) >= 1);
     assert.match(run.stdout, /^TOTAL\s+\d+/m);
 
-    const asJson = JSON.parse((await cli('usage', '--json')).stdout) as { functions: { functionName: string; requests: number; errors: number }[]; total: { requests: number } };
+    const asJson = JSON.parse((await cli('usage', '--json')).stdout) as {
+      functions: { functionName: string; requests: number; errors: number }[];
+      total: { requests: number };
+    };
     const boom = asJson.functions.find((f) => f.functionName === 'boom');
     assert.equal(boom?.errors, 1);
     assert.ok(asJson.total.requests >= 5);

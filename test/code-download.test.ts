@@ -21,13 +21,26 @@ describe('downloading code while it is replaced', () => {
 
   it('serves whole zips or a clean 404, and the server stays up', async () => {
     const client = server.client;
-    await client.send(new CreateFunctionCommand({ FunctionName: 'replaced', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip('exports.handler = async () => 0;') } }));
+    await client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'replaced',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip('exports.handler = async () => 0;') },
+      }),
+    );
     const statuses = new Map<number, number>();
     for (let round = 1; round <= 30; round += 1) {
       const { Code } = await client.send(new GetFunctionCommand({ FunctionName: 'replaced' }));
       // A large package, so its download is still running while the update removes the old zip.
       const next = await nodeZip(`exports.handler = async () => ${round}; // ${'x'.repeat(200_000 + round)}`);
-      const get = () => fetch(Code!.Location!).then(async (res) => ({ status: res.status, bytes: Buffer.from(await res.arrayBuffer()), length: Number(res.headers.get('content-length')) }));
+      const get = () =>
+        fetch(Code!.Location!).then(async (res) => ({
+          status: res.status,
+          bytes: Buffer.from(await res.arrayBuffer()),
+          length: Number(res.headers.get('content-length')),
+        }));
       // Downloads spread over the update, so some land between its removal of the old zip and their open.
       const downloads = Array.from({ length: 8 }, (_, i) => new Promise((r) => setTimeout(r, i * 3)).then(get));
       await client.send(new UpdateFunctionCodeCommand({ FunctionName: 'replaced', ZipFile: next }));

@@ -169,14 +169,26 @@ describe('extractZip', () => {
   });
 
   it('refuses ../ escapes, naming the entry', async () => {
-    await refusedCleanly(rawZip([{ name: 'ok.js', data: 'ok' }, { name: '../evil.js', data: 'x' }]), /"\.\.\/evil\.js" escapes the package root/);
+    await refusedCleanly(
+      rawZip([
+        { name: 'ok.js', data: 'ok' },
+        { name: '../evil.js', data: 'x' },
+      ]),
+      /"\.\.\/evil\.js" escapes the package root/,
+    );
     await refusedCleanly(rawZip([{ name: 'a/../../evil.js', data: 'x' }]), /"a\/\.\.\/\.\.\/evil\.js" escapes/);
     await refusedCleanly(rawZip([{ name: '..\\evil.js', data: 'x' }]), /escapes the package root/);
   });
 
   it('normalises inner .. that stays inside', async () => {
     const dest = join(await tempDir(), 'pkg');
-    await extractZip(rawZip([{ name: 'a/../b.js', data: 'b' }, { name: './c//d.js', data: 'd' }]), dest);
+    await extractZip(
+      rawZip([
+        { name: 'a/../b.js', data: 'b' },
+        { name: './c//d.js', data: 'd' },
+      ]),
+      dest,
+    );
     assert.equal(await readFile(join(dest, 'b.js'), 'utf8'), 'b');
     assert.equal(await readFile(join(dest, 'c/d.js'), 'utf8'), 'd');
   });
@@ -193,7 +205,10 @@ describe('extractZip', () => {
   });
 
   it('refuses symlinks out of the package', async () => {
-    await refusedCleanly(await yazlZip([{ name: 'passwd', data: '../../etc/passwd', mode: 0o120777 }]), /"passwd" is a symlink to "\.\.\/\.\.\/etc\/passwd", which is outside/);
+    await refusedCleanly(
+      await yazlZip([{ name: 'passwd', data: '../../etc/passwd', mode: 0o120777 }]),
+      /"passwd" is a symlink to "\.\.\/\.\.\/etc\/passwd", which is outside/,
+    );
     await refusedCleanly(await yazlZip([{ name: 'passwd', data: '/etc/passwd', mode: 0o120777 }]), /outside the package/);
     await refusedCleanly(await yazlZip([{ name: 'sub/up', data: '../..', mode: 0o120777 }]), /"sub\/up" is a symlink/);
   });
@@ -208,9 +223,27 @@ describe('extractZip', () => {
   });
 
   it('refuses writing through a symlink, link loops, and links that collide by case', async () => {
-    await refusedCleanly(await yazlZip([{ name: 'l', data: 'sub', mode: 0o120777 }, { name: 'l/x.js', data: 'x' }]), /"l" is a symlink but other entries are inside it/);
-    await refusedCleanly(await yazlZip([{ name: 'a', data: 'b', mode: 0o120777 }, { name: 'b', data: 'a', mode: 0o120777 }]), /never resolves/);
-    await refusedCleanly(await yazlZip([{ name: 'S', data: '.', mode: 0o120777 }, { name: 's/x.js', data: 'x' }]), /case-insensitive/);
+    await refusedCleanly(
+      await yazlZip([
+        { name: 'l', data: 'sub', mode: 0o120777 },
+        { name: 'l/x.js', data: 'x' },
+      ]),
+      /"l" is a symlink but other entries are inside it/,
+    );
+    await refusedCleanly(
+      await yazlZip([
+        { name: 'a', data: 'b', mode: 0o120777 },
+        { name: 'b', data: 'a', mode: 0o120777 },
+      ]),
+      /never resolves/,
+    );
+    await refusedCleanly(
+      await yazlZip([
+        { name: 'S', data: '.', mode: 0o120777 },
+        { name: 's/x.js', data: 'x' },
+      ]),
+      /case-insensitive/,
+    );
   });
 
   it('allows symlinks that stay inside the package', async () => {
@@ -247,7 +280,10 @@ describe('extractZip', () => {
   });
 
   it('refuses zip bombs: absurd ratios, too many entries, overlapping entries', async () => {
-    await refusedCleanly(await yazlZip([{ name: 'zeros.bin', data: Buffer.alloc(8 * 1024 * 1024) }]), /zip bomb \(entry "zeros\.bin" expands \d+:1; the limit is 1000:1\)/);
+    await refusedCleanly(
+      await yazlZip([{ name: 'zeros.bin', data: Buffer.alloc(8 * 1024 * 1024) }]),
+      /zip bomb \(entry "zeros\.bin" expands \d+:1; the limit is 1000:1\)/,
+    );
     await refusedCleanly(await yazlZip([{ name: 'zeros.bin', data: Buffer.alloc(2 * 1024 * 1024) }]), /zip bomb/, { maxRatio: 100 });
     const many = await yazlZip(Array.from({ length: 6 }, (_, i) => ({ name: `f${i}.js`, data: 'x' })));
     await refusedCleanly(many, /zip bomb \(it has 6 entries; the limit is 5\)/, { maxEntries: 5 });
@@ -256,7 +292,13 @@ describe('extractZip', () => {
 
   it('lets the last of duplicate entries win', async () => {
     const dest = join(await tempDir(), 'pkg');
-    const result = await extractZip(await yazlZip([{ name: 'a.js', data: 'first' }, { name: 'a.js', data: 'second!' }]), dest);
+    const result = await extractZip(
+      await yazlZip([
+        { name: 'a.js', data: 'first' },
+        { name: 'a.js', data: 'second!' },
+      ]),
+      dest,
+    );
     assert.deepEqual(result, { files: 1, unzippedBytes: 7 });
     assert.equal(await readFile(join(dest, 'a.js'), 'utf8'), 'second!');
   });
@@ -273,7 +315,12 @@ describe('extractZip', () => {
   it('validateZip writes nothing', async () => {
     const parent = await tempDir();
     const before = await readdir(parent);
-    const result = await validateZip(await yazlZip([{ name: 'index.js', data: 'abc' }, { name: 'bin/x', data: 'y', mode: 0o100755 }]));
+    const result = await validateZip(
+      await yazlZip([
+        { name: 'index.js', data: 'abc' },
+        { name: 'bin/x', data: 'y', mode: 0o100755 },
+      ]),
+    );
     assert.deepEqual(result, { files: 2, unzippedBytes: 4 });
     assert.deepEqual(await readdir(parent), before);
   });

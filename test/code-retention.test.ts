@@ -120,7 +120,9 @@ describe('code packages outlive the environments that run them', () => {
   after(() => t.stop());
 
   const create = (name: string) =>
-    t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Code: { ZipFile: v1 } }));
+    t.client.send(
+      new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Code: { ZipFile: v1 } }),
+    );
 
   /** One invocation; a failure (function error or API error) is an answer too, so Promise.all sees them all. */
   const invoke = async (name: string, qualifier?: string): Promise<Answer> => {
@@ -151,13 +153,21 @@ describe('code packages outlive the environments that run them', () => {
       gate.release();
 
       const old = await Promise.all(inFlight);
-      assert.deepEqual(old, Array.from({ length: IN_FLIGHT }, () => ({ code: 'v1', late: 'late-v1' })), 'in-flight invocations finish on the code they started with');
+      assert.deepEqual(
+        old,
+        Array.from({ length: IN_FLIGHT }, () => ({ code: 'v1', late: 'late-v1' })),
+        'in-flight invocations finish on the code they started with',
+      );
       for (const answer of await Promise.all(during)) {
         assert.equal(answer.error, undefined, `an invocation sent during the update failed: ${answer.error}`);
         assert.ok(answer.code === 'v1' || answer.code === 'v2', JSON.stringify(answer));
         assert.equal(answer.late, `late-${answer.code}`, 'one package, not a mix of two');
       }
-      assert.deepEqual(await Promise.all(later), Array.from({ length: AFTER }, () => ({ code: 'v2', late: 'late-v2' })), 'invocations sent after the update run the new code');
+      assert.deepEqual(
+        await Promise.all(later),
+        Array.from({ length: AFTER }, () => ({ code: 'v2', late: 'late-v2' })),
+        'invocations sent after the update run the new code',
+      );
       assert.deepEqual(await invoke('updated'), { code: 'v2', late: 'late-v2' });
 
       await packageRemoved(sha256(v1));
@@ -181,7 +191,17 @@ describe('code packages outlive the environments that run them', () => {
           ].join('\n'),
         });
       const old = await slowInit('old');
-      await t.client.send(new CreateFunctionCommand({ FunctionName: 'slow-init', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Environment: { Variables: { GATE: gateUrl } }, Code: { ZipFile: old } }));
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'slow-init',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Timeout: 300,
+          Environment: { Variables: { GATE: gateUrl } },
+          Code: { ZipFile: old },
+        }),
+      );
       const waiting = invoke('slow-init');
       await gate.reached(1);
       await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'slow-init', ZipFile: await slowInit('new') }));
@@ -200,16 +220,33 @@ describe('code packages outlive the environments that run them', () => {
     try {
       // The same zip as another function's first version would share its package: use one of its own.
       const own = await gatedPackage('deleted');
-      await t.client.send(new CreateFunctionCommand({ FunctionName: 'deleted', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Code: { ZipFile: own } }));
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'deleted',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Timeout: 300,
+          Code: { ZipFile: own },
+        }),
+      );
       const inFlight = invokeMany('deleted', IN_FLIGHT);
       await gate.reached(IN_FLIGHT);
       const during = invokeMany('deleted', DURING);
       await t.client.send(new DeleteFunctionCommand({ FunctionName: 'deleted' }));
       assert.ok(packageExists(sha256(own)), 'the package stays while environments run it');
-      await rejectsWith(t.client.send(new InvokeCommand({ FunctionName: 'deleted', Payload: Buffer.from(JSON.stringify({ gate: gateUrl })) })), 'ResourceNotFoundException', 404);
+      await rejectsWith(
+        t.client.send(new InvokeCommand({ FunctionName: 'deleted', Payload: Buffer.from(JSON.stringify({ gate: gateUrl })) })),
+        'ResourceNotFoundException',
+        404,
+      );
       gate.release();
 
-      assert.deepEqual(await Promise.all(inFlight), Array.from({ length: IN_FLIGHT }, () => ({ code: 'deleted', late: 'late-deleted' })), 'in-flight invocations finish on their code');
+      assert.deepEqual(
+        await Promise.all(inFlight),
+        Array.from({ length: IN_FLIGHT }, () => ({ code: 'deleted', late: 'late-deleted' })),
+        'in-flight invocations finish on their code',
+      );
       for (const answer of await Promise.all(during)) {
         // Sent while the delete ran: either it got in before (and finishes) or the function was gone.
         if (answer.error !== undefined) assert.equal(answer.error, 'ResourceNotFoundException');
@@ -226,7 +263,17 @@ describe('code packages outlive the environments that run them', () => {
     gateUrl = await gate.listen();
     try {
       const first = await gatedPackage('version-1');
-      await t.client.send(new CreateFunctionCommand({ FunctionName: 'versioned', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Publish: true, Code: { ZipFile: first } }));
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'versioned',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Timeout: 300,
+          Publish: true,
+          Code: { ZipFile: first },
+        }),
+      );
       // $LATEST moves on: only version 1 refers to the first package now.
       await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: await gatedPackage('latest') }));
       await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'versioned', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
@@ -241,7 +288,10 @@ describe('code packages outlive the environments that run them', () => {
       assert.ok(packageExists(sha256(first)), "the version's package stays while environments run it");
       gate.release();
 
-      assert.deepEqual(await Promise.all(inFlight), Array.from({ length: 3 }, () => ({ code: 'version-1', late: 'late-version-1' })));
+      assert.deepEqual(
+        await Promise.all(inFlight),
+        Array.from({ length: 3 }, () => ({ code: 'version-1', late: 'late-version-1' })),
+      );
       await packageRemoved(sha256(first));
       assert.deepEqual(await invoke('versioned'), { code: 'latest', late: 'late-latest' });
     } finally {
@@ -251,7 +301,9 @@ describe('code packages outlive the environments that run them', () => {
 
   it('removes the package of a function whose environments failed to initialise', async () => {
     const broken = await makeZip({ 'index.js': 'throw new Error("broken at import");' });
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'broken', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: broken } }));
+    await t.client.send(
+      new CreateFunctionCommand({ FunctionName: 'broken', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: broken } }),
+    );
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'broken' }));
     assert.equal(out.FunctionError, 'Unhandled', decode(out.Payload));
     await t.client.send(new DeleteFunctionCommand({ FunctionName: 'broken' }));
@@ -317,7 +369,16 @@ describe('code packages left behind by a crash', () => {
       const published = await makeZip({ 'index.js': 'exports.handler = async () => "version 1";' });
       let t = await startPlatform({ dataDir });
       // Version 1 keeps the first package after $LATEST moves on: both are referenced.
-      await t.client.send(new CreateFunctionCommand({ FunctionName: 'kept', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Publish: true, Code: { ZipFile: published } }));
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'kept',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Publish: true,
+          Code: { ZipFile: published },
+        }),
+      );
       await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'kept', ZipFile: zip }));
       await t.stop();
 

@@ -85,17 +85,32 @@ function fire(t: TestPlatform, name: string, payloads: unknown[]) {
     }),
   );
   const settled = () => outcomes.filter((o) => o !== undefined);
-  const rejected = () => settled().filter((o) => !o.ok).map((o) => (o as { error: unknown }).error);
-  const fulfilled = () => settled().filter((o) => o.ok).map((o) => (o as { value: { start: number; end: number } }).value);
+  const rejected = () =>
+    settled()
+      .filter((o) => !o.ok)
+      .map((o) => (o as { error: unknown }).error);
+  const fulfilled = () =>
+    settled()
+      .filter((o) => o.ok)
+      .map((o) => (o as { value: { start: number; end: number } }).value);
   return { all, rejected, fulfilled };
 }
 
 function helpers(get: () => TestPlatform) {
   const deploy = async (name: string, source: string, extra: { MemorySize?: number } = {}) =>
     get().client.send(
-      new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 300, Code: { ZipFile: await nodeZip(source) }, ...extra }),
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Timeout: 300,
+        Code: { ZipFile: await nodeZip(source) },
+        ...extra,
+      }),
     );
-  const put = (name: string, value: number) => get().client.send(new PutFunctionConcurrencyCommand({ FunctionName: name, ReservedConcurrentExecutions: value }));
+  const put = (name: string, value: number) =>
+    get().client.send(new PutFunctionConcurrencyCommand({ FunctionName: name, ReservedConcurrentExecutions: value }));
   const del = (name: string) => get().client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: name }));
   const reserved = async (name: string) => (await get().client.send(new GetFunctionConcurrencyCommand({ FunctionName: name }))).ReservedConcurrentExecutions;
   const limits = async () => {
@@ -197,7 +212,8 @@ describe('reserved concurrency (account limit 200)', () => {
     });
 
     it('keeps a tenth of the account limit unreserved: "below its minimum value of [20]"', async () => {
-      const below = /^Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of \[20\]\.$/;
+      const below =
+        /^Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of \[20\]\.$/;
       await rejectsWith(put('shapes', 181), 'InvalidParameterValueException', 400, below);
       await rejectsWith(put('shapes', 200), 'InvalidParameterValueException', 400, below);
 
@@ -257,7 +273,11 @@ describe('reserved concurrency (account limit 200)', () => {
       await deploy('two', WORKER);
       await put('two', 2);
       const hold = gate.url('two');
-      const burst = fire(t, 'two', Array.from({ length: 6 }, () => ({ hold })));
+      const burst = fire(
+        t,
+        'two',
+        Array.from({ length: 6 }, () => ({ hold })),
+      );
       // Nothing finishes until the gate opens: the four refused come back, the two admitted wait at the gate.
       await waitFor('4 throttles and 2 handlers at the gate', async () => (burst.rejected().length === 4 && gate.held('two') === 2 ? true : undefined));
       assert.equal(burst.fulfilled().length, 0);
@@ -273,7 +293,11 @@ describe('reserved concurrency (account limit 200)', () => {
     });
 
     it('with reserved 2 and an ~800 ms handler, six invokes at once: never more than 2 at a time, the rest 429', async () => {
-      const burst = fire(t, 'two', Array.from({ length: 6 }, () => ({ sleep: 800 })));
+      const burst = fire(
+        t,
+        'two',
+        Array.from({ length: 6 }, () => ({ sleep: 800 })),
+      );
       await burst.all;
       const ok = burst.fulfilled();
       const throttled = burst.rejected();
@@ -316,7 +340,12 @@ describe('reserved concurrency (account limit 200)', () => {
       ).catch(async (error: Error) => {
         // What the platform was doing, so a stall can be told from slowness.
         const logs = await readLogs(t.platform, 'one');
-        const state = { queued: await t.platform.async.depth('one'), failed: await failedEvents(t.platform, 'one'), pool: t.platform.pool.stats('one'), log: logs.map((e) => e.message).slice(-30) };
+        const state = {
+          queued: await t.platform.async.depth('one'),
+          failed: await failedEvents(t.platform, 'one'),
+          pool: t.platform.pool.stats('one'),
+          log: logs.map((e) => e.message).slice(-30),
+        };
         throw new Error(`${error.message}: ${JSON.stringify(state)}`);
       });
       assert.deepEqual([...startedIds(events)].sort(), [...ids].sort(), 'each event started exactly once');
@@ -379,7 +408,11 @@ describe('the account concurrency limit (SELFLESS_CONCURRENCY_LIMIT=10)', () => 
 
   it('14 invokes at once of an unreserved function: 10 run, 4 get 429 ConcurrentInvocationLimitExceeded', async () => {
     const hold = gate.url('pool');
-    const burst = fire(t, 'pool', Array.from({ length: 14 }, () => ({ hold })));
+    const burst = fire(
+      t,
+      'pool',
+      Array.from({ length: 14 }, () => ({ hold })),
+    );
     await waitFor('4 throttles and 10 handlers at the gate', async () => (burst.rejected().length === 4 && gate.held('pool') === 10 ? true : undefined), {
       timeoutMs: 300_000,
     });
@@ -397,7 +430,11 @@ describe('the account concurrency limit (SELFLESS_CONCURRENCY_LIMIT=10)', () => 
     assert.deepEqual(await limits(), { total: 10, unreserved: 8 });
     const poolHold = gate.url('pool');
     const ownHold = gate.url('own');
-    const pool = fire(t, 'pool', Array.from({ length: 14 }, () => ({ hold: poolHold })));
+    const pool = fire(
+      t,
+      'pool',
+      Array.from({ length: 14 }, () => ({ hold: poolHold })),
+    );
     await waitFor('6 throttles and 8 handlers at the gate', async () => (pool.rejected().length === 6 && gate.held('pool') === 8 ? true : undefined), {
       timeoutMs: 300_000,
     });

@@ -36,7 +36,14 @@ describe('control plane through @aws-sdk/client-lambda', () => {
   after(() => t.stop());
 
   it('creates a function and returns its configuration as AWS does', async () => {
-    const out = await create({ FunctionName: 'cp-basic', Description: 'hello', MemorySize: 256, Timeout: 7, Environment: { Variables: { AA: '1' } }, Tags: { team: 'x' } });
+    const out = await create({
+      FunctionName: 'cp-basic',
+      Description: 'hello',
+      MemorySize: 256,
+      Timeout: 7,
+      Environment: { Variables: { AA: '1' } },
+      Tags: { team: 'x' },
+    });
     assert.equal(out.$metadata.httpStatusCode, 201);
     assert.equal(out.FunctionName, 'cp-basic');
     assert.equal(out.FunctionArn, ARN('cp-basic'));
@@ -111,7 +118,15 @@ describe('control plane through @aws-sdk/client-lambda', () => {
     const code = await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'cp-defaults', ZipFile: newZip, RevisionId: before.RevisionId }));
     assert.equal(code.CodeSha256, createHash('sha256').update(newZip).digest('base64'));
     assert.notEqual(code.RevisionId, before.RevisionId);
-    const config = await t.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'cp-defaults', MemorySize: 512, Timeout: 30, Description: 'd', Environment: { Variables: { BB: '2' } } }));
+    const config = await t.client.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'cp-defaults',
+        MemorySize: 512,
+        Timeout: 30,
+        Description: 'd',
+        Environment: { Variables: { BB: '2' } },
+      }),
+    );
     assert.equal(config.MemorySize, 512);
     assert.equal(config.Timeout, 30);
     assert.deepEqual(config.Environment, { Variables: { BB: '2' } });
@@ -147,7 +162,10 @@ describe('control plane through @aws-sdk/client-lambda', () => {
     assert.ok((await readdir(join(t.dataDir, 'code'))).includes(sha));
     const out = await t.client.send(new DeleteFunctionCommand({ FunctionName: 'cp-delete' }));
     assert.equal(out.$metadata.httpStatusCode, 204);
-    assert.equal((await readdir(join(t.dataDir, 'code'))).some((f) => f.startsWith(sha)), false);
+    assert.equal(
+      (await readdir(join(t.dataDir, 'code'))).some((f) => f.startsWith(sha)),
+      false,
+    );
     await assert.rejects(t.client.send(new GetFunctionCommand({ FunctionName: 'cp-delete' })), {
       name: 'ResourceNotFoundException',
       message: `Function not found: ${ARN('cp-delete')}`,

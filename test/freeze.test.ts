@@ -39,7 +39,16 @@ describe('idle environments are frozen between invocations', () => {
   let t: TestPlatform;
   before(async () => {
     t = await startPlatform();
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'background', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 30, Code: { ZipFile: await nodeZip(BACKGROUND) } }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'background',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Timeout: 30,
+        Code: { ZipFile: await nodeZip(BACKGROUND) },
+      }),
+    );
   });
   after(async () => {
     await t?.stop();
@@ -110,7 +119,16 @@ describe('CPU in proportion to memory', () => {
     const weights: Record<string, string | undefined> = {};
     for (const memory of [128, 1769]) {
       const name = `weight-${memory}`;
-      await t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, MemorySize: memory, Code: { ZipFile: await nodeZip(BACKGROUND) } }));
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          MemorySize: memory,
+          Code: { ZipFile: await nodeZip(BACKGROUND) },
+        }),
+      );
       const out = await t.client.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify({ action: 'start' }) }));
       const { pid, uid } = JSON.parse(Buffer.from(out.Payload!).toString()) as { pid: number; uid: number };
       const host = processesOfUid(uid)[0];

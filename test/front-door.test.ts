@@ -39,15 +39,19 @@ class RawConnection {
 
   /** The status line and body of the first response, once it has fully arrived. */
   async response(): Promise<{ status: number; headers: string; body: Record<string, unknown> }> {
-    return waitFor('a response', async () => {
-      const end = this.#received.indexOf('\r\n\r\n');
-      if (end < 0) return undefined;
-      const headers = this.#received.slice(0, end);
-      const length = Number(/content-length: (\d+)/i.exec(headers)?.[1] ?? 0);
-      const body = this.#received.slice(end + 4);
-      if (body.length < length) return undefined;
-      return { status: Number(headers.split(' ')[1]), headers, body: JSON.parse(body.slice(0, length) || '{}') as Record<string, unknown> };
-    }, { timeoutMs: 30_000, everyMs: 20 });
+    return waitFor(
+      'a response',
+      async () => {
+        const end = this.#received.indexOf('\r\n\r\n');
+        if (end < 0) return undefined;
+        const headers = this.#received.slice(0, end);
+        const length = Number(/content-length: (\d+)/i.exec(headers)?.[1] ?? 0);
+        const body = this.#received.slice(end + 4);
+        if (body.length < length) return undefined;
+        return { status: Number(headers.split(' ')[1]), headers, body: JSON.parse(body.slice(0, length) || '{}') as Record<string, unknown> };
+      },
+      { timeoutMs: 30_000, everyMs: 20 },
+    );
   }
 
   destroy(): void {
@@ -66,7 +70,16 @@ async function signedHead(platform: Platform, body: Buffer, options: { declareHa
   const credentials = { ...platform.rootKey, ...(options.accessKeyId === undefined ? {} : { accessKeyId: options.accessKeyId }) };
   // As botocore (the AWS CLI, boto3) signs: the body's hash is signed but not sent as a header.
   const signer = new SignatureV4({ service: 'lambda', region: platform.config.region, credentials, sha256: Sha256, applyChecksum: false });
-  const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: CREATE, query: {}, headers, body });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: CREATE,
+    query: {},
+    headers,
+    body,
+  });
   let lines = Object.entries(signed.headers).map(([name, value]) => `${name}: ${value}`);
   if (options.tamper === true) lines = lines.map((line) => line.replace(/Signature=([0-9a-f])/, (_, c: string) => `Signature=${c === '0' ? '1' : '0'}`));
   return `POST ${CREATE} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
@@ -145,14 +158,18 @@ describe('the front door bounds the bodies it cannot check yet', () => {
     first.socket.write(await signedHead(t.platform, body));
     first.socket.write(body.subarray(0, 1024));
     // The first holds 700 KB of the 1 MB budget while its body arrives; a second does not fit.
-    await waitFor('the first body to be reserved', async () => {
-      const second = new RawConnection(t.platform);
-      await second.open();
-      second.socket.write(await signedHead(t.platform, body));
-      const res = await second.response();
-      second.destroy();
-      return res.status === 429 ? res : undefined;
-    }, { timeoutMs: 10_000 });
+    await waitFor(
+      'the first body to be reserved',
+      async () => {
+        const second = new RawConnection(t.platform);
+        await second.open();
+        second.socket.write(await signedHead(t.platform, body));
+        const res = await second.response();
+        second.destroy();
+        return res.status === 429 ? res : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
     // A client that declared its payload hash was checked from its head: its body is no stranger's.
     const declared = new RawConnection(t.platform);
     await declared.open();
@@ -172,7 +189,10 @@ describe('the front door bounds the bodies it cannot check yet', () => {
     again.socket.write(body);
     assert.equal((await again.response()).status, 400);
     again.destroy();
-    assert.deepEqual(t.logs.filter((line) => line.includes('request failed')), []);
+    assert.deepEqual(
+      t.logs.filter((line) => line.includes('request failed')),
+      [],
+    );
   });
 });
 
@@ -214,17 +234,21 @@ describe('the front door caps connections', () => {
     assert.equal((await held[0]!.response()).status, 403);
     for (const c of held) c.destroy();
     // Once they are gone, callers get in again.
-    await waitFor('a call to get in', async () => {
-      try {
-        const client = clientFor(t.platform);
+    await waitFor(
+      'a call to get in',
+      async () => {
         try {
-          return await client.send(new ListFunctionsCommand({}));
-        } finally {
-          client.destroy();
+          const client = clientFor(t.platform);
+          try {
+            return await client.send(new ListFunctionsCommand({}));
+          } finally {
+            client.destroy();
+          }
+        } catch {
+          return undefined;
         }
-      } catch {
-        return undefined;
-      }
-    }, { timeoutMs: 10_000 });
+      },
+      { timeoutMs: 10_000 },
+    );
   });
 });

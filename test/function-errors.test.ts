@@ -10,7 +10,10 @@ describe('the error types the platform reports for functions', () => {
   });
 
   it("build Lambda's error payload, errorType first", () => {
-    assert.equal(functionErrorPayload('Sandbox.Timedout', 'Task timed out after 1.00 seconds').toString(), '{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 1.00 seconds"}');
+    assert.equal(
+      functionErrorPayload('Sandbox.Timedout', 'Task timed out after 1.00 seconds').toString(),
+      '{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out after 1.00 seconds"}',
+    );
     const failure = InitFailure.of('Runtime.ExitError', 'Runtime exited without providing a reason');
     assert.equal(failure.errorType, 'Runtime.ExitError');
     assert.deepEqual(JSON.parse(failure.payload.toString()), { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' });

@@ -17,7 +17,16 @@ import { decode, makeZip, nodeZip } from './support/zip.js';
 describe('synchronous invoke through the Runtime API', () => {
   let t: TestPlatform;
   const deploy = async (name: string, files: Record<string, string>, extra: Partial<CreateFunctionCommandInput> = {}) =>
-    t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await makeZip(files) }, ...extra }));
+    t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await makeZip(files) },
+        ...extra,
+      }),
+    );
   const invoke = (name: string, payload: unknown = {}, extra: { LogType?: 'Tail'; ClientContext?: string; Qualifier?: string } = {}) =>
     t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), ...extra }));
   const json = (payload: Uint8Array | undefined) => JSON.parse(decode(payload)) as Record<string, unknown>;
@@ -41,7 +50,10 @@ describe('synchronous invoke through the Runtime API', () => {
   it('runs ESM handlers (.mjs and "type": "module"), nested paths and callback handlers', async () => {
     await deploy('esm', { 'app.mjs': 'export const handler = async (e) => "mjs:" + e.x;' }, { Handler: 'app.handler' });
     assert.equal(JSON.parse(decode((await invoke('esm', { x: 1 })).Payload)), 'mjs:1');
-    await deploy('typemodule', { 'package.json': '{"type":"module"}', 'index.js': 'const v = await Promise.resolve(7);\nexport const handler = async () => v;' });
+    await deploy('typemodule', {
+      'package.json': '{"type":"module"}',
+      'index.js': 'const v = await Promise.resolve(7);\nexport const handler = async () => v;',
+    });
     assert.equal(decode((await invoke('typemodule')).Payload), '7');
     await deploy('nested', { 'src/handlers/app.js': 'exports.main = async () => "nested";' }, { Handler: 'src/handlers/app.main' });
     assert.equal(JSON.parse(decode((await invoke('nested')).Payload)), 'nested');
@@ -122,7 +134,10 @@ describe('synchronous invoke through the Runtime API', () => {
   });
 
   it('reuses a warm environment: init runs once, state survives between invocations', async () => {
-    await deploy('warm', { 'index.js': 'let inits = 0; inits++; let calls = 0;\nexports.handler = async () => ({ inits, calls: ++calls, env: process.env.AWS_LAMBDA_LOG_STREAM_NAME });' });
+    await deploy('warm', {
+      'index.js':
+        'let inits = 0; inits++; let calls = 0;\nexports.handler = async () => ({ inits, calls: ++calls, env: process.env.AWS_LAMBDA_LOG_STREAM_NAME });',
+    });
     const first = json((await invoke('warm')).Payload);
     const second = json((await invoke('warm')).Payload);
     const third = json((await invoke('warm')).Payload);
@@ -136,7 +151,9 @@ describe('synchronous invoke through the Runtime API', () => {
     const gate = new Gate();
     await gate.listen();
     try {
-      await deploy('concurrent', { 'index.js': 'exports.handler = async (e) => { await (await fetch(e.hold)).text(); return process.env.AWS_LAMBDA_LOG_STREAM_NAME; };' });
+      await deploy('concurrent', {
+        'index.js': 'exports.handler = async (e) => { await (await fetch(e.hold)).text(); return process.env.AWS_LAMBDA_LOG_STREAM_NAME; };',
+      });
       const hold = gate.url('concurrent');
       const results = Promise.all([1, 2, 3].map(() => invoke('concurrent', { hold })));
       await waitFor('3 handlers at the gate', async () => (gate.held('concurrent') === 3 ? true : undefined));
@@ -150,12 +167,22 @@ describe('synchronous invoke through the Runtime API', () => {
   });
 
   it('kills an environment at the timeout with Sandbox.Timedout, then serves from a fresh one', async () => {
-    await deploy('slow', { 'index.js': 'let inits = 0; inits++;\nexports.handler = async (e) => { if (e.hang) { for (;;) {} } return { inits, env: process.env.AWS_LAMBDA_LOG_STREAM_NAME }; };' }, { Timeout: 1 });
+    await deploy(
+      'slow',
+      {
+        'index.js':
+          'let inits = 0; inits++;\nexports.handler = async (e) => { if (e.hang) { for (;;) {} } return { inits, env: process.env.AWS_LAMBDA_LOG_STREAM_NAME }; };',
+      },
+      { Timeout: 1 },
+    );
     const warm = json((await invoke('slow')).Payload);
     const out = await invoke('slow', { hang: true }, { LogType: 'Tail' });
     assert.equal(out.StatusCode, 200);
     assert.equal(out.FunctionError, 'Unhandled');
-    assert.deepEqual(json(out.Payload), { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${out.$metadata.requestId} Error: Task timed out after 1.00 seconds` });
+    assert.deepEqual(json(out.Payload), {
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${out.$metadata.requestId} Error: Task timed out after 1.00 seconds`,
+    });
     const log = Buffer.from(out.LogResult!, 'base64').toString('utf8');
     assert.match(log, /Task timed out after 1\.00 seconds/);
     assert.match(log, /REPORT RequestId: .*\tStatus: timeout/);
@@ -168,7 +195,10 @@ describe('synchronous invoke through the Runtime API', () => {
     await deploy('crash', { 'index.js': 'exports.handler = async (e) => { if (e.exit) process.exit(1); return "alive"; };' });
     const out = await invoke('crash', { exit: true });
     assert.equal(out.FunctionError, 'Unhandled');
-    assert.deepEqual(json(out.Payload), { errorType: 'Runtime.ExitError', errorMessage: `RequestId: ${out.$metadata.requestId} Error: Runtime exited with error: exit status 1` });
+    assert.deepEqual(json(out.Payload), {
+      errorType: 'Runtime.ExitError',
+      errorMessage: `RequestId: ${out.$metadata.requestId} Error: Runtime exited with error: exit status 1`,
+    });
     assert.equal(JSON.parse(decode((await invoke('crash')).Payload)), 'alive');
   });
 
@@ -192,7 +222,12 @@ describe('synchronous invoke through the Runtime API', () => {
     assert.match(log, new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${id}\\tINFO\\thello { from: 'tail' }\\n`));
     assert.match(log, new RegExp(`\\t${id}\\tERROR\\toops\\n`));
     assert.match(log, new RegExp(`END RequestId: ${id}\\n`));
-    assert.match(log, new RegExp(`REPORT RequestId: ${id}\\tDuration: \\d+\\.\\d\\d ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: [1-9]\\d* MB\\tInit Duration: \\d+\\.\\d\\d ms\\t`));
+    assert.match(
+      log,
+      new RegExp(
+        `REPORT RequestId: ${id}\\tDuration: \\d+\\.\\d\\d ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: [1-9]\\d* MB\\tInit Duration: \\d+\\.\\d\\d ms\\t`,
+      ),
+    );
     const warm = Buffer.from((await invoke('tail', {}, { LogType: 'Tail' })).LogResult!, 'base64').toString('utf8');
     assert.doesNotMatch(warm, /Init Duration/, 'no Init Duration on a warm start');
     await deploy('chatty', { 'index.js': 'exports.handler = async () => { for (let i = 0; i < 500; i++) console.log("line " + i); return 1; };' });
@@ -224,7 +259,9 @@ describe('synchronous invoke through the Runtime API', () => {
   it('retires old environments when code or configuration changes', async () => {
     await deploy('versioned', { 'index.js': 'exports.handler = async () => ["v1", process.env.VV ?? null];' });
     assert.deepEqual(JSON.parse(decode((await invoke('versioned')).Payload)), ['v1', null]);
-    await t.client.send(new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: await nodeZip('exports.handler = async () => ["v2", process.env.VV ?? null];') }));
+    await t.client.send(
+      new UpdateFunctionCodeCommand({ FunctionName: 'versioned', ZipFile: await nodeZip('exports.handler = async () => ["v2", process.env.VV ?? null];') }),
+    );
     assert.deepEqual(JSON.parse(decode((await invoke('versioned')).Payload)), ['v2', null]);
     await t.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'versioned', Environment: { Variables: { VV: 'set' } } }));
     assert.deepEqual(JSON.parse(decode((await invoke('versioned')).Payload)), ['v2', 'set']);
@@ -236,7 +273,15 @@ describe('idle environments', () => {
   it('are stopped after the idle timeout, so an idle platform holds no function processes', async () => {
     const t = await startPlatform({ idleTimeoutMs: 200 });
     try {
-      await t.client.send(new CreateFunctionCommand({ FunctionName: 'idle', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip('exports.handler = async () => ({ pid: process.pid, uid: process.getuid() });') } }));
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'idle',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: await nodeZip('exports.handler = async () => ({ pid: process.pid, uid: process.getuid() });') },
+        }),
+      );
       const { pid, uid } = JSON.parse(decode((await t.client.send(new InvokeCommand({ FunctionName: 'idle' }))).Payload)) as { pid: number; uid: number };
       assert.equal(t.platform.pool.stats().environments, 1);
       for (let i = 0; i < 100 && t.platform.pool.stats().environments > 0; i++) await new Promise((r) => setTimeout(r, 100));
@@ -257,7 +302,10 @@ describe('runtimes run on exactly their Node major', () => {
     const t = await startPlatform({ allowDeprecatedRuntimes: true });
     try {
       const zip = await nodeZip('exports.handler = async () => process.versions.node;');
-      for (const [runtime, major] of [['nodejs24.x', '24'], ['nodejs20.x', '20']] as const) {
+      for (const [runtime, major] of [
+        ['nodejs24.x', '24'],
+        ['nodejs20.x', '20'],
+      ] as const) {
         const name = runtime.replace('.', '-');
         await t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime, Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } }));
         const version = JSON.parse(decode((await t.client.send(new InvokeCommand({ FunctionName: name }))).Payload)) as string;

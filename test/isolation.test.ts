@@ -101,16 +101,33 @@ describe('isolation: hostile functions', { skip: SKIP }, () => {
   let dataDir: string;
   let innocentStream: string;
   const json = (out: InvokeCommandOutput) => JSON.parse(decode(out.Payload)) as any;
-  const deploy = async (name: string, files: Record<string, string | ZipEntry>, extra: Partial<CreateFunctionCommandInput> = {}, client: LambdaClient = t.client) =>
+  const deploy = async (
+    name: string,
+    files: Record<string, string | ZipEntry>,
+    extra: Partial<CreateFunctionCommandInput> = {},
+    client: LambdaClient = t.client,
+  ) =>
     client.send(
-      new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 30, Code: { ZipFile: await makeZip(files) }, ...extra }),
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Timeout: 30,
+        Code: { ZipFile: await makeZip(files) },
+        ...extra,
+      }),
     );
   const deployShell = (name: string, handler: string, extra: Partial<CreateFunctionCommandInput> = {}, client: LambdaClient = t.client) =>
     deploy(name, shellFunction(handler), { Runtime: 'provided.al2023', ...extra }, client);
   const invoke = (name: string, payload: unknown = {}, client: LambdaClient = t.client) =>
     client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), LogType: 'Tail' }));
   const codeDirOf = async (name: string) =>
-    join(dataDir, 'code', Buffer.from((await t.client.send(new GetFunctionCommand({ FunctionName: name }))).Configuration!.CodeSha256!, 'base64').toString('hex'));
+    join(
+      dataDir,
+      'code',
+      Buffer.from((await t.client.send(new GetFunctionCommand({ FunctionName: name }))).Configuration!.CodeSha256!, 'base64').toString('hex'),
+    );
   const errorOf = (out: InvokeCommandOutput) => {
     assert.equal(out.FunctionError, 'Unhandled', `expected an error, got ${decode(out.Payload)}`);
     return json(out) as { errorType: string; errorMessage: string };
@@ -159,8 +176,11 @@ describe('isolation: hostile functions', { skip: SKIP }, () => {
 
   it("cannot find or read another function's code, the data dir, the database or the credentials", { timeout: 180_000 }, async () => {
     const secret = `the secret of A ${randomUUID()}`;
-    await deploy('owner-a', { 'index.js': 'exports.handler = async () => require("fs").readFileSync(__dirname + "/secret.txt", "utf8");', 'secret.txt': secret });
-    assert.equal(json(await invoke('owner-a')), secret, "A reads its own secret (and keeps its environment warm meanwhile)");
+    await deploy('owner-a', {
+      'index.js': 'exports.handler = async () => require("fs").readFileSync(__dirname + "/secret.txt", "utf8");',
+      'secret.txt': secret,
+    });
+    assert.equal(json(await invoke('owner-a')), secret, 'A reads its own secret (and keeps its environment warm meanwhile)');
     const codeA = await codeDirOf('owner-a');
     const targets = [dataDir, join(dataDir, 'selfless.db'), join(dataDir, 'credentials.json'), join(dataDir, 'code'), codeA, join(codeA, 'secret.txt')];
     for (const path of targets) assert.ok(existsSync(path), `${path} exists on the host`);
@@ -176,8 +196,16 @@ describe('isolation: hostile functions', { skip: SKIP }, () => {
     assert.ok(!seen.mounts.includes(join(dataDir, 'selfless.db')));
     assert.ok(!seen.environment.includes(t.platform.rootKey.secretAccessKey), "the platform's key is not in B's environment");
     const allowedTop = ['bin', 'dev', 'etc', 'lib', 'lib32', 'lib64', 'libx32', 'opt', 'proc', 'sbin', 'tmp', 'usr', 'var'];
-    assert.deepEqual(seen.root.filter((entry: string) => !allowedTop.includes(entry)), [], `only the system folders at / (${seen.root.join(' ')})`);
-    assert.deepEqual(seen.var.filter((entry: string) => !['task', 'runtime', 'lang'].includes(entry)), [], `/var holds only Lambda's folders (${seen.var.join(' ')})`);
+    assert.deepEqual(
+      seen.root.filter((entry: string) => !allowedTop.includes(entry)),
+      [],
+      `only the system folders at / (${seen.root.join(' ')})`,
+    );
+    assert.deepEqual(
+      seen.var.filter((entry: string) => !['task', 'runtime', 'lang'].includes(entry)),
+      [],
+      `/var holds only Lambda's folders (${seen.var.join(' ')})`,
+    );
     await assertInnocentWorks();
   });
 
@@ -222,7 +250,8 @@ exports.handler = async (event) => {
 
   it("cannot take or answer another environment's invocations through its Runtime API", { timeout: 180_000 }, async () => {
     await deploy('victim-x', {
-      'index.js': 'exports.handler = async (e) => { if (e.sleep) { await new Promise((r) => setTimeout(r, e.sleep)); return { mine: e.tag }; } return { api: process.env.AWS_LAMBDA_RUNTIME_API }; };',
+      'index.js':
+        'exports.handler = async (e) => { if (e.sleep) { await new Promise((r) => setTimeout(r, e.sleep)); return { mine: e.tag }; } return { api: process.env.AWS_LAMBDA_RUNTIME_API }; };',
     });
     await deploy('intruder-y', {
       'index.js': `const http = require('http');
@@ -251,7 +280,8 @@ exports.handler = async (e) => {
     const api = json(await invoke('victim-x')).api as string;
     assert.match(api, /^127\.0\.0\.1:\d+$/);
     const assertRefused = (attempts: Record<string, { status?: number; body?: string; error?: string }>) => {
-      for (const [what, attempt] of Object.entries(attempts)) assert.ok(refused(attempt), `${what} on X's Runtime API was not refused: ${JSON.stringify(attempt)}`);
+      for (const [what, attempt] of Object.entries(attempts))
+        assert.ok(refused(attempt), `${what} on X's Runtime API was not refused: ${JSON.stringify(attempt)}`);
     };
 
     // X idle, its runtime blocked on /next.
@@ -281,34 +311,31 @@ exports.handler = async (e) => {
     await assertInnocentWorks();
   });
 
-  it(
-    "cannot take a starting environment's invocation before the Runtime API knows the environment's uid",
-    { timeout: 240_000 },
-    async () => {
-      // The window is widened to make the race deterministic: a runtime whose Node build is not cached yet
-      // waits for the registry (here a local one that answers only when told) after its Runtime API listens.
-      const hostMajor = Number(process.versions.node.split('.')[0]);
-      const runtime = `nodejs${hostMajor === 22 ? 24 : 22}.x` as CreateFunctionCommandInput['Runtime'];
-      const held: ServerResponse[] = [];
-      let holding = true;
-      let asked!: () => void;
-      const registryAsked = new Promise<void>((resolve) => (asked = resolve));
-      const registry = createServer((req, res) => {
-        req.resume();
-        asked();
-        if (holding) held.push(res);
-        else res.writeHead(503).end();
-      });
-      await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
-      const cache = await mkdtemp(join(tmpdir(), 'selfless-empty-cache-'));
-      const server = await startServerProcess({
-        env: { SELFLESS_RUNTIME_CACHE: cache, npm_config_registry: `http://127.0.0.1:${(registry.address() as AddressInfo).port}/` },
-      });
-      try {
-        await deployShellInnocent(server.client);
-        await deployShell(
-          'racer',
-          `case "$1" in
+  it("cannot take a starting environment's invocation before the Runtime API knows the environment's uid", { timeout: 240_000 }, async () => {
+    // The window is widened to make the race deterministic: a runtime whose Node build is not cached yet
+    // waits for the registry (here a local one that answers only when told) after its Runtime API listens.
+    const hostMajor = Number(process.versions.node.split('.')[0]);
+    const runtime = `nodejs${hostMajor === 22 ? 24 : 22}.x` as CreateFunctionCommandInput['Runtime'];
+    const held: ServerResponse[] = [];
+    let holding = true;
+    let asked!: () => void;
+    const registryAsked = new Promise<void>((resolve) => (asked = resolve));
+    const registry = createServer((req, res) => {
+      req.resume();
+      asked();
+      if (holding) held.push(res);
+      else res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => registry.listen(0, '127.0.0.1', resolve));
+    const cache = await mkdtemp(join(tmpdir(), 'selfless-empty-cache-'));
+    const server = await startServerProcess({
+      env: { SELFLESS_RUNTIME_CACHE: cache, npm_config_registry: `http://127.0.0.1:${(registry.address() as AddressInfo).port}/` },
+    });
+    try {
+      await deployShellInnocent(server.client);
+      await deployShell(
+        'racer',
+        `case "$1" in
   *ports*)
     for p in $(printf '%s' "$1" | tr -cd '0-9,' | tr ',' ' '); do
       for path in invocation/next selfless/assignment; do
@@ -320,40 +347,46 @@ exports.handler = async (e) => {
     done ;;
   *) printf '%s' "$AWS_LAMBDA_RUNTIME_API" ;;
 esac`,
-          { Timeout: 120 },
-          server.client,
-        );
-        const own = Number(shellOutput((await invoke('racer', {}, server.client)).Payload).split(':')[1]);
-        const before = listeningPorts(server.pid);
-        assert.ok(before.includes(server.port) && before.includes(own), `the server's listeners are found (${before.join(', ')}; API ${server.port}, racer ${own})`);
+        { Timeout: 120 },
+        server.client,
+      );
+      const own = Number(shellOutput((await invoke('racer', {}, server.client)).Payload).split(':')[1]);
+      const before = listeningPorts(server.pid);
+      assert.ok(
+        before.includes(server.port) && before.includes(own),
+        `the server's listeners are found (${before.join(', ')}; API ${server.port}, racer ${own})`,
+      );
 
-        const secret = `victim event ${randomUUID()}`;
-        await deploy('starting-victim', { 'index.js': 'exports.handler = async (e) => ({ mine: e });' }, { Runtime: runtime, Timeout: 5 }, server.client);
-        const victim = invoke('starting-victim', { secret }, server.client).catch((error: Error) => error);
-        await registryAsked; // the victim's Runtime API listens; its runtime waits for the registry
-        const targets = listeningPorts(server.pid).filter((port) => !before.includes(port));
-        const attacked = await invoke('racer', { ports: targets }, server.client).catch((error: Error) => error);
-        holding = false;
-        for (const res of held.splice(0)) res.writeHead(503).end();
-        const dead = () => server.process.exitCode !== null || server.process.signalCode !== null;
-        if (attacked instanceof Error) await eventually(dead, 5000);
-        assert.ok(server.process.exitCode === null && server.process.signalCode === null, `the platform died:\n${server.output().split('\n').slice(-20).join('\n')}`);
-        assert.ok(!(attacked instanceof Error), String(attacked));
-        const attack = shellOutput(attacked.Payload);
-        const answered = await victim;
-        assert.doesNotMatch(attack, /HTTP\/1\.1 20\d/, `a Runtime API of a starting environment answered another environment:\n${attack}`);
-        assert.ok(!attack.includes(secret), `the attacker read the victim's event:\n${attack}`);
-        if (!(answered instanceof Error)) assert.ok(!decode(answered.Payload).includes('forged'), `the victim's caller got the attacker's answer: ${decode(answered.Payload)}`);
-        await assertShellInnocentWorks(server.client);
-      } finally {
-        holding = false;
-        for (const res of held.splice(0)) res.writeHead(503).end();
-        await server.stop();
-        registry.close();
-        await rm(cache, { recursive: true, force: true });
-      }
-    },
-  );
+      const secret = `victim event ${randomUUID()}`;
+      await deploy('starting-victim', { 'index.js': 'exports.handler = async (e) => ({ mine: e });' }, { Runtime: runtime, Timeout: 5 }, server.client);
+      const victim = invoke('starting-victim', { secret }, server.client).catch((error: Error) => error);
+      await registryAsked; // the victim's Runtime API listens; its runtime waits for the registry
+      const targets = listeningPorts(server.pid).filter((port) => !before.includes(port));
+      const attacked = await invoke('racer', { ports: targets }, server.client).catch((error: Error) => error);
+      holding = false;
+      for (const res of held.splice(0)) res.writeHead(503).end();
+      const dead = () => server.process.exitCode !== null || server.process.signalCode !== null;
+      if (attacked instanceof Error) await eventually(dead, 5000);
+      assert.ok(
+        server.process.exitCode === null && server.process.signalCode === null,
+        `the platform died:\n${server.output().split('\n').slice(-20).join('\n')}`,
+      );
+      assert.ok(!(attacked instanceof Error), String(attacked));
+      const attack = shellOutput(attacked.Payload);
+      const answered = await victim;
+      assert.doesNotMatch(attack, /HTTP\/1\.1 20\d/, `a Runtime API of a starting environment answered another environment:\n${attack}`);
+      assert.ok(!attack.includes(secret), `the attacker read the victim's event:\n${attack}`);
+      if (!(answered instanceof Error))
+        assert.ok(!decode(answered.Payload).includes('forged'), `the victim's caller got the attacker's answer: ${decode(answered.Payload)}`);
+      await assertShellInnocentWorks(server.client);
+    } finally {
+      holding = false;
+      for (const res of held.splice(0)) res.writeHead(503).end();
+      await server.stop();
+      registry.close();
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
 
   it('contains a fork bomb: pids capped, environment killed and emptied, neighbours unaffected', { timeout: 240_000 }, async () => {
     await deployShell(
@@ -420,18 +453,14 @@ esac`,
     await assertInnocentWorks();
   });
 
-  it(
-    "reports the memory an out-of-memory invocation reached, not an earlier invocation's",
-    { timeout: 180_000 },
-    async () => {
-      for (let i = 0; i < 3; i++) {
-        const { out, usedMb } = await memoryBomb(`memory-bomb-report-${i}`);
-        assert.equal(errorOf(out).errorType, 'Runtime.OutOfMemory');
-        assert.ok(usedMb !== undefined && usedMb >= 100, `run ${i}: Max Memory Used ${usedMb} MB for an invocation killed at its 128 MB limit`);
-      }
-      await assertInnocentWorks();
-    },
-  );
+  it("reports the memory an out-of-memory invocation reached, not an earlier invocation's", { timeout: 180_000 }, async () => {
+    for (let i = 0; i < 3; i++) {
+      const { out, usedMb } = await memoryBomb(`memory-bomb-report-${i}`);
+      assert.equal(errorOf(out).errorType, 'Runtime.OutOfMemory');
+      assert.ok(usedMb !== undefined && usedMb >= 100, `run ${i}: Max Memory Used ${usedMb} MB for an invocation killed at its 128 MB limit`);
+    }
+    await assertInnocentWorks();
+  });
 
   it('fills /tmp only up to EphemeralStorage (ENOSPC), on its own tmpfs, not on the host disk', { timeout: 180_000 }, async () => {
     // MemorySize above the storage: the sandbox's /tmp is a tmpfs, charged to the environment's memory.
@@ -463,11 +492,18 @@ exports.handler = async (e) => {
   });
 
   it('times out a busy loop that ignores SIGTERM with Sandbox.Timedout, and ends its processes', { timeout: 180_000 }, async () => {
-    await deploy('spinner', { 'index.js': 'process.on("SIGTERM", () => {});\nexports.handler = async (e) => { if (e.spin) for (;;) {} return process.getuid(); };' }, { Timeout: 1 });
+    await deploy(
+      'spinner',
+      { 'index.js': 'process.on("SIGTERM", () => {});\nexports.handler = async (e) => { if (e.spin) for (;;) {} return process.getuid(); };' },
+      { Timeout: 1 },
+    );
     const uid = json(await invoke('spinner')) as number;
     assert.ok(processesOfUid(uid).length > 0, 'the runtime runs as its uid');
     const out = await invoke('spinner', { spin: true });
-    assert.deepEqual(errorOf(out), { errorType: 'Sandbox.Timedout', errorMessage: `RequestId: ${out.$metadata.requestId} Error: Task timed out after 1.00 seconds` });
+    assert.deepEqual(errorOf(out), {
+      errorType: 'Sandbox.Timedout',
+      errorMessage: `RequestId: ${out.$metadata.requestId} Error: Task timed out after 1.00 seconds`,
+    });
     await assertNoProcessesOf(uid);
     await assertInnocentWorks();
   });
@@ -535,7 +571,8 @@ exports.handler = async () => {
     writes = await writerRuns();
     for (const { how, name, body } of writes) {
       assert.equal(body.tmp, 'OK', `${how}: /tmp is writable`);
-      for (const [what, result] of Object.entries(body.attempts)) assert.ok(['EROFS', 'EACCES', 'EPERM'].includes(result as string), `${how}: ${what} → ${result}`);
+      for (const [what, result] of Object.entries(body.attempts))
+        assert.ok(['EROFS', 'EACCES', 'EPERM'].includes(result as string), `${how}: ${what} → ${result}`);
       const codeDir = await codeDirOf(name);
       assert.deepEqual(readdirSync(codeDir).sort(), ['data.txt', 'index.js'], `${how}: the code on the host is unchanged`);
       assert.equal(readFileSync(join(codeDir, 'index.js'), 'utf8'), WRITER);
@@ -543,15 +580,11 @@ exports.handler = async () => {
     await assertInnocentWorks();
   });
 
-  it(
-    'sees its code on a read-only mount at /var/task, however its runtime was started',
-    { timeout: 180_000 },
-    async () => {
-      writes ??= await writerRuns();
-      for (const { how, body } of writes) assert.ok(body.taskMountOptions.split(',').includes('ro'), `${how}: /var/task mounted ${body.taskMountOptions}`);
-      await assertInnocentWorks();
-    },
-  );
+  it('sees its code on a read-only mount at /var/task, however its runtime was started', { timeout: 180_000 }, async () => {
+    writes ??= await writerRuns();
+    for (const { how, body } of writes) assert.ok(body.taskMountOptions.split(',').includes('ro'), `${how}: /var/task mounted ${body.taskMountOptions}`);
+    await assertInnocentWorks();
+  });
 
   it('cannot read a descriptor leaked by whatever started the platform', { timeout: 240_000 }, async () => {
     const secretDir = await mkdtemp(join(tmpdir(), 'selfless-leak-'));
@@ -592,7 +625,10 @@ exports.handler = async () => {
       assert.equal(shell.FunctionError, undefined, decode(shell.Payload));
       const seenByNode = decode(node.Payload);
       const seenByShell = shellOutput(shell.Payload);
-      for (const [who, seen] of [['node', seenByNode], ['shell', seenByShell]] as const) {
+      for (const [who, seen] of [
+        ['node', seenByNode],
+        ['shell', seenByShell],
+      ] as const) {
         assert.ok(!seen.includes(secret), `${who} read the leaked file: ${seen}`);
         assert.ok(!seen.includes(secretFile), `${who} holds a descriptor of the leaked file: ${seen}`);
       }
@@ -607,7 +643,8 @@ exports.handler = async () => {
   });
 
   it('runs as its own unprivileged host uid: non-zero, no capabilities, distinct per function and per environment', { timeout: 180_000 }, async () => {
-    const HOLD = 'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.hold ?? 0)); return { uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), stream: process.env.AWS_LAMBDA_LOG_STREAM_NAME }; };';
+    const HOLD =
+      'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.hold ?? 0)); return { uid: process.getuid(), gid: process.getgid(), groups: process.getgroups(), stream: process.env.AWS_LAMBDA_LOG_STREAM_NAME }; };';
     await deploy('uid-a', { 'index.js': HOLD });
     await deploy('uid-b', { 'index.js': HOLD });
     const results = (await Promise.all([invoke('uid-a', { hold: 3000 }), invoke('uid-a', { hold: 3000 }), invoke('uid-b', { hold: 3000 })])).map(json);
@@ -616,7 +653,11 @@ exports.handler = async () => {
     assert.equal(new Set(uids).size, 3, `distinct uids per environment and per function: ${uids.join(', ')}`);
     for (const [i, r] of results.entries()) {
       assert.ok(r.uid !== 0 && r.gid !== 0, `uid ${r.uid} gid ${r.gid}`);
-      assert.deepEqual(r.groups.filter((g: number) => g !== r.gid), [], 'no supplementary groups');
+      assert.deepEqual(
+        r.groups.filter((g: number) => g !== r.gid),
+        [],
+        'no supplementary groups',
+      );
       // Seen from outside: the warm environment's processes, as the host sees them.
       const pids = processesOfUid(r.uid);
       assert.ok(pids.length > 0, `environment ${i} has processes of uid ${r.uid} on the host`);
@@ -634,21 +675,18 @@ exports.handler = async () => {
     await assertInnocentWorks();
   });
 
-  it(
-    'cannot make user namespaces or mounts (unshare -r, mount, a setuid mount)',
-    { timeout: 180_000 },
-    async () => {
-      await deployShell(
-        'unsharer',
-        `unshare -r id -u; echo "unshare -r: $?"
+  it('cannot make user namespaces or mounts (unshare -r, mount, a setuid mount)', { timeout: 180_000 }, async () => {
+    await deployShell(
+      'unsharer',
+      `unshare -r id -u; echo "unshare -r: $?"
 unshare -Ur sh -c 'mount -t tmpfs none /var/task && echo mounted'; echo "unshare+mount: $?"
 unshare -m true; echo "unshare -m: $?"
 mount -t tmpfs none /tmp; echo "mount: $?"`,
-      );
-      const out = shellOutput((await invoke('unsharer')).Payload);
-      for (const what of ['unshare -r', 'unshare\\+mount', 'unshare -m', 'mount']) assert.match(out, new RegExp(`^${what}: [1-9]\\d*$`, 'm'), `${what.replace('\\', '')} was allowed:\n${out}`);
-      assert.doesNotMatch(out, /^mounted$/m);
-      await assertInnocentWorks();
-    },
-  );
+    );
+    const out = shellOutput((await invoke('unsharer')).Payload);
+    for (const what of ['unshare -r', 'unshare\\+mount', 'unshare -m', 'mount'])
+      assert.match(out, new RegExp(`^${what}: [1-9]\\d*$`, 'm'), `${what.replace('\\', '')} was allowed:\n${out}`);
+    assert.doesNotMatch(out, /^mounted$/m);
+    await assertInnocentWorks();
+  });
 });

@@ -12,7 +12,9 @@ describe('lifecycle events on node:diagnostics_channel', () => {
   before(async () => {
     t = await startPlatform();
     const zip = await nodeZip("exports.handler = async (e) => { if (e.fail) throw new Error('asked to'); return 'ok'; };");
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'observed', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } }));
+    await t.client.send(
+      new CreateFunctionCommand({ FunctionName: 'observed', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } }),
+    );
   });
   after(() => t.stop());
 
@@ -27,7 +29,10 @@ describe('lifecycle events on node:diagnostics_channel', () => {
     assert.equal(env.version, '$LATEST');
     assert.equal(readied.environmentId, env.environmentId);
     assert.ok(readied.initMs > 0);
-    assert.deepEqual({ requestId: begun.requestId, environmentId: begun.environmentId, cold: begun.cold }, { requestId, environmentId: env.environmentId, cold: true });
+    assert.deepEqual(
+      { requestId: begun.requestId, environmentId: begun.environmentId, cold: begun.cold },
+      { requestId, environmentId: env.environmentId, cold: true },
+    );
     assert.deepEqual({ requestId: ended.requestId, outcome: ended.outcome }, { requestId, outcome: 'success' });
     assert.ok(ended.billedMs >= 1);
   });

@@ -46,10 +46,21 @@ describe('execution environment lifecycle', () => {
   after(() => t.stop());
 
   it('Runtime API refuses answers for other request ids, before /next, and twice; the deadline header matches the timeout', async () => {
-    await t.client.send(new CreateFunctionCommand({
-      FunctionName: 'prober', Runtime: 'provided.al2023', Handler: 'x', Role: ROLE, Timeout: 5,
-      Code: { ZipFile: await makeZip({ bootstrap: { content: '#!/bin/sh\nexec node "$LAMBDA_TASK_ROOT/runtime.mjs"\n', mode: 0o100755 }, 'runtime.mjs': PROBING_RUNTIME }) },
-    }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'prober',
+        Runtime: 'provided.al2023',
+        Handler: 'x',
+        Role: ROLE,
+        Timeout: 5,
+        Code: {
+          ZipFile: await makeZip({
+            bootstrap: { content: '#!/bin/sh\nexec node "$LAMBDA_TASK_ROOT/runtime.mjs"\n', mode: 0o100755 },
+            'runtime.mjs': PROBING_RUNTIME,
+          }),
+        },
+      }),
+    );
     const first = await t.client.send(new InvokeCommand({ FunctionName: 'prober', Payload: Buffer.from('{"n":1}') }));
     assert.equal(first.FunctionError, undefined, decode(first.Payload));
     const report = json(first.Payload);
@@ -66,36 +77,57 @@ describe('execution environment lifecycle', () => {
   });
 
   it('makes MemorySize a hard limit: Runtime.OutOfMemory, REPORT with Max Memory Used, then a fresh environment', async () => {
-    await t.client.send(new CreateFunctionCommand({
-      FunctionName: 'hog', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, MemorySize: 128, Timeout: 30,
-      // Off the V8 heap (Buffers), so only the environment's memory limit can stop it.
-      Code: { ZipFile: await makeZip({ 'index.js': [
-        'const kept = [];',
-        'exports.handler = async (event) => {',
-        '  if (!event.hog) return "fine";',
-        '  for (;;) { kept.push(Buffer.alloc(16 * 1024 * 1024, 1)); await new Promise((r) => setTimeout(r, 20)); }',
-        '};',
-      ].join('\n') }) },
-    }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'hog',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        MemorySize: 128,
+        Timeout: 30,
+        // Off the V8 heap (Buffers), so only the environment's memory limit can stop it.
+        Code: {
+          ZipFile: await makeZip({
+            'index.js': [
+              'const kept = [];',
+              'exports.handler = async (event) => {',
+              '  if (!event.hog) return "fine";',
+              '  for (;;) { kept.push(Buffer.alloc(16 * 1024 * 1024, 1)); await new Promise((r) => setTimeout(r, 20)); }',
+              '};',
+            ].join('\n'),
+          }),
+        },
+      }),
+    );
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'hog', Payload: Buffer.from('{"hog":true}'), LogType: 'Tail' }));
     assert.equal(out.FunctionError, 'Unhandled');
     const error = json(out.Payload);
     assert.equal(error.errorType, 'Runtime.OutOfMemory', decode(out.Payload));
     assert.equal(error.errorMessage, `RequestId: ${out.$metadata.requestId} Error: Runtime exited with error: signal: killed`);
-    const report = Buffer.from(out.LogResult!, 'base64').toString().split('\n').find((line) => line.startsWith('REPORT'));
+    const report = Buffer.from(out.LogResult!, 'base64')
+      .toString()
+      .split('\n')
+      .find((line) => line.startsWith('REPORT'));
     assert.match(report ?? '', /Max Memory Used: ([1-9]\d*) MB\t.*Status: error\tError Type: Runtime\.OutOfMemory/);
     assert.equal(JSON.parse(decode((await t.client.send(new InvokeCommand({ FunctionName: 'hog' }))).Payload)), 'fine');
   });
 
   it('starts managed runtimes through AWS_LAMBDA_EXEC_WRAPPER', async () => {
-    await t.client.send(new CreateFunctionCommand({
-      FunctionName: 'wrapped', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE,
-      Environment: { Variables: { AWS_LAMBDA_EXEC_WRAPPER: '/var/task/wrapper.sh' } },
-      Code: { ZipFile: await makeZip({
-        'wrapper.sh': { content: '#!/bin/sh\nexport WRAPPED_ARGS="$*"\nexec "$@"\n', mode: 0o100755 },
-        'index.js': 'exports.handler = async () => process.env.WRAPPED_ARGS;',
-      }) },
-    }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'wrapped',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Environment: { Variables: { AWS_LAMBDA_EXEC_WRAPPER: '/var/task/wrapper.sh' } },
+        Code: {
+          ZipFile: await makeZip({
+            'wrapper.sh': { content: '#!/bin/sh\nexport WRAPPED_ARGS="$*"\nexec "$@"\n', mode: 0o100755 },
+            'index.js': 'exports.handler = async () => process.env.WRAPPED_ARGS;',
+          }),
+        },
+      }),
+    );
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'wrapped' }));
     assert.equal(out.FunctionError, undefined, decode(out.Payload));
     assert.match(JSON.parse(decode(out.Payload)) as string, /node .*--max-old-space-size=\d+ .*bootstrap\.mjs$/);

@@ -21,7 +21,16 @@ describe('function logs are bounded', () => {
   before(async () => {
     // 1 MB per function; a retention long enough not to interfere (its own test below).
     t = await startPlatform({}, { SELFLESS_LOG_MAX_MB_PER_FUNCTION: '1' });
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'printer', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 60, Code: { ZipFile: await nodeZip(PRINTER) } }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'printer',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Timeout: 60,
+        Code: { ZipFile: await nodeZip(PRINTER) },
+      }),
+    );
   });
   after(async () => {
     await t?.stop();
@@ -51,7 +60,16 @@ describe('reading big logs', () => {
   let t: TestPlatform;
   before(async () => {
     t = await startPlatform();
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'printer', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 60, Code: { ZipFile: await nodeZip(PRINTER) } }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'printer',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Timeout: 60,
+        Code: { ZipFile: await nodeZip(PRINTER) },
+      }),
+    );
   });
   after(async () => {
     await t?.stop();
@@ -78,7 +96,15 @@ describe('log retention', () => {
   before(async () => {
     // One second, in days: expired events are deleted every second or so.
     t = await startPlatform({}, { SELFLESS_LOG_RETENTION_DAYS: String(1 / 86_400) });
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'short-lived', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip('exports.handler = async () => { console.log("soon gone"); return 1; };') } }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'short-lived',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip('exports.handler = async () => { console.log("soon gone"); return 1; };') },
+      }),
+    );
   });
   after(async () => {
     await t?.stop();

@@ -25,7 +25,10 @@ describe('log line splitter', () => {
     const chunks: string[] = [];
     for (let i = 0; i < text.length; i += 1000) chunks.push(text.slice(i, i + 1000));
     const lines = split([...chunks, '\nafter\n']);
-    assert.deepEqual(lines.map((l) => l.length), [MAX_LOG_EVENT_BYTES, MAX_LOG_EVENT_BYTES, 10, 5]);
+    assert.deepEqual(
+      lines.map((l) => l.length),
+      [MAX_LOG_EVENT_BYTES, MAX_LOG_EVENT_BYTES, 10, 5],
+    );
     assert.equal(lines.slice(0, 3).join(''), text);
   });
 

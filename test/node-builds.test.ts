@@ -65,16 +65,19 @@ class FakeRegistry {
   url = '';
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req).then(
-      ({ status, body, type }) => {
-        res.writeHead(status, { 'content-type': type, 'content-length': body.length });
-        res.end(body);
-      },
-      (err: unknown) => {
-        res.writeHead(500);
-        res.end(String(err));
-      },
-    ));
+    this.server = createServer(
+      (req, res) =>
+        void this.handle(req).then(
+          ({ status, body, type }) => {
+            res.writeHead(status, { 'content-type': type, 'content-length': body.length });
+            res.end(body);
+          },
+          (err: unknown) => {
+            res.writeHead(500);
+            res.end(String(err));
+          },
+        ),
+    );
     await new Promise<void>((done) => this.server!.listen(0, '127.0.0.1', done));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
   }
@@ -195,7 +198,10 @@ describe('installing from a registry (offline fake)', () => {
     const download = lines.filter((line) => line.startsWith('downloading node 97.10.1 (3 MB)…'));
     const percents = download.map((line) => Number(/(\d+)%$/.exec(line)?.[1]));
     assert.ok(download.length >= 3 && download.length <= 11, `progress lines: ${JSON.stringify(download)}`);
-    assert.deepEqual(percents, [...percents].sort((a, b) => a - b));
+    assert.deepEqual(
+      percents,
+      [...percents].sort((a, b) => a - b),
+    );
     assert.equal(percents.at(-1), 100);
     const tenths = percents.map((p) => Math.floor(p / 10));
     assert.deepEqual(tenths, [...new Set(tenths)], 'at most one report per tenth of the download');
@@ -228,12 +234,14 @@ describe('installing from a registry (offline fake)', () => {
       `process.stdout.write(await ensureNodeBinary(97, { cacheDir: ${JSON.stringify(cacheDir)}, registry: ${JSON.stringify(registry.url)} }));\n`;
     const hitsBefore = registry.tarballHits();
     const results = await Promise.all(
-      Array.from({ length: racers }, () =>
-        new Promise<string>((done, fail) =>
-          execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 }, (err, stdout, stderr) =>
-            err ? fail(new Error(`${err.message}\n${stderr}`)) : done(stdout),
+      Array.from(
+        { length: racers },
+        () =>
+          new Promise<string>((done, fail) =>
+            execFile(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 }, (err, stdout, stderr) =>
+              err ? fail(new Error(`${err.message}\n${stderr}`)) : done(stdout),
+            ),
           ),
-        ),
       ),
     );
     const expected = join(cacheDir, 'node', `97-linux-${ARCH}`, 'bin', 'node');

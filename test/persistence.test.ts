@@ -13,7 +13,16 @@ describe('restart persistence', () => {
     try {
       const first = await startPlatform({ dataDir });
       const zip = await nodeZip('exports.handler = async (e) => ({ persisted: e.n });');
-      await first.client.send(new CreateFunctionCommand({ FunctionName: 'kept', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip }, Tags: { t: '1' } }));
+      await first.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'kept',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+          Tags: { t: '1' },
+        }),
+      );
       const before = await first.client.send(new GetFunctionCommand({ FunctionName: 'kept' }));
       const key = first.platform.rootKey;
       await first.platform.close();
@@ -25,7 +34,10 @@ describe('restart persistence', () => {
         const after = await second.client.send(new GetFunctionCommand({ FunctionName: 'kept' }));
         assert.deepEqual(after.Configuration, before.Configuration);
         assert.deepEqual(after.Tags, { t: '1' });
-        assert.deepEqual((await second.client.send(new ListFunctionsCommand({}))).Functions?.map((f) => f.FunctionName), ['kept']);
+        assert.deepEqual(
+          (await second.client.send(new ListFunctionsCommand({}))).Functions?.map((f) => f.FunctionName),
+          ['kept'],
+        );
         const out = await second.client.send(new InvokeCommand({ FunctionName: 'kept', Payload: Buffer.from('{"n":5}') }));
         assert.deepEqual(JSON.parse(decode(out.Payload)), { persisted: 5 });
       } finally {

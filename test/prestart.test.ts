@@ -19,7 +19,16 @@ describe('pre-started generic runtimes', () => {
   let t: TestPlatform;
   const json = (payload: Uint8Array | undefined) => JSON.parse(decode(payload)) as Record<string, any>;
   const create = async (name: string, runtime: string, handler: string, files: Record<string, string>, variables: Record<string, string> = {}) =>
-    t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime as never, Handler: handler, Role: ROLE, Environment: { Variables: variables }, Code: { ZipFile: await makeZip(files) } }));
+    t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: runtime as never,
+        Handler: handler,
+        Role: ROLE,
+        Environment: { Variables: variables },
+        Code: { ZipFile: await makeZip(files) },
+      }),
+    );
 
   before(async () => {
     t = await startPlatform();
@@ -40,18 +49,30 @@ describe('pre-started generic runtimes', () => {
 
   it('gives a new Node function a runtime started before it existed, with its own code, variables and modules', async () => {
     const before = t.platform.pool.stats().prestartHits;
-    await create('first', 'nodejs22.x', 'lib/index.main', { ...NODE_FILES, 'node_modules/helper/index.js': 'module.exports = () => "first";' }, { SECRET: 'one' });
+    await create(
+      'first',
+      'nodejs22.x',
+      'lib/index.main',
+      { ...NODE_FILES, 'node_modules/helper/index.js': 'module.exports = () => "first";' },
+      { SECRET: 'one' },
+    );
     assert.equal(json((await t.client.send(new InvokeCommand({ FunctionName: 'first' }))).Payload).secret, 'one');
     // The first cold start of this configuration leaves a generic runtime ready for the next one.
     await eventually(() => readyFor(t, 'nodejs22.x'), 'a runtime is pre-started after the first cold start');
 
-    await create('second', 'nodejs22.x', 'lib/index.main', { ...NODE_FILES, 'node_modules/helper/index.js': 'module.exports = () => "second";', 'only-second.txt': 'x' }, { SECRET: 'two' });
+    await create(
+      'second',
+      'nodejs22.x',
+      'lib/index.main',
+      { ...NODE_FILES, 'node_modules/helper/index.js': 'module.exports = () => "second";', 'only-second.txt': 'x' },
+      { SECRET: 'two' },
+    );
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'second', Payload: Buffer.from('{"k":2}') }));
     assert.equal(out.FunctionError, undefined, decode(out.Payload));
     assert.equal(t.platform.pool.stats().prestartHits, before + 1, 'the cold start was served by the pre-started runtime');
     const body = json(out.Payload);
     assert.deepEqual(body.event, { k: 2 });
-    assert.equal(body.helper, 'second', 'its own node_modules, not the first function\'s');
+    assert.equal(body.helper, 'second', "its own node_modules, not the first function's");
     assert.equal(body.secret, 'two');
     assert.equal(body.name, 'second');
     assert.equal(body.cwd, body.task);
@@ -74,7 +95,11 @@ describe('pre-started generic runtimes', () => {
 
   it('does the same for Python', { skip: python === undefined ? 'no python3.11 or 3.12 on this host' : false }, async () => {
     const runtime = `python${python!.version}`;
-    const files = { 'pkg/__init__.py': '', 'pkg/app.py': 'import os\ndef handler(event, context):\n    return {"secret": os.environ.get("SECRET"), "cwd": os.getcwd(), "files": sorted(os.listdir(".")), "name": context.function_name}\n' };
+    const files = {
+      'pkg/__init__.py': '',
+      'pkg/app.py':
+        'import os\ndef handler(event, context):\n    return {"secret": os.environ.get("SECRET"), "cwd": os.getcwd(), "files": sorted(os.listdir(".")), "name": context.function_name}\n',
+    };
     await create('py-first', runtime, 'pkg/app.handler', files, { SECRET: 'p1' });
     assert.equal(json((await t.client.send(new InvokeCommand({ FunctionName: 'py-first' }))).Payload).secret, 'p1');
     await eventually(() => readyFor(t, runtime), 'a Python runtime is pre-started');
@@ -91,7 +116,15 @@ describe('pre-started runtimes and an idle platform', () => {
   it('are stopped after the idle timeout like any environment', async () => {
     const t = await startPlatform({ idleTimeoutMs: 300 });
     try {
-      await t.client.send(new CreateFunctionCommand({ FunctionName: 'f', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 1;' }) } }));
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'f',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 1;' }) },
+        }),
+      );
       await t.client.send(new InvokeCommand({ FunctionName: 'f' }));
       await eventually(() => t.platform.pool.stats().prestarted === 0 && t.platform.pool.stats().environments === 0, 'nothing left running');
     } finally {
@@ -102,7 +135,15 @@ describe('pre-started runtimes and an idle platform', () => {
   it('are not started when turned off (SELFLESS_PRESTART=0)', async () => {
     const t = await startPlatform({}, { SELFLESS_PRESTART: '0' });
     try {
-      await t.client.send(new CreateFunctionCommand({ FunctionName: 'f', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 1;' }) } }));
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'f',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 1;' }) },
+        }),
+      );
       await t.client.send(new InvokeCommand({ FunctionName: 'f' }));
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(t.platform.pool.stats().prestarted, 0);

@@ -39,7 +39,7 @@ describe('process guard', () => {
 
   it('logs an unhandled rejection and an uncaught exception and keeps serving', async () => {
     server.kill('SIGUSR2');
-    for (const end = Date.now() + 30_000; !server.output().includes('injected: both thrown') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+    for (const end = Date.now() + 30_000; !server.output().includes('injected: both thrown') && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
     const output = server.output();
     assert.match(output, /BUG: unhandled promise rejection \(still serving\)[\s\S]*injected rejection/);
     assert.match(output, /BUG: uncaught exception \(still serving\)[\s\S]*injected exception/);
@@ -47,7 +47,15 @@ describe('process guard', () => {
 
     const client = server.client();
     try {
-      await client.send(new CreateFunctionCommand({ FunctionName: 'still-serving', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip('exports.handler = async (e) => e;') } }));
+      await client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'still-serving',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: await nodeZip('exports.handler = async (e) => e;') },
+        }),
+      );
       const out = await client.send(new InvokeCommand({ FunctionName: 'still-serving', Payload: JSON.stringify({ ok: 1 }) }));
       assert.equal(out.FunctionError, undefined);
       assert.equal(decode(out.Payload), '{"ok":1}');

@@ -27,8 +27,11 @@ done
 describe('provided.al2023 / provided.al2: the bootstrap in the zip drives the Runtime API', () => {
   let t: TestPlatform;
   const create = async (name: string, runtime: 'provided.al2023' | 'provided.al2', files: Parameters<typeof makeZip>[0]) =>
-    t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: runtime, Handler: 'function.handler', Role: ROLE, Code: { ZipFile: await makeZip(files) } }));
-  const invoke = (name: string, payload: unknown) => t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), LogType: 'Tail' }));
+    t.client.send(
+      new CreateFunctionCommand({ FunctionName: name, Runtime: runtime, Handler: 'function.handler', Role: ROLE, Code: { ZipFile: await makeZip(files) } }),
+    );
+  const invoke = (name: string, payload: unknown) =>
+    t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), LogType: 'Tail' }));
 
   before(async () => {
     t = await startPlatform();
@@ -56,7 +59,10 @@ describe('provided.al2023 / provided.al2: the bootstrap in the zip drives the Ru
     await create('no-bootstrap', 'provided.al2023', { 'other.sh': 'echo' });
     const missing = await invoke('no-bootstrap', {});
     assert.equal(missing.FunctionError, 'Unhandled');
-    assert.deepEqual(JSON.parse(decode(missing.Payload)), { errorType: 'Runtime.InvalidEntrypoint', errorMessage: `Error: fork/exec ${await codePath(t, 'no-bootstrap')}/bootstrap: no such file or directory` });
+    assert.deepEqual(JSON.parse(decode(missing.Payload)), {
+      errorType: 'Runtime.InvalidEntrypoint',
+      errorMessage: `Error: fork/exec ${await codePath(t, 'no-bootstrap')}/bootstrap: no such file or directory`,
+    });
     await create('not-executable', 'provided.al2023', { bootstrap: { content: SHELL_BOOTSTRAP, mode: 0o100644 } });
     const denied = JSON.parse(decode((await invoke('not-executable', {})).Payload));
     assert.equal(denied.errorType, 'Runtime.InvalidEntrypoint');

@@ -28,10 +28,21 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string)
 describe('provisioned concurrency', () => {
   let t: TestPlatform;
   const create = async (name: string, memory = 128) =>
-    t.client.send(new CreateFunctionCommand({
-      FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Publish: true, MemorySize: memory,
-      Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => ({ version: process.env.AWS_LAMBDA_FUNCTION_VERSION, stream: process.env.AWS_LAMBDA_LOG_STREAM_NAME });' }) },
-    }));
+    t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Publish: true,
+        MemorySize: memory,
+        Code: {
+          ZipFile: await makeZip({
+            'index.js': 'exports.handler = async () => ({ version: process.env.AWS_LAMBDA_FUNCTION_VERSION, stream: process.env.AWS_LAMBDA_LOG_STREAM_NAME });',
+          }),
+        },
+      }),
+    );
   const status = (name: string, qualifier: string) => t.client.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: qualifier }));
 
   before(async () => {
@@ -43,7 +54,9 @@ describe('provisioned concurrency', () => {
   it('starts the environments ahead of time (IN_PROGRESS, then READY), serves from them without a cold start, never reaps them', async () => {
     await create('warm');
     await t.client.send(new CreateAliasCommand({ FunctionName: 'warm', Name: 'live', FunctionVersion: '1' }));
-    const put = await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'warm', Qualifier: 'live', ProvisionedConcurrentExecutions: 2 }));
+    const put = await t.client.send(
+      new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'warm', Qualifier: 'live', ProvisionedConcurrentExecutions: 2 }),
+    );
     assert.equal(put.$metadata.httpStatusCode, 202);
     assert.equal(put.RequestedProvisionedConcurrentExecutions, 2);
     assert.ok(put.Status === 'IN_PROGRESS' || put.Status === 'READY');
@@ -56,7 +69,10 @@ describe('provisioned concurrency', () => {
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'warm', Qualifier: 'live', LogType: 'Tail' }));
     assert.equal(out.ExecutedVersion, '1');
     assert.equal(JSON.parse(decode(out.Payload)).version, '1');
-    const report = Buffer.from(out.LogResult!, 'base64').toString().split('\n').find((line) => line.startsWith('REPORT'));
+    const report = Buffer.from(out.LogResult!, 'base64')
+      .toString()
+      .split('\n')
+      .find((line) => line.startsWith('REPORT'));
     assert.ok(report !== undefined && !report.includes('Init Duration'), `no Init Duration on a provisioned environment: ${report}`);
 
     // Well past the idle timeout, they are still there.
@@ -65,7 +81,10 @@ describe('provisioned concurrency', () => {
     assert.equal((await status('warm', 'live')).Status, 'READY');
 
     const listed = await t.client.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'warm' }));
-    assert.deepEqual(listed.ProvisionedConcurrencyConfigs?.map((c) => [c.FunctionArn, c.RequestedProvisionedConcurrentExecutions]), [['arn:aws:lambda:us-east-1:000000000000:function:warm:live', 2]]);
+    assert.deepEqual(
+      listed.ProvisionedConcurrencyConfigs?.map((c) => [c.FunctionArn, c.RequestedProvisionedConcurrentExecutions]),
+      [['arn:aws:lambda:us-east-1:000000000000:function:warm:live', 2]],
+    );
 
     await t.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'warm', Qualifier: 'live' }));
     await assert.rejects(status('warm', 'live'), { name: 'ProvisionedConcurrencyConfigNotFoundException' });
@@ -83,51 +102,68 @@ describe('provisioned concurrency', () => {
     await eventually(() => t.platform.pool.stats('gone').environments === 0, 'its environments are reaped');
   });
 
-  it('follows its alias to another version: that version\'s environments start, the old version\'s are let go', async () => {
+  it("follows its alias to another version: that version's environments start, the old version's are let go", async () => {
     await create('moving');
-    await t.client.send(new UpdateFunctionCodeCommand({
-      FunctionName: 'moving', Publish: true,
-      ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => ({ version: process.env.AWS_LAMBDA_FUNCTION_VERSION, second: true });' }),
-    }));
+    await t.client.send(
+      new UpdateFunctionCodeCommand({
+        FunctionName: 'moving',
+        Publish: true,
+        ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => ({ version: process.env.AWS_LAMBDA_FUNCTION_VERSION, second: true });' }),
+      }),
+    );
     await t.client.send(new CreateAliasCommand({ FunctionName: 'moving', Name: 'live', FunctionVersion: '1' }));
     await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'moving', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
     await eventually(async () => (await status('moving', 'live')).Status === 'READY', 'version 1 is provisioned');
     assert.equal(t.platform.pool.stats('moving', '1').provisioned, 1);
 
     await t.client.send(new UpdateAliasCommand({ FunctionName: 'moving', Name: 'live', FunctionVersion: '2' }));
-    await eventually(async () => (await status('moving', 'live')).Status === 'READY' && t.platform.pool.stats('moving', '2').provisioned === 1, 'version 2 is provisioned');
+    await eventually(
+      async () => (await status('moving', 'live')).Status === 'READY' && t.platform.pool.stats('moving', '2').provisioned === 1,
+      'version 2 is provisioned',
+    );
     assert.equal(t.platform.pool.stats('moving', '1').provisioned, 0, 'version 1 keeps none');
-    await eventually(() => t.platform.pool.stats('moving', '1').environments === 0, 'version 1\'s environment is reaped like any other');
-    assert.equal(t.platform.pool.stats('moving', '2').provisioned, 1, 'and version 2\'s is kept past the idle timeout');
+    await eventually(() => t.platform.pool.stats('moving', '1').environments === 0, "version 1's environment is reaped like any other");
+    assert.equal(t.platform.pool.stats('moving', '2').provisioned, 1, "and version 2's is kept past the idle timeout");
 
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'moving', Qualifier: 'live', LogType: 'Tail' }));
     assert.equal(out.ExecutedVersion, '2');
     assert.deepEqual(JSON.parse(decode(out.Payload)), { version: '2', second: true });
-    const report = Buffer.from(out.LogResult!, 'base64').toString().split('\n').find((line) => line.startsWith('REPORT'));
+    const report = Buffer.from(out.LogResult!, 'base64')
+      .toString()
+      .split('\n')
+      .find((line) => line.startsWith('REPORT'));
     assert.ok(report !== undefined && !report.includes('Init Duration'), `served by the provisioned environment: ${report}`);
   });
 
-  it('keeps what the version\'s and its aliases\' configurations ask for together, and lets the surplus go when lowered', async () => {
+  it("keeps what the version's and its aliases' configurations ask for together, and lets the surplus go when lowered", async () => {
     await create('sized');
     await t.client.send(new CreateAliasCommand({ FunctionName: 'sized', Name: 'live', FunctionVersion: '1' }));
     await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
     await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
-    await eventually(async () => (await status('sized', '1')).Status === 'READY' && t.platform.pool.stats('sized', '1').provisioned === 3, 'three environments for version 1');
+    await eventually(
+      async () => (await status('sized', '1')).Status === 'READY' && t.platform.pool.stats('sized', '1').provisioned === 3,
+      'three environments for version 1',
+    );
 
     await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: '1', ProvisionedConcurrentExecutions: 1 }));
     assert.equal(t.platform.pool.stats('sized', '1').provisioned, 2);
     await eventually(() => t.platform.pool.stats('sized', '1').environments === 2, 'the surplus environment is reaped');
     await t.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: 'live' }));
-    assert.equal(t.platform.pool.stats('sized', '1').provisioned, 1, 'the version\'s own configuration still holds one');
-    await eventually(() => t.platform.pool.stats('sized', '1').environments === 1, 'the alias\'s environment is reaped');
+    assert.equal(t.platform.pool.stats('sized', '1').provisioned, 1, "the version's own configuration still holds one");
+    await eventually(() => t.platform.pool.stats('sized', '1').environments === 1, "the alias's environment is reaped");
     assert.equal((await status('sized', '1')).Status, 'READY');
   });
 
   it('refuses what Lambda refuses, and what the host cannot hold', async () => {
     await create('limits');
     const put = (input: Partial<ConstructorParameters<typeof PutProvisionedConcurrencyConfigCommand>[0]>) =>
-      t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'limits', Qualifier: '1', ProvisionedConcurrentExecutions: 1, ...input } as never));
-    await assert.rejects(put({ Qualifier: '$LATEST' }), { name: 'InvalidParameterValueException', message: 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.' });
+      t.client.send(
+        new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'limits', Qualifier: '1', ProvisionedConcurrentExecutions: 1, ...input } as never),
+      );
+    await assert.rejects(put({ Qualifier: '$LATEST' }), {
+      name: 'InvalidParameterValueException',
+      message: 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.',
+    });
     await assert.rejects(put({ Qualifier: '7' }), { name: 'ResourceNotFoundException' });
     await assert.rejects(put({ ProvisionedConcurrentExecutions: 0 }), { name: 'ValidationException' });
     await assert.rejects(put({ FunctionName: 'nope' }), { name: 'ResourceNotFoundException' });

@@ -63,91 +63,100 @@ async function packageFiles(): Promise<Record<string, ZipEntry>> {
   return files;
 }
 
-describe('provided.al2023 with AWS\'s Node runtime interface client (aws-lambda-ric) as the bootstrap', {
-  skip: installed ? false : `the aws-lambda-ric fixture is not installed (no ${relative(process.cwd(), RIC) || RIC}/rapid-client.node): run \`${INSTALL}\``,
-}, () => {
-  let t: TestPlatform;
-  let ric: Record<string, ZipEntry>;
-  const create = async (name: string, files: Record<string, string | ZipEntry>, handler = 'index.handler') =>
-    t.client.send(new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'provided.al2023',
-      Handler: handler,
-      Role: ROLE,
-      Timeout: 10,
-      MemorySize: 256,
-      Code: { ZipFile: await makeZip({ bootstrap: { content: BOOTSTRAP, mode: 0o100755 }, ...ric, ...files }) },
-    }));
-  const invoke = (name: string, payload: unknown) =>
-    t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), LogType: 'Tail' }));
-  const json = (payload: Uint8Array | undefined) => JSON.parse(decode(payload));
-  const log = (result: { LogResult?: string }) => Buffer.from(result.LogResult ?? '', 'base64').toString();
+describe(
+  "provided.al2023 with AWS's Node runtime interface client (aws-lambda-ric) as the bootstrap",
+  {
+    skip: installed ? false : `the aws-lambda-ric fixture is not installed (no ${relative(process.cwd(), RIC) || RIC}/rapid-client.node): run \`${INSTALL}\``,
+  },
+  () => {
+    let t: TestPlatform;
+    let ric: Record<string, ZipEntry>;
+    const create = async (name: string, files: Record<string, string | ZipEntry>, handler = 'index.handler') =>
+      t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: 'provided.al2023',
+          Handler: handler,
+          Role: ROLE,
+          Timeout: 10,
+          MemorySize: 256,
+          Code: { ZipFile: await makeZip({ bootstrap: { content: BOOTSTRAP, mode: 0o100755 }, ...ric, ...files }) },
+        }),
+      );
+    const invoke = (name: string, payload: unknown) =>
+      t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), LogType: 'Tail' }));
+    const json = (payload: Uint8Array | undefined) => JSON.parse(decode(payload));
+    const log = (result: { LogResult?: string }) => Buffer.from(result.LogResult ?? '', 'base64').toString();
 
-  before(async () => {
-    t = await startPlatform();
-    ric = await packageFiles();
-  });
-  after(() => t?.stop());
+    before(async () => {
+      t = await startPlatform();
+      ric = await packageFiles();
+    });
+    after(() => t?.stop());
 
-  it('passes invocations through: payload, context from the Runtime API headers, console in Lambda\'s format, warm reuse', async () => {
-    await create('ric-echo', { 'index.js': HANDLER });
-    const first = await invoke('ric-echo', { n: 1, nested: { s: 'é' } });
-    assert.equal(first.StatusCode, 200);
-    assert.equal(first.FunctionError, undefined, decode(first.Payload));
-    const body = json(first.Payload);
-    assert.deepEqual(body.event, { n: 1, nested: { s: 'é' } });
-    assert.equal(body.awsRequestId, first.$metadata.requestId);
-    assert.equal(body.functionName, 'ric-echo');
-    assert.equal(body.functionVersion, '$LATEST');
-    assert.equal(body.invokedFunctionArn, `arn:aws:lambda:${t.platform.config.region}:000000000000:function:ric-echo`);
-    assert.equal(body.memoryLimitInMB, '256');
-    assert.equal(body.logGroupName, '/aws/lambda/ric-echo');
-    assert.equal(typeof body.logStreamName, 'string');
-    assert.ok(body.remaining > 0 && body.remaining <= 10_000, `getRemainingTimeInMillis() from Lambda-Runtime-Deadline-Ms: ${body.remaining}`);
-    // The ric patches console: `<ISO time>\t<request id>\tINFO\t<message>`.
-    assert.match(log(first), new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${first.$metadata.requestId}\\tINFO\\thello from the ric \\{"n":1`));
+    it("passes invocations through: payload, context from the Runtime API headers, console in Lambda's format, warm reuse", async () => {
+      await create('ric-echo', { 'index.js': HANDLER });
+      const first = await invoke('ric-echo', { n: 1, nested: { s: 'é' } });
+      assert.equal(first.StatusCode, 200);
+      assert.equal(first.FunctionError, undefined, decode(first.Payload));
+      const body = json(first.Payload);
+      assert.deepEqual(body.event, { n: 1, nested: { s: 'é' } });
+      assert.equal(body.awsRequestId, first.$metadata.requestId);
+      assert.equal(body.functionName, 'ric-echo');
+      assert.equal(body.functionVersion, '$LATEST');
+      assert.equal(body.invokedFunctionArn, `arn:aws:lambda:${t.platform.config.region}:000000000000:function:ric-echo`);
+      assert.equal(body.memoryLimitInMB, '256');
+      assert.equal(body.logGroupName, '/aws/lambda/ric-echo');
+      assert.equal(typeof body.logStreamName, 'string');
+      assert.ok(body.remaining > 0 && body.remaining <= 10_000, `getRemainingTimeInMillis() from Lambda-Runtime-Deadline-Ms: ${body.remaining}`);
+      // The ric patches console: `<ISO time>\t<request id>\tINFO\t<message>`.
+      assert.match(log(first), new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${first.$metadata.requestId}\\tINFO\\thello from the ric \\{"n":1`));
 
-    const second = await invoke('ric-echo', { n: 2 });
-    const again = json(second.Payload);
-    assert.deepEqual(again.event, { n: 2 });
-    assert.equal(again.awsRequestId, second.$metadata.requestId);
-    assert.equal(again.env, body.env, 'the same ric environment served both invocations');
-    assert.equal(t.platform.pool.stats('ric-echo').environments, 1);
-  });
+      const second = await invoke('ric-echo', { n: 2 });
+      const again = json(second.Payload);
+      assert.deepEqual(again.event, { n: 2 });
+      assert.equal(again.awsRequestId, second.$metadata.requestId);
+      assert.equal(again.env, body.env, 'the same ric environment served both invocations');
+      assert.equal(t.platform.pool.stats('ric-echo').environments, 1);
+    });
 
-  it('reports a handler that throws as FunctionError Unhandled with the ric\'s errorType / errorMessage / trace', async () => {
-    await create('ric-throws', { 'index.js': HANDLER });
-    const failed = await invoke('ric-throws', { fail: 'on purpose' });
-    assert.equal(failed.StatusCode, 200);
-    assert.equal(failed.FunctionError, 'Unhandled');
-    const error = json(failed.Payload);
-    assert.deepEqual(Object.keys(error).sort(), ['errorMessage', 'errorType', 'trace']);
-    assert.equal(error.errorType, 'TypeError');
-    assert.equal(error.errorMessage, 'handler failed: on purpose');
-    assert.ok(Array.isArray(error.trace) && String(error.trace[0]) === 'TypeError: handler failed: on purpose', JSON.stringify(error.trace));
-    assert.match(log(failed), /\tERROR\tInvoke Error/);
-    // The environment survives a handler error, as on AWS.
-    const ok = await invoke('ric-throws', { n: 3 });
-    assert.equal(ok.FunctionError, undefined);
-    assert.deepEqual(json(ok.Payload).event, { n: 3 });
-  });
+    it("reports a handler that throws as FunctionError Unhandled with the ric's errorType / errorMessage / trace", async () => {
+      await create('ric-throws', { 'index.js': HANDLER });
+      const failed = await invoke('ric-throws', { fail: 'on purpose' });
+      assert.equal(failed.StatusCode, 200);
+      assert.equal(failed.FunctionError, 'Unhandled');
+      const error = json(failed.Payload);
+      assert.deepEqual(Object.keys(error).sort(), ['errorMessage', 'errorType', 'trace']);
+      assert.equal(error.errorType, 'TypeError');
+      assert.equal(error.errorMessage, 'handler failed: on purpose');
+      assert.ok(Array.isArray(error.trace) && String(error.trace[0]) === 'TypeError: handler failed: on purpose', JSON.stringify(error.trace));
+      assert.match(log(failed), /\tERROR\tInvoke Error/);
+      // The environment survives a handler error, as on AWS.
+      const ok = await invoke('ric-throws', { n: 3 });
+      assert.equal(ok.FunctionError, undefined);
+      assert.deepEqual(json(ok.Payload).event, { n: 3 });
+    });
 
-  it('reports init errors the ric posts to /runtime/init/error with its own types', async () => {
-    // Same type as our Node runtime (Runtime.ImportModuleError); the ric's message is String(the require error):
-    // "Error: Cannot find module 'index'" plus Node's "Require stack:" lines.
-    await create('ric-nomodule', { 'other.js': '' });
-    const missing = await invoke('ric-nomodule', {});
-    assert.equal(missing.StatusCode, 200);
-    assert.equal(missing.FunctionError, 'Unhandled');
-    const error = json(missing.Payload);
-    assert.equal(error.errorType, 'Runtime.ImportModuleError');
-    assert.match(error.errorMessage, /^Error: Cannot find module 'index'/);
-    assert.ok(Array.isArray(error.trace));
-    // Init is retried on the next invocation, and fails the same way.
-    assert.equal(json((await invoke('ric-nomodule', {})).Payload).errorType, 'Runtime.ImportModuleError');
+    it('reports init errors the ric posts to /runtime/init/error with its own types', async () => {
+      // Same type as our Node runtime (Runtime.ImportModuleError); the ric's message is String(the require error):
+      // "Error: Cannot find module 'index'" plus Node's "Require stack:" lines.
+      await create('ric-nomodule', { 'other.js': '' });
+      const missing = await invoke('ric-nomodule', {});
+      assert.equal(missing.StatusCode, 200);
+      assert.equal(missing.FunctionError, 'Unhandled');
+      const error = json(missing.Payload);
+      assert.equal(error.errorType, 'Runtime.ImportModuleError');
+      assert.match(error.errorMessage, /^Error: Cannot find module 'index'/);
+      assert.ok(Array.isArray(error.trace));
+      // Init is retried on the next invocation, and fails the same way.
+      assert.equal(json((await invoke('ric-nomodule', {})).Payload).errorType, 'Runtime.ImportModuleError');
 
-    await create('ric-noexport', { 'index.js': 'exports.other = async () => 1;' });
-    const noExport = json((await invoke('ric-noexport', {})).Payload);
-    assert.deepEqual({ errorType: noExport.errorType, errorMessage: noExport.errorMessage }, { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' });
-  });
-});
+      await create('ric-noexport', { 'index.js': 'exports.other = async () => 1;' });
+      const noExport = json((await invoke('ric-noexport', {})).Payload);
+      assert.deepEqual(
+        { errorType: noExport.errorType, errorMessage: noExport.errorMessage },
+        { errorType: 'Runtime.HandlerNotFound', errorMessage: 'index.handler is undefined or not exported' },
+      );
+    });
+  },
+);

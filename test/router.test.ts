@@ -28,7 +28,9 @@ describe('the front door router', () => {
   });
 
   it('decodes parameters, takes a trailing slash, and is exact about the rest', () => {
-    assert.deepEqual(router.find('lambda', 'GET', '/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af')?.params, { ARN: 'arn:aws:lambda:us-east-1:000000000000:function:f' });
+    assert.deepEqual(router.find('lambda', 'GET', '/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A000000000000%3Afunction%3Af')?.params, {
+      ARN: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+    });
     assert.deepEqual(router.find('lambda', 'GET', '/2015-03-31/functions/a%2Fb')?.params, { FunctionName: 'a/b' });
     assert.equal(operation('lambda', 'GET', '/2015-03-31/functions/f/'), 'GetFunction');
     assert.equal(operation('lambda', 'GET', '/2015-03-31/Functions/f'), undefined);
@@ -39,11 +41,14 @@ describe('the front door router', () => {
   });
 
   it('answers a % escape that does not decode with ValidationException naming the parameter', () => {
-    assert.throws(() => router.find('lambda', 'GET', '/2015-03-31/functions/%E0%A4%A/configuration'), (error: AwsError) => {
-      assert.equal(error.code, 'ValidationException');
-      assert.match(error.message, /Value '%E0%A4%A' at 'functionName' failed to satisfy constraint: Member must be valid percent-encoded UTF-8/);
-      return true;
-    });
+    assert.throws(
+      () => router.find('lambda', 'GET', '/2015-03-31/functions/%E0%A4%A/configuration'),
+      (error: AwsError) => {
+        assert.equal(error.code, 'ValidationException');
+        assert.match(error.message, /Value '%E0%A4%A' at 'functionName' failed to satisfy constraint: Member must be valid percent-encoded UTF-8/);
+        return true;
+      },
+    );
     assert.throws(() => router.find('lambda', 'GET', '/2015-03-31/%/x'), /at 'path'/);
   });
 });

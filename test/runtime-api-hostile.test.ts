@@ -99,8 +99,25 @@ describe('hostile Runtime API requests', () => {
 
   before(async () => {
     server = await startServerProcess();
-    await server.client.send(new CreateFunctionCommand({ FunctionName: 'prober', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 60, Code: { ZipFile: await nodeZip(PROBER) } }));
-    await server.client.send(new CreateFunctionCommand({ FunctionName: 'innocent', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip(INNOCENT) } }));
+    await server.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'prober',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Timeout: 60,
+        Code: { ZipFile: await nodeZip(PROBER) },
+      }),
+    );
+    await server.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'innocent',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip(INNOCENT) },
+      }),
+    );
   });
   after(async () => {
     await server?.stop();
@@ -129,7 +146,8 @@ describe('hostile Runtime API requests', () => {
     assert.equal(status('lateInitError'), '403', results.lateInitError);
     assert.match(results.hugeHeader!, /^HTTP\/1\.1 431|^closed|^error/, results.hugeHeader);
     assert.doesNotMatch(results.garbage!, /^HTTP\/1\.1 [25]/, results.garbage);
-    for (const name of ['negativeLength', 'textLength', 'twoLengths', 'badChunked']) assert.doesNotMatch(results[name]!, /^HTTP\/1\.1 [25]/, `${name}: ${results[name]}`);
+    for (const name of ['negativeLength', 'textLength', 'twoLengths', 'badChunked'])
+      assert.doesNotMatch(results[name]!, /^HTTP\/1\.1 [25]/, `${name}: ${results[name]}`);
     await assertStillServing('the probes');
   });
 
@@ -170,7 +188,16 @@ describe('hostile Runtime API requests', () => {
 
   it('cuts output without newlines into events of at most 256 KB and still answers and reports', async () => {
     const source = "exports.handler = async () => { process.stdout.write('z'.repeat(8 * 1024 * 1024) + '\\n'); return 'done'; };";
-    await server.client.send(new CreateFunctionCommand({ FunctionName: 'chatter', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Timeout: 60, Code: { ZipFile: await nodeZip(source) } }));
+    await server.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'chatter',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Timeout: 60,
+        Code: { ZipFile: await nodeZip(source) },
+      }),
+    );
     const out = await server.client.send(new InvokeCommand({ FunctionName: 'chatter', Payload: '{}' }));
     assert.equal(decode(out.Payload), '"done"');
     const platformLike = await asPlatform(server);
@@ -181,7 +208,10 @@ describe('hostile Runtime API requests', () => {
       return all.some((e) => e.message.startsWith('REPORT')) && zs(all) >= 8 * 1024 * 1024 ? all : undefined;
     });
     assert.equal(zs(events), 8 * 1024 * 1024);
-    assert.ok(events.every((e) => Buffer.byteLength(e.message) <= 256 * 1024), 'an event is over 256 KB');
+    assert.ok(
+      events.every((e) => Buffer.byteLength(e.message) <= 256 * 1024),
+      'an event is over 256 KB',
+    );
     await assertStillServing('8 MB of output without a newline');
   });
 });

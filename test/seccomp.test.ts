@@ -32,7 +32,15 @@ describe('seccomp filter in the sandbox', () => {
 
   it('denies user and mount namespaces; the filter is in force with no new privileges', async (context) => {
     if (skip) return context.skip(skip);
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'probe', Runtime: 'provided.al2023', Handler: 'x', Role: ROLE, Code: { ZipFile: await makeZip({ bootstrap: { content: BOOTSTRAP, mode: 0o100755 } }) } }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'probe',
+        Runtime: 'provided.al2023',
+        Handler: 'x',
+        Role: ROLE,
+        Code: { ZipFile: await makeZip({ bootstrap: { content: BOOTSTRAP, mode: 0o100755 } }) },
+      }),
+    );
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'probe' }));
     assert.equal(out.FunctionError, undefined, decode(out.Payload));
     const seen = JSON.parse(decode(out.Payload)) as Record<string, number>;

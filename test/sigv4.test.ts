@@ -3,13 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  GetFunctionConfigurationCommand,
-  InvokeCommand,
-  LambdaClient,
-  ListFunctionsCommand,
-  UntagResourceCommand,
-} from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, ListFunctionsCommand, UntagResourceCommand } from '@aws-sdk/client-lambda';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -268,7 +262,9 @@ print(json.dumps({"post": dict(post.headers.items()), "presigned": get.url}))
 describe('requests signed by botocore', () => {
   const probe = spawnSync('python3', ['-c', 'import botocore; print(botocore.__version__)'], { encoding: 'utf8' });
   const unavailable =
-    probe.status === 0 ? undefined : `botocore is not importable by python3, so the botocore subtests are skipped (${(probe.stderr || String(probe.error)).trim()})`;
+    probe.status === 0
+      ? undefined
+      : `botocore is not importable by python3, so the botocore subtests are skipped (${(probe.stderr || String(probe.error)).trim()})`;
 
   test('a POST with a JSON body and a presigned GET verify', { skip: unavailable }, async () => {
     const capture = await startCapture();
@@ -293,7 +289,11 @@ describe('requests signed by botocore', () => {
       assert.equal(get.headers.authorization, undefined);
       assert.deepEqual(await verifySigV4(incoming(get), lookup, { now: new Date() }), { accessKeyId: AKID, region: 'eu-west-1' });
 
-      await rejectsWith(verifySigV4({ ...incoming(post), body: bytes(new TextDecoder().decode(post.body).replace('f1', 'f2')) }, lookup, { now: new Date() }), 'InvalidSignatureException', MISMATCH);
+      await rejectsWith(
+        verifySigV4({ ...incoming(post), body: bytes(new TextDecoder().decode(post.body).replace('f1', 'f2')) }, lookup, { now: new Date() }),
+        'InvalidSignatureException',
+        MISMATCH,
+      );
     } finally {
       await capture.close();
     }
@@ -304,7 +304,13 @@ describe('what the verifier accepts', () => {
   const date = new Date('2024-01-01T00:00:00Z');
 
   test('UNSIGNED-PAYLOAD leaves the body out of the signature', async () => {
-    const req = await clientSigned({ method: 'POST', path: '/2015-03-31/functions/f/invocations', headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, body: 'a', date });
+    const req = await clientSigned({
+      method: 'POST',
+      path: '/2015-03-31/functions/f/invocations',
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      body: 'a',
+      date,
+    });
     await verifySigV4({ ...req, body: bytes('anything') }, lookup, { now: date });
   });
 
@@ -323,7 +329,7 @@ describe('what the verifier accepts', () => {
   test('repeated query keys, reserved characters and the session token', async () => {
     const req = await clientSigned({
       path: '/2017-03-31/tags/arn%3Aaws%3Alambda%3Aus-east-1%3A1%3Afunction%3Af',
-      query: { tagKeys: ['z', 'a b', "it's/*"], 'Marker': '~x+y=' },
+      query: { tagKeys: ['z', 'a b', "it's/*"], Marker: '~x+y=' },
       date,
       sessionToken: 'SESSION',
     });
@@ -394,23 +400,43 @@ describe('errors', () => {
       'IncompleteSignatureException',
       "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=Bearer abc.def",
     );
-    await rejectsWith(verify(withAuth(auth.replace('AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA512'))), 'IncompleteSignatureException', /Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'/);
+    await rejectsWith(
+      verify(withAuth(auth.replace('AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA512'))),
+      'IncompleteSignatureException',
+      /Unsupported AWS 'algorithm': 'AWS4-HMAC-SHA512'/,
+    );
   });
 
   test('a missing Credential, SignedHeaders or Signature parameter', async () => {
     for (const name of ['Credential', 'SignedHeaders', 'Signature']) {
       const without = auth.replace(new RegExp(`${name}=[^,]*(, )?`), '').replace(/, $/, '');
-      await rejectsWith(verify(withAuth(without)), 'IncompleteSignatureException', new RegExp(`^Authorization header requires '${name}' parameter\\. Authorization=AWS4-HMAC-SHA256 `));
+      await rejectsWith(
+        verify(withAuth(without)),
+        'IncompleteSignatureException',
+        new RegExp(`^Authorization header requires '${name}' parameter\\. Authorization=AWS4-HMAC-SHA256 `),
+      );
     }
-    await rejectsWith(verify(withAuth(auth.replace('Credential=', 'Credential '))), 'IncompleteSignatureException', /not a valid key=value pair \(missing equal-sign\)/);
+    await rejectsWith(
+      verify(withAuth(auth.replace('Credential=', 'Credential '))),
+      'IncompleteSignatureException',
+      /not a valid key=value pair \(missing equal-sign\)/,
+    );
   });
 
   test('a malformed credential scope', async () => {
     const scope = (replacement: string) => withAuth(auth.replace(/Credential=[^,]*/, `Credential=${replacement}`));
     await rejectsWith(verify(scope('AKIDEXAMPLE/20240101/us-east-1/lambda')), 'IncompleteSignatureException', /^Credential should be '<access key id>/);
     await rejectsWith(verify(scope('AKIDEXAMPLE/20240101/us-east-1/lambda/aws4_request/x')), 'IncompleteSignatureException', /^Credential should be/);
-    await rejectsWith(verify(scope('AKIDEXAMPLE/20240101/us-east-1/lambda/aws5_request')), 'IncompleteSignatureException', /valid terminator: 'aws4_request', not 'aws5_request'/);
-    await rejectsWith(verify(scope('AKIDEXAMPLE/20240101/us-east-1/s3/aws4_request')), 'IncompleteSignatureException', "Credential should be scoped to correct service: 'lambda'. ");
+    await rejectsWith(
+      verify(scope('AKIDEXAMPLE/20240101/us-east-1/lambda/aws5_request')),
+      'IncompleteSignatureException',
+      /valid terminator: 'aws4_request', not 'aws5_request'/,
+    );
+    await rejectsWith(
+      verify(scope('AKIDEXAMPLE/20240101/us-east-1/s3/aws4_request')),
+      'IncompleteSignatureException',
+      "Credential should be scoped to correct service: 'lambda'. ",
+    );
     await rejectsWith(verify(scope('AKIDEXAMPLE/20240101//lambda/aws4_request')), 'IncompleteSignatureException', /valid region/);
     await rejectsWith(
       verify(scope('AKIDEXAMPLE/20240102/us-east-1/lambda/aws4_request')),
@@ -420,16 +446,36 @@ describe('errors', () => {
   });
 
   test('a missing or malformed x-amz-date', async () => {
-    await rejectsWith(verify(withHeaders(base, { 'x-amz-date': undefined })), 'IncompleteSignatureException', /requires existence of either a 'X-Amz-Date' or a 'Date' header\. Authorization=/);
-    await rejectsWith(verify(withHeaders(base, { 'x-amz-date': undefined, date: 'Mon, 01 Jan 2024 00:00:00 GMT' })), 'IncompleteSignatureException', /Only 'X-Amz-Date'/);
+    await rejectsWith(
+      verify(withHeaders(base, { 'x-amz-date': undefined })),
+      'IncompleteSignatureException',
+      /requires existence of either a 'X-Amz-Date' or a 'Date' header\. Authorization=/,
+    );
+    await rejectsWith(
+      verify(withHeaders(base, { 'x-amz-date': undefined, date: 'Mon, 01 Jan 2024 00:00:00 GMT' })),
+      'IncompleteSignatureException',
+      /Only 'X-Amz-Date'/,
+    );
     for (const bad of ['2024-01-01T00:00:00Z', '20240230T000000Z', '20240101T000000']) {
-      await rejectsWith(verify(withHeaders(base, { 'x-amz-date': bad })), 'IncompleteSignatureException', `Date must be in ISO-8601 'basic format'. Got '${bad}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+      await rejectsWith(
+        verify(withHeaders(base, { 'x-amz-date': bad })),
+        'IncompleteSignatureException',
+        `Date must be in ISO-8601 'basic format'. Got '${bad}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+      );
     }
   });
 
   test('host or x-amz-date left out of SignedHeaders', async () => {
-    await rejectsWith(verify(withAuth(auth.replace('SignedHeaders=host;', 'SignedHeaders='))), 'IncompleteSignatureException', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
-    await rejectsWith(verify(withAuth(auth.replace(';x-amz-date', ''))), 'IncompleteSignatureException', "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+    await rejectsWith(
+      verify(withAuth(auth.replace('SignedHeaders=host;', 'SignedHeaders='))),
+      'IncompleteSignatureException',
+      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
+    );
+    await rejectsWith(
+      verify(withAuth(auth.replace(';x-amz-date', ''))),
+      'IncompleteSignatureException',
+      "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.",
+    );
   });
 
   test('more query parameters than can be verified cheaply', async () => {
@@ -438,7 +484,11 @@ describe('errors', () => {
   });
 
   test('an unknown access key', async () => {
-    await rejectsWith(verify(withAuth(auth.replace('AKIDEXAMPLE/', 'AKIDOTHER/'))), 'UnrecognizedClientException', 'The security token included in the request is invalid.');
+    await rejectsWith(
+      verify(withAuth(auth.replace('AKIDEXAMPLE/', 'AKIDOTHER/'))),
+      'UnrecognizedClientException',
+      'The security token included in the request is invalid.',
+    );
   });
 
   test('clock skew beyond five minutes, either way', async () => {
@@ -460,21 +510,48 @@ describe('errors', () => {
     const flipped = auth.replace(/.$/, (last) => (last === '0' ? '1' : '0'));
     await rejectsWith(verify(withAuth(flipped)), 'InvalidSignatureException', MISMATCH);
     await rejectsWith(verify(withAuth(auth.replace(/Signature=\w+/, 'Signature=abc'))), 'InvalidSignatureException', MISMATCH);
-    await rejectsWith(verifySigV4(base, () => 'another secret', { now }), 'InvalidSignatureException', MISMATCH);
+    await rejectsWith(
+      verifySigV4(base, () => 'another secret', { now }),
+      'InvalidSignatureException',
+      MISMATCH,
+    );
     await rejectsWith(verify({ ...base, rawUrl: `${base.rawUrl}?Qualifier=1` }), 'InvalidSignatureException', MISMATCH);
   });
 
   test('an x-amz-content-sha256 that is not the body hash or is unsupported', async () => {
-    await rejectsWith(verify({ ...base, body: bytes('{ }') }), 'InvalidSignatureException', "The provided 'x-amz-content-sha256' header does not match what was computed.");
-    await rejectsWith(verify(withHeaders(base, { 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' })), 'InvalidSignatureException', /must be UNSIGNED-PAYLOAD/);
+    await rejectsWith(
+      verify({ ...base, body: bytes('{ }') }),
+      'InvalidSignatureException',
+      "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    );
+    await rejectsWith(
+      verify(withHeaders(base, { 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' })),
+      'InvalidSignatureException',
+      /must be UNSIGNED-PAYLOAD/,
+    );
   });
 
   test('presigned URLs: both mechanisms at once, missing parameters, bad expiry', async () => {
     const presigned = await clientSigned({ path: '/2015-03-31/functions', date: now, presignExpires: 60 });
     await rejectsWith(verify(withHeaders(presigned, { authorization: auth })), 'IncompleteSignatureException', /^Only one auth mechanism allowed/);
-    await rejectsWith(verify({ ...presigned, rawUrl: presigned.rawUrl.replace(/&?X-Amz-Expires=\d+/, '') }), 'IncompleteSignatureException', /^Query-string authentication version 4 requires/);
-    await rejectsWith(verify({ ...presigned, rawUrl: presigned.rawUrl.replace(/X-Amz-Expires=\d+/, 'X-Amz-Expires=604801') }), 'IncompleteSignatureException', /X-Amz-Expires must be/);
-    await rejectsWith(verify({ ...presigned, rawUrl: presigned.rawUrl.replace(/X-Amz-Algorithm=[^&]+/, 'X-Amz-Algorithm=AWS4-HMAC-SHA1') }), 'IncompleteSignatureException', /X-Amz-Algorithm only supports/);
-    await rejectsWith(verify({ ...presigned, rawUrl: presigned.rawUrl.replace(/X-Amz-Credential=AKIDEXAMPLE/, 'X-Amz-Credential=AKIDOTHER') }), 'UnrecognizedClientException');
+    await rejectsWith(
+      verify({ ...presigned, rawUrl: presigned.rawUrl.replace(/&?X-Amz-Expires=\d+/, '') }),
+      'IncompleteSignatureException',
+      /^Query-string authentication version 4 requires/,
+    );
+    await rejectsWith(
+      verify({ ...presigned, rawUrl: presigned.rawUrl.replace(/X-Amz-Expires=\d+/, 'X-Amz-Expires=604801') }),
+      'IncompleteSignatureException',
+      /X-Amz-Expires must be/,
+    );
+    await rejectsWith(
+      verify({ ...presigned, rawUrl: presigned.rawUrl.replace(/X-Amz-Algorithm=[^&]+/, 'X-Amz-Algorithm=AWS4-HMAC-SHA1') }),
+      'IncompleteSignatureException',
+      /X-Amz-Algorithm only supports/,
+    );
+    await rejectsWith(
+      verify({ ...presigned, rawUrl: presigned.rawUrl.replace(/X-Amz-Credential=AKIDEXAMPLE/, 'X-Amz-Credential=AKIDOTHER') }),
+      'UnrecognizedClientException',
+    );
   });
 });

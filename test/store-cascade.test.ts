@@ -40,9 +40,18 @@ describe('the SQLite store deletes what belongs to a function with it', () => {
 
     const store = new SqliteStore(file);
     try {
-      assert.deepEqual((await store.listVersions()).map((v) => v.name), ['kept']);
-      assert.deepEqual((await store.listAliases()).map((a) => a.functionName), ['kept']);
-      assert.deepEqual((await store.listEventInvokeConfigs()).map((c) => c.functionName), ['kept']);
+      assert.deepEqual(
+        (await store.listVersions()).map((v) => v.name),
+        ['kept'],
+      );
+      assert.deepEqual(
+        (await store.listAliases()).map((a) => a.functionName),
+        ['kept'],
+      );
+      assert.deepEqual(
+        (await store.listEventInvokeConfigs()).map((c) => c.functionName),
+        ['kept'],
+      );
 
       await store.deleteFunction('kept');
       assert.deepEqual(await store.listVersions(), []);
@@ -65,7 +74,10 @@ describe('the SQLite store deletes what belongs to a function with it', () => {
       await store.putProvisioned({ functionName: 'f', qualifier: '1' } as never);
       await store.putProvisioned({ functionName: 'ghost', qualifier: '1' } as never);
       await store.putAlias({ functionName: 'ghost', name: 'a' } as never);
-      assert.deepEqual((await store.listProvisioned()).map((p) => p.functionName), ['f']);
+      assert.deepEqual(
+        (await store.listProvisioned()).map((p) => p.functionName),
+        ['f'],
+      );
       assert.deepEqual(await store.listAliases(), []);
       await store.deleteFunction('f');
       assert.deepEqual(await store.listProvisioned(), []);
@@ -86,7 +98,10 @@ describe('PublishVersion in the SQLite store', () => {
       assert.deepEqual(await store.listVersions(), []);
       assert.equal((await store.getFunction('p'))?.lastVersion, undefined);
       assert.equal(await store.publishVersion(version, { ...fn('p'), lastVersion: 1 } as FunctionRecord, 'r1'), true);
-      assert.deepEqual((await store.listVersions()).map((v) => v.version), ['1']);
+      assert.deepEqual(
+        (await store.listVersions()).map((v) => v.version),
+        ['1'],
+      );
       assert.equal((await store.getFunction('p'))?.lastVersion, 1);
     } finally {
       await store.close();

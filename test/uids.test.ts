@@ -27,7 +27,7 @@ describe('sandbox uids are taken under a host-wide lock', () => {
     assert.deepEqual((await readdir(join(dir, 'two'))).sort(), taken.map(String).sort());
   });
 
-  it("takes over the lock of a platform that died, and of a pid that now names another process", async () => {
+  it('takes over the lock of a platform that died, and of a pid that now names another process', async () => {
     const locks = join(dir, 'stale');
     const allocator = new UidAllocator(7000, 2, locks);
     allocator.allocate(); // creates the folder

@@ -52,7 +52,6 @@ exports.handler = async (event, context) => {
   };
 };`;
 
-
 describe('versions and aliases through @aws-sdk/client-lambda', () => {
   let t: TestPlatform;
   const zips = new Map<string, Buffer>();
@@ -67,13 +66,23 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
   };
 
   const create = async (name: string, tag: string, input: Partial<CreateFunctionCommandInput> = {}) =>
-    t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await zipOf(tag) }, ...input }));
+    t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await zipOf(tag) },
+        ...input,
+      }),
+    );
   const updateCode = async (name: string, tag: string, extra: { Publish?: boolean; RevisionId?: string } = {}) =>
     t.client.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: await zipOf(tag), ...extra }));
   const publish = (name: string, input: { Description?: string; CodeSha256?: string; RevisionId?: string } = {}) =>
     t.client.send(new PublishVersionCommand({ FunctionName: name, ...input }));
   const config = (name: string, qualifier?: string) => t.client.send(new GetFunctionConfigurationCommand({ FunctionName: name, Qualifier: qualifier }));
-  const versionsOf = async (name: string) => ((await t.client.send(new ListVersionsByFunctionCommand({ FunctionName: name }))).Versions ?? []).map((v) => v.Version);
+  const versionsOf = async (name: string) =>
+    ((await t.client.send(new ListVersionsByFunctionCommand({ FunctionName: name }))).Versions ?? []).map((v) => v.Version);
   const alias = (name: string, input: Omit<CreateAliasCommandInput, 'FunctionName'>) => t.client.send(new CreateAliasCommand({ FunctionName: name, ...input }));
   /** Versions 1..n of `name`, version i running the code tagged `${name}-v${i}`. */
   const withVersions = async (name: string, n: number) => {
@@ -85,12 +94,21 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
     }
   };
   const invoke = async (name: string, qualifier?: string, logTail = false) => {
-    const out = await t.client.send(new InvokeCommand({ FunctionName: name, Qualifier: qualifier, Payload: Buffer.from('{}'), ...(logTail ? { LogType: 'Tail' as const } : {}) }));
+    const out = await t.client.send(
+      new InvokeCommand({ FunctionName: name, Qualifier: qualifier, Payload: Buffer.from('{}'), ...(logTail ? { LogType: 'Tail' as const } : {}) }),
+    );
     assert.equal(out.StatusCode, 200);
     assert.equal(out.FunctionError, undefined, decode(out.Payload));
     return {
       executed: out.ExecutedVersion,
-      body: JSON.parse(decode(out.Payload)) as { code: string; version: string; stream: string; stage: string | null; contextVersion: string; invokedArn: string },
+      body: JSON.parse(decode(out.Payload)) as {
+        code: string;
+        version: string;
+        stream: string;
+        stage: string | null;
+        contextVersion: string;
+        invokedArn: string;
+      },
       log: out.LogResult === undefined ? '' : Buffer.from(out.LogResult, 'base64').toString('utf8'),
       requestId: out.$metadata.requestId!,
     };
@@ -118,7 +136,14 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
 
       // Change $LATEST's code and configuration, then publish again.
       await updateCode('pv', 'pv-b');
-      await t.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'pv', Description: 'second description', Environment: { Variables: { STAGE: 'b' } }, MemorySize: 256 }));
+      await t.client.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'pv',
+          Description: 'second description',
+          Environment: { Variables: { STAGE: 'b' } },
+          MemorySize: 256,
+        }),
+      );
       const v2 = await publish('pv');
       assert.equal(v2.Version, '2');
       assert.equal(v2.FunctionArn, ARN('pv', '2'));
@@ -180,19 +205,16 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       assert.equal(out.Version, '1');
     });
 
-    it(
-      'words the CodeSha256 mismatch as Lambda does',
-      async () => {
-        await create('sha-msg', 'sha-msg-a');
-        const actual = sha256(await zipOf('sha-msg-a'));
-        await rejectsWith(
-          publish('sha-msg', { CodeSha256: 'somenonexistentsha256' }),
-          'InvalidParameterValueException',
-          400,
-          `CodeSHA256 (somenonexistentsha256) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the CodeSHA256 in $LATEST.`,
-        );
-      },
-    );
+    it('words the CodeSha256 mismatch as Lambda does', async () => {
+      await create('sha-msg', 'sha-msg-a');
+      const actual = sha256(await zipOf('sha-msg-a'));
+      await rejectsWith(
+        publish('sha-msg', { CodeSha256: 'somenonexistentsha256' }),
+        'InvalidParameterValueException',
+        400,
+        `CodeSHA256 (somenonexistentsha256) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the CodeSHA256 in $LATEST.`,
+      );
+    });
 
     it('checks the RevisionId precondition: a mismatch is PreconditionFailedException (412), a match publishes', async () => {
       const created = await create('rev', 'rev-a');
@@ -224,14 +246,11 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       assert.equal(run.body.code, 'cp-a');
     });
 
-    it(
-      'CreateFunction with Publish: true answers with the unqualified FunctionArn, as Lambda does',
-      async () => {
-        const out = await create('cp-arn', 'cp-arn-a', { Publish: true });
-        assert.equal(out.Version, '1');
-        assert.equal(out.FunctionArn, ARN('cp-arn'));
-      },
-    );
+    it('CreateFunction with Publish: true answers with the unqualified FunctionArn, as Lambda does', async () => {
+      const out = await create('cp-arn', 'cp-arn-a', { Publish: true });
+      assert.equal(out.Version, '1');
+      assert.equal(out.FunctionArn, ARN('cp-arn'));
+    });
 
     it('UpdateFunctionCode with Publish: true answers with the published version', async () => {
       await create('uc', 'uc-a');
@@ -256,7 +275,10 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       const out = await t.client.send(new ListVersionsByFunctionCommand({ FunctionName: 'lv' }));
       assert.equal(out.$metadata.httpStatusCode, 200);
       const versions = out.Versions ?? [];
-      assert.deepEqual(versions.map((v) => v.Version), ['$LATEST', '1', '2', '3', '4', '5']);
+      assert.deepEqual(
+        versions.map((v) => v.Version),
+        ['$LATEST', '1', '2', '3', '4', '5'],
+      );
       for (const v of versions.slice(1)) assert.equal(v.FunctionArn, ARN('lv', v.Version));
       for (const [i, v] of versions.slice(1).entries()) assert.equal(v.CodeSha256, sha256(await zipOf(`lv-v${i + 1}`)));
       // List operations omit State, LastUpdateStatus and RuntimeVersionConfig.
@@ -268,13 +290,10 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       assert.equal(out.NextMarker, undefined);
     });
 
-    it(
-      'names $LATEST by its qualified ARN in the list',
-      async () => {
-        const out = await t.client.send(new ListVersionsByFunctionCommand({ FunctionName: 'lv' }));
-        assert.equal(out.Versions?.[0]?.FunctionArn, ARN('lv', '$LATEST'));
-      },
-    );
+    it('names $LATEST by its qualified ARN in the list', async () => {
+      const out = await t.client.send(new ListVersionsByFunctionCommand({ FunctionName: 'lv' }));
+      assert.equal(out.Versions?.[0]?.FunctionArn, ARN('lv', '$LATEST'));
+    });
 
     it('pages with MaxItems and Marker', async () => {
       const pages: string[][] = [];
@@ -285,11 +304,20 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
         marker = out.NextMarker;
         if (!marker) break;
       }
-      assert.deepEqual(pages, [['$LATEST', '1'], ['2', '3'], ['4', '5']]);
+      assert.deepEqual(pages, [
+        ['$LATEST', '1'],
+        ['2', '3'],
+        ['4', '5'],
+      ]);
     });
 
     it('answers 404 for a function that does not exist', async () => {
-      await rejectsWith(t.client.send(new ListVersionsByFunctionCommand({ FunctionName: 'no-such-function' })), 'ResourceNotFoundException', 404, `Function not found: ${ARN('no-such-function')}`);
+      await rejectsWith(
+        t.client.send(new ListVersionsByFunctionCommand({ FunctionName: 'no-such-function' })),
+        'ResourceNotFoundException',
+        404,
+        `Function not found: ${ARN('no-such-function')}`,
+      );
     });
   });
 
@@ -300,7 +328,12 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
     });
 
     it('returns a version by Qualifier, by qualified name and by qualified ARN', async () => {
-      for (const [name, qualifier] of [['gq', '1'], ['gq:1', undefined], [ARN('gq', '1'), undefined], [ARN('gq'), '1']] as const) {
+      for (const [name, qualifier] of [
+        ['gq', '1'],
+        ['gq:1', undefined],
+        [ARN('gq', '1'), undefined],
+        [ARN('gq'), '1'],
+      ] as const) {
         const out = await config(name, qualifier);
         assert.equal(out.Version, '1', `${name} ${qualifier}`);
         assert.equal(out.FunctionArn, ARN('gq', '1'));
@@ -326,14 +359,11 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       assert.equal(full.Configuration?.CodeSha256, sha256(await zipOf('gq-v1')));
     });
 
-    it(
-      'names the alias in FunctionArn when asked through an alias',
-      async () => {
-        const full = await t.client.send(new GetFunctionCommand({ FunctionName: 'gq', Qualifier: 'live' }));
-        assert.equal(full.Configuration?.FunctionArn, ARN('gq', 'live'));
-        assert.equal((await config('gq', 'live')).FunctionArn, ARN('gq', 'live'));
-      },
-    );
+    it('names the alias in FunctionArn when asked through an alias', async () => {
+      const full = await t.client.send(new GetFunctionCommand({ FunctionName: 'gq', Qualifier: 'live' }));
+      assert.equal(full.Configuration?.FunctionArn, ARN('gq', 'live'));
+      assert.equal((await config('gq', 'live')).FunctionArn, ARN('gq', 'live'));
+    });
 
     it('returns $LATEST for Qualifier $LATEST', async () => {
       const out = await config('gq', '$LATEST');
@@ -343,18 +373,20 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       assert.equal(full.Configuration?.Version, '$LATEST');
     });
 
-    it(
-      'names $LATEST in FunctionArn when asked with Qualifier $LATEST',
-      async () => {
-        const full = await t.client.send(new GetFunctionCommand({ FunctionName: 'gq', Qualifier: '$LATEST' }));
-        assert.equal(full.Configuration?.FunctionArn, ARN('gq', '$LATEST'));
-        assert.equal((await config('gq', '$LATEST')).FunctionArn, ARN('gq', '$LATEST'));
-      },
-    );
+    it('names $LATEST in FunctionArn when asked with Qualifier $LATEST', async () => {
+      const full = await t.client.send(new GetFunctionCommand({ FunctionName: 'gq', Qualifier: '$LATEST' }));
+      assert.equal(full.Configuration?.FunctionArn, ARN('gq', '$LATEST'));
+      assert.equal((await config('gq', '$LATEST')).FunctionArn, ARN('gq', '$LATEST'));
+    });
 
     it('answers ResourceNotFoundException for a missing version or alias', async () => {
       await rejectsWith(config('gq', '99'), 'ResourceNotFoundException', 404, `Function not found: ${ARN('gq', '99')}`);
-      await rejectsWith(t.client.send(new GetFunctionCommand({ FunctionName: 'gq:99' })), 'ResourceNotFoundException', 404, `Function not found: ${ARN('gq', '99')}`);
+      await rejectsWith(
+        t.client.send(new GetFunctionCommand({ FunctionName: 'gq:99' })),
+        'ResourceNotFoundException',
+        404,
+        `Function not found: ${ARN('gq', '99')}`,
+      );
       await rejectsWith(
         t.client.send(new GetFunctionCommand({ FunctionName: 'gq', Qualifier: 'aliasdoesnotexist' })),
         'ResourceNotFoundException',
@@ -365,7 +397,12 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
     });
 
     it('refuses a name qualifier that disagrees with Qualifier', async () => {
-      await rejectsWith(config('gq:1', '2'), 'InvalidParameterValueException', 400, 'The derived qualifier from the function name does not match the specified qualifier.');
+      await rejectsWith(
+        config('gq:1', '2'),
+        'InvalidParameterValueException',
+        400,
+        'The derived qualifier from the function name does not match the specified qualifier.',
+      );
     });
   });
 
@@ -400,8 +437,18 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       await withVersions('da', 3);
       await alias('da', { Name: 'live', FunctionVersion: '1' });
       await alias('da', { Name: 'canary', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } });
-      await rejectsWith(t.client.send(new DeleteFunctionCommand({ FunctionName: 'da', Qualifier: '1' })), 'ResourceConflictException', 409, /Unable to delete version because the following aliases reference it: \[.*live.*\]/);
-      await rejectsWith(t.client.send(new DeleteFunctionCommand({ FunctionName: 'da', Qualifier: '2' })), 'ResourceConflictException', 409, 'Unable to delete version because the following aliases reference it: [canary]');
+      await rejectsWith(
+        t.client.send(new DeleteFunctionCommand({ FunctionName: 'da', Qualifier: '1' })),
+        'ResourceConflictException',
+        409,
+        /Unable to delete version because the following aliases reference it: \[.*live.*\]/,
+      );
+      await rejectsWith(
+        t.client.send(new DeleteFunctionCommand({ FunctionName: 'da', Qualifier: '2' })),
+        'ResourceConflictException',
+        409,
+        'Unable to delete version because the following aliases reference it: [canary]',
+      );
       assert.deepEqual(await versionsOf('da'), ['$LATEST', '1', '2', '3']);
       // Once nothing refers to it, it goes.
       await t.client.send(new UpdateAliasCommand({ FunctionName: 'da', Name: 'canary', RoutingConfig: { AdditionalVersionWeights: {} } }));
@@ -451,12 +498,24 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       const plain = await alias('al', { Name: 'live', FunctionVersion: '1' });
       assert.equal(plain.$metadata.httpStatusCode, 201);
       assert.match(plain.RevisionId ?? '', UUID);
-      assert.deepEqual(shape(plain), { AliasArn: ARN('al', 'live'), Name: 'live', FunctionVersion: '1', Description: '', RoutingConfig: undefined, RevisionId: plain.RevisionId });
+      assert.deepEqual(shape(plain), {
+        AliasArn: ARN('al', 'live'),
+        Name: 'live',
+        FunctionVersion: '1',
+        Description: '',
+        RoutingConfig: undefined,
+        RevisionId: plain.RevisionId,
+      });
       const got = await t.client.send(new GetAliasCommand({ FunctionName: 'al', Name: 'live' }));
       assert.equal(got.$metadata.httpStatusCode, 200);
       assert.deepEqual(shape(got), shape(plain));
 
-      const routed = await alias('al', { Name: 'canary', FunctionVersion: '1', Description: 'ten percent', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } } });
+      const routed = await alias('al', {
+        Name: 'canary',
+        FunctionVersion: '1',
+        Description: 'ten percent',
+        RoutingConfig: { AdditionalVersionWeights: { '2': 0.1 } },
+      });
       assert.deepEqual(shape(routed), {
         AliasArn: ARN('al', 'canary'),
         Name: 'canary',
@@ -489,7 +548,9 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       );
       assert.equal((await t.client.send(new GetAliasCommand({ FunctionName: 'al', Name: 'upd' }))).FunctionVersion, '2');
 
-      const routed = await t.client.send(new UpdateAliasCommand({ FunctionName: 'al', Name: 'upd', RoutingConfig: { AdditionalVersionWeights: { '3': 0.5 } } }));
+      const routed = await t.client.send(
+        new UpdateAliasCommand({ FunctionName: 'al', Name: 'upd', RoutingConfig: { AdditionalVersionWeights: { '3': 0.5 } } }),
+      );
       assert.equal(routed.FunctionVersion, '2');
       assert.deepEqual(routed.RoutingConfig, { AdditionalVersionWeights: { '3': 0.5 } });
       // Updating something else keeps the routing.
@@ -501,7 +562,12 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       assert.equal(cleared.RoutingConfig, undefined);
       assert.equal((await t.client.send(new GetAliasCommand({ FunctionName: 'al', Name: 'upd' }))).RoutingConfig, undefined);
 
-      await rejectsWith(t.client.send(new UpdateAliasCommand({ FunctionName: 'al', Name: 'upd', FunctionVersion: '99' })), 'ResourceNotFoundException', 404, `Function not found: ${ARN('al', '99')}`);
+      await rejectsWith(
+        t.client.send(new UpdateAliasCommand({ FunctionName: 'al', Name: 'upd', FunctionVersion: '99' })),
+        'ResourceNotFoundException',
+        404,
+        `Function not found: ${ARN('al', '99')}`,
+      );
       await rejectsWith(t.client.send(new UpdateAliasCommand({ FunctionName: 'al', Name: 'nope', FunctionVersion: '1' })), 'ResourceNotFoundException', 404);
     });
 
@@ -510,7 +576,12 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       assert.equal((await invoke('al', 'doomed')).executed, '1');
       const out = await t.client.send(new DeleteAliasCommand({ FunctionName: 'al', Name: 'doomed' }));
       assert.equal(out.$metadata.httpStatusCode, 204);
-      await rejectsWith(t.client.send(new GetAliasCommand({ FunctionName: 'al', Name: 'doomed' })), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${ARN('al', 'doomed')}`);
+      await rejectsWith(
+        t.client.send(new GetAliasCommand({ FunctionName: 'al', Name: 'doomed' })),
+        'ResourceNotFoundException',
+        404,
+        `Cannot find alias arn: ${ARN('al', 'doomed')}`,
+      );
       const names = ((await t.client.send(new ListAliasesCommand({ FunctionName: 'al' }))).Aliases ?? []).map((a) => a.Name);
       assert.ok(!names.includes('doomed'), names.join());
       await rejectsWith(invoke('al', 'doomed'), 'ResourceNotFoundException', 404, `Function not found: ${ARN('al', 'doomed')}`);
@@ -518,7 +589,14 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
 
     it('ListAliases filters by FunctionVersion and pages with MaxItems and Marker', async () => {
       await withVersions('la', 2);
-      for (const [name, version] of [['a1', '1'], ['a2', '2'], ['a3', '1'], ['a4', '1'], ['a5', '2']] as const) await alias('la', { Name: name, FunctionVersion: version });
+      for (const [name, version] of [
+        ['a1', '1'],
+        ['a2', '2'],
+        ['a3', '1'],
+        ['a4', '1'],
+        ['a5', '2'],
+      ] as const)
+        await alias('la', { Name: name, FunctionVersion: version });
 
       const all = await t.client.send(new ListAliasesCommand({ FunctionName: 'la' }));
       assert.equal(all.$metadata.httpStatusCode, 200);
@@ -538,7 +616,10 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
         marker = out.NextMarker;
         if (!marker) break;
       }
-      assert.deepEqual(pages.map((p) => p.length), [2, 2, 1]);
+      assert.deepEqual(
+        pages.map((p) => p.length),
+        [2, 2, 1],
+      );
       assert.deepEqual(pages.flat().sort(), ['a1', 'a2', 'a3', 'a4', 'a5']);
 
       await rejectsWith(t.client.send(new ListAliasesCommand({ FunctionName: 'no-such-function' })), 'ResourceNotFoundException', 404);
@@ -548,10 +629,19 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       await alias('al', { Name: 'taken', FunctionVersion: '1' });
       await rejectsWith(alias('al', { Name: 'taken', FunctionVersion: '2' }), 'ResourceConflictException', 409, `Alias already exists: ${ARN('al', 'taken')}`);
       await rejectsWith(alias('al', { Name: '123', FunctionVersion: '1' }), 'ValidationException', 400);
-      await rejectsWith(alias('al', { Name: 'missing-version', FunctionVersion: '99' }), 'ResourceNotFoundException', 404, `Function not found: ${ARN('al', '99')}`);
+      await rejectsWith(
+        alias('al', { Name: 'missing-version', FunctionVersion: '99' }),
+        'ResourceNotFoundException',
+        404,
+        `Function not found: ${ARN('al', '99')}`,
+      );
       await rejectsWith(alias('no-such-function', { Name: 'x', FunctionVersion: '1' }), 'ResourceNotFoundException', 404);
       for (const weight of [1.5, -0.1]) {
-        await rejectsWith(alias('al', { Name: 'bad-weight', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': weight } } }), 'ValidationException', 400);
+        await rejectsWith(
+          alias('al', { Name: 'bad-weight', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': weight } } }),
+          'ValidationException',
+          400,
+        );
       }
       await rejectsWith(
         alias('al', { Name: 'two-extra', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '2': 0.1, '3': 0.1 } } }),
@@ -571,35 +661,34 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
         400,
         'Invalid function version 1. Function version 1 is already included in routing configuration.',
       );
-      await rejectsWith(t.client.send(new GetAliasCommand({ FunctionName: 'al', Name: 'nope' })), 'ResourceNotFoundException', 404, `Cannot find alias arn: ${ARN('al', 'nope')}`);
+      await rejectsWith(
+        t.client.send(new GetAliasCommand({ FunctionName: 'al', Name: 'nope' })),
+        'ResourceNotFoundException',
+        404,
+        `Cannot find alias arn: ${ARN('al', 'nope')}`,
+      );
       // None of the refused ones exists.
       const names = ((await t.client.send(new ListAliasesCommand({ FunctionName: 'al' }))).Aliases ?? []).map((a) => a.Name);
       for (const refused of ['123', 'missing-version', 'bad-weight', 'two-extra', 'latest-routed', 'self-routed']) assert.ok(!names.includes(refused), refused);
     });
 
-    it(
-      'refuses routing to a version that does not exist with ResourceNotFoundException',
-      async () => {
-        await rejectsWith(
-          alias('al', { Name: 'routes-nowhere', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '10': 0.5 } } }),
-          'ResourceNotFoundException',
-          404,
-          `Function not found: ${ARN('al', '10')}`,
-        );
-      },
-    );
+    it('refuses routing to a version that does not exist with ResourceNotFoundException', async () => {
+      await rejectsWith(
+        alias('al', { Name: 'routes-nowhere', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { '10': 0.5 } } }),
+        'ResourceNotFoundException',
+        404,
+        `Function not found: ${ARN('al', '10')}`,
+      );
+    });
 
-    it(
-      'refuses routing to $LATEST with ValidationException',
-      async () => {
-        await rejectsWith(
-          alias('al', { Name: 'routes-latest', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { $LATEST: 0.5 } } }),
-          'ValidationException',
-          400,
-          /Map keys must satisfy constraint/,
-        );
-      },
-    );
+    it('refuses routing to $LATEST with ValidationException', async () => {
+      await rejectsWith(
+        alias('al', { Name: 'routes-latest', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { $LATEST: 0.5 } } }),
+        'ValidationException',
+        400,
+        /Map keys must satisfy constraint/,
+      );
+    });
   });
 
   describe('invoking versions and aliases', () => {
@@ -681,7 +770,9 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       const share = (counts['2'] ?? 0) / N;
       assert.ok(Math.abs(share - 0.25) <= 0.1, `version 2 ran ${counts['2'] ?? 0} of ${N}`);
 
-      const moved = await t.client.send(new UpdateAliasCommand({ FunctionName: 'wr', Name: 'canary', FunctionVersion: '2', RoutingConfig: { AdditionalVersionWeights: {} } }));
+      const moved = await t.client.send(
+        new UpdateAliasCommand({ FunctionName: 'wr', Name: 'canary', FunctionVersion: '2', RoutingConfig: { AdditionalVersionWeights: {} } }),
+      );
       assert.equal(moved.FunctionVersion, '2');
       assert.equal(moved.RoutingConfig, undefined);
       for (let i = 0; i < 50; i++) {
@@ -703,7 +794,9 @@ describe('versions and aliases through @aws-sdk/client-lambda', () => {
       const ran = async (requestId: string) => {
         const events = await waitForAttempts(t.platform, 'ev', requestId);
         const start = events.find((e) => e.message.startsWith(`START RequestId: ${requestId}`))!.message;
-        const said = events.filter((e) => e.message.includes(`\t${requestId}\t`) && e.message.includes('RAN ')).map((e) => e.message.slice(e.message.indexOf('RAN ')).trim());
+        const said = events
+          .filter((e) => e.message.includes(`\t${requestId}\t`) && e.message.includes('RAN '))
+          .map((e) => e.message.slice(e.message.indexOf('RAN ')).trim());
         return { start: start.trim(), said };
       };
 

@@ -8,23 +8,59 @@ export function eventInvokeConfigRoutes(s: Services): Route[] {
   const qualifier = (query: URLSearchParams) => query.get('Qualifier') ?? undefined;
   const resource = functionInPath(s.partition);
   return [
-    route('PUT', path, 'PutFunctionEventInvokeConfig', async (ctx) => ({ status: 200, body: s.eventInvokeConfigs.shape(await s.eventInvokeConfigs.put(ctx.params.FunctionName!, qualifier(ctx.query), jsonBody(ctx))) }), { resource }),
-    route('POST', path, 'UpdateFunctionEventInvokeConfig', async (ctx) => ({ status: 200, body: s.eventInvokeConfigs.shape(await s.eventInvokeConfigs.update(ctx.params.FunctionName!, qualifier(ctx.query), jsonBody(ctx))) }), { resource }),
-    route('GET', path, 'GetFunctionEventInvokeConfig', (ctx) => ({ status: 200, body: s.eventInvokeConfigs.shape(s.eventInvokeConfigs.get(ctx.params.FunctionName!, qualifier(ctx.query))) }), { resource }),
-    route('DELETE', path, 'DeleteFunctionEventInvokeConfig', async (ctx) => {
-      await s.eventInvokeConfigs.delete(ctx.params.FunctionName!, qualifier(ctx.query));
-      return { status: 204 };
-    }, { resource }),
-    route('GET', `${path}/list`, 'ListFunctionEventInvokeConfigs', (ctx) => {
-      const { marker, maxItems } = pageParams(ctx, 50);
-      const page = s.eventInvokeConfigs.list(ctx.params.FunctionName!, marker, maxItems);
-      return {
+    route(
+      'PUT',
+      path,
+      'PutFunctionEventInvokeConfig',
+      async (ctx) => ({
         status: 200,
-        body: {
-          FunctionEventInvokeConfigs: page.configs.map((c) => s.eventInvokeConfigs.shape(c)),
-          ...nextMarker(page.nextMarker),
-        },
-      };
-    }, { resource }),
+        body: s.eventInvokeConfigs.shape(await s.eventInvokeConfigs.put(ctx.params.FunctionName!, qualifier(ctx.query), jsonBody(ctx))),
+      }),
+      { resource },
+    ),
+    route(
+      'POST',
+      path,
+      'UpdateFunctionEventInvokeConfig',
+      async (ctx) => ({
+        status: 200,
+        body: s.eventInvokeConfigs.shape(await s.eventInvokeConfigs.update(ctx.params.FunctionName!, qualifier(ctx.query), jsonBody(ctx))),
+      }),
+      { resource },
+    ),
+    route(
+      'GET',
+      path,
+      'GetFunctionEventInvokeConfig',
+      (ctx) => ({ status: 200, body: s.eventInvokeConfigs.shape(s.eventInvokeConfigs.get(ctx.params.FunctionName!, qualifier(ctx.query))) }),
+      { resource },
+    ),
+    route(
+      'DELETE',
+      path,
+      'DeleteFunctionEventInvokeConfig',
+      async (ctx) => {
+        await s.eventInvokeConfigs.delete(ctx.params.FunctionName!, qualifier(ctx.query));
+        return { status: 204 };
+      },
+      { resource },
+    ),
+    route(
+      'GET',
+      `${path}/list`,
+      'ListFunctionEventInvokeConfigs',
+      (ctx) => {
+        const { marker, maxItems } = pageParams(ctx, 50);
+        const page = s.eventInvokeConfigs.list(ctx.params.FunctionName!, marker, maxItems);
+        return {
+          status: 200,
+          body: {
+            FunctionEventInvokeConfigs: page.configs.map((c) => s.eventInvokeConfigs.shape(c)),
+            ...nextMarker(page.nextMarker),
+          },
+        };
+      },
+      { resource },
+    ),
   ];
 }

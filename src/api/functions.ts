@@ -20,22 +20,30 @@ export function functionRoutes(s: Services): Route[] {
     return { record, arnQualifier: qualifier ?? '' };
   };
   /** CreateFunction / UpdateFunctionCode with `Publish: true` answer with the version they published. */
-  const publishIf = async (body: Record<string, unknown>, record: FunctionRecord) =>
-    body.Publish === true ? s.registry.publish(record.name, {}) : record;
+  const publishIf = async (body: Record<string, unknown>, record: FunctionRecord) => (body.Publish === true ? s.registry.publish(record.name, {}) : record);
 
   return [
-    route('POST', '/2015-03-31/functions', 'CreateFunction', async (ctx) => {
-      const body = jsonBody(ctx);
-      const record = await publishIf(body, await s.registry.create(body));
-      // Even when it published version 1, CreateFunction answers with the unqualified ARN.
-      return { status: 201, body: functionConfiguration(record, s.partition, { arnQualifier: '' }) };
-    }, { bodyLimit: CREATE_BODY_LIMIT, resource: functionInBody(s.partition) }),
+    route(
+      'POST',
+      '/2015-03-31/functions',
+      'CreateFunction',
+      async (ctx) => {
+        const body = jsonBody(ctx);
+        const record = await publishIf(body, await s.registry.create(body));
+        // Even when it published version 1, CreateFunction answers with the unqualified ARN.
+        return { status: 201, body: functionConfiguration(record, s.partition, { arnQualifier: '' }) };
+      },
+      { bodyLimit: CREATE_BODY_LIMIT, resource: functionInBody(s.partition) },
+    ),
 
     route('GET', '/2015-03-31/functions', 'ListFunctions', (ctx) => {
       const { marker, maxItems } = pageParams(ctx, 50);
       const version = ctx.query.get('FunctionVersion');
       if (version !== null && version !== 'ALL') {
-        throw new AwsError('ValidationException', `1 validation error detected: Value '${version}' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]`);
+        throw new AwsError(
+          'ValidationException',
+          `1 validation error detected: Value '${version}' at 'functionVersion' failed to satisfy constraint: Member must satisfy enum value set: [ALL]`,
+        );
       }
       if (ctx.query.get('MasterRegion') !== null) throw invalidParameter('MasterRegion (Lambda@Edge) is not supported by selfless.');
       const page = s.registry.list(marker, maxItems);
@@ -45,41 +53,71 @@ export function functionRoutes(s: Services): Route[] {
       };
     }),
 
-    route('GET', '/2015-03-31/functions/{FunctionName}', 'GetFunction', (ctx) => {
-      const { record, arnQualifier } = requireQualified(ctx.params.FunctionName!, ctx.query);
-      const tags = Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {};
-      const reserved = s.registry.cached(record.name)?.reservedConcurrency;
-      const concurrency = reserved === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } };
-      return {
-        status: 200,
-        body: {
-          Configuration: functionConfiguration(record, s.partition, { arnQualifier }),
-          Code: { RepositoryType: 'S3', Location: s.codeLinks.url(ctx.origin, record.codeSha256) },
-          ...tags,
-          ...concurrency,
-        },
-      };
-    }, { resource }),
+    route(
+      'GET',
+      '/2015-03-31/functions/{FunctionName}',
+      'GetFunction',
+      (ctx) => {
+        const { record, arnQualifier } = requireQualified(ctx.params.FunctionName!, ctx.query);
+        const tags = Object.keys(record.tags).length > 0 ? { Tags: record.tags } : {};
+        const reserved = s.registry.cached(record.name)?.reservedConcurrency;
+        const concurrency = reserved === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } };
+        return {
+          status: 200,
+          body: {
+            Configuration: functionConfiguration(record, s.partition, { arnQualifier }),
+            Code: { RepositoryType: 'S3', Location: s.codeLinks.url(ctx.origin, record.codeSha256) },
+            ...tags,
+            ...concurrency,
+          },
+        };
+      },
+      { resource },
+    ),
 
-    route('GET', '/2015-03-31/functions/{FunctionName}/configuration', 'GetFunctionConfiguration', (ctx) => {
-      const { record, arnQualifier } = requireQualified(ctx.params.FunctionName!, ctx.query);
-      return { status: 200, body: functionConfiguration(record, s.partition, { arnQualifier }) };
-    }, { resource }),
+    route(
+      'GET',
+      '/2015-03-31/functions/{FunctionName}/configuration',
+      'GetFunctionConfiguration',
+      (ctx) => {
+        const { record, arnQualifier } = requireQualified(ctx.params.FunctionName!, ctx.query);
+        return { status: 200, body: functionConfiguration(record, s.partition, { arnQualifier }) };
+      },
+      { resource },
+    ),
 
-    route('PUT', '/2015-03-31/functions/{FunctionName}/code', 'UpdateFunctionCode', async (ctx) => {
-      const body = jsonBody(ctx);
-      const record = await s.registry.updateCode(ctx.params.FunctionName!, body);
-      return { status: 200, body: functionConfiguration(body.DryRun === true ? record : await publishIf(body, record), s.partition) };
-    }, { bodyLimit: CREATE_BODY_LIMIT, resource }),
+    route(
+      'PUT',
+      '/2015-03-31/functions/{FunctionName}/code',
+      'UpdateFunctionCode',
+      async (ctx) => {
+        const body = jsonBody(ctx);
+        const record = await s.registry.updateCode(ctx.params.FunctionName!, body);
+        return { status: 200, body: functionConfiguration(body.DryRun === true ? record : await publishIf(body, record), s.partition) };
+      },
+      { bodyLimit: CREATE_BODY_LIMIT, resource },
+    ),
 
-    route('PUT', '/2015-03-31/functions/{FunctionName}/configuration', 'UpdateFunctionConfiguration', async (ctx) => {
-      const record = await s.registry.updateConfiguration(ctx.params.FunctionName!, jsonBody(ctx));
-      return { status: 200, body: functionConfiguration(record, s.partition) };
-    }, { resource }),
+    route(
+      'PUT',
+      '/2015-03-31/functions/{FunctionName}/configuration',
+      'UpdateFunctionConfiguration',
+      async (ctx) => {
+        const record = await s.registry.updateConfiguration(ctx.params.FunctionName!, jsonBody(ctx));
+        return { status: 200, body: functionConfiguration(record, s.partition) };
+      },
+      { resource },
+    ),
 
-    route('DELETE', '/2015-03-31/functions/{FunctionName}', 'DeleteFunction', async (ctx) => {
-      await s.registry.delete(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined);
-      return { status: 204 };
-    }, { resource }),
+    route(
+      'DELETE',
+      '/2015-03-31/functions/{FunctionName}',
+      'DeleteFunction',
+      async (ctx) => {
+        await s.registry.delete(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined);
+        return { status: 204 };
+      },
+      { resource },
+    ),
   ];
 }

@@ -59,7 +59,10 @@ export class Router {
     const found = this.#trees.get(service)?.find(method as 'GET', segments.map((part, i) => (i === bad ? stand : part)).join('/'));
     const name = Object.entries(found?.params ?? {}).find(([, value]) => value === stand)?.[0];
     const field = name === undefined ? 'path' : `${name[0]!.toLowerCase()}${name.slice(1)}`;
-    return new AwsError('ValidationException', `1 validation error detected: Value '${raw}' at '${field}' failed to satisfy constraint: Member must be valid percent-encoded UTF-8`);
+    return new AwsError(
+      'ValidationException',
+      `1 validation error detected: Value '${raw}' at '${field}' failed to satisfy constraint: Member must be valid percent-encoded UTF-8`,
+    );
   }
 }
 

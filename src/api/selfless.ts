@@ -22,18 +22,24 @@ export function selflessRoutes(s: Services): Route[] {
     route(method, path, operation, handler, { action: `selfless:${operation}`, ...options });
   const resource = functionInPath(s.partition);
   return [
-    own('GET', '/selfless/v1/functions/{FunctionName}/logs', 'GetFunctionLogs', async (ctx) => {
-      const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
-      if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
-      const { events, more } = await s.logs.read(name, {
-        afterId: intParam(ctx.query, 'afterId', 0),
-        sinceMs: intParam(ctx.query, 'sinceMs', 0),
-        limit: Math.min(intParam(ctx.query, 'limit', 1000), 10_000),
-      });
-      // A page is bounded by bytes as well as by count: `more` says that the next one (afterId = the last
-      // id) has events already.
-      return { status: 200, body: { events: events.map(({ id, timeMs, stream, message }) => ({ id, timeMs, stream, message })), more } };
-    }, { resource }),
+    own(
+      'GET',
+      '/selfless/v1/functions/{FunctionName}/logs',
+      'GetFunctionLogs',
+      async (ctx) => {
+        const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+        if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+        const { events, more } = await s.logs.read(name, {
+          afterId: intParam(ctx.query, 'afterId', 0),
+          sinceMs: intParam(ctx.query, 'sinceMs', 0),
+          limit: Math.min(intParam(ctx.query, 'limit', 1000), 10_000),
+        });
+        // A page is bounded by bytes as well as by count: `more` says that the next one (afterId = the last
+        // id) has events already.
+        return { status: 200, body: { events: events.map(({ id, timeMs, stream, message }) => ({ id, timeMs, stream, message })), more } };
+      },
+      { resource },
+    ),
 
     own('GET', '/selfless/v1/usage', 'GetUsage', async (ctx) => ({
       status: 200,
@@ -41,34 +47,51 @@ export function selflessRoutes(s: Services): Route[] {
     })),
 
     // The failed-event store (beyond Lambda): async events that failed for good with no on-failure destination.
-    own('GET', '/selfless/v1/functions/{FunctionName}/failed-events', 'ListFailedEvents', async (ctx) => {
-      const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
-      const failed = await s.queue.listFailed(name, Math.min(intParam(ctx.query, 'limit', 1000), 10_000));
-      return {
-        status: 200,
-        body: {
-          events: failed.map(({ event, condition, failedAt }) => ({
-            requestId: event.id,
-            condition,
-            failedAt,
-            enqueuedAt: event.enqueuedAt,
-            approximateInvokeCount: event.attempts,
-            lastError: event.lastError ?? null,
-            payload: event.payload.toString('utf8'),
-          })),
-        },
-      };
-    }, { resource }),
+    own(
+      'GET',
+      '/selfless/v1/functions/{FunctionName}/failed-events',
+      'ListFailedEvents',
+      async (ctx) => {
+        const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+        const failed = await s.queue.listFailed(name, Math.min(intParam(ctx.query, 'limit', 1000), 10_000));
+        return {
+          status: 200,
+          body: {
+            events: failed.map(({ event, condition, failedAt }) => ({
+              requestId: event.id,
+              condition,
+              failedAt,
+              enqueuedAt: event.enqueuedAt,
+              approximateInvokeCount: event.attempts,
+              lastError: event.lastError ?? null,
+              payload: event.payload.toString('utf8'),
+            })),
+          },
+        };
+      },
+      { resource },
+    ),
 
-    own('POST', '/selfless/v1/functions/{FunctionName}/failed-events/redrive', 'RedriveFailedEvents', async (ctx) => {
-      const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
-      if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
-      const body = jsonBody(ctx);
-      const ids = body.all === true ? 'all' : Array.isArray(body.requestIds) && body.requestIds.every((id) => typeof id === 'string') ? (body.requestIds as string[]) : undefined;
-      if (ids === undefined) throw new AwsError('InvalidParameterValueException', 'Give "all": true or "requestIds": ["..."].');
-      const redriven = await s.async.redrive(name, ids);
-      return { status: 200, body: { redriven } };
-    }, { resource }),
+    own(
+      'POST',
+      '/selfless/v1/functions/{FunctionName}/failed-events/redrive',
+      'RedriveFailedEvents',
+      async (ctx) => {
+        const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+        if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+        const body = jsonBody(ctx);
+        const ids =
+          body.all === true
+            ? 'all'
+            : Array.isArray(body.requestIds) && body.requestIds.every((id) => typeof id === 'string')
+              ? (body.requestIds as string[])
+              : undefined;
+        if (ids === undefined) throw new AwsError('InvalidParameterValueException', 'Give "all": true or "requestIds": ["..."].');
+        const redriven = await s.async.redrive(name, ids);
+        return { status: 200, body: { redriven } };
+      },
+      { resource },
+    ),
 
     own('GET', '/selfless/v1/environments', 'ListEnvironments', () => {
       const functions = s.registry.list(undefined, Number.MAX_SAFE_INTEGER).functions.map((r) => ({
@@ -80,23 +103,33 @@ export function selflessRoutes(s: Services): Route[] {
       return { status: 200, body: { total: s.pool.stats(), functions } };
     }),
 
-    own('GET', '/selfless/code/{file}', 'GetCodePackage', async (ctx) => {
-      const match = /^([0-9a-f]{64})\.zip$/.exec(ctx.params.file!);
-      if (!match) throw new AwsError('ResourceNotFoundException', 'No such code package.');
-      const sha256 = match[1]!;
-      s.codeLinks.verify(sha256, ctx.query);
-      // Opened before it is measured and streamed: an open descriptor survives the package's removal (an
-      // UpdateFunctionCode meanwhile), where a path looked up twice may be gone the second time.
-      const file = await open(s.code.zipPath(sha256), 'r').catch(() => undefined);
-      if (file === undefined) throw new AwsError('ResourceNotFoundException', 'No such code package.');
-      let size: number;
-      try {
-        size = (await file.stat()).size;
-      } catch (error) {
-        await file.close();
-        throw error;
-      }
-      return { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Length': String(size) }, body: file.createReadStream({ autoClose: true }) };
-    }, { auth: 'presigned' }),
+    own(
+      'GET',
+      '/selfless/code/{file}',
+      'GetCodePackage',
+      async (ctx) => {
+        const match = /^([0-9a-f]{64})\.zip$/.exec(ctx.params.file!);
+        if (!match) throw new AwsError('ResourceNotFoundException', 'No such code package.');
+        const sha256 = match[1]!;
+        s.codeLinks.verify(sha256, ctx.query);
+        // Opened before it is measured and streamed: an open descriptor survives the package's removal (an
+        // UpdateFunctionCode meanwhile), where a path looked up twice may be gone the second time.
+        const file = await open(s.code.zipPath(sha256), 'r').catch(() => undefined);
+        if (file === undefined) throw new AwsError('ResourceNotFoundException', 'No such code package.');
+        let size: number;
+        try {
+          size = (await file.stat()).size;
+        } catch (error) {
+          await file.close();
+          throw error;
+        }
+        return {
+          status: 200,
+          headers: { 'Content-Type': 'application/zip', 'Content-Length': String(size) },
+          body: file.createReadStream({ autoClose: true }),
+        };
+      },
+      { auth: 'presigned' },
+    ),
   ];
 }

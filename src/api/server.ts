@@ -1,7 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { AwsError, BodyTimeoutError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
-import { callerOf, checkSigV4Head, scopeServiceOf, type AccessKeyLookup, type Authorize, type Caller, type SecretLookup, type VerifiedCaller } from '../auth/index.js';
+import {
+  callerOf,
+  checkSigV4Head,
+  scopeServiceOf,
+  type AccessKeyLookup,
+  type Authorize,
+  type Caller,
+  type SecretLookup,
+  type VerifiedCaller,
+} from '../auth/index.js';
 import { accountRoutes } from './account.js';
 import { aliasRoutes } from './aliases.js';
 import { concurrencyRoutes } from './concurrency.js';
@@ -91,7 +100,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     const auth = matched?.route.auth ?? 'sigv4';
     const pending = auth === 'sigv4' ? await checkSigV4Head(head, door.lookupSecret, { now: new Date(options.clock.now()), service }) : undefined;
     const limit = matched?.route.bodyLimit ?? UNMATCHED_BODY_LIMIT;
-    const tooLarge = () => new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes for the ${matched?.route.operation ?? 'requested'} operation`);
+    const tooLarge = () =>
+      new AwsError(
+        'RequestEntityTooLargeException',
+        `Request must be smaller than ${limit} bytes for the ${matched?.route.operation ?? 'requested'} operation`,
+      );
     const declared = Number(req.headers['content-length'] ?? 0);
     // Until the signature matches, the bytes held count against a shared budget. (A body over the
     // limit is drained, not held, so that the caller reads the 413.)

@@ -7,16 +7,29 @@ import type { Services } from './services.js';
 export function tagRoutes(s: Services): Route[] {
   const path = '/2017-03-31/tags/{ARN}';
   return [
-    route('POST', path, 'TagResource', async (ctx) => {
-      const body = jsonBody(ctx);
-      if (body.Tags === undefined) throw new AwsError('ValidationException', "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
-      await s.registry.tag(ctx.params.ARN!, body.Tags);
-      return { status: 204 };
-    }, { resource: arnInPath }),
-    route('DELETE', path, 'UntagResource', async (ctx) => {
-      await s.registry.untag(ctx.params.ARN!, ctx.query.getAll('tagKeys'));
-      return { status: 204 };
-    }, { resource: arnInPath }),
+    route(
+      'POST',
+      path,
+      'TagResource',
+      async (ctx) => {
+        const body = jsonBody(ctx);
+        if (body.Tags === undefined)
+          throw new AwsError('ValidationException', "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
+        await s.registry.tag(ctx.params.ARN!, body.Tags);
+        return { status: 204 };
+      },
+      { resource: arnInPath },
+    ),
+    route(
+      'DELETE',
+      path,
+      'UntagResource',
+      async (ctx) => {
+        await s.registry.untag(ctx.params.ARN!, ctx.query.getAll('tagKeys'));
+        return { status: 204 };
+      },
+      { resource: arnInPath },
+    ),
     route('GET', path, 'ListTags', (ctx) => ({ status: 200, body: { Tags: s.registry.listTags(ctx.params.ARN!) } }), { resource: arnInPath }),
   ];
 }

@@ -1,3 +1,21 @@
 export { loadRootKey, readKeyFile, CREDENTIALS_FILE, type AccessKey } from './credentials.js';
-export { checkSigV4Head, verifySigV4, type IncomingSignedHead, type IncomingSignedRequest, type PendingSignature, type VerifiedCaller, type SecretLookup, scopeServiceOf } from './sigv4.js';
-export { allowAll, callerOf, rootPrincipalArn, type AccessKeyLookup, type AccessKeyRecord, type AuthorizationContext, type Authorize, type Caller } from './authorize.js';
+export {
+  checkSigV4Head,
+  verifySigV4,
+  type IncomingSignedHead,
+  type IncomingSignedRequest,
+  type PendingSignature,
+  type VerifiedCaller,
+  type SecretLookup,
+  scopeServiceOf,
+} from './sigv4.js';
+export {
+  allowAll,
+  callerOf,
+  rootPrincipalArn,
+  type AccessKeyLookup,
+  type AccessKeyRecord,
+  type AuthorizationContext,
+  type Authorize,
+  type Caller,
+} from './authorize.js';

@@ -151,7 +151,10 @@ export async function checkSigV4Head(
   const caller: VerifiedCaller = { accessKeyId: claim.accessKeyId, region: claim.region };
   if (claim.sessionToken !== undefined) caller.sessionToken = claim.sessionToken;
   const signedWith = async (hash: string) =>
-    sameSignature(claim.signature, await computeSignature({ method: req.method, path, query, headers, claim, signingDate, secretAccessKey, payloadHash: hash }));
+    sameSignature(
+      claim.signature,
+      await computeSignature({ method: req.method, path, query, headers, claim, signingDate, secretAccessKey, payloadHash: hash }),
+    );
 
   const declared = headers.get(SHA256_HEADER)?.[0];
   if (declared !== undefined) {
@@ -331,9 +334,7 @@ function splitSignedHeaders(list: string): string[] {
 function splitCredential(credential: string): Pick<Claim, 'accessKeyId' | 'scopeDate' | 'region' | 'service' | 'terminator'> {
   const parts = credential.split('/');
   if (parts.length !== 5) {
-    throw incomplete(
-      `Credential should be '<access key id>/<yyyymmdd>/<region>/<service>/${TERMINATOR}', not '${credential}'.`,
-    );
+    throw incomplete(`Credential should be '<access key id>/<yyyymmdd>/<region>/<service>/${TERMINATOR}', not '${credential}'.`);
   }
   const [accessKeyId = '', scopeDate = '', region = '', service = '', terminator = ''] = parts;
   return { accessKeyId, scopeDate, region, service, terminator };
@@ -386,7 +387,10 @@ function parseAmzDate(text: string): Date | undefined {
 }
 
 function formatAmzDate(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 function describeDuration(ms: number): string {

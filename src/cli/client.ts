@@ -51,7 +51,7 @@ export async function resolveCredentials(flags: ConnectionFlags, env: NodeJS.Pro
   const secretAccessKey = env.SELFLESS_SECRET_ACCESS_KEY || undefined;
   if (accessKeyId !== undefined && secretAccessKey !== undefined) return { accessKeyId, secretAccessKey };
   if (accessKeyId !== undefined || secretAccessKey !== undefined) {
-    throw new CliError('set both SELFLESS_ACCESS_KEY_ID and SELFLESS_SECRET_ACCESS_KEY, or neither (to use the data dir\'s credentials.json)', EXIT.unreachable);
+    throw new CliError("set both SELFLESS_ACCESS_KEY_ID and SELFLESS_SECRET_ACCESS_KEY, or neither (to use the data dir's credentials.json)", EXIT.unreachable);
   }
   const file = join(resolve(flags.dataDir ?? (env.SELFLESS_DATA_DIR || '.selfless')), CREDENTIALS_FILE);
   let key: AccessKey | undefined;
@@ -63,7 +63,7 @@ export async function resolveCredentials(flags: ConnectionFlags, env: NodeJS.Pro
   if (key === undefined) {
     throw new CliError(
       `no credentials: SELFLESS_ACCESS_KEY_ID / SELFLESS_SECRET_ACCESS_KEY are not set and ${file} does not exist.\n` +
-        'Set both variables (`selfless serve` prints them on first start), or point --data-dir / SELFLESS_DATA_DIR at the server\'s data dir.',
+        "Set both variables (`selfless serve` prints them on first start), or point --data-dir / SELFLESS_DATA_DIR at the server's data dir.",
       EXIT.unreachable,
     );
   }
@@ -143,8 +143,7 @@ export class Session {
       const fields = (body ?? {}) as { message?: unknown; Message?: unknown; __type?: unknown };
       const errorType = response.headers['x-amzn-errortype'];
       const code = (typeof errorType === 'string' ? errorType : String(fields.__type ?? `HTTP${response.status}`)).split(':')[0]!;
-      const message =
-        typeof fields.message === 'string' ? fields.message : typeof fields.Message === 'string' ? fields.Message : response.text.slice(0, 200);
+      const message = typeof fields.message === 'string' ? fields.message : typeof fields.Message === 'string' ? fields.Message : response.text.slice(0, 200);
       throw new ServerError(code, message, response.status);
     }
     if (body === undefined) throw new ServerError('InvalidResponse', `the server answered ${path} with something that is not JSON`, response.status);
@@ -179,7 +178,13 @@ export async function withSession<T>(flags: ConnectionFlags, work: (session: Ses
  * node:http rather than fetch: fetch refuses the ports the WHATWG spec calls unsafe (6000, 6665, …),
  * and a self-hosted server may well listen on one of them.
  */
-function httpSend(method: string, url: URL, headers: Record<string, string>, payload: string | undefined, signal?: AbortSignal): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+function httpSend(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  payload: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
   return new Promise((resolvePromise, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, { method, headers, ...(signal === undefined ? {} : { signal }) }, (res) => {

@@ -13,7 +13,10 @@ export function registerDoctor(program: Command): void {
 
 async function doctor(): Promise<void> {
   // Loaded on demand, like serve: the other commands never need them.
-  const [{ detectIsolation, findNodeBinary, PythonInterpreters }, { runtimeSpec, SUPPORTED_RUNTIMES }] = await Promise.all([import('../runtime/index.js'), import('../control/index.js')]);
+  const [{ detectIsolation, findNodeBinary, PythonInterpreters }, { runtimeSpec, SUPPORTED_RUNTIMES }] = await Promise.all([
+    import('../runtime/index.js'),
+    import('../control/index.js'),
+  ]);
   // As `selfless serve` would decide with the same environment (SELFLESS_ISOLATION).
   const choice = process.env.SELFLESS_ISOLATION ?? 'auto';
   if (choice !== 'auto' && choice !== 'sandbox' && choice !== 'none') throw usageError(`SELFLESS_ISOLATION must be auto, sandbox or none, not '${choice}'`);
@@ -31,7 +34,12 @@ async function doctor(): Promise<void> {
     let line: string;
     if (spec.pythonVersion !== undefined) {
       const found = await python.find(spec.pythonVersion).catch((error: Error) => error);
-      line = found instanceof Error ? `no  ${id}: ${found.message}` : found ? `ok  ${id}: ${found.path} (Python ${found.version})` : `no  ${id}: no python${spec.pythonVersion} on PATH or in /usr/bin, /usr/local/bin (or set SELFLESS_PYTHON_${spec.pythonVersion.replace('.', '_')})`;
+      line =
+        found instanceof Error
+          ? `no  ${id}: ${found.message}`
+          : found
+            ? `ok  ${id}: ${found.path} (Python ${found.version})`
+            : `no  ${id}: no python${spec.pythonVersion} on PATH or in /usr/bin, /usr/local/bin (or set SELFLESS_PYTHON_${spec.pythonVersion.replace('.', '_')})`;
     } else if (spec.major !== undefined) {
       const binary = findNodeBinary(spec.major, { cacheDir });
       line = binary ? `ok  ${id}: ${binary}` : `ok  ${id}: Node ${spec.major} is downloaded on first use (or now: selfless runtimes install ${id})`;

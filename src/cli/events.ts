@@ -26,7 +26,7 @@ export function registerEvents(program: Command): void {
   addConnectionOptions(
     events
       .command('failed')
-      .description('list a function\'s failed async events: request id, cause, attempts, last error')
+      .description("list a function's failed async events: request id, cause, attempts, last error")
       .argument('<name>', 'function name or ARN')
       .option('--json', 'print the events as JSON (payloads included)'),
   ).action(async (name: string, flags: FailedFlags) => failed(name, flags));
@@ -46,14 +46,22 @@ async function failed(name: string, flags: FailedFlags): Promise<void> {
     if (flags.json) return json(events);
     if (events.length === 0) return out(`no failed events for ${name}\n`);
     const oneLine = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').slice(0, 120);
-    await out(table(['REQUEST ID', 'CAUSE', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'], events.map((e) => [e.requestId, e.condition, String(e.approximateInvokeCount), new Date(e.failedAt).toISOString(), oneLine(e.lastError)])));
+    await out(
+      table(
+        ['REQUEST ID', 'CAUSE', 'ATTEMPTS', 'FAILED AT', 'LAST ERROR'],
+        events.map((e) => [e.requestId, e.condition, String(e.approximateInvokeCount), new Date(e.failedAt).toISOString(), oneLine(e.lastError)]),
+      ),
+    );
   });
 }
 
 async function redrive(name: string, flags: RedriveFlags): Promise<void> {
   if (Boolean(flags.all) === (flags.id !== undefined)) throw usageError('give either --all or --id <requestId...>');
   await withSession(flags, async (s) => {
-    const { redriven } = await s.post<{ redriven: string[] }>(`/selfless/v1/functions/${encodeURIComponent(name)}/failed-events/redrive`, flags.all ? { all: true } : { requestIds: flags.id });
+    const { redriven } = await s.post<{ redriven: string[] }>(
+      `/selfless/v1/functions/${encodeURIComponent(name)}/failed-events/redrive`,
+      flags.all ? { all: true } : { requestIds: flags.id },
+    );
     await out(redriven.length === 0 ? 'nothing to redrive\n' : `redriven: ${redriven.length}\n${redriven.map((id) => `  ${id}\n`).join('')}`);
   });
 }

@@ -22,7 +22,7 @@ export function registerInvoke(program: Command): void {
       .option('--payload <json>', 'the event, as JSON text')
       .option('--payload-file <file>', 'read the event from a file ("-" for stdin)')
       .option('--qualifier <qualifier>', 'version or alias to invoke')
-      .option('--log', 'print the tail of the invocation\'s log (last 4 KB) on stderr')
+      .option('--log', "print the tail of the invocation's log (last 4 KB) on stderr")
       .option('--json', 'print StatusCode, ExecutedVersion, FunctionError, LogResult and Payload as JSON'),
   )
     .addHelpText('after', '\nExit code 1 when the function returned an error (its error JSON is still printed).')

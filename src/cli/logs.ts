@@ -22,7 +22,7 @@ export function registerLogs(program: Command): void {
   addConnectionOptions(
     program
       .command('logs')
-      .description('print a function\'s log lines (START, its output, END, REPORT)')
+      .description("print a function's log lines (START, its output, END, REPORT)")
       .argument('<name>', 'function name or ARN')
       .option('-f, --follow', 'keep printing new lines until Ctrl-C')
       .option('--since <when>', 'only lines from this long ago (30s, 10m, 2h, 7d) or since an ISO time'),
@@ -58,7 +58,12 @@ async function logs(name: string, flags: LogsFlags): Promise<void> {
 }
 
 /** One page of events; undefined once Ctrl-C has asked to stop. */
-async function readPage(s: Session, name: string, at: { afterId: number; sinceMs: number }, signal: AbortSignal): Promise<{ events: LogEvent[]; more: boolean } | undefined> {
+async function readPage(
+  s: Session,
+  name: string,
+  at: { afterId: number; sinceMs: number },
+  signal: AbortSignal,
+): Promise<{ events: LogEvent[]; more: boolean } | undefined> {
   if (signal.aborted) return undefined;
   try {
     const body = await s.get<{ events: LogEvent[]; more?: boolean }>(

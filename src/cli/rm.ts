@@ -6,10 +6,7 @@ import { err, out } from './format.js';
 
 export function registerRm(program: Command): void {
   addConnectionOptions(
-    program
-      .command('rm')
-      .description('delete functions (their code, configuration and environments)')
-      .argument('<name...>', 'function names or ARNs'),
+    program.command('rm').description('delete functions (their code, configuration and environments)').argument('<name...>', 'function names or ARNs'),
   )
     .addHelpText('after', '\nEvery name is tried; exit code 1 if any of them could not be deleted.')
     .action(async (names: string[], flags: ConnectionFlags) => rm(names, flags));

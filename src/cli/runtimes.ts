@@ -17,7 +17,7 @@ export function registerRuntimes(program: Command): void {
     .argument('<runtime...>', 'runtime identifiers, e.g. nodejs22.x nodejs24.x')
     .option('--runtime-cache <dir>', 'where builds are installed, shared by every data dir (env SELFLESS_RUNTIME_CACHE)')
     .option('--print-path', 'print only the path of each node binary on stdout (for scripts)')
-    .addHelpText('after', '\nA runtime whose Node major matches this host\'s node uses the host\'s binary; nothing is downloaded.')
+    .addHelpText('after', "\nA runtime whose Node major matches this host's node uses the host's binary; nothing is downloaded.")
     .action(async (ids: string[], flags: InstallFlags) => install(ids, flags));
 }
 
@@ -28,7 +28,11 @@ async function install(ids: string[], flags: InstallFlags): Promise<void> {
     const spec = runtimeSpec(id);
     if (spec === undefined) throw usageError(`unknown runtime '${id}'; selfless runs ${SUPPORTED_RUNTIMES.join(', ')}`);
     if (spec.major === undefined) {
-      throw usageError(spec.family === 'python' ? `${id} runs on the host's python${spec.pythonVersion}; selfless does not install Python` : `${id} runs the function's own bootstrap; there is nothing to install`);
+      throw usageError(
+        spec.family === 'python'
+          ? `${id} runs on the host's python${spec.pythonVersion}; selfless does not install Python`
+          : `${id} runs the function's own bootstrap; there is nothing to install`,
+      );
     }
     return { id: spec.id, major: spec.major };
   });

@@ -28,7 +28,10 @@ export function registerServe(program: Command): void {
     .option('--runtime-cache <dir>', 'where Node builds are installed, shared by every data dir (env SELFLESS_RUNTIME_CACHE)')
     .option('--allow-deprecated-runtimes', 'accept runtimes AWS has deprecated (nodejs20.x) for create and update')
     .option('--no-prestart', 'keep no pre-started generic runtimes for cold starts (env SELFLESS_PRESTART=0)')
-    .option('--isolation <mode>', 'auto: sandbox environments where the host allows it; sandbox: require it; none: plain processes (env SELFLESS_ISOLATION, default auto)')
+    .option(
+      '--isolation <mode>',
+      'auto: sandbox environments where the host allows it; sandbox: require it; none: plain processes (env SELFLESS_ISOLATION, default auto)',
+    )
     .addHelpText(
       'after',
       '\nPrints one line "selfless listening on <url>" when ready. SIGTERM or SIGINT drains in-flight\ninvocations and stops every environment; a second signal stops them at once.',
@@ -83,9 +86,13 @@ async function serve(flags: ServeFlags): Promise<void> {
 /** One line on how environments are isolated here; `selfless doctor` gives the details. */
 function isolationLine(platform: Platform): string {
   const { sandboxed, features } = platform.isolation;
-  if (!sandboxed) return `selfless: WARNING: no isolation: ${features[0]?.detail ?? ''}. Function code runs with the platform's own rights; run \`selfless doctor\` for why.\n`;
+  if (!sandboxed)
+    return `selfless: WARNING: no isolation: ${features[0]?.detail ?? ''}. Function code runs with the platform's own rights; run \`selfless doctor\` for why.\n`;
   const missing = features.filter((f) => !f.active).map((f) => f.name);
-  return `selfless: isolation: sandboxed environments (${features.filter((f) => f.active).map((f) => f.name).join(', ')})${missing.length ? `; not active: ${missing.join(', ')} (see \`selfless doctor\`)` : ''}\n`;
+  return `selfless: isolation: sandboxed environments (${features
+    .filter((f) => f.active)
+    .map((f) => f.name)
+    .join(', ')})${missing.length ? `; not active: ${missing.join(', ')} (see \`selfless doctor\`)` : ''}\n`;
 }
 
 /**

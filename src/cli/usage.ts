@@ -16,7 +16,7 @@ export function registerUsage(program: Command): void {
       .option('--since <when>', 'only invocations from this long ago (30m, 24h, 30d) or since an ISO time; default: everything recorded')
       .option('--json', 'print the rows and the total as JSON'),
   )
-    .addHelpText('after', '\nPrices are the server\'s (SELFLESS_PRICE_* variables, default AWS us-east-1 on-demand).')
+    .addHelpText('after', "\nPrices are the server's (SELFLESS_PRICE_* variables, default AWS us-east-1 on-demand).")
     .action(async (flags: UsageFlags) => usage(flags));
 }
 

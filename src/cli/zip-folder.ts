@@ -22,10 +22,7 @@ interface Item {
  * Zips everything under `dir`: files, empty and non-empty directories, symlinks as symlinks (never
  * followed). `onProgress` reports file bytes read so far against the total.
  */
-export async function zipFolder(
-  dir: string,
-  onProgress?: (bytesDone: number, bytesTotal: number) => void,
-): Promise<Buffer> {
+export async function zipFolder(dir: string, onProgress?: (bytesDone: number, bytesTotal: number) => void): Promise<Buffer> {
   const root = resolve(dir);
   const items = await walk(root, '');
   // Code-unit order, not locale order: the same on every machine.

@@ -36,7 +36,9 @@ export class AliasRegistry {
     private readonly random: () => number = Math.random,
   ) {
     registry.guardVersions((functionName, version) =>
-      [...this.#cache.values()].filter((a) => a.functionName === functionName && (a.functionVersion === version || a.additionalVersionWeights?.[version] !== undefined)).map((a) => a.name),
+      [...this.#cache.values()]
+        .filter((a) => a.functionName === functionName && (a.functionVersion === version || a.additionalVersionWeights?.[version] !== undefined))
+        .map((a) => a.name),
     );
   }
 
@@ -97,10 +99,18 @@ export class AliasRegistry {
     const fn = this.#function(functionParam);
     const current = this.#require(fn, name);
     if (body.RevisionId !== undefined && expectString('RevisionId', body.RevisionId) !== current.revisionId) {
-      throw new AwsError('PreconditionFailedException', 'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id');
+      throw new AwsError(
+        'PreconditionFailedException',
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      );
     }
     const version = body.FunctionVersion ?? current.functionVersion;
-    const routing = body.RoutingConfig !== undefined ? body.RoutingConfig : current.additionalVersionWeights === undefined ? undefined : { AdditionalVersionWeights: current.additionalVersionWeights };
+    const routing =
+      body.RoutingConfig !== undefined
+        ? body.RoutingConfig
+        : current.additionalVersionWeights === undefined
+          ? undefined
+          : { AdditionalVersionWeights: current.additionalVersionWeights };
     const { additionalVersionWeights: _old, ...rest } = current;
     const updated = await this.#save({
       ...rest,
@@ -127,7 +137,12 @@ export class AliasRegistry {
     this.changes.publish({ type: 'AliasMoved', functionName: fn, before: alias, after: undefined });
   }
 
-  list(functionParam: string, functionVersion: string | undefined, marker: string | undefined, maxItems: number): { aliases: AliasRecord[]; nextMarker?: string } {
+  list(
+    functionParam: string,
+    functionVersion: string | undefined,
+    marker: string | undefined,
+    maxItems: number,
+  ): { aliases: AliasRecord[]; nextMarker?: string } {
     const fn = this.#function(functionParam);
     const all = [...this.#cache.values()]
       .filter((a) => a.functionName === fn && (functionVersion === undefined || a.functionVersion === functionVersion))
@@ -165,8 +180,10 @@ export class AliasRegistry {
   #target(fn: string, versionValue: unknown, routingValue: unknown): { functionVersion: string; additionalVersionWeights?: Record<string, number> } {
     if (versionValue === undefined || versionValue === null) throw validationError('functionVersion', null, 'Member must not be null');
     const functionVersion = expectString('FunctionVersion', versionValue);
-    if (!VERSION.test(functionVersion)) throw validationError('functionVersion', functionVersion, 'Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)');
-    if (this.registry.version(fn, functionVersion) === undefined) throw resourceNotFound(`Function not found: ${functionArn(this.partition, fn, functionVersion)}`);
+    if (!VERSION.test(functionVersion))
+      throw validationError('functionVersion', functionVersion, 'Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)');
+    if (this.registry.version(fn, functionVersion) === undefined)
+      throw resourceNotFound(`Function not found: ${functionArn(this.partition, fn, functionVersion)}`);
     if (routingValue === undefined || routingValue === null) return { functionVersion };
     const weights = expectObject('RoutingConfig', routingValue).AdditionalVersionWeights;
     if (weights === undefined || weights === null) return { functionVersion };
@@ -175,14 +192,22 @@ export class AliasRegistry {
     if (entries.length > 1) throw invalidParameter('Number of items in AdditionalVersionWeights cannot be greater than 1');
     const [version, weight] = entries[0]!;
     if (typeof weight !== 'number' || weight < 0 || weight > 1) {
-      throw validationError('routingConfig.additionalVersionWeights', weight, 'Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]');
+      throw validationError(
+        'routingConfig.additionalVersionWeights',
+        weight,
+        'Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]',
+      );
     }
     if (!/^[0-9]+$/.test(version)) {
-      throw new AwsError('ValidationException', `1 validation error detected: Value '{${version}=${weight}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]`);
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value '{${version}=${weight}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]`,
+      );
     }
     if (functionVersion === '$LATEST') throw invalidParameter('$LATEST is not supported for an alias pointing to more than 1 version');
     if (this.registry.version(fn, version) === undefined) throw resourceNotFound(`Function not found: ${functionArn(this.partition, fn, version)}`);
-    if (version === functionVersion) throw invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);
+    if (version === functionVersion)
+      throw invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);
     return { functionVersion, additionalVersionWeights: { [version]: weight } };
   }
 
@@ -196,7 +221,8 @@ export class AliasRegistry {
 function checkAliasName(value: unknown): string {
   if (value === undefined || value === null) throw validationError('name', null, 'Member must not be null');
   const name = expectString('Name', value);
-  if (name.length < 1 || name.length > 128) throw validationError('name', name, `Member must have length ${name.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 128'}`);
+  if (name.length < 1 || name.length > 128)
+    throw validationError('name', name, `Member must have length ${name.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 128'}`);
   if (!ALIAS_NAME.test(name)) throw validationError('name', name, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');
   return name;
 }

@@ -62,12 +62,9 @@ const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL |
 const CORRUPT_MESSAGE = 'Could not unzip uploaded file. Please check your file, then try to upload again.';
 
 const corrupt = () => new AwsError('InvalidParameterValueException', CORRUPT_MESSAGE);
-const tooBig = (limit: number) =>
-  new AwsError('InvalidParameterValueException', `Unzipped size must be smaller than ${limit} bytes`);
-const bomb = (detail: string) =>
-  new AwsError('InvalidParameterValueException', `Could not unzip uploaded file: it looks like a zip bomb (${detail}).`);
-const unsafe = (shown: string, problem: string) =>
-  new AwsError('InvalidParameterValueException', `Could not unzip uploaded file: entry ${shown} ${problem}.`);
+const tooBig = (limit: number) => new AwsError('InvalidParameterValueException', `Unzipped size must be smaller than ${limit} bytes`);
+const bomb = (detail: string) => new AwsError('InvalidParameterValueException', `Could not unzip uploaded file: it looks like a zip bomb (${detail}).`);
+const unsafe = (shown: string, problem: string) => new AwsError('InvalidParameterValueException', `Could not unzip uploaded file: entry ${shown} ${problem}.`);
 
 /** Quoted and escaped so a hostile name cannot forge log lines or flood a message. */
 function show(name: string): string {
@@ -75,8 +72,7 @@ function show(name: string): string {
 }
 
 /** Older Node 20 lines lack zlib.crc32; there the sizes are still checked, only the checksum is skipped. */
-const crc32: ((data: Uint8Array, value?: number) => number) | undefined =
-  typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined;
+const crc32: ((data: Uint8Array, value?: number) => number) | undefined = typeof zlib.crc32 === 'function' ? zlib.crc32 : undefined;
 
 type Kind = 'file' | 'dir' | 'symlink';
 
@@ -156,9 +152,7 @@ export async function validateZip(zip: Buffer, limits: ExtractLimits = {}): Prom
 async function scan(buffer: Buffer, limits: Settled): Promise<Plan> {
   // decodeStrings:false stops yauzl refusing unsafe names itself, so they are refused here with a
   // message naming the entry rather than as a generic "could not unzip".
-  const zipfile = await fromZip(() =>
-    fromBufferPromise(buffer, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }),
-  );
+  const zipfile = await fromZip(() => fromBufferPromise(buffer, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }));
   try {
     if (zipfile.entryCount > limits.maxEntries) {
       throw bomb(`it has ${zipfile.entryCount} entries; the limit is ${limits.maxEntries}`);

@@ -140,7 +140,10 @@ export class EventInvokeConfigs {
     if (destinations !== undefined) {
       if (typeof destinations !== 'object' || destinations === null) throw invalidParameter('DestinationConfig must be an object.');
       const config = destinations as Record<string, unknown>;
-      for (const [member, set] of [['OnSuccess', (v?: string) => (onSuccess = v)], ['OnFailure', (v?: string) => (onFailure = v)]] as const) {
+      for (const [member, set] of [
+        ['OnSuccess', (v?: string) => (onSuccess = v)],
+        ['OnFailure', (v?: string) => (onFailure = v)],
+      ] as const) {
         const target = config[member];
         if (target === undefined) continue;
         const destination = typeof target === 'object' && target !== null ? (target as Record<string, unknown>).Destination : undefined;
@@ -150,8 +153,16 @@ export class EventInvokeConfigs {
     const record: EventInvokeConfigRecord = {
       functionName: name,
       qualifier,
-      ...(retries !== undefined ? { maximumRetryAttempts: integer('MaximumRetryAttempts', retries, 0, 2) } : base?.maximumRetryAttempts !== undefined ? { maximumRetryAttempts: base.maximumRetryAttempts } : {}),
-      ...(age !== undefined ? { maximumEventAgeInSeconds: integer('MaximumEventAgeInSeconds', age, 60, 21_600) } : base?.maximumEventAgeInSeconds !== undefined ? { maximumEventAgeInSeconds: base.maximumEventAgeInSeconds } : {}),
+      ...(retries !== undefined
+        ? { maximumRetryAttempts: integer('MaximumRetryAttempts', retries, 0, 2) }
+        : base?.maximumRetryAttempts !== undefined
+          ? { maximumRetryAttempts: base.maximumRetryAttempts }
+          : {}),
+      ...(age !== undefined
+        ? { maximumEventAgeInSeconds: integer('MaximumEventAgeInSeconds', age, 60, 21_600) }
+        : base?.maximumEventAgeInSeconds !== undefined
+          ? { maximumEventAgeInSeconds: base.maximumEventAgeInSeconds }
+          : {}),
       ...(onSuccess === undefined ? {} : { onSuccess }),
       ...(onFailure === undefined ? {} : { onFailure }),
       lastModified: this.clock.now(),
@@ -161,11 +172,16 @@ export class EventInvokeConfigs {
 
   #destination(self: string, value: unknown): string {
     if (typeof value !== 'string' || value.length > 350 || !DESTINATION_PATTERN.test(value)) {
-      throw new AwsError('ValidationException', `1 validation error detected: Value '${String(value)}' at 'destinationConfig.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)`);
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value '${String(value)}' at 'destinationConfig.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)`,
+      );
     }
     const service = DESTINATION_PATTERN.exec(value)![2];
     if (service !== 'lambda') {
-      throw invalidParameter(`Destinations of type ${service} are not supported by selfless yet: use a Lambda function ARN (arn:aws:lambda:${this.partition.region}:${this.partition.accountId}:function:NAME).`);
+      throw invalidParameter(
+        `Destinations of type ${service} are not supported by selfless yet: use a Lambda function ARN (arn:aws:lambda:${this.partition.region}:${this.partition.accountId}:function:NAME).`,
+      );
     }
     const ref = parseFunctionName(value, this.partition);
     if (ref.name === self) throw invalidParameter("You can't specify the function as a destination for itself.");

@@ -79,13 +79,19 @@ export class ProvisionedConfigs {
     if (typeof requested !== 'number' || !Number.isInteger(requested)) throw invalidParameter('ProvisionedConcurrentExecutions must be an integer.');
     checkRange('provisionedConcurrentExecutions', requested, 1, Number.MAX_SAFE_INTEGER);
     const latest = this.#o.registry.require(name);
-    const others = this.of(name).filter((r) => r.qualifier !== qualifier).reduce((sum, r) => sum + r.requested, 0);
+    const others = this.of(name)
+      .filter((r) => r.qualifier !== qualifier)
+      .reduce((sum, r) => sum + r.requested, 0);
     if (latest.reservedConcurrency !== undefined && others + requested > latest.reservedConcurrency) {
-      throw invalidParameter(`Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function (${latest.reservedConcurrency}).`);
+      throw invalidParameter(
+        `Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function (${latest.reservedConcurrency}).`,
+      );
     }
     const record = this.#o.aliases.target(name, qualifier)!;
     if (requested * record.memorySize > this.#o.hostMemoryMb) {
-      throw invalidParameter(`Requested Provisioned Concurrency (${requested}) of ${record.memorySize} MB environments needs ${requested * record.memorySize} MB; this host has ${this.#o.hostMemoryMb} MB.`);
+      throw invalidParameter(
+        `Requested Provisioned Concurrency (${requested}) of ${record.memorySize} MB environments needs ${requested * record.memorySize} MB; this host has ${this.#o.hostMemoryMb} MB.`,
+      );
     }
     const config: ProvisionedConcurrencyRecord = { functionName: name, qualifier, requested, lastModified: this.#o.clock.now() };
     await this.#o.store.putProvisioned(config);

@@ -113,10 +113,14 @@ export class FunctionRegistry {
       const minimum = Math.ceil(accountConcurrency / 10);
       const others = this.#reservedTotal - (current.reservedConcurrency ?? 0);
       if (accountConcurrency - others - value < minimum) {
-        throw invalidParameter(`Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${minimum}].`);
+        throw invalidParameter(
+          `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${minimum}].`,
+        );
       }
       if (value * current.memorySize > hostMemoryMb) {
-        throw invalidParameter(`Specified ReservedConcurrentExecutions (${value}) of ${current.memorySize} MB environments needs ${value * current.memorySize} MB; this host has ${hostMemoryMb} MB.`);
+        throw invalidParameter(
+          `Specified ReservedConcurrentExecutions (${value}) of ${current.memorySize} MB environments needs ${value * current.memorySize} MB; this host has ${hostMemoryMb} MB.`,
+        );
       }
       await this.#store({ ...current, reservedConcurrency: value }, current);
       this.#reservedTotal = others + value;
@@ -162,7 +166,10 @@ export class FunctionRegistry {
       if (body.CodeSha256 !== undefined) {
         const given = expectString('CodeSha256', body.CodeSha256);
         const actual = codeSha256Base64(current.codeSha256);
-        if (given !== actual) throw invalidParameter(`CodeSHA256 (${given}) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the CodeSHA256 in $LATEST.`);
+        if (given !== actual)
+          throw invalidParameter(
+            `CodeSHA256 (${given}) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the CodeSHA256 in $LATEST.`,
+          );
       }
       const description = body.Description === undefined ? undefined : checkDescription(body.Description);
       const previous = current.lastVersion === undefined ? undefined : this.#versions.get(current.name)?.get(String(current.lastVersion));
@@ -248,7 +255,8 @@ export class FunctionRegistry {
         timeout: body.Timeout === undefined ? 3 : checkTimeout(body.Timeout),
         memorySize: body.MemorySize === undefined ? 128 : checkMemory(body.MemorySize),
         ...(environment === undefined ? {} : { environment }),
-        architecture: body.Architectures === undefined ? this.#options.hostArchitecture : checkArchitectures(body.Architectures, this.#options.hostArchitecture),
+        architecture:
+          body.Architectures === undefined ? this.#options.hostArchitecture : checkArchitectures(body.Architectures, this.#options.hostArchitecture),
         ephemeralStorageMb: body.EphemeralStorage === undefined ? 512 : checkEphemeralStorage(body.EphemeralStorage),
         tracingMode: 'PassThrough' as const,
         logFormat: 'Text' as const,
@@ -422,7 +430,10 @@ export class FunctionRegistry {
 
   /** Lambda's answer when a stored revision moved under a change (another writer got there first). */
   #updateInProgress(name: string): AwsError {
-    return new AwsError('ResourceConflictException', `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(this.#options.partition, name)}`);
+    return new AwsError(
+      'ResourceConflictException',
+      `The operation cannot be performed at this time. An update is in progress for resource: ${functionArn(this.#options.partition, name)}`,
+    );
   }
 
   async #store(record: FunctionRecord, current: FunctionRecord): Promise<void> {

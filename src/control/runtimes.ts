@@ -32,7 +32,8 @@ const RUNTIMES: ReadonlyMap<string, RuntimeSpec> = new Map(
 );
 
 /** Runtimes AWS retired before the ones above; refused outright, as AWS does. */
-const RETIRED = /^(nodejs(4\.3(-edge)?|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x|18\.x)?|python(2\.7|3\.[6-9])|dotnetcore.*|dotnet6|ruby2\..*|java8|go1\.x|provided)$/;
+const RETIRED =
+  /^(nodejs(4\.3(-edge)?|6\.10|8\.10|10\.x|12\.x|14\.x|16\.x|18\.x)?|python(2\.7|3\.[6-9])|dotnetcore.*|dotnet6|ruby2\..*|java8|go1\.x|provided)$/;
 
 const KNOWN_RUNTIMES: readonly string[] = Object.values(Runtime);
 

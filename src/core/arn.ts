@@ -27,7 +27,11 @@ export const FUNCTION_NAME_MAX = 64;
  */
 export function parseFunctionName(input: string, partition: Partition, maxLength = 256): FunctionRef {
   if (input.length < 1 || input.length > maxLength) {
-    throw validationError('functionName', input, `Member must have length ${input.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${maxLength}`}`);
+    throw validationError(
+      'functionName',
+      input,
+      `Member must have length ${input.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${maxLength}`}`,
+    );
   }
   const match = FUNCTION_ARN_PATTERN.exec(input);
   if (!match) {

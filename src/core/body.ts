@@ -18,14 +18,15 @@ export function readLimitedBody(body: Readable, limit: number, declaredLength = 
     const chunks: Buffer[] = [];
     let size = 0;
     let over = declaredLength > limit;
-    const timer = timeoutMs > 0
-      ? setTimeout(() => {
-          body.removeListener('data', onData);
-          body.pause();
-          chunks.length = 0;
-          reject(new BodyTimeoutError(timeoutMs));
-        }, timeoutMs)
-      : undefined;
+    const timer =
+      timeoutMs > 0
+        ? setTimeout(() => {
+            body.removeListener('data', onData);
+            body.pause();
+            chunks.length = 0;
+            reject(new BodyTimeoutError(timeoutMs));
+          }, timeoutMs)
+        : undefined;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) over = true;

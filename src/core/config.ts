@@ -36,14 +36,20 @@ const configSchema = z.object({
   }),
   isolation: z.enum(['auto', 'sandbox', 'none'], { message: 'must be auto, sandbox or none' }),
   logs: z.object({
-    maxBytesPerFunction: z.number().int('SELFLESS_LOG_MAX_MB_PER_FUNCTION must be a whole number of MB').min(1024 * 1024, 'SELFLESS_LOG_MAX_MB_PER_FUNCTION must be at least 1'),
+    maxBytesPerFunction: z
+      .number()
+      .int('SELFLESS_LOG_MAX_MB_PER_FUNCTION must be a whole number of MB')
+      .min(1024 * 1024, 'SELFLESS_LOG_MAX_MB_PER_FUNCTION must be at least 1'),
     retentionMs: z.number().positive('SELFLESS_LOG_RETENTION_DAYS must be more than 0'),
   }),
   frontDoor: z.object({
     maxConnections: z.number().int().min(1, 'SELFLESS_MAX_CONNECTIONS must be at least 1'),
     maxConnectionsPerIp: z.number().int().min(1, 'SELFLESS_MAX_CONNECTIONS_PER_IP must be at least 1'),
     bodyTimeoutMs: z.number().int().min(1, 'SELFLESS_BODY_TIMEOUT_MS must be at least 1'),
-    maxUnverifiedBodyBytes: z.number().int().min(1024 * 1024, 'SELFLESS_MAX_UNVERIFIED_BODY_MB must be at least 1'),
+    maxUnverifiedBodyBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024, 'SELFLESS_MAX_UNVERIFIED_BODY_MB must be at least 1'),
   }),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
 });

@@ -54,11 +54,7 @@ export class AwsError extends Error {
   /** Extra response headers, e.g. `Retry-After`. */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(
-    code: AwsErrorCode,
-    message: string,
-    options: { extra?: Record<string, unknown>; headers?: Record<string, string> } = {},
-  ) {
+  constructor(code: AwsErrorCode, message: string, options: { extra?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
     super(message);
     const spec: ErrorSpec = AWS_ERRORS[code];
     this.name = code;
@@ -104,10 +100,7 @@ export const resourceConflict = (message: string) => new AwsError('ResourceConfl
  */
 export function validationError(field: string, value: unknown, constraint: string): AwsError {
   const shown = typeof value === 'string' ? value : shownValue(value);
-  return new AwsError(
-    'ValidationException',
-    `1 validation error detected: Value '${shown}' at '${field}' failed to satisfy constraint: ${constraint}`,
-  );
+  return new AwsError('ValidationException', `1 validation error detected: Value '${shown}' at '${field}' failed to satisfy constraint: ${constraint}`);
 }
 
 /** A number within AWS's bounds, or the ValidationException AWS sends for it. */

@@ -15,7 +15,16 @@ export interface LifecycleEvents {
   /** An invocation was handed to an environment. */
   'selfless:invoke:start': { platformId: string; requestId: string; functionName: string; version: string; environmentId: string; cold: boolean };
   /** Its REPORT was written. */
-  'selfless:invoke:end': { platformId: string; requestId: string; functionName: string; version: string; environmentId: string; outcome: string; durationMs: number; billedMs: number };
+  'selfless:invoke:end': {
+    platformId: string;
+    requestId: string;
+    functionName: string;
+    version: string;
+    environmentId: string;
+    outcome: string;
+    durationMs: number;
+    billedMs: number;
+  };
   /** An async event was committed to the queue (the 202 follows). */
   'selfless:queue:enqueue': { platformId: string; requestId: string; functionName: string; qualifier: string };
   /** An async event's attempt ended with its outcome committed: done, retry, forward or failed. */

@@ -91,16 +91,28 @@ export class AsyncInvoker {
   }
 
   /** Accepts an event: resolves once it is durable (the caller answers 202 then). */
-  async enqueue(input: { functionName: string; qualifier?: string | undefined; payload: Buffer; requestId: string; limit: number; operation: string }): Promise<void> {
+  async enqueue(input: {
+    functionName: string;
+    qualifier?: string | undefined;
+    payload: Buffer;
+    requestId: string;
+    limit: number;
+    operation: string;
+  }): Promise<void> {
     if (this.#closed) throw new AwsError('ServiceException', 'The server is shutting down; the event was not accepted.');
     const { record, invokedArn } = this.#o.invoke.resolve(input.functionName, input.qualifier);
     if (input.payload.length > input.limit) {
-      throw new AwsError('RequestEntityTooLargeException', `${input.payload.length} byte payload is too large for the ${input.operation} invocation type (limit ${input.limit} bytes)`);
+      throw new AwsError(
+        'RequestEntityTooLargeException',
+        `${input.payload.length} byte payload is too large for the ${input.operation} invocation type (limit ${input.limit} bytes)`,
+      );
     }
     checkPayload(input.payload);
     const now = this.#o.clock.now();
     const qualifier = invokedArn === functionArn(this.#o.partition, record.name) ? '$LATEST' : invokedArn.slice(invokedArn.lastIndexOf(':') + 1);
-    await this.#o.queue.enqueue([{ id: input.requestId, functionName: record.name, qualifier, payload: input.payload, enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now }]);
+    await this.#o.queue.enqueue([
+      { id: input.requestId, functionName: record.name, qualifier, payload: input.payload, enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now },
+    ]);
     publish('selfless:queue:enqueue', () => ({ platformId: this.#o.platformId, requestId: input.requestId, functionName: record.name, qualifier }));
     this.#kick();
   }
@@ -112,7 +124,7 @@ export class AsyncInvoker {
     return moved;
   }
 
-    /** Starts dispatching (events left from an earlier run included). */
+  /** Starts dispatching (events left from an earlier run included). */
   start(): void {
     this.#kick();
   }
@@ -259,7 +271,13 @@ export class AsyncInvoker {
     // Committed before the function runs: if the platform dies during the attempt, the count says so.
     await queue.started(event.id);
     // Kept, not dropped, when its function is gone (deleted, or a destination that never existed).
-    if (registry.cached(event.functionName) === undefined) return settle({ kind: 'failed', condition: 'FunctionNotFound', attempts: event.attempts, lastError: `Function not found: ${functionArn(this.#o.partition, event.functionName)}` });
+    if (registry.cached(event.functionName) === undefined)
+      return settle({
+        kind: 'failed',
+        condition: 'FunctionNotFound',
+        attempts: event.attempts,
+        lastError: `Function not found: ${functionArn(this.#o.partition, event.functionName)}`,
+      });
     const settings = this.#o.configs.settings(event.functionName, event.qualifier);
     const refused = beforeAttempt(event, settings, registry.cached(event.functionName)?.reservedConcurrency, clock.now());
     if (refused !== undefined) return this.#conclude(event, settings, refused, undefined);
@@ -274,7 +292,10 @@ export class AsyncInvoker {
         logTail: false,
         requestId: event.id,
       });
-      result = out.functionError === undefined ? { kind: 'success' } : { kind: 'function-error', lastError: out.payload.subarray(0, LAST_ERROR_BYTES).toString('utf8') };
+      result =
+        out.functionError === undefined
+          ? { kind: 'success' }
+          : { kind: 'function-error', lastError: out.payload.subarray(0, LAST_ERROR_BYTES).toString('utf8') };
     } catch (error) {
       // The function never ran (throttled, platform error), or the invocation was refused for good.
       const retryable = !(error instanceof AwsError) || error.status >= 500 || error.status === 429;
@@ -294,7 +315,8 @@ export class AsyncInvoker {
         return this.#settle(event, { kind: 'forward', event: this.#record(event, settings.onSuccess, 'Success', decision.attempts, out) }, 'Success');
       case 'failed': {
         const { condition, attempts, lastError } = decision;
-        if (settings.onFailure !== undefined) return this.#settle(event, { kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) }, condition);
+        if (settings.onFailure !== undefined)
+          return this.#settle(event, { kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) }, condition);
         return this.#settle(event, { kind: 'failed', condition, attempts, ...(lastError === undefined ? {} : { lastError }) });
       }
     }
@@ -304,7 +326,13 @@ export class AsyncInvoker {
   async #settle(event: QueuedEvent, outcome: Outcome, condition?: string): Promise<void> {
     await this.#o.queue.settle(event.id, outcome, this.#o.clock.now());
     const named = outcome.kind === 'failed' ? outcome.condition : condition;
-    publish('selfless:queue:settle', () => ({ platformId: this.#o.platformId, requestId: event.id, functionName: event.functionName, outcome: outcome.kind, ...(named === undefined ? {} : { condition: named }) }));
+    publish('selfless:queue:settle', () => ({
+      platformId: this.#o.platformId,
+      requestId: event.id,
+      functionName: event.functionName,
+      outcome: outcome.kind,
+      ...(named === undefined ? {} : { condition: named }),
+    }));
   }
 
   /**
@@ -315,7 +343,12 @@ export class AsyncInvoker {
   async #settleBroken(event: QueuedEvent, error: unknown): Promise<void> {
     this.#o.onError(error);
     const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.#settle(event, { kind: 'failed', condition: PLATFORM_FAILURE, attempts: event.attempts, lastError: `The platform could not finish this event: ${cause}`.slice(0, LAST_ERROR_BYTES) });
+    await this.#settle(event, {
+      kind: 'failed',
+      condition: PLATFORM_FAILURE,
+      attempts: event.attempts,
+      lastError: `The platform could not finish this event: ${cause}`.slice(0, LAST_ERROR_BYTES),
+    });
   }
 
   /** Lambda's invocation record, as an async event for the destination function. */
@@ -334,11 +367,24 @@ export class AsyncInvoker {
     // Lambda's field order; the payloads go in as bytes (see jsonValue).
     let record = `${JSON.stringify(head).slice(0, -1)},"requestPayload":${jsonValue(event.payload)}`;
     if (out !== undefined) {
-      const responseContext = { statusCode: 200, executedVersion: out.executedVersion, ...(out.functionError === undefined ? {} : { functionError: out.functionError }) };
+      const responseContext = {
+        statusCode: 200,
+        executedVersion: out.executedVersion,
+        ...(out.functionError === undefined ? {} : { functionError: out.functionError }),
+      };
       record += `,"responseContext":${JSON.stringify(responseContext)},"responsePayload":${jsonValue(out.payload)}`;
     }
     record += '}';
     const target = parseFunctionName(destination, this.#o.partition);
-    return { id: newRequestId(), functionName: target.name, qualifier: target.qualifier ?? '$LATEST', payload: Buffer.from(record), enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now };
+    return {
+      id: newRequestId(),
+      functionName: target.name,
+      qualifier: target.qualifier ?? '$LATEST',
+      payload: Buffer.from(record),
+      enqueuedAt: now,
+      attempts: 0,
+      deferrals: 0,
+      notBefore: now,
+    };
   }
 }

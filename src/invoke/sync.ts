@@ -103,21 +103,25 @@ export class InvokeService {
       throw error;
     }
     void invocation.result.finally(release).catch(() => undefined);
-    background(invocation.report.then((report) =>
-      this.#o.usage.record({
-        requestId,
-        functionName: record.name,
-        version,
-        startMs: report.startMs,
-        durationMs: report.durationMs,
-        billedMs: report.billedMs,
-        memoryMb: record.memorySize,
-        architecture: record.architecture,
-        initMs: report.initMs,
-        cold: report.cold,
-        outcome: report.outcome,
-      }),
-    ), 'recording usage', this.#o.onError);
+    background(
+      invocation.report.then((report) =>
+        this.#o.usage.record({
+          requestId,
+          functionName: record.name,
+          version,
+          startMs: report.startMs,
+          durationMs: report.durationMs,
+          billedMs: report.billedMs,
+          memoryMb: record.memorySize,
+          architecture: record.architecture,
+          initMs: report.initMs,
+          cold: report.cold,
+          outcome: report.outcome,
+        }),
+      ),
+      'recording usage',
+      this.#o.onError,
+    );
     const result = await invocation.result;
     const output = { requestId, payload: result.payload, executedVersion: version, ...(result.functionError ? { functionError: result.functionError } : {}) };
     if (!input.logTail) return output;

@@ -30,7 +30,10 @@ const PYTHON_RUNTIME = /^python(3\.\d+)$/;
  * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html): the customer's first,
  * the platform's last so they cannot be overridden.
  */
-export function lambdaEnvironment(spec: EnvironmentSpec, paths: { runtimeApi: string; logStream: string; taskRoot: string; runtimeDir: string; binDir: string }): Record<string, string> {
+export function lambdaEnvironment(
+  spec: EnvironmentSpec,
+  paths: { runtimeApi: string; logStream: string; taskRoot: string; runtimeDir: string; binDir: string },
+): Record<string, string> {
   return {
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
@@ -158,4 +161,3 @@ export function createLauncher(options: LauncherOptions): Launcher {
 
 /** Environment variables a pre-started runtime starts with: the same for every function it may run. */
 const GENERIC_VARIABLES = ['LANG', 'TZ', 'PATH', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_RUNTIME_DIR', 'NODE_PATH', 'PYTHONPATH'] as const;
-

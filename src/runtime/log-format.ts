@@ -20,7 +20,7 @@ export class LogLineSplitter {
   ) {}
 
   push(chunk: Buffer): void {
-    for (let start = 0; start < chunk.length; ) {
+    for (let start = 0; start < chunk.length;) {
       const newline = chunk.indexOf(0x0a, start);
       this.#hold(chunk.subarray(start, newline === -1 ? chunk.length : newline));
       if (newline === -1) return;

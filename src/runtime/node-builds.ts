@@ -165,7 +165,8 @@ async function chooseBuild(registry: string, major: number, arch: string): Promi
     );
   }
   if (response.status === 404) throw new Error(`the npm registry at ${registry} has no package ${packageName}, so Node ${major} cannot be downloaded from it`);
-  if (!response.ok) throw new Error(`the npm registry at ${registry} answered HTTP ${response.status} for ${url.href} while looking for Node ${major}; try again later`);
+  if (!response.ok)
+    throw new Error(`the npm registry at ${registry} answered HTTP ${response.status} for ${url.href} while looking for Node ${major}; try again later`);
 
   let metadata: unknown;
   try {
@@ -197,7 +198,9 @@ async function chooseBuild(registry: string, major: number, arch: string): Promi
   if (typeof dist.tarball !== 'string') throw new Error(`registry metadata for ${packageName}@${best.version} names no tarball`);
   const integrity = typeof dist.integrity === 'string' ? parseIntegrity(dist.integrity) : undefined;
   if (integrity === undefined) {
-    throw new Error(`registry metadata for ${packageName}@${best.version} carries no sha512/sha384/sha256 integrity hash; refusing to install an unverifiable Node build`);
+    throw new Error(
+      `registry metadata for ${packageName}@${best.version} carries no sha512/sha384/sha256 integrity hash; refusing to install an unverifiable Node build`,
+    );
   }
   return { packageName, version: best.version, tarball: new URL(dist.tarball, url).href, integrity };
 }

@@ -179,7 +179,16 @@ export class EnvironmentPool {
         prestartReady += group.ready.length;
       }
     }
-    return { environments, idle, busy: environments - idle - starting, starting, provisioned, prestarted, prestartReady, prestartHits: functionName === undefined ? this.#prestartHits : 0 };
+    return {
+      environments,
+      idle,
+      busy: environments - idle - starting,
+      starting,
+      provisioned,
+      prestarted,
+      prestartReady,
+      prestartHits: functionName === undefined ? this.#prestartHits : 0,
+    };
   }
 
   /**
@@ -439,12 +448,29 @@ export class EnvironmentPool {
     const lines = [
       `START RequestId: ${request.requestId} Version: ${spec.version}`,
       `END RequestId: ${request.requestId}`,
-      reportLine({ requestId: request.requestId, durationMs: 0, billedMs: 0, memorySize: spec.memorySize, maxMemoryMb: 0, status: `Status: error\tError Type: ${failure.errorType}` }),
+      reportLine({
+        requestId: request.requestId,
+        durationMs: 0,
+        billedMs: 0,
+        memorySize: spec.memorySize,
+        maxMemoryMb: 0,
+        status: `Status: error\tError Type: ${failure.errorType}`,
+      }),
     ];
     for (const line of lines) this.#options.logs.write(spec.functionName, stream, startMs, line);
     return {
       result: { payload: failure.payload, functionError: 'Unhandled', outcome: 'init-error' },
-      report: { requestId: request.requestId, startMs, durationMs: 0, billedMs: 0, initMs: 0, cold: true, maxMemoryMb: 0, outcome: 'init-error', log: `${lines.join('\n')}\n` },
+      report: {
+        requestId: request.requestId,
+        startMs,
+        durationMs: 0,
+        billedMs: 0,
+        initMs: 0,
+        cold: true,
+        maxMemoryMb: 0,
+        outcome: 'init-error',
+        log: `${lines.join('\n')}\n`,
+      },
     };
   }
 }

@@ -44,7 +44,10 @@ export interface Store {
    * Log events of a function after `afterId`, oldest first, each with its cursor id: at most `limit`
    * events and, past the first, at most `maxBytes` of messages; `more` when the page stopped early.
    */
-  readLogs(functionName: string, options: { afterId?: number; sinceMs?: number; limit: number; maxBytes: number }): Promise<{ events: Array<LogEvent & { id: number }>; more: boolean }>;
+  readLogs(
+    functionName: string,
+    options: { afterId?: number; sinceMs?: number; limit: number; maxBytes: number },
+  ): Promise<{ events: Array<LogEvent & { id: number }>; more: boolean }>;
   /** Bytes of log messages stored, per function. */
   logBytes(): Promise<Map<string, number>>;
   /** Deletes a function's oldest log events until at most `keepBytes` of its `totalBytes` are left; the bytes freed. */

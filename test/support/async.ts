@@ -51,8 +51,11 @@ async function getJson<T>(platform: Platform, path: string, query: Record<string
 export async function readLogs(platform: Platform, name: string): Promise<LogEvent[]> {
   const all: LogEvent[] = [];
   // Pages are bounded by bytes too: follow `more` to the end.
-  for (let afterId = 0; ; ) {
-    const page = await getJson<{ events: LogEvent[]; more?: boolean }>(platform, `/selfless/v1/functions/${encodeURIComponent(name)}/logs`, { limit: '10000', afterId: String(afterId) });
+  for (let afterId = 0; ;) {
+    const page = await getJson<{ events: LogEvent[]; more?: boolean }>(platform, `/selfless/v1/functions/${encodeURIComponent(name)}/logs`, {
+      limit: '10000',
+      afterId: String(afterId),
+    });
     all.push(...page.events);
     if (page.more !== true || page.events.length === 0) return all;
     afterId = page.events[page.events.length - 1]!.id;

@@ -33,7 +33,11 @@ export function clientFor(platform: Platform, overrides: { accessKeyId?: string;
 }
 
 /** A real platform on port 0 with a fresh data dir (the runtime cache stays shared, so Node builds download once). */
-export async function startPlatform(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = {}, deps: Pick<PlatformDeps, 'authorize' | 'clock'> = {}): Promise<TestPlatform> {
+export async function startPlatform(
+  flags: ConfigFlags = {},
+  env: NodeJS.ProcessEnv = {},
+  deps: Pick<PlatformDeps, 'authorize' | 'clock'> = {},
+): Promise<TestPlatform> {
   const dataDir = flags.dataDir ?? (await mkdtemp(join(tmpdir(), 'selfless-test-')));
   const logs: string[] = [];
   const config = loadConfig({ ...cacheEnv(), ...env }, { port: 0, ...flags, dataDir });

@@ -60,9 +60,21 @@ export interface StartOptions {
  * on the first invoke: a proxy, or its CA, must get through). Nothing else: no selfless or AWS settings.
  */
 const PASSED_THROUGH = [
-  'PATH', 'HOME', 'SELFLESS_RUNTIME_CACHE', 'XDG_CACHE_HOME', 'SELFLESS_ISOLATION',
-  'NODE_EXTRA_CA_CERTS', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'npm_config_registry',
-  'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy',
+  'PATH',
+  'HOME',
+  'SELFLESS_RUNTIME_CACHE',
+  'XDG_CACHE_HOME',
+  'SELFLESS_ISOLATION',
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'npm_config_registry',
+  'HTTPS_PROXY',
+  'https_proxy',
+  'HTTP_PROXY',
+  'http_proxy',
+  'NO_PROXY',
+  'no_proxy',
 ];
 
 /** The environment a user's shell would give the server (see PASSED_THROUGH), plus `extra`. */
@@ -122,7 +134,8 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
     exited,
     output: () => output,
-    client: () => new LambdaClient({ endpoint: url, region, credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 }),
+    client: () =>
+      new LambdaClient({ endpoint: url, region, credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 }),
     descendants: () => descendantsOf(pid),
     kill: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);

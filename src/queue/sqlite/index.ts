@@ -33,8 +33,16 @@ CREATE INDEX IF NOT EXISTS failed_function ON failed_events(function_name, faile
 `;
 
 interface EventRow {
-  id: string; function_name: string; qualifier: string; payload: Buffer; enqueued_at: number;
-  attempts: number; deferrals: number; not_before: number; last_error: string | null; deliveries?: number;
+  id: string;
+  function_name: string;
+  qualifier: string;
+  payload: Buffer;
+  enqueued_at: number;
+  attempts: number;
+  deferrals: number;
+  not_before: number;
+  last_error: string | null;
+  deliveries?: number;
 }
 interface FailedRow extends EventRow {
   condition: string;
@@ -115,7 +123,9 @@ export class SqliteEventQueue implements EventQueue {
         'INSERT OR REPLACE INTO failed_events (id, function_name, qualifier, payload, enqueued_at, attempts, deferrals, condition, last_error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       // Walks the not_before index from `now` on: no scan of the backlog that is already due.
-      nextDueAfter: db.prepare<[number], { not_before: number }>('SELECT not_before FROM events WHERE not_before > ? AND leased_until = 0 ORDER BY not_before LIMIT 1'),
+      nextDueAfter: db.prepare<[number], { not_before: number }>(
+        'SELECT not_before FROM events WHERE not_before > ? AND leased_until = 0 ORDER BY not_before LIMIT 1',
+      ),
       unlease: db.prepare('UPDATE events SET leased_until = 0 WHERE id = ?'),
       depthAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM events'),
       depthOf: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE function_name = ?'),
@@ -161,7 +171,17 @@ export class SqliteEventQueue implements EventQueue {
   }
 
   #insert(event: QueuedEvent): void {
-    this.#s.insert.run(event.id, event.functionName, event.qualifier, event.payload, event.enqueuedAt, event.attempts, event.deferrals, event.notBefore, event.lastError ?? null);
+    this.#s.insert.run(
+      event.id,
+      event.functionName,
+      event.qualifier,
+      event.payload,
+      event.enqueuedAt,
+      event.attempts,
+      event.deferrals,
+      event.notBefore,
+      event.lastError ?? null,
+    );
   }
 
   async claim(now: number, limit: number, leaseMs: number, room: (functionName: string) => number): Promise<QueuedEvent[]> {
@@ -210,7 +230,18 @@ export class SqliteEventQueue implements EventQueue {
           const row = this.#s.get.get(id);
           if (row === undefined) return;
           const lastError = outcome.lastError ?? row.last_error;
-          this.#s.fail.run(row.id, row.function_name, row.qualifier, row.payload, row.enqueued_at, outcome.attempts, row.deferrals, outcome.condition, lastError, now);
+          this.#s.fail.run(
+            row.id,
+            row.function_name,
+            row.qualifier,
+            row.payload,
+            row.enqueued_at,
+            outcome.attempts,
+            row.deferrals,
+            outcome.condition,
+            lastError,
+            now,
+          );
           this.#s.remove.run(id);
           break;
         }
@@ -237,16 +268,28 @@ export class SqliteEventQueue implements EventQueue {
   }
 
   async listFailed(functionName: string, limit: number): Promise<FailedEvent[]> {
-    return this.#s.listFailed.all(functionName, limit).map((row) => ({ event: toEvent({ ...row, not_before: row.failed_at }), condition: row.condition, failedAt: row.failed_at }));
+    return this.#s.listFailed
+      .all(functionName, limit)
+      .map((row) => ({ event: toEvent({ ...row, not_before: row.failed_at }), condition: row.condition, failedAt: row.failed_at }));
   }
 
   async redrive(functionName: string, ids: readonly string[] | 'all', now: number): Promise<string[]> {
     const moved: string[] = [];
     this.#db.transaction(() => {
-      const rows = ids === 'all' ? this.#s.failedOf.all(functionName) : ids.map((id) => this.#s.failedById.get(functionName, id)).filter((row) => row !== undefined);
+      const rows =
+        ids === 'all' ? this.#s.failedOf.all(functionName) : ids.map((id) => this.#s.failedById.get(functionName, id)).filter((row) => row !== undefined);
       for (const row of rows) {
         // A fresh start: the age and the retry budget count again from the redrive.
-        this.#insert({ id: row.id, functionName: row.function_name, qualifier: row.qualifier, payload: row.payload, enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now });
+        this.#insert({
+          id: row.id,
+          functionName: row.function_name,
+          qualifier: row.qualifier,
+          payload: row.payload,
+          enqueuedAt: now,
+          attempts: 0,
+          deferrals: 0,
+          notBefore: now,
+        });
         this.#s.unfail.run(row.id);
         moved.push(row.id);
       }

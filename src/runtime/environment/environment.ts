@@ -8,15 +8,7 @@ import type { ConfinedProcess, Isolation } from '../sandbox/isolation.js';
 import { LogFraming } from './log-framing.js';
 import { headerValue, invalidRequestId, RuntimeApiEndpoint, send } from './runtime-api.js';
 import { canMove, STARTING, type EnvironmentState } from './state.js';
-import type {
-  EnvironmentSpec,
-  InvocationReport,
-  InvocationRequest,
-  InvocationResult,
-  Launcher,
-  LogSink,
-  Outcome,
-} from '../types.js';
+import type { EnvironmentSpec, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink, Outcome } from '../types.js';
 
 /**
  * Lambda's sync response cap: 6 MiB + 100 bytes, as the runtime interface emulator enforces
@@ -26,7 +18,6 @@ export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
 /** Lambda's init phase limit for on-demand environments. */
 export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
 const ERROR_BODY_LIMIT = 1024 * 1024;
-
 
 interface Current {
   readonly request: InvocationRequest;
@@ -217,10 +208,14 @@ export class Environment {
   #armInitTimer(): void {
     const initTimeoutMs = this.#options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
     this.#initTimer?.cancel();
-    this.#initTimer = this.#options.clock.setTimeout(() => {
-      const errorMessage = `INIT phase timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
-      this.#failStart(InitFailure.of('Sandbox.Timedout', errorMessage));
-    }, initTimeoutMs, { keepAlive: true });
+    this.#initTimer = this.#options.clock.setTimeout(
+      () => {
+        const errorMessage = `INIT phase timed out after ${(initTimeoutMs / 1000).toFixed(2)} seconds`;
+        this.#failStart(InitFailure.of('Sandbox.Timedout', errorMessage));
+      },
+      initTimeoutMs,
+      { keepAlive: true },
+    );
   }
 
   async #boot(): Promise<void> {
@@ -345,14 +340,23 @@ export class Environment {
 
   #onNext(res: ServerResponse): void {
     if (this.#state === 'booting' || this.#state === 'pooled') {
-      return send(res, 403, { errorMessage: 'State transition from Ready to Ready failed for runtime. Error: a pre-started runtime waits for its assignment first', errorType: 'InvalidStateTransition' });
+      return send(res, 403, {
+        errorMessage: 'State transition from Ready to Ready failed for runtime. Error: a pre-started runtime waits for its assignment first',
+        errorType: 'InvalidStateTransition',
+      });
     }
     if (this.#pendingNext !== undefined || this.#state === 'stopped') {
-      return send(res, 403, { errorMessage: 'State transition from Ready to Ready failed for runtime. Error: a /next request is already pending', errorType: 'InvalidStateTransition' });
+      return send(res, 403, {
+        errorMessage: 'State transition from Ready to Ready failed for runtime. Error: a /next request is already pending',
+        errorType: 'InvalidStateTransition',
+      });
     }
     const current = this.#current;
     if (current !== undefined && current.answeredAt === undefined) {
-      return send(res, 403, { errorMessage: 'State transition from Invoking to Ready failed for runtime. Error: the current invocation has no response yet', errorType: 'InvalidStateTransition' });
+      return send(res, 403, {
+        errorMessage: 'State transition from Invoking to Ready failed for runtime. Error: the current invocation has no response yet',
+        errorType: 'InvalidStateTransition',
+      });
     }
     this.#pendingNext = res;
     res.once('close', () => {
@@ -453,7 +457,12 @@ export class Environment {
     const seconds = (this.spec.timeoutMs / 1000).toFixed(2);
     const { requestId } = current.request;
     this.#log.write(`${new Date(this.#options.clock.now()).toISOString()} ${requestId} Task timed out after ${seconds} seconds`, current);
-    this.#answer(current, 'timeout', 'Sandbox.Timedout', functionErrorPayload('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`));
+    this.#answer(
+      current,
+      'timeout',
+      'Sandbox.Timedout',
+      functionErrorPayload('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`),
+    );
     current.statusDetail = 'Status: timeout';
     this.stop();
   }
@@ -496,7 +505,12 @@ export class Environment {
     if (current !== undefined) {
       if (current.answeredAt === undefined) {
         // Stopped by the platform mid-invocation (shutdown): the caller still gets an answer.
-        this.#answer(current, 'crash', 'Runtime.ExitError', functionErrorPayload('Runtime.ExitError', `RequestId: ${current.request.requestId} Error: Runtime exited without providing a reason`));
+        this.#answer(
+          current,
+          'crash',
+          'Runtime.ExitError',
+          functionErrorPayload('Runtime.ExitError', `RequestId: ${current.request.requestId} Error: Runtime exited without providing a reason`),
+        );
       }
       this.#finishInvocation(current);
     }
@@ -528,7 +542,18 @@ export class Environment {
       const { requestId } = current.request;
       const billedMs = Math.max(1, Math.ceil(durationMs));
       this.#log.emit(`END RequestId: ${requestId}`, current);
-      this.#log.emit(reportLine({ requestId, durationMs, billedMs, memorySize: this.spec.memorySize, maxMemoryMb, initMs: current.cold ? initMs : undefined, status: current.statusDetail }), current);
+      this.#log.emit(
+        reportLine({
+          requestId,
+          durationMs,
+          billedMs,
+          memorySize: this.spec.memorySize,
+          maxMemoryMb,
+          initMs: current.cold ? initMs : undefined,
+          status: current.statusDetail,
+        }),
+        current,
+      );
       current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
       publish('selfless:invoke:end', () => ({ ...this.#names(), requestId, outcome, durationMs, billedMs }));
     });
@@ -539,4 +564,3 @@ function asInitFailure(error: unknown): InitFailure {
   if (error instanceof InitFailure) return error;
   return InitFailure.of('Runtime.Unknown', String(error instanceof Error ? error.message : error));
 }
-

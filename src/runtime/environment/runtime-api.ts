@@ -119,7 +119,8 @@ export class RuntimeApiEndpoint {
    * runtime posts again, exits or times out. Anything else unexpected is reported, and the runtime told.
    */
   #abandonRequest(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const aborted = req.destroyed || (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET' || (error instanceof Error && error.message === 'aborted');
+    const aborted =
+      req.destroyed || (error as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET' || (error instanceof Error && error.message === 'aborted');
     if (!aborted) this.#o.onError(`serving ${req.method} ${req.url} to environment ${this.#o.environmentId}`, error);
     if (!res.headersSent && !res.destroyed) send(res, 500, { errorMessage: 'The platform could not serve this request.', errorType: 'ServiceException' });
     req.socket.destroySoon();

@@ -277,7 +277,10 @@ export async function detectCgroups(): Promise<CgroupDetection> {
       try {
         const { base, weighsCpu } = await prepareV2(ownDir, leaf, controllers.includes('cpu'));
         // cgroup.freeze came with kernel 5.2.
-        const freezes = await readFile(join(base, 'cgroup.freeze')).then(() => true, () => false);
+        const freezes = await readFile(join(base, 'cgroup.freeze')).then(
+          () => true,
+          () => false,
+        );
         return { driver: new CgroupV2Driver(base, weighsCpu, freezes) };
       } catch (error) {
         problems.push(`cgroup v2 at ${ownDir}: ${(error as Error).message}`);
@@ -349,7 +352,11 @@ async function prepareV2(ownDir: string, leaf: string, offersCpu: boolean): Prom
   await mkdir(base, { recursive: true });
   await writeFile(join(base, 'cgroup.subtree_control'), '+memory +pids');
   // CPU weights are a bonus: a host may keep the cpu controller from us (it is not threaded into every tree).
-  const enableCpu = async (dir: string) => writeFile(join(dir, 'cgroup.subtree_control'), '+cpu').then(() => true, () => false);
+  const enableCpu = async (dir: string) =>
+    writeFile(join(dir, 'cgroup.subtree_control'), '+cpu').then(
+      () => true,
+      () => false,
+    );
   const weighsCpu = offersCpu && (await enableCpu(ownDir)) && (await enableCpu(base));
   return { base, weighsCpu };
 }

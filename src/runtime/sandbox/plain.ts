@@ -60,7 +60,10 @@ export class PlainProcesses implements Isolation {
     let watchdog: RssWatchdog | undefined;
     let freezer: Freezer | undefined;
     // setpriv execs the runtime, so the pid the platform watches is the runtime's own.
-    const wrapped = this.#setpriv === undefined ? { command: plan.command, args: plan.args } : { command: this.#setpriv, args: ['--pdeathsig', 'KILL', '--', plan.command, ...plan.args] };
+    const wrapped =
+      this.#setpriv === undefined
+        ? { command: plan.command, args: plan.args }
+        : { command: this.#setpriv, args: ['--pdeathsig', 'KILL', '--', plan.command, ...plan.args] };
     return {
       ...wrapped,
       // A pre-started runtime moves into its function's folder when assigned.

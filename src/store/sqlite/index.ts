@@ -97,10 +97,25 @@ function migrate(db: Database.Database): void {
 }
 
 interface UsageRow {
-  request_id: string; function_name: string; version: string; start_ms: number; duration_ms: number;
-  billed_ms: number; memory_mb: number; architecture: 'x86_64' | 'arm64'; init_ms: number; cold: number; outcome: string;
+  request_id: string;
+  function_name: string;
+  version: string;
+  start_ms: number;
+  duration_ms: number;
+  billed_ms: number;
+  memory_mb: number;
+  architecture: 'x86_64' | 'arm64';
+  init_ms: number;
+  cold: number;
+  outcome: string;
 }
-interface LogRow { id: number; function_name: string; stream: string; time_ms: number; message: string }
+interface LogRow {
+  id: number;
+  function_name: string;
+  stream: string;
+  time_ms: number;
+  message: string;
+}
 
 /** The embedded store: one SQLite file in WAL mode. */
 export class SqliteStore implements Store {
@@ -144,10 +159,16 @@ export class SqliteStore implements Store {
       readLogs: db.prepare<[string, number, number, number], LogRow>(
         'SELECT * FROM logs WHERE function_name = ? AND id > ? AND time_ms >= ? ORDER BY id LIMIT ?',
       ),
-      logBytes: db.prepare<[], { name: string; bytes: number }>('SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs GROUP BY function_name'),
-      oldestLogs: db.prepare<[string], { id: number; bytes: number }>('SELECT id, length(CAST(message AS BLOB)) AS bytes FROM logs WHERE function_name = ? ORDER BY id'),
+      logBytes: db.prepare<[], { name: string; bytes: number }>(
+        'SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs GROUP BY function_name',
+      ),
+      oldestLogs: db.prepare<[string], { id: number; bytes: number }>(
+        'SELECT id, length(CAST(message AS BLOB)) AS bytes FROM logs WHERE function_name = ? ORDER BY id',
+      ),
       deleteLogsUpTo: db.prepare('DELETE FROM logs WHERE function_name = ? AND id <= ?'),
-      expiringBytes: db.prepare<[number], { name: string; bytes: number }>('SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs WHERE time_ms < ? GROUP BY function_name'),
+      expiringBytes: db.prepare<[number], { name: string; bytes: number }>(
+        'SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs WHERE time_ms < ? GROUP BY function_name',
+      ),
       expire: db.prepare('DELETE FROM logs WHERE time_ms < ?'),
     };
   }
@@ -237,16 +258,36 @@ export class SqliteStore implements Store {
     const insert = this.#statements.insertUsage;
     this.#db.transaction(() => {
       for (const r of records) {
-        insert.run(r.requestId, r.functionName, r.version, r.startMs, r.durationMs, r.billedMs, r.memoryMb, r.architecture, r.initMs, r.cold ? 1 : 0, r.outcome);
+        insert.run(
+          r.requestId,
+          r.functionName,
+          r.version,
+          r.startMs,
+          r.durationMs,
+          r.billedMs,
+          r.memoryMb,
+          r.architecture,
+          r.initMs,
+          r.cold ? 1 : 0,
+          r.outcome,
+        );
       }
     })();
   }
 
   async listUsage(sinceMs: number): Promise<UsageRecord[]> {
     return this.#statements.listUsage.all(sinceMs).map((r) => ({
-      requestId: r.request_id, functionName: r.function_name, version: r.version, startMs: r.start_ms,
-      durationMs: r.duration_ms, billedMs: r.billed_ms, memoryMb: r.memory_mb, architecture: r.architecture,
-      initMs: r.init_ms, cold: r.cold === 1, outcome: r.outcome,
+      requestId: r.request_id,
+      functionName: r.function_name,
+      version: r.version,
+      startMs: r.start_ms,
+      durationMs: r.duration_ms,
+      billedMs: r.billed_ms,
+      memoryMb: r.memory_mb,
+      architecture: r.architecture,
+      initMs: r.init_ms,
+      cold: r.cold === 1,
+      outcome: r.outcome,
     }));
   }
 
