@@ -1,4 +1,6 @@
 import {
+  compositeKey,
+  pageAfter,
   AwsError,
   functionArn,
   invalidParameter,
@@ -19,7 +21,7 @@ import { checkDescription, expectObject, expectString } from './validate.js';
 /** The service model's Alias name pattern: not all digits (those are versions). */
 const ALIAS_NAME = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
 const VERSION = /^(\$LATEST|[0-9]+)$/;
-const key = (functionName: string, name: string) => `${functionName}\u0000${name}`;
+const key = (functionName: string, name: string) => compositeKey(functionName, name);
 
 /**
  * CreateAlias / GetAlias / UpdateAlias / DeleteAlias / ListAliases, and resolving an alias to the
@@ -144,13 +146,9 @@ export class AliasRegistry {
     maxItems: number,
   ): { aliases: AliasRecord[]; nextMarker?: string } {
     const fn = this.#function(functionParam);
-    const all = [...this.#cache.values()]
-      .filter((a) => a.functionName === fn && (functionVersion === undefined || a.functionVersion === functionVersion))
-      .sort((a, b) => a.name.localeCompare(b.name));
-    const start = marker === undefined ? 0 : all.findIndex((a) => a.name > marker);
-    const aliases = start < 0 ? [] : all.slice(start, start + maxItems);
-    const more = start >= 0 && start + maxItems < all.length;
-    return more ? { aliases, nextMarker: aliases[aliases.length - 1]!.name } : { aliases };
+    const all = [...this.#cache.values()].filter((a) => a.functionName === fn && (functionVersion === undefined || a.functionVersion === functionVersion));
+    const { items: aliases, nextMarker } = pageAfter(all, (a) => a.name, marker, maxItems);
+    return nextMarker === undefined ? { aliases } : { aliases, nextMarker };
   }
 
   /** AliasConfiguration as AWS returns it. */

@@ -1,4 +1,6 @@
 import {
+  compositeKey,
+  pageAfter,
   AwsError,
   checkRange,
   functionArn,
@@ -25,7 +27,7 @@ export interface AsyncSettings {
 }
 
 const DESTINATION_PATTERN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-]+):([a-z]{2}(-gov)?-[a-z]+-\d)?:(\d{12})?:(.*)$/;
-const key = (functionName: string, qualifier: string) => `${functionName}\u0000${qualifier}`;
+const key = (functionName: string, qualifier: string) => compositeKey(functionName, qualifier);
 
 /**
  * PutFunctionEventInvokeConfig and friends: validation as Lambda does it, records in the store, and an
@@ -91,11 +93,9 @@ export class EventInvokeConfigs {
 
   list(nameParam: string, marker: string | undefined, maxItems: number): { configs: EventInvokeConfigRecord[]; nextMarker?: string } {
     const { name } = this.#target(nameParam, undefined);
-    const all = [...this.#cache.values()].filter((r) => r.functionName === name).sort((a, b) => a.qualifier.localeCompare(b.qualifier));
-    const start = marker === undefined ? 0 : all.findIndex((r) => r.qualifier > marker);
-    const configs = start < 0 ? [] : all.slice(start, start + maxItems);
-    const more = start >= 0 && start + maxItems < all.length;
-    return more ? { configs, nextMarker: configs[configs.length - 1]!.qualifier } : { configs };
+    const all = [...this.#cache.values()].filter((r) => r.functionName === name);
+    const { items: configs, nextMarker } = pageAfter(all, (r) => r.qualifier, marker, maxItems);
+    return nextMarker === undefined ? { configs } : { configs, nextMarker };
   }
 
   /** The API shape (FunctionEventInvokeConfig). */

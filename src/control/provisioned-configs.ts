@@ -1,4 +1,6 @@
 import {
+  compositeKey,
+  pageAfter,
   AwsError,
   background,
   checkRange,
@@ -16,7 +18,7 @@ import type { AliasRegistry } from './aliases.js';
 import type { Change } from './changes.js';
 import type { FunctionRegistry } from './registry.js';
 
-const key = (functionName: string, qualifier: string) => `${functionName}\u0000${qualifier}`;
+const key = (functionName: string, qualifier: string) => compositeKey(functionName, qualifier);
 
 export interface ProvisionedConfigsOptions {
   readonly store: Store;
@@ -117,11 +119,8 @@ export class ProvisionedConfigs {
   /** ListProvisionedConcurrencyConfigs: by qualifier, from after `marker`. */
   list(nameParam: string, marker: string | undefined, maxItems: number): { records: ProvisionedConcurrencyRecord[]; nextMarker?: string } {
     const name = this.#o.registry.require(parseFunctionName(nameParam, this.#o.partition).name).name;
-    const all = this.of(name).sort((a, b) => a.qualifier.localeCompare(b.qualifier));
-    const start = marker === undefined ? 0 : all.findIndex((r) => r.qualifier > marker);
-    const records = start < 0 ? [] : all.slice(start, start + maxItems);
-    const more = start >= 0 && start + maxItems < all.length;
-    return more ? { records, nextMarker: records[records.length - 1]!.qualifier } : { records };
+    const { items: records, nextMarker } = pageAfter(this.of(name), (r) => r.qualifier, marker, maxItems);
+    return nextMarker === undefined ? { records } : { records, nextMarker };
   }
 
   /** The function and qualifier a request names: a published version or an alias, never $LATEST. */

@@ -1,4 +1,5 @@
 import {
+  pageAfter,
   AwsError,
   checkRange,
   invalidParameter,
@@ -220,13 +221,8 @@ export class FunctionRegistry {
   }
 
   list(marker: string | undefined, maxItems: number): ListPage {
-    const names = [...this.#cache.keys()].sort();
-    const start = marker === undefined ? 0 : names.findIndex((n) => n > marker);
-    const slice = start < 0 ? [] : names.slice(start, start + maxItems);
-    const functions = slice.map((n) => this.#cache.get(n)!);
-    const last = slice[slice.length - 1];
-    const more = start >= 0 && start + maxItems < names.length;
-    return more && last !== undefined ? { functions, nextMarker: last } : { functions };
+    const { items: functions, nextMarker } = pageAfter(this.#cache.values(), (r) => r.name, marker, maxItems);
+    return nextMarker === undefined ? { functions } : { functions, nextMarker };
   }
 
   create(body: Record<string, unknown>): Promise<FunctionRecord> {

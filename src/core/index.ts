@@ -8,3 +8,4 @@ export * from './ids.js';
 export * from './types.js';
 export * from './lifecycle.js';
 export * from './scheduler.js';
+export * from './paging.js';
