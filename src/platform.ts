@@ -2,16 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { createAdapters } from './adapters.js';
 import { CodeLinks, createApiServer } from './api/index.js';
 import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
-import { AliasRegistry, ChangeFeed, CodeStore, EventInvokeConfigs, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
+import { AliasRegistry, ChangeFeed, EventInvokeConfigs, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
-import { SqliteEventQueue } from './queue/index.js';
-import { SqliteStore } from './store/index.js';
 
 export interface Logger {
   info(message: string): void;
@@ -69,9 +67,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   if (config.isolation === 'sandbox' && !isolationReport.sandboxed) {
     throw new Error(`isolation "sandbox" is required but unavailable: ${isolationReport.features[0]?.detail ?? 'unknown reason'}`);
   }
-  const store = new SqliteStore(join(config.dataDir, 'selfless.db'));
-  const code = new CodeStore(join(config.dataDir, 'code'), (error) => logger.error('selfless: removing a code package failed', error));
-  await code.init();
+  const adapters = await createAdapters(config, logger);
+  const { control: store, code, queue } = adapters;
   const { key: rootKey, created: rootKeyCreated } = await loadRootKey(config.dataDir, config);
   const reportError = (error: unknown) => logger.error('selfless: background write failed', error);
   const backgroundError = (what: string, error: unknown) => logger.error(`selfless: ${what} failed`, error);
@@ -101,9 +98,9 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   await registry.load();
   const aliases = new AliasRegistry(store, registry, changes, partition);
   await aliases.load();
-  const logs = new LogStore(store, reportError, config.logs, clock);
+  const logs = new LogStore(adapters.logs, reportError, config.logs, clock);
   await logs.load();
-  const usage = new UsageMeter(store, config.prices, reportError);
+  const usage = new UsageMeter(adapters.usage, config.prices, reportError);
   const pool = new EnvironmentPool({
     platformId,
     launcher: createLauncher({
@@ -149,7 +146,6 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
         return;
     }
   });
-  const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
   const async = new AsyncInvoker({
     platformId,
     invoke,
@@ -213,8 +209,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     await code.settled();
     await logs.close();
     await usage.flush();
-    await store.close();
-    await queue.close();
+    await adapters.close();
   };
   return {
     id: platformId,

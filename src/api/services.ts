@@ -1,5 +1,5 @@
 import type { Partition } from '../core/index.js';
-import type { AliasRegistry, CodeStore, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
+import type { AliasRegistry, CodeRepository, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { EventQueue } from '../queue/index.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
@@ -13,7 +13,7 @@ export interface Services {
   /** The account concurrency limit GetAccountSettings reports. */
   readonly accountConcurrency: number;
   readonly aliases: AliasRegistry;
-  readonly code: CodeStore;
+  readonly code: CodeRepository;
   readonly invoke: InvokeService;
   readonly async: AsyncInvoker;
   readonly provisioned: ProvisionedConcurrency;

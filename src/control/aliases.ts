@@ -13,7 +13,7 @@ import {
   type FunctionRecord,
   type Partition,
 } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { ControlStore } from '../store/index.js';
 import type { ChangeFeed } from './changes.js';
 import type { FunctionRegistry } from './registry.js';
 import { checkDescription, expectObject, expectString } from './validate.js';
@@ -31,7 +31,7 @@ export class AliasRegistry {
   readonly #cache = new Map<string, AliasRecord>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ControlStore,
     private readonly registry: FunctionRegistry,
     private readonly changes: ChangeFeed,
     private readonly partition: Partition,

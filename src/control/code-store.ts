@@ -13,6 +13,27 @@ export interface StoredCode {
   readonly size: number;
 }
 
+/**
+ * The code-package port: content-addressed packages, each a zip and its extracted tree on this node's
+ * disk (in cluster mode, a shared blob store with this disk as its cache). CodeStore is the local one.
+ */
+export interface CodeRepository {
+  /** The extracted, read-only tree environments run from. */
+  directory(sha256: string): string;
+  /** The zip as uploaded (GetFunction's Code.Location). */
+  zipPath(sha256: string): string;
+  /** Stores a validated zip (idempotent for identical uploads). */
+  put(zip: Buffer): Promise<StoredCode>;
+  /** `codeDir` stays while held: the returned function lets go. */
+  hold(codeDir: string): () => void;
+  /** No function or version refers to the package any more: it goes once nothing holds it. */
+  discard(sha256: string): Promise<void>;
+  /** Removes packages nothing refers to (what a crash left behind). */
+  sweep(referenced: ReadonlySet<string>): Promise<void>;
+  /** Resolves once every removal under way has finished. */
+  settled(): Promise<void>;
+}
+
 /** A package's names on disk: its directory, and its zip. */
 const PACKAGE_DIR = /^[0-9a-f]{64}$/;
 const PACKAGE_ENTRY = /^([0-9a-f]{64})(\.zip)?$/;
@@ -28,7 +49,7 @@ const PACKAGE_ENTRY = /^([0-9a-f]{64})(\.zip)?$/;
  * a sandbox, or the cwd of a plain process) and its zip stay until the last of them stops. The use
  * counts live in memory only; what a crash leaves behind, sweep() removes on the next start.
  */
-export class CodeStore {
+export class CodeStore implements CodeRepository {
   readonly #root: string;
   readonly #onError: (error: unknown) => void;
   /** Live environments per package (sha256 → count); absent means none. */

@@ -12,7 +12,7 @@ import {
   type EventInvokeConfigRecord,
   type Partition,
 } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { ControlStore } from '../store/index.js';
 import type { FunctionRegistry } from './registry.js';
 
 /** Lambda's defaults when a function has no EventInvokeConfig, or leaves a member unset. */
@@ -37,7 +37,7 @@ export class EventInvokeConfigs {
   readonly #cache = new Map<string, EventInvokeConfigRecord>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: ControlStore,
     private readonly registry: FunctionRegistry,
     private readonly partition: Partition,
     private readonly clock: Clock,

@@ -1,5 +1,5 @@
 export { FunctionRegistry, type ListPage } from './registry.js';
-export { CodeStore, codeSha256Base64 } from './code-store.js';
+export { CodeStore, codeSha256Base64, type CodeRepository } from './code-store.js';
 export { resolveRuntime, runtimeSpec, SUPPORTED_RUNTIMES, type RuntimeSpec } from './runtimes.js';
 export { LIMITS } from './validate.js';
 export { ASYNC_DEFAULTS, EventInvokeConfigs, type AsyncSettings } from './event-invoke-configs.js';

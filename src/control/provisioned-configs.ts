@@ -13,7 +13,7 @@ import {
   type ProvisionedConcurrencyRecord,
   type ReportError,
 } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { ControlStore } from '../store/index.js';
 import type { AliasRegistry } from './aliases.js';
 import type { Change } from './changes.js';
 import type { FunctionRegistry } from './registry.js';
@@ -21,7 +21,7 @@ import type { FunctionRegistry } from './registry.js';
 const key = (functionName: string, qualifier: string) => compositeKey(functionName, qualifier);
 
 export interface ProvisionedConfigsOptions {
-  readonly store: Store;
+  readonly store: ControlStore;
   readonly registry: FunctionRegistry;
   readonly aliases: AliasRegistry;
   readonly partition: Partition;

@@ -12,9 +12,9 @@ import {
   type FunctionRecord,
   type Partition,
 } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { ControlStore } from '../store/index.js';
 import type { ChangeFeed } from './changes.js';
-import { CodeStore, codeSha256Base64 } from './code-store.js';
+import { codeSha256Base64, type CodeRepository } from './code-store.js';
 import { validateZip } from './code-package.js';
 import { Mutex } from './mutex.js';
 import { resolveRuntime, type RuntimeSpec } from './runtimes.js';
@@ -37,10 +37,10 @@ import {
 const UNSUPPORTED_CONFIG = ['VpcConfig', 'Layers', 'KMSKeyArn', 'DeadLetterConfig', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn'] as const;
 
 export interface RegistryOptions {
-  readonly store: Store;
+  readonly store: ControlStore;
   /** Where each durable change is published (FunctionCreated, FunctionUpdated, VersionPublished, …). */
   readonly changes: ChangeFeed;
-  readonly code: CodeStore;
+  readonly code: CodeRepository;
   readonly partition: Partition;
   readonly clock: Clock;
   readonly allowDeprecatedRuntimes: boolean;

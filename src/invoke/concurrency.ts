@@ -1,11 +1,22 @@
 import { AwsError } from '../core/index.js';
 
 /**
+ * The concurrency-accounting port: slots per function and for the account. In memory on one node
+ * (ConcurrencyGate); shared with leases between the nodes of a cluster.
+ */
+export interface ConcurrencyLimiter {
+  /** Takes a slot for one invocation of this function, or throws Lambda's 429; the returned function gives it back. */
+  acquire(functionName: string, reserved: number | undefined): () => void;
+  /** Invocations of a function running now. */
+  running(functionName: string): number;
+}
+
+/**
  * Lambda's concurrency limits on the invoke path: a function with reserved concurrency runs at most that
  * many invocations at once; the others share what the account limit leaves unreserved. Over a limit, the
  * caller gets 429 TooManyRequestsException with Lambda's Reason; async events wait in the queue instead.
  */
-export class ConcurrencyGate {
+export class ConcurrencyGate implements ConcurrencyLimiter {
   readonly #running = new Map<string, number>();
   #unreservedRunning = 0;
 

@@ -12,9 +12,9 @@ import {
   type Partition,
   type ReportError,
 } from '../core/index.js';
-import type { AliasRegistry, CodeStore, FunctionRegistry } from '../control/index.js';
+import type { AliasRegistry, CodeRepository, FunctionRegistry } from '../control/index.js';
 import type { UsageMeter } from '../metering/index.js';
-import type { ConcurrencyGate } from './concurrency.js';
+import type { ConcurrencyLimiter } from './concurrency.js';
 import type { EnvironmentPool, EnvironmentSpec } from '../runtime/index.js';
 
 /** Lambda's sync request payload limit, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
@@ -46,12 +46,12 @@ export interface SyncInvokeOutput {
 export interface InvokeServiceOptions {
   readonly registry: FunctionRegistry;
   readonly aliases: AliasRegistry;
-  readonly code: CodeStore;
+  readonly code: CodeRepository;
   readonly pool: EnvironmentPool;
   readonly usage: UsageMeter;
   readonly partition: Partition;
   readonly clock: Clock;
-  readonly gate: ConcurrencyGate;
+  readonly gate: ConcurrencyLimiter;
   readonly onError: ReportError;
 }
 

@@ -1,5 +1,5 @@
 import { systemScheduler, type LogEvent, type PlatformConfig, type Scheduler, type Timer, type UsageRecord } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import type { LogRepository, UsageStore } from '../store/index.js';
 import { BatchWriter } from './batch-writer.js';
 
 export { BatchWriter };
@@ -40,7 +40,7 @@ export class LogStore {
   #expiryTimer: Timer | undefined;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: LogRepository,
     private readonly onError: (error: unknown) => void,
     private readonly limits: LogLimits = { maxBytesPerFunction: Number.MAX_SAFE_INTEGER, retentionMs: Number.MAX_SAFE_INTEGER },
     private readonly clock: Scheduler = systemScheduler,
@@ -137,7 +137,7 @@ export class UsageMeter {
   readonly #writer: BatchWriter<UsageRecord>;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: UsageStore,
     private readonly prices: PlatformConfig['prices'],
     onError: (error: unknown) => void,
   ) {

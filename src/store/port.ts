@@ -1,10 +1,13 @@
 import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, ProvisionedConcurrencyRecord, UsageRecord } from '../core/index.js';
 
 /**
- * The persistence port. Async so a networked adapter (PostgreSQL in cluster mode) fits behind it;
- * the embedded SQLite adapter answers synchronously inside the promise.
+ * The persistence ports, split by what they hold and how it is used. All async, so a networked adapter
+ * (PostgreSQL in cluster mode) fits behind them; the embedded SQLite adapter answers synchronously inside
+ * the promise and implements all three (`Store`). Each operation is atomic on its own in every adapter.
  */
-export interface Store {
+
+/** Control-plane records: functions, versions, aliases and their configurations. Read into memory at start. */
+export interface ControlStore {
   getFunction(name: string): Promise<FunctionRecord | undefined>;
   /** Functions ordered by name, starting after `afterName`. */
   listFunctions(afterName: string | undefined, limit: number): Promise<FunctionRecord[]>;
@@ -35,10 +38,16 @@ export interface Store {
   putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void>;
   deleteEventInvokeConfig(functionName: string, qualifier: string): Promise<boolean>;
   listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]>;
+}
 
+/** Usage records: one append per invocation (batched), read for reports. */
+export interface UsageStore {
   appendUsage(records: readonly UsageRecord[]): Promise<void>;
   listUsage(sinceMs: number): Promise<UsageRecord[]>;
+}
 
+/** Function logs: high-volume appends, bounded reads, trimming to a cap and a retention. */
+export interface LogRepository {
   appendLogs(events: readonly LogEvent[]): Promise<void>;
   /**
    * Log events of a function after `afterId`, oldest first, each with its cursor id: at most `limit`
@@ -54,6 +63,9 @@ export interface Store {
   trimLogs(functionName: string, totalBytes: number, keepBytes: number): Promise<number>;
   /** Deletes every log event older than `beforeMs`; the bytes freed, per function. */
   expireLogs(beforeMs: number): Promise<Map<string, number>>;
+}
 
+/** Everything the embedded adapter keeps, in one database. */
+export interface Store extends ControlStore, UsageStore, LogRepository {
   close(): Promise<void>;
 }

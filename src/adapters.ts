@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import type { Logger } from './platform.js';
+import { CodeStore, type CodeRepository } from './control/index.js';
+import type { PlatformConfig } from './core/index.js';
+import { SqliteEventQueue, type EventQueue } from './queue/index.js';
+import { SqliteStore, type ControlStore, type LogRepository, type UsageStore } from './store/index.js';
+
+/** The state behind the platform's ports; `close()` flushes and closes every one. */
+export interface Adapters {
+  readonly control: ControlStore;
+  readonly usage: UsageStore;
+  readonly logs: LogRepository;
+  readonly queue: EventQueue;
+  readonly code: CodeRepository;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the adapters from validated config: the one place that names them. Embedded mode: one SQLite
+ * database for control records, usage and logs, another for the async queue (whose enqueues commit with
+ * synchronous=FULL, apart from the high-volume appends), and code packages on local disk.
+ */
+export async function createAdapters(config: PlatformConfig, logger: Logger): Promise<Adapters> {
+  const store = new SqliteStore(join(config.dataDir, 'selfless.db'));
+  const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
+  const code = new CodeStore(join(config.dataDir, 'code'), (error) => logger.error('selfless: removing a code package failed', error));
+  await code.init();
+  return {
+    control: store,
+    usage: store,
+    logs: store,
+    queue,
+    code,
+    close: async () => {
+      await store.close();
+      await queue.close();
+    },
+  };
+}

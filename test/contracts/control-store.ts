@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, ProvisionedConcurrencyRecord } from '../../src/core/index.js';
+import type { ControlStore } from '../../src/store/index.js';
+
+export interface ControlStoreUnderTest {
+  readonly store: ControlStore;
+  close(): Promise<void>;
+}
+
+const fn = (name: string, revisionId = 'r1', codeSha256 = 'code-a') => ({ name, revisionId, codeSha256 }) as unknown as FunctionRecord;
+const version = (name: string, v: string, codeSha256 = 'code-a') => ({ ...fn(name, `v${v}`, codeSha256), version: v }) as FunctionRecord;
+const alias = (functionName: string, name: string) => ({ functionName, name, functionVersion: '1', revisionId: 'a1' }) as unknown as AliasRecord;
+const config = (functionName: string, qualifier: string) => ({ functionName, qualifier }) as unknown as EventInvokeConfigRecord;
+const provisioned = (functionName: string, qualifier: string) => ({ functionName, qualifier, requested: 1, lastModified: 0 }) as ProvisionedConcurrencyRecord;
+
+/**
+ * What every ControlStore adapter must do, whatever it stores in: a new adapter proves itself by running
+ * this suite against a fresh, empty instance per test.
+ */
+export function controlStoreContract(adapter: string, open: () => Promise<ControlStoreUnderTest>): void {
+  const withStore = (test: (store: ControlStore) => Promise<void>) => async () => {
+    const opened = await open();
+    try {
+      await test(opened.store);
+    } finally {
+      await opened.close();
+    }
+  };
+
+  describe(`ControlStore contract: ${adapter}`, () => {
+    it(
+      'inserts a function once, and lists functions by name after a marker',
+      withStore(async (store) => {
+        assert.equal(await store.insertFunction(fn('b')), true);
+        assert.equal(await store.insertFunction(fn('b')), false);
+        await store.insertFunction(fn('a'));
+        await store.insertFunction(fn('c'));
+        assert.equal((await store.getFunction('b'))?.name, 'b');
+        assert.equal(await store.getFunction('nope'), undefined);
+        assert.deepEqual(
+          (await store.listFunctions(undefined, 2)).map((r) => r.name),
+          ['a', 'b'],
+        );
+        assert.deepEqual(
+          (await store.listFunctions('b', 10)).map((r) => r.name),
+          ['c'],
+        );
+      }),
+    );
+
+    it(
+      'replaces a function only at the revision it was read at',
+      withStore(async (store) => {
+        await store.insertFunction(fn('f'));
+        assert.equal(await store.replaceFunction(fn('f', 'r2'), 'stale'), false);
+        assert.equal((await store.getFunction('f'))?.revisionId, 'r1');
+        assert.equal(await store.replaceFunction(fn('f', 'r2'), 'r1'), true);
+        assert.equal((await store.getFunction('f'))?.revisionId, 'r2');
+      }),
+    );
+
+    it(
+      'publishes a version and moves $LATEST in one step, or not at all',
+      withStore(async (store) => {
+        await store.insertFunction(fn('f'));
+        assert.equal(await store.publishVersion(version('f', '1'), fn('f', 'r1b'), 'stale'), false);
+        assert.deepEqual(await store.listVersions(), []);
+        assert.equal(await store.publishVersion(version('f', '1'), fn('f', 'r1b'), 'r1'), true);
+        assert.deepEqual(
+          (await store.listVersions()).map((v) => v.version),
+          ['1'],
+        );
+        assert.equal((await store.getFunction('f'))?.revisionId, 'r1b');
+        await store.deleteVersion('f', '1');
+        assert.deepEqual(await store.listVersions(), []);
+      }),
+    );
+
+    it(
+      'counts the functions and versions that use a code package',
+      withStore(async (store) => {
+        await store.insertFunction(fn('f', 'r1', 'shared'));
+        await store.insertFunction(fn('g', 'r1', 'other'));
+        await store.publishVersion(version('g', '1', 'shared'), fn('g', 'r1b', 'other'), 'r1');
+        assert.equal(await store.countCodeReferences('shared'), 2);
+        assert.equal(await store.countCodeReferences('unused'), 0);
+      }),
+    );
+
+    it(
+      'keeps aliases, event invoke configs and provisioned configs per function, and deletes them one by one',
+      withStore(async (store) => {
+        await store.insertFunction(fn('f'));
+        await store.putAlias(alias('f', 'live'));
+        await store.putEventInvokeConfig(config('f', '$LATEST'));
+        await store.putProvisioned(provisioned('f', 'live'));
+        assert.deepEqual(
+          (await store.listAliases()).map((a) => a.name),
+          ['live'],
+        );
+        assert.deepEqual(
+          (await store.listEventInvokeConfigs()).map((c) => c.qualifier),
+          ['$LATEST'],
+        );
+        assert.deepEqual(
+          (await store.listProvisioned()).map((p) => p.qualifier),
+          ['live'],
+        );
+        await store.deleteAlias('f', 'live');
+        assert.equal(await store.deleteEventInvokeConfig('f', '$LATEST'), true);
+        assert.equal(await store.deleteEventInvokeConfig('f', '$LATEST'), false);
+        await store.deleteProvisioned('f', 'live');
+        assert.deepEqual([await store.listAliases(), await store.listEventInvokeConfigs(), await store.listProvisioned()], [[], [], []]);
+      }),
+    );
+
+    it(
+      'deletes everything of a function with it, and writes nothing for a function that is gone',
+      withStore(async (store) => {
+        await store.insertFunction(fn('f'));
+        await store.insertFunction(fn('other'));
+        await store.publishVersion(version('f', '1'), fn('f', 'r1b'), 'r1');
+        await store.putAlias(alias('f', 'live'));
+        await store.putAlias(alias('other', 'live'));
+        await store.putEventInvokeConfig(config('f', '$LATEST'));
+        await store.putProvisioned(provisioned('f', '1'));
+        assert.equal((await store.deleteFunction('f'))?.name, 'f');
+        assert.equal(await store.deleteFunction('f'), undefined);
+        assert.deepEqual(await store.listVersions(), []);
+        assert.deepEqual(
+          (await store.listAliases()).map((a) => a.functionName),
+          ['other'],
+        );
+        assert.deepEqual(await store.listEventInvokeConfigs(), []);
+        assert.deepEqual(await store.listProvisioned(), []);
+        await store.putAlias(alias('f', 'late'));
+        await store.putProvisioned(provisioned('f', 'late'));
+        await store.putEventInvokeConfig(config('f', 'late'));
+        assert.deepEqual(
+          (await store.listAliases()).map((a) => a.functionName),
+          ['other'],
+        );
+        assert.deepEqual([await store.listProvisioned(), await store.listEventInvokeConfigs()], [[], []]);
+      }),
+    );
+  });
+}

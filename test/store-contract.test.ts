@@ -1,0 +1,17 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../src/store/index.js';
+import { controlStoreContract } from './contracts/control-store.js';
+
+controlStoreContract('SQLite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'selfless-contract-'));
+  const store = new SqliteStore(join(dir, 'selfless.db'));
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
