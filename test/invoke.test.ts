@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { waitFor } from './support/async.js';
 import { Gate } from './support/gate.js';
+import { nextEvent } from './support/lifecycle.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { pidAlive, processesOfUid } from './support/processes.js';
 import { signedFetch } from './support/signed-fetch.js';
@@ -238,13 +239,13 @@ describe('synchronous invoke through the Runtime API', () => {
   it('keeps each invocation framed START … END, REPORT in the log stream, in order', async () => {
     await deploy('ordered', { 'index.js': 'exports.handler = async (e) => { console.log("work", e.i); return e.i; };' });
     const ids: string[] = [];
-    for (let i = 0; i < 20; i++) ids.push((await invoke('ordered', { i })).$metadata.requestId!);
+    for (let i = 0; i < 19; i++) ids.push((await invoke('ordered', { i })).$metadata.requestId!);
     // The last REPORT is written once the runtime is back at /next, just after the caller got its answer.
-    let events: Array<{ message: string }> = [];
-    for (let i = 0; i < 50 && !events.some((e) => e.message.startsWith(`REPORT RequestId: ${ids.at(-1)}`)); i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      events = ((await (await signedFetch(t.platform, 'GET', '/selfless/v1/functions/ordered/logs')).json()) as { events: typeof events }).events;
-    }
+    const lastReported = nextEvent('selfless:invoke:end', (e) => e.platformId === t.platform.id && e.functionName === 'ordered' && !ids.includes(e.requestId));
+    ids.push((await invoke('ordered', { i: 19 })).$metadata.requestId!);
+    assert.equal((await lastReported).requestId, ids.at(-1));
+    const logs = await signedFetch(t.platform, 'GET', '/selfless/v1/functions/ordered/logs');
+    const { events } = (await logs.json()) as { events: Array<{ message: string }> };
     const framing = events.map((e) => e.message).filter((m) => /^(START|END|REPORT) RequestId/.test(m) || /\tINFO\twork /.test(m));
     const expected = ids.flatMap((id, i) => [`START ${id}`, `INFO ${id} work ${i}`, `END ${id}`, `REPORT ${id}`]);
     const seen = framing.map((m) => {
