@@ -3,8 +3,6 @@ export interface Clock {
   now(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
-
 /** FunctionConfiguration.LastModified as AWS formats it: `2020-04-10T19:06:32.563+0000`. */
 export function awsTimestamp(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');

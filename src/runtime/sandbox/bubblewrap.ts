@@ -76,40 +76,15 @@ export class BubblewrapSandbox implements Isolation {
     const folders = [...new Set(plan.binds.flatMap((b) => ancestors(b.target)))].flatMap((dir) => ['--perms', '0755', '--dir', dir]);
     const sandboxed = [
       tools.bwrap,
-      '--unshare-pid',
-      '--unshare-ipc',
-      '--unshare-uts',
+      ...sandboxBase(tools, spec.ephemeralStorageMb * 1024 * 1024),
       '--unshare-cgroup-try',
-      '--die-with-parent',
-      '--new-session',
-      ...tools.systemArgs,
-      '--proc',
-      '/proc',
-      '--dev',
-      '/dev',
-      '--perms',
-      '1777',
-      '--size',
-      String(spec.ephemeralStorageMb * 1024 * 1024),
-      '--tmpfs',
-      '/tmp',
-      '--perms',
-      '0755',
-      '--dir',
-      '/var',
+      ...['--perms', '0755', '--dir', '/var'],
       ...folders,
       ...binds,
-      '--chdir',
-      '/var/task',
+      ...['--chdir', '/var/task'],
       ...(this.seccomp === undefined ? [] : ['--seccomp', '3']),
       '--',
-      tools.setpriv,
-      `--reuid=${uid}`,
-      `--regid=${uid}`,
-      '--clear-groups',
-      '--inh-caps=-all',
-      '--bounding-set=-all',
-      '--no-new-privs',
+      ...dropPrivileges(tools, uid),
       '--',
       plan.command,
       ...plan.args,
@@ -208,6 +183,27 @@ export class BubblewrapSandbox implements Isolation {
       }
     }
   }
+}
+
+/**
+ * The namespaces and file system every sandbox starts with: own pid, ipc and uts namespaces, ending
+ * with the platform, the host's system folders read-only, a private /proc and /dev, a size-capped /tmp.
+ * The trial sandbox of host detection is built from the same, so it proves what environments get.
+ */
+export function sandboxBase(tools: HostTools, tmpBytes: number): string[] {
+  // prettier-ignore
+  return [
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session',
+    ...tools.systemArgs,
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--perms', '1777', '--size', String(tmpBytes), '--tmpfs', '/tmp',
+  ];
+}
+
+/** setpriv's drop to an environment's uid: no groups, no capabilities, no new privileges. */
+export function dropPrivileges(tools: HostTools, uid: number): string[] {
+  return [tools.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--no-new-privs'];
 }
 
 /** `/a/b/c` → `/a`, `/a/b` (not `/var`, which the sandbox always has). */

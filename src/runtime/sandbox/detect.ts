@@ -1,5 +1,5 @@
 import { detectCgroups } from './cgroups.js';
-import { BubblewrapSandbox, prepareSlots, systemArgs, type HostTools } from './bubblewrap.js';
+import { BubblewrapSandbox, dropPrivileges, prepareSlots, sandboxBase, systemArgs, type HostTools } from './bubblewrap.js';
 import { findExecutable, run } from './exec.js';
 import { ENVIRONMENT_LIMITS, SANDBOX_UIDS, type Isolation, type IsolationFeature, type IsolationReport } from './isolation.js';
 import { PlainProcesses } from './plain.js';
@@ -46,41 +46,7 @@ async function probeHost(): Promise<SandboxHost> {
 
   const tools: HostTools = { sh: sh!, bwrap: bwrap!, setpriv: setpriv!, prlimit: prlimit!, mount: mount!, umount: umount!, systemArgs: await systemArgs() };
   const trialSandbox = (extra: string[], fd3Input?: Buffer) =>
-    run(
-      tools.bwrap,
-      [
-        '--unshare-pid',
-        '--unshare-ipc',
-        '--unshare-uts',
-        '--die-with-parent',
-        '--new-session',
-        ...tools.systemArgs,
-        '--proc',
-        '/proc',
-        '--dev',
-        '/dev',
-        '--perms',
-        '1777',
-        '--size',
-        '1048576',
-        '--tmpfs',
-        '/tmp',
-        ...extra,
-        '--',
-        tools.setpriv,
-        `--reuid=${SANDBOX_UIDS.base}`,
-        `--regid=${SANDBOX_UIDS.base}`,
-        '--clear-groups',
-        '--inh-caps=-all',
-        '--bounding-set=-all',
-        '--no-new-privs',
-        '--',
-        'id',
-        '-u',
-      ],
-      false,
-      fd3Input,
-    );
+    run(tools.bwrap, [...sandboxBase(tools, 1024 * 1024), ...extra, '--', ...dropPrivileges(tools, SANDBOX_UIDS.base), '--', 'id', '-u'], false, fd3Input);
   const trial = await trialSandbox([]);
   if (!trial.ok || trial.output !== String(SANDBOX_UIDS.base))
     return unusable(`environments are plain child processes: a trial sandbox failed: ${trial.output || 'no output'}`);
