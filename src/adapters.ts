@@ -3,7 +3,7 @@ import type { Logger } from './platform.js';
 import { CodeStore, type CodeRepository } from './control/index.js';
 import type { PlatformConfig } from './core/index.js';
 import { SqliteEventQueue, type EventQueue } from './queue/index.js';
-import { SqliteStore, type ControlStore, type LogRepository, type UsageStore } from './store/index.js';
+import { SqliteStore, type ControlStore, type FailedEventStore, type LogRepository, type UsageStore } from './store/index.js';
 
 /** The state behind the platform's ports; `close()` flushes and closes every one. */
 export interface Adapters {
@@ -11,18 +11,23 @@ export interface Adapters {
   readonly usage: UsageStore;
   readonly logs: LogRepository;
   readonly queue: EventQueue;
+  readonly failed: FailedEventStore;
   readonly code: CodeRepository;
   close(): Promise<void>;
 }
 
 /**
  * Builds the adapters from validated config: the one place that names them. Embedded mode: one SQLite
- * database for control records, usage and logs, another for the async queue (whose enqueues commit with
+ * database for control records, usage, logs and failed async events, another for the async queue (whose enqueues commit with
  * synchronous=FULL, apart from the high-volume appends), and code packages on local disk.
  */
 export async function createAdapters(config: PlatformConfig, logger: Logger): Promise<Adapters> {
   const store = new SqliteStore(join(config.dataDir, 'selfless.db'));
   const queue = new SqliteEventQueue(join(config.dataDir, 'queue.db'));
+  // Data dirs from before failed events moved from the queue file to the store: copied, then dropped.
+  const legacy = queue.legacyFailed();
+  for (const entry of legacy) await store.putFailed(entry);
+  queue.dropLegacyFailed();
   const code = new CodeStore(join(config.dataDir, 'code'), (error) => logger.error('selfless: removing a code package failed', error));
   await code.init();
   return {
@@ -30,6 +35,7 @@ export async function createAdapters(config: PlatformConfig, logger: Logger): Pr
     usage: store,
     logs: store,
     queue,
+    failed: store,
     code,
     close: async () => {
       await store.close();

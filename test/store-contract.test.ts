@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../src/store/index.js';
-import { controlStoreContract } from './contracts/control-store.js';
+import { controlStoreContract, failedEventStoreContract } from './contracts/control-store.js';
 
-controlStoreContract('SQLite', async () => {
+const openSqlite = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'selfless-contract-'));
   const store = new SqliteStore(join(dir, 'selfless.db'));
   return {
@@ -14,4 +14,7 @@ controlStoreContract('SQLite', async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
-});
+};
+
+controlStoreContract('SQLite', openSqlite);
+failedEventStoreContract('SQLite', openSqlite);

@@ -53,7 +53,7 @@ export function selflessRoutes(s: Services): Route[] {
       'ListFailedEvents',
       async (ctx) => {
         const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
-        const failed = await s.queue.listFailed(name, Math.min(intParam(ctx.query, 'limit', 1000), 10_000));
+        const failed = await s.async.listFailed(name, Math.min(intParam(ctx.query, 'limit', 1000), 10_000));
         return {
           status: 200,
           body: {

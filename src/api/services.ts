@@ -1,7 +1,6 @@
 import type { Partition } from '../core/index.js';
 import type { AliasRegistry, CodeRepository, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
-import type { EventQueue } from '../queue/index.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
@@ -17,7 +16,6 @@ export interface Services {
   readonly invoke: InvokeService;
   readonly async: AsyncInvoker;
   readonly provisioned: ProvisionedConcurrency;
-  readonly queue: EventQueue;
   readonly eventInvokeConfigs: EventInvokeConfigs;
   readonly pool: EnvironmentPool;
   readonly logs: LogStore;

@@ -1,6 +1,7 @@
 import { AwsError, functionArn, newRequestId, parseFunctionName, publish, type Partition, type Scheduler, type Timer } from '../core/index.js';
 import type { AsyncSettings, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
-import type { EventQueue, Outcome, QueuedEvent } from '../queue/index.js';
+import type { EventQueue, Lease, QueuedEvent } from '../queue/index.js';
+import type { FailedEvent, FailedEventStore } from '../store/index.js';
 import { afterAttempt, beforeAttempt, type AttemptResult, type Decision, type RetryTuning } from './retry-policy.js';
 import { checkPayload, type InvokeService, type SyncInvokeOutput } from './sync.js';
 
@@ -33,6 +34,7 @@ export interface AsyncInvokerOptions {
   readonly platformId: string;
   readonly invoke: InvokeService;
   readonly queue: EventQueue;
+  readonly failed: FailedEventStore;
   readonly configs: EventInvokeConfigs;
   readonly registry: FunctionRegistry;
   readonly partition: Partition;
@@ -65,19 +67,27 @@ function jsonValue(bytes: Buffer): string {
  */
 export const PLATFORM_FAILURE = 'PlatformFailure';
 
+/** How an attempt ends its event. */
+type Outcome =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'retry'; readonly attempts: number; readonly deferrals: number; readonly notBefore: number; readonly lastError?: string }
+  /** The destination record, queued as a new event for the destination function. */
+  | { readonly kind: 'forward'; readonly event: QueuedEvent }
+  | { readonly kind: 'failed'; readonly condition: string; readonly lastError?: string; readonly attempts: number };
+
 /**
  * Asynchronous invocation: `enqueue` commits the event before the caller's 202; the dispatcher runs
  * due events through the sync path within its concurrency, retries function errors after Lambda's
  * delays (same request id each time) within MaximumRetryAttempts and MaximumEventAgeInSeconds, defers
- * attempts that never ran without counting them, and ends each event with an outcome committed in the
- * same transaction that removes it: a destination record queued for the destination function, or an
- * entry in the failed-event store.
+ * attempts that never ran without counting them, and ends each event with an outcome: a nak that
+ * reschedules it, an ack that removes it (and queues a destination record in the same commit), or an
+ * entry in the failed-event store written before the ack.
  */
 export class AsyncInvoker {
   readonly #o: AsyncInvokerOptions;
   readonly #running = new Map<string, number>();
-  /** Claimed (leased) events waiting in memory for a free slot, by function. */
-  readonly #claimed = new Map<string, QueuedEvent[]>();
+  /** Leased events waiting in memory for a free slot, by function. */
+  readonly #claimed = new Map<string, Lease[]>();
   readonly #inFlight = new Set<Promise<void>>();
   #timer: Timer | undefined;
   #timerAt = Infinity;
@@ -117,9 +127,34 @@ export class AsyncInvoker {
     this.#kick();
   }
 
-  /** Puts failed events back in the queue, due now with a fresh age and retry budget. */
+  /** A function's events that failed for good, oldest first. */
+  listFailed(functionName: string, limit: number): Promise<FailedEvent[]> {
+    return this.#o.failed.listFailed(functionName, limit);
+  }
+
+  /**
+   * Puts failed events back in the queue, due now with a fresh age and retry budget: queued first, then
+   * taken off the failed list, so a crash in between leaves an event in both (it may run twice, as
+   * at-least-once delivery allows) rather than in neither.
+   */
   async redrive(functionName: string, ids: readonly string[] | 'all'): Promise<string[]> {
-    const moved = await this.#o.queue.redrive(functionName, ids, this.#o.clock.now());
+    const entries = await this.#o.failed.getFailed(functionName, ids);
+    if (entries.length === 0) return [];
+    const now = this.#o.clock.now();
+    await this.#o.queue.enqueue(
+      entries.map(({ event }) => ({
+        id: event.id,
+        functionName: event.functionName,
+        qualifier: event.qualifier,
+        payload: event.payload,
+        enqueuedAt: now,
+        attempts: 0,
+        deferrals: 0,
+        notBefore: now,
+      })),
+    );
+    const moved = entries.map(({ event }) => event.id);
+    await this.#o.failed.deleteFailed(moved);
     this.#kick();
     return moved;
   }
@@ -155,9 +190,9 @@ export class AsyncInvoker {
   }
 
   async #releaseClaimed(): Promise<void> {
-    const ids = [...this.#claimed.values()].flat().map((event) => event.id);
+    const leases = [...this.#claimed.values()].flat();
     this.#claimed.clear();
-    if (ids.length > 0) await this.#o.queue.release(ids);
+    if (leases.length > 0) await this.#o.queue.release(leases);
   }
 
   #kick(): void {
@@ -194,12 +229,12 @@ export class AsyncInvoker {
       const cap = tuning.maxInFlightPerFunction * PREFETCH_FACTOR;
       const room = (name: string) => cap - (this.#running.get(name) ?? 0) - (this.#claimed.get(name)?.length ?? 0);
       lookedAt = clock.now();
-      const events = await queue.claim(lookedAt, tuning.maxInFlight * PREFETCH_FACTOR, LEASE_MS, room);
-      if (events.length === 0) break;
-      for (const event of events) {
-        const list = this.#claimed.get(event.functionName);
-        if (list === undefined) this.#claimed.set(event.functionName, [event]);
-        else list.push(event);
+      const leases = await queue.pull(lookedAt, tuning.maxInFlight * PREFETCH_FACTOR, LEASE_MS, room);
+      if (leases.length === 0) break;
+      for (const lease of leases) {
+        const list = this.#claimed.get(lease.event.functionName);
+        if (list === undefined) this.#claimed.set(lease.event.functionName, [lease]);
+        else list.push(lease);
       }
       if (!this.#canLaunch()) break;
     }
@@ -209,11 +244,11 @@ export class AsyncInvoker {
   /** Starts claimed events while there is room, function by function. */
   #launchClaimed(): void {
     const { tuning } = this.#o;
-    for (const [name, events] of this.#claimed) {
-      while (events.length > 0 && this.#inFlight.size < tuning.maxInFlight && (this.#running.get(name) ?? 0) < tuning.maxInFlightPerFunction) {
-        this.#launch(events.shift()!);
+    for (const [name, leases] of this.#claimed) {
+      while (leases.length > 0 && this.#inFlight.size < tuning.maxInFlight && (this.#running.get(name) ?? 0) < tuning.maxInFlightPerFunction) {
+        this.#launch(leases.shift()!);
       }
-      if (events.length === 0) this.#claimed.delete(name);
+      if (leases.length === 0) this.#claimed.delete(name);
     }
   }
 
@@ -246,10 +281,11 @@ export class AsyncInvoker {
     }, at - this.#o.clock.now());
   }
 
-  #launch(event: QueuedEvent): void {
+  #launch(lease: Lease): void {
+    const { event } = lease;
     this.#running.set(event.functionName, (this.#running.get(event.functionName) ?? 0) + 1);
-    const attempt = this.#attempt(event)
-      .catch((error: unknown) => this.#settleBroken(event, error))
+    const attempt = this.#attempt(lease)
+      .catch((error: unknown) => this.#settleBroken(lease, error))
       .catch((error: unknown) => this.#o.onError(error))
       .finally(() => {
         const left = (this.#running.get(event.functionName) ?? 1) - 1;
@@ -261,15 +297,16 @@ export class AsyncInvoker {
     this.#inFlight.add(attempt);
   }
 
-  async #attempt(event: QueuedEvent): Promise<void> {
+  async #attempt(lease: Lease): Promise<void> {
     const { queue, clock, registry } = this.#o;
-    const settle = (outcome: Outcome) => this.#settle(event, outcome);
+    const { event } = lease;
+    const settle = (outcome: Outcome) => this.#settle(lease, outcome);
     if ((event.deliveries ?? 0) >= MAX_DELIVERIES) {
       const lastError = `The platform failed while running this event ${event.deliveries} times in a row (it stopped or crashed before the outcome was recorded); it is not run again.${event.lastError === undefined ? '' : ` Last error: ${event.lastError}`}`;
       return settle({ kind: 'failed', condition: PLATFORM_FAILURE, attempts: event.attempts, lastError: lastError.slice(0, LAST_ERROR_BYTES) });
     }
     // Committed before the function runs: if the platform dies during the attempt, the count says so.
-    await queue.started(event.id);
+    await queue.extend(lease, LEASE_MS, clock.now());
     // Kept, not dropped, when its function is gone (deleted, or a destination that never existed).
     if (registry.cached(event.functionName) === undefined)
       return settle({
@@ -280,7 +317,7 @@ export class AsyncInvoker {
       });
     const settings = this.#o.configs.settings(event.functionName, event.qualifier);
     const refused = beforeAttempt(event, settings, registry.cached(event.functionName)?.reservedConcurrency, clock.now());
-    if (refused !== undefined) return this.#conclude(event, settings, refused, undefined);
+    if (refused !== undefined) return this.#conclude(lease, settings, refused, undefined);
 
     let out: SyncInvokeOutput | undefined;
     let result: AttemptResult;
@@ -302,29 +339,31 @@ export class AsyncInvoker {
       result = retryable ? { kind: 'not-run', why: String(error instanceof Error ? error.message : error) } : { kind: 'rejected', why: error.message };
     }
     if (this.#abandoning && out !== undefined) return settle({ kind: 'retry', attempts: event.attempts, deferrals: event.deferrals, notBefore: clock.now() });
-    return this.#conclude(event, settings, afterAttempt(event, result, settings, this.#o.tuning, clock.now()), out);
+    return this.#conclude(lease, settings, afterAttempt(event, result, settings, this.#o.tuning, clock.now()), out);
   }
 
   /** Settles an event as decided: a retry, a destination record, or the failed-event store. */
-  #conclude(event: QueuedEvent, settings: AsyncSettings, decision: Decision, out: SyncInvokeOutput | undefined): Promise<void> {
+  #conclude(lease: Lease, settings: AsyncSettings, decision: Decision, out: SyncInvokeOutput | undefined): Promise<void> {
+    const { event } = lease;
     switch (decision.kind) {
       case 'retry':
-        return this.#settle(event, decision);
+        return this.#settle(lease, decision);
       case 'succeeded':
-        if (settings.onSuccess === undefined) return this.#settle(event, { kind: 'done' });
-        return this.#settle(event, { kind: 'forward', event: this.#record(event, settings.onSuccess, 'Success', decision.attempts, out) }, 'Success');
+        if (settings.onSuccess === undefined) return this.#settle(lease, { kind: 'done' });
+        return this.#settle(lease, { kind: 'forward', event: this.#record(event, settings.onSuccess, 'Success', decision.attempts, out) }, 'Success');
       case 'failed': {
         const { condition, attempts, lastError } = decision;
         if (settings.onFailure !== undefined)
-          return this.#settle(event, { kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) }, condition);
-        return this.#settle(event, { kind: 'failed', condition, attempts, ...(lastError === undefined ? {} : { lastError }) });
+          return this.#settle(lease, { kind: 'forward', event: this.#record(event, settings.onFailure, condition, attempts, out) }, condition);
+        return this.#settle(lease, { kind: 'failed', condition, attempts, ...(lastError === undefined ? {} : { lastError }) });
       }
     }
   }
 
   /** Commits an event's outcome; `condition` names why a destination record was forwarded. */
-  async #settle(event: QueuedEvent, outcome: Outcome, condition?: string): Promise<void> {
-    await this.#o.queue.settle(event.id, outcome, this.#o.clock.now());
+  async #settle(lease: Lease, outcome: Outcome, condition?: string): Promise<void> {
+    await this.#commit(lease, outcome);
+    const { event } = lease;
     const named = outcome.kind === 'failed' ? outcome.condition : condition;
     publish('selfless:queue:settle', () => ({
       platformId: this.#o.platformId,
@@ -336,17 +375,41 @@ export class AsyncInvoker {
   }
 
   /**
+   * A failed event is written to the failed-event store, then acked: a crash in between runs it again
+   * and replaces the entry (same request id). An event delivered before without an outcome may have
+   * been through exactly that, so when it ends otherwise now, a stale entry of it is removed.
+   */
+  async #commit(lease: Lease, outcome: Outcome): Promise<void> {
+    const { queue, failed, clock } = this.#o;
+    const { event } = lease;
+    switch (outcome.kind) {
+      case 'retry':
+        return queue.nak(lease, outcome);
+      case 'failed': {
+        const lastError = outcome.lastError ?? event.lastError;
+        const entry = { ...event, attempts: outcome.attempts, ...(lastError === undefined ? {} : { lastError }) };
+        await failed.putFailed({ event: entry, condition: outcome.condition, failedAt: clock.now() });
+        return queue.ack(lease);
+      }
+      case 'done':
+      case 'forward':
+        if ((event.deliveries ?? 0) > 0) await failed.deleteFailed([event.id]);
+        return queue.ack(lease, outcome.kind === 'forward' ? outcome.event : undefined);
+    }
+  }
+
+  /**
    * An attempt that failed inside the platform (its outcome could not be built or written) still ends
    * its event: in the failed-event store, with the cause. Should even that write fail, the event stays
    * leased and its delivery count (see MAX_DELIVERIES) ends it after a restart.
    */
-  async #settleBroken(event: QueuedEvent, error: unknown): Promise<void> {
+  async #settleBroken(lease: Lease, error: unknown): Promise<void> {
     this.#o.onError(error);
     const cause = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await this.#settle(event, {
+    await this.#settle(lease, {
       kind: 'failed',
       condition: PLATFORM_FAILURE,
-      attempts: event.attempts,
+      attempts: lease.event.attempts,
       lastError: `The platform could not finish this event: ${cause}`.slice(0, LAST_ERROR_BYTES),
     });
   }

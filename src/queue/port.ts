@@ -17,58 +17,56 @@ export interface QueuedEvent {
   /** The last attempt's error, as the caller of a sync invoke would have received it. */
   readonly lastError?: string;
   /**
-   * Attempts started since the event's last outcome that never reached one: the platform died (or failed)
-   * while they ran. Counted by `started()`; an outcome resets it.
+   * Attempts begun (see `EventQueue.extend`) since the event's last outcome that never reached one: the
+   * platform died (or failed) while they ran. An ack or nak resets it.
    */
   readonly deliveries?: number;
 }
 
-/** An event that failed for good with no on-failure destination: kept for `selfless events failed` and redrive. */
-export interface FailedEvent {
+/** An event held by one consumer until it acks, naks or releases it, or the lease lapses. */
+export interface Lease {
   readonly event: QueuedEvent;
-  /** AWS's condition string: RetriesExhausted, EventAgeExceeded, ... */
-  readonly condition: string;
-  readonly failedAt: number;
 }
 
-/** What replaces a queue entry, written in the same transaction as its removal. */
-export type Outcome =
-  | { readonly kind: 'done' }
-  | { readonly kind: 'retry'; readonly attempts: number; readonly deferrals: number; readonly notBefore: number; readonly lastError?: string }
-  /** The destination record, queued as a new event for the destination function. */
-  | { readonly kind: 'forward'; readonly event: QueuedEvent }
-  | { readonly kind: 'failed'; readonly condition: string; readonly lastError?: string; readonly attempts: number };
+/** How a nak'd event comes back: when, and with which counts. */
+export interface Retry {
+  readonly notBefore: number;
+  readonly attempts: number;
+  readonly deferrals: number;
+  readonly lastError?: string;
+}
 
 /**
- * The durable queue of asynchronous invocations. An event is removed only in the same commit that makes
- * its outcome durable (a retry, a forwarded destination record, a failed-event entry), so a crash at
- * any point loses nothing; an event whose lease lapsed (its process died mid-attempt) runs again.
- * The embedded adapter is SQLite; the port is shaped so a JetStream adapter fits (ack = settle).
+ * The durable queue of asynchronous invocations, in the shape of a work queue with leases (JetStream's
+ * pull consumers have it: fetch, ack, nak with a delay, in-progress). An event leaves the queue only by
+ * an ack, and an ack that forwards a record queues the record in the same step, so a crash at any point
+ * loses nothing; an event whose lease lapsed (its process died mid-attempt) is given out again. Events
+ * that fail for good are not the queue's business: they go to the FailedEventStore, then are acked.
  */
 export interface EventQueue {
   /** Resolves once the events are committed: only then may the caller answer 202. */
   enqueue(events: readonly QueuedEvent[]): Promise<void>;
   /**
-   * Leases up to `limit` due events, oldest first across functions, and of each function at most
-   * `room(functionName)` (asked once per function with due events).
+   * Leases up to `max` events due at `now`, for `leaseMs`, oldest first across functions, and of each
+   * function at most `room(functionName)` (asked once per function with due events).
    */
-  claim(now: number, limit: number, leaseMs: number, room: (functionName: string) => number): Promise<QueuedEvent[]>;
-  /** Records, durably, that a claimed event's attempt starts now (see QueuedEvent.deliveries). */
-  started(id: string): Promise<void>;
-  /** Ends a claimed event's attempt with its outcome, atomically. */
-  settle(id: string, outcome: Outcome, now: number): Promise<void>;
-  /** Gives claimed events back unattempted (a clean shutdown), due again at once. */
-  release(ids: readonly string[]): Promise<void>;
+  pull(now: number, max: number, leaseMs: number, room: (functionName: string) => number): Promise<Lease[]>;
+  /**
+   * An attempt starts under the lease: it is held `ms` from `now`, and the delivery is counted durably,
+   * so if the platform dies before an outcome, the event's `deliveries` says so. Counted once per lease.
+   */
+  extend(lease: Lease, ms: number, now: number): Promise<void>;
+  /** The event is done; `forward`, when given, is queued in the same commit (a destination record). */
+  ack(lease: Lease, forward?: QueuedEvent): Promise<void>;
+  /** The event runs again, not before `retry.notBefore`, with the counts given. */
+  nak(lease: Lease, retry: Retry): Promise<void>;
+  /** Gives leased events back unattempted (a clean shutdown): due again at once, counts unchanged. */
+  release(leases: readonly Lease[]): Promise<void>;
   /** When the next event that is not leased becomes due, if that is after `now` (ms since the epoch). */
   nextDueAfter(now: number): Promise<number | undefined>;
   /** Events waiting for a function (leased ones included). */
   depth(functionName?: string): Promise<number>;
   /** Drops every queued event of a function (it was deleted). */
   purge(functionName: string): Promise<number>;
-
-  listFailed(functionName: string, limit: number): Promise<FailedEvent[]>;
-  /** Moves failed events (all of the function's, or the listed ids) back into the queue, due now, with fresh counts. */
-  redrive(functionName: string, ids: readonly string[] | 'all', now: number): Promise<string[]>;
-
   close(): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, ProvisionedConcurrencyRecord } from '../../src/core/index.js';
-import type { ControlStore } from '../../src/store/index.js';
+import type { ControlStore, FailedEventStore } from '../../src/store/index.js';
 
 export interface ControlStoreUnderTest {
   readonly store: ControlStore;
@@ -142,6 +142,95 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
           ['other'],
         );
         assert.deepEqual([await store.listProvisioned(), await store.listEventInvokeConfigs()], [[], []]);
+      }),
+    );
+  });
+}
+
+export interface FailedEventStoreUnderTest {
+  readonly store: FailedEventStore;
+  close(): Promise<void>;
+}
+
+const failedEvent = (id: string, functionName: string, failedAt: number, condition = 'RetriesExhausted') => ({
+  event: {
+    id,
+    functionName,
+    qualifier: '$LATEST',
+    payload: Buffer.from(`{"id":"${id}"}`),
+    enqueuedAt: 1,
+    attempts: 3,
+    deferrals: 0,
+    notBefore: 1,
+    lastError: 'boom',
+  },
+  condition,
+  failedAt,
+});
+
+/** What every FailedEventStore adapter must do (listing, redrive and the queue's idempotent hand-over rely on it). */
+export function failedEventStoreContract(adapter: string, open: () => Promise<FailedEventStoreUnderTest>): void {
+  const withStore = (test: (store: FailedEventStore) => Promise<void>) => async () => {
+    const opened = await open();
+    try {
+      await test(opened.store);
+    } finally {
+      await opened.close();
+    }
+  };
+
+  describe(`FailedEventStore contract: ${adapter}`, () => {
+    it(
+      'keeps failed events per function, oldest failure first, the payload byte for byte',
+      withStore(async (store) => {
+        await store.putFailed(failedEvent('y', 'f', 2001, 'EventAgeExceeded'));
+        await store.putFailed(failedEvent('x', 'f', 2000));
+        await store.putFailed(failedEvent('other', 'g', 1000));
+        const listed = await store.listFailed('f', 10);
+        assert.deepEqual(
+          listed.map((f) => [f.event.id, f.condition, f.failedAt, f.event.lastError, f.event.attempts]),
+          [
+            ['x', 'RetriesExhausted', 2000, 'boom', 3],
+            ['y', 'EventAgeExceeded', 2001, 'boom', 3],
+          ],
+        );
+        assert.equal(listed[0]?.event.payload.toString(), '{"id":"x"}');
+        assert.equal((await store.listFailed('f', 1)).length, 1);
+      }),
+    );
+
+    it(
+      'replaces an entry of the same request id (a hand-over to the queue that ran twice)',
+      withStore(async (store) => {
+        await store.putFailed(failedEvent('x', 'f', 2000));
+        await store.putFailed(failedEvent('x', 'f', 3000, 'EventAgeExceeded'));
+        assert.deepEqual(
+          (await store.listFailed('f', 10)).map((f) => [f.event.id, f.condition]),
+          [['x', 'EventAgeExceeded']],
+        );
+      }),
+    );
+
+    it(
+      'gets the listed entries of a function, or all, and deletes them',
+      withStore(async (store) => {
+        await store.putFailed(failedEvent('x', 'f', 2000));
+        await store.putFailed(failedEvent('y', 'f', 2001));
+        await store.putFailed(failedEvent('z', 'g', 2002));
+        assert.deepEqual(
+          (await store.getFailed('f', ['y', 'z', 'missing'])).map((f) => f.event.id),
+          ['y'],
+        );
+        assert.deepEqual(
+          (await store.getFailed('f', 'all')).map((f) => f.event.id),
+          ['x', 'y'],
+        );
+        await store.deleteFailed(['x', 'z']);
+        assert.deepEqual(
+          (await store.getFailed('f', 'all')).map((f) => f.event.id),
+          ['y'],
+        );
+        assert.deepEqual(await store.listFailed('g', 10), []);
       }),
     );
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EventQueue, QueuedEvent } from '../../src/queue/index.js';
+import type { EventQueue, Lease, QueuedEvent } from '../../src/queue/index.js';
 
 export interface EventQueueUnderTest {
   readonly queue: EventQueue;
@@ -20,7 +20,8 @@ const event = (id: string, functionName = 'f', notBefore = 1000, overrides: Part
 });
 const LEASE = 60_000;
 const anyRoom = () => 100;
-const ids = (events: readonly QueuedEvent[]) => events.map((e) => e.id);
+const ids = (leases: readonly Lease[]) => leases.map((l) => l.event.id);
+const byId = (leases: readonly Lease[], id: string) => leases.find((l) => l.event.id === id)!;
 
 /**
  * What every EventQueue adapter must do (the async invoker relies on each point): a new adapter proves
@@ -38,54 +39,61 @@ export function eventQueueContract(adapter: string, open: () => Promise<EventQue
 
   describe(`EventQueue contract: ${adapter}`, () => {
     it(
-      'gives out due events oldest first, each to one claimant until its lease lapses',
+      'gives out due events oldest first, each to one consumer until its lease lapses',
       withQueue(async (queue) => {
         await queue.enqueue([event('b', 'f', 1001), event('a', 'f', 1000), event('later', 'f', 5000)]);
-        assert.deepEqual(ids(await queue.claim(2000, 10, LEASE, anyRoom)), ['a', 'b']);
-        assert.deepEqual(ids(await queue.claim(2000, 10, LEASE, anyRoom)), []);
+        assert.deepEqual(ids(await queue.pull(2000, 10, LEASE, anyRoom)), ['a', 'b']);
+        assert.deepEqual(ids(await queue.pull(2000, 10, LEASE, anyRoom)), []);
         assert.equal(await queue.nextDueAfter(2000), 5000);
-        assert.deepEqual(ids(await queue.claim(2000 + LEASE, 10, LEASE, anyRoom)), ['a', 'b', 'later']);
+        assert.deepEqual(ids(await queue.pull(2000 + LEASE, 10, LEASE, anyRoom)), ['a', 'b', 'later']);
         assert.equal(await queue.depth('f'), 3);
       }),
     );
 
     it(
-      'claims at most the room each function has, and at most the limit in all',
+      'pulls at most the room each function has, and at most the maximum in all',
       withQueue(async (queue) => {
         await queue.enqueue([event('f1', 'f', 1), event('f2', 'f', 2), event('g1', 'g', 3), event('g2', 'g', 4)]);
-        const claimed = await queue.claim(10, 10, LEASE, (name) => (name === 'f' ? 1 : 0));
-        assert.deepEqual(ids(claimed), ['f1']);
-        assert.equal((await queue.claim(10, 1, LEASE, anyRoom)).length, 1);
+        const pulled = await queue.pull(10, 10, LEASE, (name) => (name === 'f' ? 1 : 0));
+        assert.deepEqual(ids(pulled), ['f1']);
+        assert.equal((await queue.pull(10, 1, LEASE, anyRoom)).length, 1);
       }),
     );
 
     it(
-      'settles an attempt: done removes, retry reschedules with its counts, forward queues the record',
+      'acks (removing, or forwarding a record in the same step) and naks (rescheduling with the counts given)',
       withQueue(async (queue) => {
         await queue.enqueue([event('done'), event('retry'), event('fwd')]);
-        await queue.claim(1000, 10, LEASE, anyRoom);
-        await queue.settle('done', { kind: 'done' }, 1000);
-        await queue.settle('retry', { kind: 'retry', attempts: 1, deferrals: 0, notBefore: 70_000, lastError: 'boom' }, 1000);
-        await queue.settle('fwd', { kind: 'forward', event: event('record', 'destination', 1000) }, 1000);
+        const leases = await queue.pull(1000, 10, LEASE, anyRoom);
+        await queue.ack(byId(leases, 'done'));
+        await queue.nak(byId(leases, 'retry'), { attempts: 1, deferrals: 0, notBefore: 70_000, lastError: 'boom' });
+        await queue.ack(byId(leases, 'fwd'), event('record', 'destination', 1000));
         assert.equal(await queue.depth('f'), 1);
-        assert.deepEqual(ids(await queue.claim(2000, 10, LEASE, anyRoom)), ['record']);
-        await queue.settle('record', { kind: 'done' }, 2000);
-        const [retried] = await queue.claim(70_000, 10, LEASE, anyRoom);
-        assert.deepEqual({ id: retried?.id, attempts: retried?.attempts, lastError: retried?.lastError }, { id: 'retry', attempts: 1, lastError: 'boom' });
+        const [record] = await queue.pull(2000, 10, LEASE, anyRoom);
+        assert.equal(record?.event.id, 'record');
+        await queue.ack(record!);
+        assert.equal(await queue.nextDueAfter(2000), 70_000);
+        const [retried] = await queue.pull(70_000, 10, LEASE, anyRoom);
+        assert.deepEqual(
+          { id: retried?.event.id, attempts: retried?.event.attempts, lastError: retried?.event.lastError },
+          { id: 'retry', attempts: 1, lastError: 'boom' },
+        );
       }),
     );
 
     it(
-      'counts deliveries durably as attempts start, and an outcome resets them',
+      'counts a delivery durably when an attempt begins under a lease (once per lease), and a nak resets it',
       withQueue(async (queue) => {
         await queue.enqueue([event('e')]);
-        await queue.claim(1000, 10, LEASE, anyRoom);
-        await queue.started('e');
-        const [again] = await queue.claim(1000 + LEASE, 10, LEASE, anyRoom);
-        assert.equal(again?.deliveries, 1);
-        await queue.settle('e', { kind: 'retry', attempts: 1, deferrals: 0, notBefore: 0 }, 2000 + LEASE);
-        const [reset] = await queue.claim(3000 + LEASE, 10, LEASE, anyRoom);
-        assert.equal(reset?.deliveries ?? 0, 0);
+        const [first] = await queue.pull(1000, 10, LEASE, anyRoom);
+        await queue.extend(first!, LEASE, 1000);
+        await queue.extend(first!, LEASE, 1500);
+        assert.deepEqual(ids(await queue.pull(1000 + LEASE, 10, LEASE, anyRoom)), [], 'extended: still held');
+        const [again] = await queue.pull(1500 + LEASE, 10, LEASE, anyRoom);
+        assert.equal(again?.event.deliveries, 1);
+        await queue.nak(again!, { attempts: 1, deferrals: 0, notBefore: 0 });
+        const [reset] = await queue.pull(3000 + LEASE, 10, LEASE, anyRoom);
+        assert.equal(reset?.event.deliveries ?? 0, 0);
       }),
     );
 
@@ -93,35 +101,21 @@ export function eventQueueContract(adapter: string, open: () => Promise<EventQue
       'gives back released events at once, unattempted',
       withQueue(async (queue) => {
         await queue.enqueue([event('e')]);
-        await queue.claim(1000, 10, LEASE, anyRoom);
-        await queue.release(['e']);
-        assert.deepEqual(ids(await queue.claim(1000, 10, LEASE, anyRoom)), ['e']);
+        const leases = await queue.pull(1000, 10, LEASE, anyRoom);
+        await queue.release(leases);
+        const [back] = await queue.pull(1000, 10, LEASE, anyRoom);
+        assert.deepEqual({ id: back?.event.id, deliveries: back?.event.deliveries ?? 0 }, { id: 'e', deliveries: 0 });
       }),
     );
 
     it(
-      'keeps failed events for listing and redrives them with fresh counts',
+      'enqueues an event id once while it is queued',
       withQueue(async (queue) => {
-        await queue.enqueue([event('x'), event('y')]);
-        await queue.claim(1000, 10, LEASE, anyRoom);
-        await queue.settle('x', { kind: 'failed', condition: 'RetriesExhausted', attempts: 3, lastError: 'boom' }, 2000);
-        await queue.settle('y', { kind: 'failed', condition: 'EventAgeExceeded', attempts: 1 }, 2001);
-        const failed = await queue.listFailed('f', 10);
-        assert.deepEqual(
-          failed.map((f) => [f.event.id, f.condition]),
-          [
-            ['x', 'RetriesExhausted'],
-            ['y', 'EventAgeExceeded'],
-          ],
-        );
-        assert.deepEqual(await queue.redrive('f', ['x'], 5000), ['x']);
-        assert.deepEqual(
-          (await queue.listFailed('f', 10)).map((f) => f.event.id),
-          ['y'],
-        );
-        const [redriven] = await queue.claim(5000, 10, LEASE, anyRoom);
-        assert.deepEqual({ id: redriven?.id, attempts: redriven?.attempts }, { id: 'x', attempts: 0 });
-        assert.deepEqual(await queue.redrive('f', 'all', 6000), ['y']);
+        await queue.enqueue([event('e')]);
+        await queue.enqueue([event('e', 'f', 1000, { attempts: 2 })]);
+        assert.equal(await queue.depth('f'), 1);
+        const [only] = await queue.pull(1000, 10, LEASE, anyRoom);
+        assert.equal(only?.event.attempts, 0);
       }),
     );
 

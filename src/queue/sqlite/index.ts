@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import type { EventQueue, FailedEvent, Outcome, QueuedEvent } from '../port.js';
+import type { FailedEvent } from '../../store/index.js';
+import type { EventQueue, Lease, QueuedEvent, Retry } from '../port.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -17,19 +18,6 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_due ON events(not_before);
 CREATE INDEX IF NOT EXISTS events_function_due ON events(function_name, not_before);
-CREATE TABLE IF NOT EXISTS failed_events (
-  id TEXT PRIMARY KEY,
-  function_name TEXT NOT NULL,
-  qualifier TEXT NOT NULL,
-  payload BLOB NOT NULL,
-  enqueued_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL,
-  deferrals INTEGER NOT NULL,
-  condition TEXT NOT NULL,
-  last_error TEXT,
-  failed_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS failed_function ON failed_events(function_name, failed_at);
 `;
 
 interface EventRow {
@@ -44,7 +32,7 @@ interface EventRow {
   last_error: string | null;
   deliveries?: number;
 }
-interface FailedRow extends EventRow {
+interface LegacyFailedRow extends EventRow {
   condition: string;
   failed_at: number;
 }
@@ -85,6 +73,8 @@ interface Pending {
 export class SqliteEventQueue implements EventQueue {
   readonly #db: Database.Database;
   readonly #s;
+  /** Leases whose attempt has begun: `extend` counts a delivery once per lease. */
+  readonly #begun = new WeakSet<Lease>();
   #pending: Pending[] = [];
   #flushScheduled = false;
 
@@ -115,13 +105,9 @@ export class SqliteEventQueue implements EventQueue {
         'SELECT * FROM events WHERE function_name = ? AND not_before <= ? AND leased_until <= ? ORDER BY not_before LIMIT ?',
       ),
       lease: db.prepare('UPDATE events SET leased_until = ? WHERE id = ?'),
-      started: db.prepare('UPDATE events SET deliveries = deliveries + 1 WHERE id = ?'),
+      begin: db.prepare('UPDATE events SET leased_until = ?, deliveries = deliveries + 1 WHERE id = ?'),
       remove: db.prepare('DELETE FROM events WHERE id = ?'),
       reschedule: db.prepare('UPDATE events SET attempts = ?, deferrals = ?, not_before = ?, leased_until = 0, last_error = ?, deliveries = 0 WHERE id = ?'),
-      get: db.prepare<[string], EventRow>('SELECT * FROM events WHERE id = ?'),
-      fail: db.prepare(
-        'INSERT OR REPLACE INTO failed_events (id, function_name, qualifier, payload, enqueued_at, attempts, deferrals, condition, last_error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
       // Walks the not_before index from `now` on: no scan of the backlog that is already due.
       nextDueAfter: db.prepare<[number], { not_before: number }>(
         'SELECT not_before FROM events WHERE not_before > ? AND leased_until = 0 ORDER BY not_before LIMIT 1',
@@ -130,10 +116,6 @@ export class SqliteEventQueue implements EventQueue {
       depthAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM events'),
       depthOf: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE function_name = ?'),
       purge: db.prepare('DELETE FROM events WHERE function_name = ?'),
-      listFailed: db.prepare<[string, number], FailedRow>('SELECT * FROM failed_events WHERE function_name = ? ORDER BY failed_at, id LIMIT ?'),
-      failedOf: db.prepare<[string], FailedRow>('SELECT * FROM failed_events WHERE function_name = ? ORDER BY failed_at, id'),
-      failedById: db.prepare<[string, string], FailedRow>('SELECT * FROM failed_events WHERE function_name = ? AND id = ?'),
-      unfail: db.prepare('DELETE FROM failed_events WHERE id = ?'),
     };
     // One process owns the embedded queue: a lease still set at start belongs to a process that died
     // mid-attempt, and its event is due again now.
@@ -184,15 +166,15 @@ export class SqliteEventQueue implements EventQueue {
     );
   }
 
-  async claim(now: number, limit: number, leaseMs: number, room: (functionName: string) => number): Promise<QueuedEvent[]> {
-    if (limit <= 0) return [];
-    const claimed: QueuedEvent[] = [];
+  async pull(now: number, max: number, leaseMs: number, room: (functionName: string) => number): Promise<Lease[]> {
+    if (max <= 0) return [];
+    const leases: Lease[] = [];
     this.#db.transaction(() => {
       // Each function's due events, then the oldest first across functions: one function's backlog
       // cannot hide another's due events, and the scan never reads more than each function could take.
       const due: EventRow[][] = [];
       for (const { name } of this.#s.functions.all()) {
-        const take = Math.min(room(name), limit);
+        const take = Math.min(room(name), max);
         if (take <= 0) continue;
         const rows = this.#s.dueOf.all(name, now, now, take);
         if (rows.length > 0) due.push(rows);
@@ -200,58 +182,42 @@ export class SqliteEventQueue implements EventQueue {
       due.sort((a, b) => a[0]!.not_before - b[0]!.not_before);
       for (const rows of due) {
         for (const row of rows) {
-          if (claimed.length >= limit) return;
+          if (leases.length >= max) return;
           this.#s.lease.run(now + leaseMs, row.id);
-          claimed.push(toEvent(row));
+          leases.push({ event: toEvent(row) });
         }
       }
     })();
-    return claimed;
+    return leases;
   }
 
-  async started(id: string): Promise<void> {
-    this.#s.started.run(id);
+  async extend(lease: Lease, ms: number, now: number): Promise<void> {
+    if (this.#begun.has(lease)) {
+      this.#s.lease.run(now + ms, lease.event.id);
+      return;
+    }
+    this.#begun.add(lease);
+    this.#s.begin.run(now + ms, lease.event.id);
   }
 
-  async settle(id: string, outcome: Outcome, now: number): Promise<void> {
+  async ack(lease: Lease, forward?: QueuedEvent): Promise<void> {
+    if (forward === undefined) {
+      this.#s.remove.run(lease.event.id);
+      return;
+    }
     this.#db.transaction(() => {
-      switch (outcome.kind) {
-        case 'done':
-          this.#s.remove.run(id);
-          break;
-        case 'retry':
-          this.#s.reschedule.run(outcome.attempts, outcome.deferrals, outcome.notBefore, outcome.lastError ?? null, id);
-          break;
-        case 'forward':
-          this.#insert(outcome.event);
-          this.#s.remove.run(id);
-          break;
-        case 'failed': {
-          const row = this.#s.get.get(id);
-          if (row === undefined) return;
-          const lastError = outcome.lastError ?? row.last_error;
-          this.#s.fail.run(
-            row.id,
-            row.function_name,
-            row.qualifier,
-            row.payload,
-            row.enqueued_at,
-            outcome.attempts,
-            row.deferrals,
-            outcome.condition,
-            lastError,
-            now,
-          );
-          this.#s.remove.run(id);
-          break;
-        }
-      }
+      this.#insert(forward);
+      this.#s.remove.run(lease.event.id);
     })();
   }
 
-  async release(ids: readonly string[]): Promise<void> {
+  async nak(lease: Lease, retry: Retry): Promise<void> {
+    this.#s.reschedule.run(retry.attempts, retry.deferrals, retry.notBefore, retry.lastError ?? null, lease.event.id);
+  }
+
+  async release(leases: readonly Lease[]): Promise<void> {
     this.#db.transaction(() => {
-      for (const id of ids) this.#s.unlease.run(id);
+      for (const { event } of leases) this.#s.unlease.run(event.id);
     })();
   }
 
@@ -267,34 +233,21 @@ export class SqliteEventQueue implements EventQueue {
     return this.#s.purge.run(functionName).changes;
   }
 
-  async listFailed(functionName: string, limit: number): Promise<FailedEvent[]> {
-    return this.#s.listFailed
-      .all(functionName, limit)
+  /**
+   * Failed events a queue file kept before they moved to the store (FailedEventStore): handed over once
+   * at start by createAdapters, then `dropLegacyFailed`.
+   */
+  legacyFailed(): FailedEvent[] {
+    const table = this.#db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'failed_events'").get();
+    if (table === undefined) return [];
+    return this.#db
+      .prepare<[], LegacyFailedRow>('SELECT * FROM failed_events ORDER BY failed_at, id')
+      .all()
       .map((row) => ({ event: toEvent({ ...row, not_before: row.failed_at }), condition: row.condition, failedAt: row.failed_at }));
   }
 
-  async redrive(functionName: string, ids: readonly string[] | 'all', now: number): Promise<string[]> {
-    const moved: string[] = [];
-    this.#db.transaction(() => {
-      const rows =
-        ids === 'all' ? this.#s.failedOf.all(functionName) : ids.map((id) => this.#s.failedById.get(functionName, id)).filter((row) => row !== undefined);
-      for (const row of rows) {
-        // A fresh start: the age and the retry budget count again from the redrive.
-        this.#insert({
-          id: row.id,
-          functionName: row.function_name,
-          qualifier: row.qualifier,
-          payload: row.payload,
-          enqueuedAt: now,
-          attempts: 0,
-          deferrals: 0,
-          notBefore: now,
-        });
-        this.#s.unfail.run(row.id);
-        moved.push(row.id);
-      }
-    })();
-    return moved;
+  dropLegacyFailed(): void {
+    this.#db.exec('DROP TABLE IF EXISTS failed_events');
   }
 
   async close(): Promise<void> {

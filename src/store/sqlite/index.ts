@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, ProvisionedConcurrencyRecord, UsageRecord } from '../../core/index.js';
-import type { Store } from '../port.js';
+import type { FailedEvent, Store } from '../port.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS functions (
@@ -53,6 +53,19 @@ CREATE TABLE IF NOT EXISTS provisioned (
   record TEXT NOT NULL,
   PRIMARY KEY (function_name, qualifier)
 );
+CREATE TABLE IF NOT EXISTS failed_events (
+  id TEXT PRIMARY KEY,
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  enqueued_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  deferrals INTEGER NOT NULL,
+  condition TEXT NOT NULL,
+  last_error TEXT,
+  failed_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failed_function ON failed_events(function_name, failed_at);
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
   function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   qualifier TEXT NOT NULL,
@@ -109,6 +122,33 @@ interface UsageRow {
   cold: number;
   outcome: string;
 }
+interface FailedRow {
+  id: string;
+  function_name: string;
+  qualifier: string;
+  payload: Buffer;
+  enqueued_at: number;
+  attempts: number;
+  deferrals: number;
+  condition: string;
+  last_error: string | null;
+  failed_at: number;
+}
+const toFailed = (row: FailedRow): FailedEvent => ({
+  event: {
+    id: row.id,
+    functionName: row.function_name,
+    qualifier: row.qualifier,
+    payload: row.payload,
+    enqueuedAt: row.enqueued_at,
+    attempts: row.attempts,
+    deferrals: row.deferrals,
+    notBefore: row.failed_at,
+    ...(row.last_error === null ? {} : { lastError: row.last_error }),
+  },
+  condition: row.condition,
+  failedAt: row.failed_at,
+});
 interface LogRow {
   id: number;
   function_name: string;
@@ -170,6 +210,13 @@ export class SqliteStore implements Store {
         'SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs WHERE time_ms < ? GROUP BY function_name',
       ),
       expire: db.prepare('DELETE FROM logs WHERE time_ms < ?'),
+      putFailed: db.prepare(
+        'INSERT OR REPLACE INTO failed_events (id, function_name, qualifier, payload, enqueued_at, attempts, deferrals, condition, last_error, failed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      listFailed: db.prepare<[string, number], FailedRow>('SELECT * FROM failed_events WHERE function_name = ? ORDER BY failed_at, id LIMIT ?'),
+      failedOf: db.prepare<[string], FailedRow>('SELECT * FROM failed_events WHERE function_name = ? ORDER BY failed_at, id'),
+      failedById: db.prepare<[string, string], FailedRow>('SELECT * FROM failed_events WHERE function_name = ? AND id = ?'),
+      deleteFailed: db.prepare('DELETE FROM failed_events WHERE id = ?'),
     };
   }
 
@@ -331,6 +378,36 @@ export class SqliteStore implements Store {
       const freed = new Map(this.#statements.expiringBytes.all(beforeMs).map((r) => [r.name, r.bytes]));
       this.#statements.expire.run(beforeMs);
       return freed;
+    })();
+  }
+
+  async putFailed({ event, condition, failedAt }: FailedEvent): Promise<void> {
+    this.#statements.putFailed.run(
+      event.id,
+      event.functionName,
+      event.qualifier,
+      event.payload,
+      event.enqueuedAt,
+      event.attempts,
+      event.deferrals,
+      condition,
+      event.lastError ?? null,
+      failedAt,
+    );
+  }
+
+  async listFailed(functionName: string, limit: number): Promise<FailedEvent[]> {
+    return this.#statements.listFailed.all(functionName, limit).map(toFailed);
+  }
+
+  async getFailed(functionName: string, ids: readonly string[] | 'all'): Promise<FailedEvent[]> {
+    const rows = ids === 'all' ? this.#statements.failedOf.all(functionName) : ids.flatMap((id) => this.#statements.failedById.get(functionName, id) ?? []);
+    return rows.map(toFailed);
+  }
+
+  async deleteFailed(ids: readonly string[]): Promise<void> {
+    this.#db.transaction(() => {
+      for (const id of ids) this.#statements.deleteFailed.run(id);
     })();
   }
 
