@@ -284,9 +284,10 @@ describe('idle environments', () => {
           Code: { ZipFile: await nodeZip('exports.handler = async () => ({ pid: process.pid, uid: process.getuid() });') },
         }),
       );
+      const reaped = nextEvent('selfless:env:stop', (e) => e.platformId === t.platform.id && e.functionName === 'idle');
       const { pid, uid } = JSON.parse(decode((await t.client.send(new InvokeCommand({ FunctionName: 'idle' }))).Payload)) as { pid: number; uid: number };
       assert.equal(t.platform.pool.stats().environments, 1);
-      for (let i = 0; i < 100 && t.platform.pool.stats().environments > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      await reaped;
       assert.equal(t.platform.pool.stats().environments, 0);
       // SIGKILL has been sent; the kernel reaps the processes a moment later. A sandboxed runtime's pid is
       // its namespace's; its host uid is its own, so no process of that uid may remain.

@@ -14,6 +14,7 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
+import { nextEvent } from './support/lifecycle.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { decode, makeZip } from './support/zip.js';
 
@@ -75,8 +76,11 @@ describe('provisioned concurrency', () => {
       .find((line) => line.startsWith('REPORT'));
     assert.ok(report !== undefined && !report.includes('Init Duration'), `no Init Duration on a provisioned environment: ${report}`);
 
-    // Well past the idle timeout, they are still there.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // An ordinary environment of the function ($LATEST), reaped after the idle timeout: by then the
+    // reaper has looked at the provisioned ones too, and left them.
+    const reaped = nextEvent('selfless:env:stop', (e) => e.platformId === t.platform.id && e.functionName === 'warm' && e.version === '$LATEST');
+    await t.client.send(new InvokeCommand({ FunctionName: 'warm' }));
+    await reaped;
     assert.equal(t.platform.pool.stats('warm').provisioned, 2);
     assert.equal((await status('warm', 'live')).Status, 'READY');
 

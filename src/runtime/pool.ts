@@ -35,11 +35,32 @@ export interface CodeKeeper {
 /** At most this many pre-started runtimes wait per template (runtime, memory, storage, architecture). */
 const MAX_PRESTARTED_PER_TEMPLATE = 4;
 
-/** Pre-started generic runtimes of one template, ready to be given any function that matches it. */
+/** Pre-started generic runtimes of one template; the `pooled` ones are ready to be given any function that matches it. */
 class PrestartGroup {
-  readonly ready: Environment[] = [];
   readonly all = new Set<Environment>();
   constructor(readonly template: EnvironmentSpec) {}
+
+  /** The runtime that became ready last. */
+  ready(): Environment | undefined {
+    return latestIn(this.all, 'pooled');
+  }
+
+  readyCount(): number {
+    return countIn(this.all, (env) => env.state === 'pooled');
+  }
+}
+
+/** Of `envs` in `state`, the one that got there last (most recently used first: the others age and are reaped). */
+function latestIn(envs: Iterable<Environment>, state: 'idle' | 'pooled'): Environment | undefined {
+  let latest: Environment | undefined;
+  for (const env of envs) if (env.state === state && (latest === undefined || env.idleSince >= latest.idleSince)) latest = env;
+  return latest;
+}
+
+function countIn(envs: Iterable<Environment>, test: (env: Environment) => boolean): number {
+  let n = 0;
+  for (const env of envs) if (test(env)) n += 1;
+  return n;
 }
 
 interface Waiter {
@@ -48,23 +69,22 @@ interface Waiter {
   readonly fail: (failure: InitFailure) => void;
 }
 
-/** The environments of one spec key, and the invocations waiting for one of them. */
+/**
+ * The environments of one spec key, and the invocations waiting for one of them. What each environment
+ * is doing is its own state, read from it, never copied into lists here that could disagree with it.
+ */
 class Group {
-  readonly idle: Environment[] = [];
   readonly waiting: Waiter[] = [];
   readonly all = new Set<Environment>();
-  /** Environments that have answered and are on their way back to `/next`: about to be free. */
-  readonly returning = new Set<Environment>();
-  starting = 0;
   /** Provisioned concurrency: this many environments are kept started, and never reaped. */
   provisioned = 0;
 
-  /** Whether the invocations waiting outnumber the environments that will soon take them. */
-  needsAnother(): boolean {
-    return this.starting + this.returning.size < this.waiting.length;
-  }
-
   constructor(readonly spec: EnvironmentSpec) {}
+
+  /** Whether the invocations waiting outnumber the environments that will soon take them (starting, or answered and on their way back to `/next`). */
+  needsAnother(): boolean {
+    return countIn(this.all, (env) => env.state === 'initialising' || env.finishing) < this.waiting.length;
+  }
 }
 
 export interface PoolStats {
@@ -129,7 +149,7 @@ export class EnvironmentPool {
         resolveReport(failed.report);
       },
     };
-    const idle = group.idle.pop();
+    const idle = latestIn(group.all, 'idle');
     if (idle !== undefined) waiter.start(idle);
     else {
       group.waiting.push(waiter);
@@ -154,7 +174,6 @@ export class EnvironmentPool {
         if (env.state === 'initialising' && group.waiting.length > 0) continue;
         env.retire();
       }
-      group.idle.length = 0;
     }
   }
 
@@ -166,17 +185,19 @@ export class EnvironmentPool {
     for (const group of this.#groups.values()) {
       if (functionName !== undefined && group.spec.functionName !== functionName) continue;
       if (version !== undefined && group.spec.version !== version) continue;
-      environments += group.all.size;
-      idle += group.idle.length;
-      starting += group.starting;
-      for (const env of group.all) if (env.provisioned) provisioned += 1;
+      for (const env of group.all) {
+        environments += 1;
+        if (env.state === 'idle') idle += 1;
+        else if (env.state === 'initialising') starting += 1;
+        if (env.provisioned) provisioned += 1;
+      }
     }
     let prestarted = 0;
     let prestartReady = 0;
     if (functionName === undefined) {
       for (const group of this.#prestarted.values()) {
         prestarted += group.all.size;
-        prestartReady += group.ready.length;
+        prestartReady += group.readyCount();
       }
     }
     return {
@@ -226,27 +247,23 @@ export class EnvironmentPool {
     for (; have < group.provisioned; have += 1) {
       const env = this.#newEnvironment(group.spec, false, true);
       this.#own(env, group);
-      group.starting += 1;
-      env.start().then(
-        () => {
-          group.starting -= 1;
-        },
-        () => {
-          group.starting -= 1;
-        },
-      );
+      // A failed start has stopped it: #onStopped starts its replacement.
+      env.start().catch(() => undefined);
     }
   }
 
   /** The pre-started runtimes by template: how many are ready to be given a function, how many are starting. */
   prestartedRuntimes(): Array<{ runtime: string; memorySize: number; ephemeralStorageMb: number; ready: number; starting: number }> {
-    return [...this.#prestarted.values()].map(({ template, ready, all }) => ({
-      runtime: template.runtime,
-      memorySize: template.memorySize,
-      ephemeralStorageMb: template.ephemeralStorageMb,
-      ready: ready.length,
-      starting: all.size - ready.length,
-    }));
+    return [...this.#prestarted.values()].map((group) => {
+      const ready = group.readyCount();
+      return {
+        runtime: group.template.runtime,
+        memorySize: group.template.memorySize,
+        ephemeralStorageMb: group.template.ephemeralStorageMb,
+        ready,
+        starting: group.all.size - ready,
+      };
+    });
   }
 
   /** Waits for every invocation in flight (bounded by their timeouts), then stops every environment. */
@@ -273,10 +290,9 @@ export class EnvironmentPool {
   }
 
   #startEnvironment(group: Group): void {
-    group.starting += 1;
     const key = this.#templateKey(group.spec);
     const pooled = key === undefined ? undefined : this.#prestarted.get(key);
-    const prestarted = pooled?.ready.pop();
+    const prestarted = pooled?.ready();
     let started: Promise<void> | undefined;
     if (prestarted !== undefined) {
       // A generic runtime that has run nothing: safe to give to this function.
@@ -297,16 +313,8 @@ export class EnvironmentPool {
     }
     // Replace what was taken, or have one ready for the next new function like this one.
     if (key !== undefined) this.#prestart(key, group.spec);
-    started.then(
-      () => {
-        group.starting -= 1;
-      },
-      (failure: InitFailure) => {
-        group.starting -= 1;
-        // The invocation that asked for this environment gets the init error, as on Lambda.
-        group.waiting.shift()?.fail(failure);
-      },
-    );
+    // The invocation that asked for this environment gets the init error, as on Lambda.
+    started.catch((failure: InitFailure) => group.waiting.shift()?.fail(failure));
   }
 
   /** The environment works for `group` from now on, and runs its code: the code stays until it stops. */
@@ -335,7 +343,6 @@ export class EnvironmentPool {
         if (owner === undefined) return ready.stop();
         this.#onIdle(owner, ready);
       },
-      onAnswered: (answered) => this.#owners.get(answered)?.returning.add(answered),
       onStopped: (stopped) => this.#onStopped(stopped),
     });
   }
@@ -360,20 +367,16 @@ export class EnvironmentPool {
     group.all.add(env);
     env.start().then(
       () => {
-        if (!pooled.all.has(env)) return;
-        pooled.ready.push(env);
-        this.#scheduleReaper();
+        if (pooled.all.has(env)) this.#scheduleReaper();
       },
       () => undefined, // it stopped; #onStopped has dropped it
     );
   }
 
   #onIdle(group: Group, env: Environment): void {
-    group.returning.delete(env);
     const next = group.waiting.shift();
     if (next !== undefined) return next.start(env);
     if (this.#groups.get(group.spec.key) !== group || this.#closed) return env.stop();
-    group.idle.push(env);
     this.#scheduleReaper();
   }
 
@@ -382,9 +385,6 @@ export class EnvironmentPool {
     if (group === undefined) return this.#dropPrestarted(env);
     this.#owners.delete(env);
     group.all.delete(env);
-    group.returning.delete(env);
-    const at = group.idle.indexOf(env);
-    if (at >= 0) group.idle.splice(at, 1);
     const current = this.#groups.get(group.spec.key) === group;
     if (group.all.size === 0 && group.waiting.length === 0 && group.provisioned === 0 && current) {
       this.#groups.delete(group.spec.key);
@@ -401,10 +401,7 @@ export class EnvironmentPool {
   /** A pre-started environment that stopped before it was assigned. */
   #dropPrestarted(env: Environment): void {
     for (const [key, pooled] of this.#prestarted) {
-      if (!pooled.all.delete(env)) continue;
-      const at = pooled.ready.indexOf(env);
-      if (at >= 0) pooled.ready.splice(at, 1);
-      if (pooled.all.size === 0) this.#prestarted.delete(key);
+      if (pooled.all.delete(env) && pooled.all.size === 0) this.#prestarted.delete(key);
     }
   }
 
@@ -419,14 +416,12 @@ export class EnvironmentPool {
     let idleLeft = 0;
     // Pre-started runtimes nobody asked for within the idle timeout go too: an idle platform runs nothing.
     // Provisioned environments stay while their configuration does.
-    const waiting = [...this.#groups.values()]
-      .map((group) => (group.provisioned > 0 ? group.idle.filter((env) => !env.provisioned) : group.idle))
-      .concat([...this.#prestarted.values()].map((group) => group.ready));
-    for (const envs of waiting) {
-      for (const env of [...envs]) {
-        if (now - env.idleSince >= this.#options.idleTimeoutMs) env.stop();
-        else idleLeft += 1;
-      }
+    const waiting: Environment[] = [];
+    for (const group of this.#groups.values()) for (const env of group.all) if (env.state === 'idle' && !env.provisioned) waiting.push(env);
+    for (const group of this.#prestarted.values()) for (const env of group.all) if (env.state === 'pooled') waiting.push(env);
+    for (const env of waiting) {
+      if (now - env.idleSince >= this.#options.idleTimeoutMs) env.stop();
+      else idleLeft += 1;
     }
     if (idleLeft === 0) {
       // Nothing left to reap: an idle platform runs no timers.

@@ -51,8 +51,6 @@ export interface EnvironmentOptions {
   readonly onError: ReportError;
   /** Called when the environment waits for work (its runtime is blocked on `/next`). */
   readonly onIdle: (env: Environment) => void;
-  /** Called when the runtime has answered its invocation: it will be idle as soon as its `/next` arrives. */
-  readonly onAnswered: (env: Environment) => void;
   /** Called once when the environment has stopped for good. */
   readonly onStopped: (env: Environment) => void;
 }
@@ -144,6 +142,15 @@ export class Environment {
     this.#initTimer?.cancel();
     if (to === 'stopped') this.#startReject(this.#initFailure ?? InitFailure.of('Runtime.ExitError', 'Runtime exited without providing a reason'));
     else this.#startResolve();
+  }
+
+  /**
+   * Busy with an invocation the runtime has answered (not timed out or crashed): idle again as soon as
+   * its `/next` arrives, so a waiting invocation can count on it rather than start another environment.
+   */
+  get finishing(): boolean {
+    const outcome = this.#current?.outcome;
+    return this.#state === 'busy' && (outcome === 'success' || outcome === 'error' || outcome === 'oversize');
   }
 
   get idleSince(): number {
@@ -446,7 +453,6 @@ export class Environment {
     current.outcome = outcome;
     if (outcome !== 'success') current.statusDetail = errorType === undefined ? 'Status: error' : `Status: error\tError Type: ${errorType}`;
     current.resolveResult(outcome === 'success' ? { payload, outcome } : { payload, outcome, functionError: 'Unhandled' });
-    if (outcome === 'success' || outcome === 'error' || outcome === 'oversize') this.#options.onAnswered(this);
   }
 
   // --- failures ------------------------------------------------------------------------------
