@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { loadConfig } from '../src/core/index.js';
-import { createPlatform, type Logger } from '../src/platform.js';
+import { createLogger } from '../src/core/logger.js';
+import { createPlatform } from '../src/platform.js';
 import { announce, exitWhenParentLeaves } from './children.js';
 
 /** What the platform child tells the benchmark when it is ready. */
@@ -20,14 +21,9 @@ if (!dataDir) {
 }
 
 // stdout carries only the ready line; everything the platform says goes to stderr, which the parent relays.
-const stderrLogger: Logger = {
-  info: (m) => console.error(m),
-  warn: (m) => console.error(m),
-  error: (m, e) => console.error(m, e ?? ''),
-};
-
 const config = loadConfig(process.env, { port: 0, host: '127.0.0.1', dataDir });
-const platform = await createPlatform(config, { logger: stderrLogger });
+const logger = createLogger({ ...config.serverLog, textSink: (line) => process.stderr.write(`${line}\n`) });
+const platform = await createPlatform(config, { logger });
 // destroy, not close: the benchmark is over when this is asked, so nothing in flight is worth draining.
 // The data dir is the benchmark's throwaway: removing it here too covers a parent that was SIGKILLed.
 exitWhenParentLeaves(async () => {

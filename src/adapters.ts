@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type { Logger } from './platform.js';
 import { CodeStore, type CodeRepository } from './control/index.js';
 import type { PlatformConfig } from './core/index.js';
+import type { Logger } from './core/logger.js';
 import { SqliteEventQueue, type EventQueue } from './queue/index.js';
 import { SqliteStore, type ControlStore, type FailedEventStore, type LogRepository, type UsageStore } from './store/index.js';
 
@@ -28,7 +28,7 @@ export async function createAdapters(config: PlatformConfig, logger: Logger): Pr
   const legacy = queue.legacyFailed();
   for (const entry of legacy) await store.putFailed(entry);
   queue.dropLegacyFailed();
-  const code = new CodeStore(join(config.dataDir, 'code'), (error) => logger.error('selfless: removing a code package failed', error));
+  const code = new CodeStore(join(config.dataDir, 'code'), (error) => logger.error({ err: error }, 'removing a code package failed'));
   await code.init();
   return {
     control: store,

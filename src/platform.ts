@@ -7,21 +7,10 @@ import { CodeLinks, createApiServer } from './api/index.js';
 import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
 import { AliasRegistry, ChangeFeed, EventInvokeConfigs, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
+import { createLogger, reportTo, type Logger } from './core/logger.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
-
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string, error?: unknown): void;
-}
-
-export const consoleLogger: Logger = {
-  info: (m) => console.log(m),
-  warn: (m) => console.warn(m),
-  error: (m, e) => console.error(m, e ?? ''),
-};
 
 export interface Platform {
   /** Names this platform in its lifecycle events (core/lifecycle.ts), where several share a process. */
@@ -43,6 +32,7 @@ export interface Platform {
 }
 
 export interface PlatformDeps {
+  /** The platform's own log (default: config.serverLog's format and level, to stdout and stderr). */
   readonly logger?: Logger;
   /** Time and timers (default: the system's); tests pass a ManualScheduler to drive time. */
   readonly clock?: Scheduler;
@@ -54,7 +44,7 @@ export interface PlatformDeps {
 
 /** The composition root: adapters, then services, then the HTTP front door. */
 export async function createPlatform(config: PlatformConfig, deps: PlatformDeps = {}): Promise<Platform> {
-  const logger = deps.logger ?? consoleLogger;
+  const logger = deps.logger ?? createLogger(config.serverLog);
   const clock = deps.clock ?? systemScheduler;
   const partition: Partition = { region: config.region, accountId: config.accountId };
   const platformId = newHexId();
@@ -62,7 +52,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
 
   // Whatever started us may have left descriptors open (a root-only file, say): environments must not inherit them.
   const closedDescriptors = closeInheritedDescriptors();
-  if (closedDescriptors.length > 0) logger.warn(`selfless: closed descriptors inherited from the parent process: ${closedDescriptors.join(', ')}`);
+  if (closedDescriptors.length > 0) logger.warn(`closed descriptors inherited from the parent process: ${closedDescriptors.join(', ')}`);
   const { isolation, report: isolationReport } = await detectIsolation(config.isolation);
   if (config.isolation === 'sandbox' && !isolationReport.sandboxed) {
     throw new Error(`isolation "sandbox" is required but unavailable: ${isolationReport.features[0]?.detail ?? 'unknown reason'}`);
@@ -70,10 +60,10 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const adapters = await createAdapters(config, logger);
   const { control: store, code, queue } = adapters;
   const { key: rootKey, created: rootKeyCreated } = await loadRootKey(config.dataDir, config);
-  const reportError = (error: unknown) => logger.error('selfless: background write failed', error);
-  const backgroundError = (what: string, error: unknown) => logger.error(`selfless: ${what} failed`, error);
+  const reportError = (error: unknown) => logger.error({ err: error }, 'background write failed');
+  const backgroundError = reportTo(logger);
 
-  const python = new PythonInterpreters(deps.env ?? process.env, (line) => logger.warn(`selfless: ${line}`));
+  const python = new PythonInterpreters(deps.env ?? process.env, (line) => logger.warn(line));
   const checkRuntimeAvailable = async (runtime: RuntimeSpec) => {
     if (runtime.pythonVersion === undefined || (await python.find(runtime.pythonVersion)) !== undefined) return;
     const v = runtime.pythonVersion;
@@ -107,7 +97,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       runtimeCacheDir: config.runtimeCacheDir,
       python,
       sandboxed: isolation.sandboxed,
-      onProgress: (line) => logger.info(`selfless: ${line}`),
+      onProgress: (line) => logger.info(line),
     }),
     isolation,
     prestart: config.prestart,
@@ -115,7 +105,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     logs,
     clock,
     idleTimeoutMs: config.idleTimeoutMs,
-    onError: backgroundError,
+    log: logger,
   });
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
   const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate, onError: backgroundError });
@@ -156,7 +146,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     partition,
     clock,
     tuning: config.async,
-    onError: (error) => logger.error('selfless: async dispatch failed', error),
+    onError: (error) => logger.error({ err: error }, 'async dispatch failed'),
   });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
@@ -180,7 +170,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     lookupKey: (id) => (id === rootKey.accessKeyId ? rootKeyRecord : undefined),
     authorize: deps.authorize ?? allowAll,
     clock,
-    onError: (error) => logger.error('selfless: request failed', error),
+    log: logger,
+    accessLog: config.serverLog.access,
     limits: config.frontDoor,
   });
   await listen(server, config.port, config.host);

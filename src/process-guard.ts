@@ -7,8 +7,8 @@
  * embedding the platform (or a test runner) keeps its own policy.
  */
 export function installProcessGuard(log: (message: string, error: unknown) => void): () => void {
-  const onRejection = (reason: unknown) => log('selfless: BUG: unhandled promise rejection (still serving)', reason);
-  const onException = (error: Error) => log('selfless: BUG: uncaught exception (still serving)', error);
+  const onRejection = (reason: unknown) => log('BUG: unhandled promise rejection (still serving)', reason);
+  const onException = (error: Error) => log('BUG: uncaught exception (still serving)', error);
   process.on('unhandledRejection', onRejection);
   process.on('uncaughtException', onException);
   return () => {

@@ -7,12 +7,13 @@ import Database from 'better-sqlite3';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { createAdapters } from '../src/adapters.js';
 import { loadConfig } from '../src/core/index.js';
+import { createLogger } from '../src/core/logger.js';
 import { failedEvents } from './support/async.js';
 import { nextEvent } from './support/lifecycle.js';
 import { ROLE, startPlatform } from './support/platform.js';
 import { nodeZip } from './support/zip.js';
 
-const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const silent = createLogger({ format: 'text', level: 'silent' });
 
 describe('failed events, kept in the store apart from the queue', () => {
   it('moves them from the queue file to the store on start, once', async () => {

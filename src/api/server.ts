@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { AwsError, BodyTimeoutError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
+import type { Logger } from '../core/logger.js';
 import {
   callerOf,
   checkSigV4Head,
@@ -32,7 +33,10 @@ export interface ApiOptions {
   /** Asked before every signed route runs (allowAll until the platform has policies of its own). */
   readonly authorize: Authorize;
   readonly clock: Clock;
-  readonly onError: (error: unknown) => void;
+  /** Where failures (a child logger per request, naming its request id) and access lines go. */
+  readonly log: Logger;
+  /** One info line per request once its response is sent. */
+  readonly accessLog: boolean;
   readonly limits: FrontDoorLimits;
 }
 
@@ -87,6 +91,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
   const { router, options, budget } = door;
   const requestId = newRequestId();
   let reserved = 0;
+  let operation: string | undefined;
+  if (options.accessLog) logAccess(req, res, requestId, options.log, () => operation);
   try {
     const url = parseTarget(req.url);
     const method = req.method ?? 'GET';
@@ -94,6 +100,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     const claimed = scopeServiceOf(head);
     const service = claimed !== undefined && router.serves(claimed) ? claimed : DEFAULT_SERVICE;
     const matched = router.find(service, method, url.pathname);
+    operation = matched?.route.operation;
     const host = req.headers.host ?? 'localhost';
     // It goes into URLs we hand back (GetFunction's Code.Location): a host name and port, nothing else.
     if (!HOST.test(host)) throw new AwsError('ValidationException', 'The Host header is not a valid host name and port.');
@@ -138,7 +145,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
   } catch (error) {
     // A client that went away mid-request (a body cut short) is owed nothing, and it is not our bug.
     if (req.destroyed && !(error instanceof AwsError)) return;
-    if (!(error instanceof AwsError)) options.onError(error);
+    if (!(error instanceof AwsError)) options.log.child({ requestId }).error({ err: error }, 'request failed');
     const aws = error instanceof AwsError ? error : new AwsError('ServiceException', 'An internal error occurred; see the server log.');
     // A refusal before the body was read closes the connection instead of reading the rest for nothing.
     const close: Record<string, string> = req.complete ? {} : { Connection: 'close' };
@@ -150,6 +157,23 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
   } finally {
     budget.give(reserved);
   }
+}
+
+/**
+ * The access line, written when the response has gone out (or the connection closed first): no query
+ * string, which may hold a presigned link's signature.
+ */
+function logAccess(req: IncomingMessage, res: ServerResponse, requestId: string, log: Logger, operation: () => string | undefined): void {
+  const started = performance.now();
+  res.once('close', () => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const ms = (performance.now() - started).toFixed(1);
+    const op = operation();
+    log.info(
+      { requestId, ...(op === undefined ? {} : { operation: op }), ...(res.writableFinished ? {} : { aborted: true }) },
+      `${req.method} ${path} ${res.statusCode} ${ms} ms`,
+    );
+  });
 }
 
 /** Who a verified signature stands for; a key removed since its head was checked no longer stands for anyone. */

@@ -15,6 +15,8 @@ interface ServeFlags {
   allowDeprecatedRuntimes?: boolean;
   isolation?: string;
   prestart?: boolean;
+  logFormat?: string;
+  accessLog?: boolean;
 }
 
 export function registerServe(program: Command): void {
@@ -28,6 +30,8 @@ export function registerServe(program: Command): void {
     .option('--runtime-cache <dir>', 'where Node builds are installed, shared by every data dir (env SELFLESS_RUNTIME_CACHE)')
     .option('--allow-deprecated-runtimes', 'accept runtimes AWS has deprecated (nodejs20.x) for create and update')
     .option('--no-prestart', 'keep no pre-started generic runtimes for cold starts (env SELFLESS_PRESTART=0)')
+    .option('--log-format <format>', "the server's own log: text (readable lines) or json (pino's JSON lines) (env SELFLESS_LOG_FORMAT, default text)")
+    .option('--access-log', 'log one line per API request (env SELFLESS_ACCESS_LOG=1)')
     .option(
       '--isolation <mode>',
       'auto: sandbox environments where the host allows it; sandbox: require it; none: plain processes (env SELFLESS_ISOLATION, default auto)',
@@ -50,6 +54,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     ...(flags.isolation === undefined ? {} : { isolation: flags.isolation }),
     // Commander sets prestart to true unless --no-prestart: only the flag's presence overrides the environment.
     ...(flags.prestart === false ? { prestart: false } : {}),
+    ...(flags.logFormat === undefined ? {} : { logFormat: flags.logFormat }),
+    ...(flags.accessLog === undefined ? {} : { accessLog: true }),
   };
   let config: PlatformConfig;
   try {
@@ -59,11 +65,16 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
 
   // Loaded here, not at the top: the other commands never need the server and its native SQLite module.
-  const [{ createPlatform }, { installProcessGuard }] = await Promise.all([import('../platform.js'), import('../process-guard.js')]);
-  installProcessGuard((message, error) => console.error(message, error));
+  const [{ createPlatform }, { installProcessGuard }, { createLogger }] = await Promise.all([
+    import('../platform.js'),
+    import('../process-guard.js'),
+    import('../core/logger.js'),
+  ]);
+  const logger = createLogger(config.serverLog);
+  installProcessGuard((message, error) => logger.error({ err: error }, message));
   let platform: Platform;
   try {
-    platform = await createPlatform(config);
+    platform = await createPlatform(config, { logger });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {

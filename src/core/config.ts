@@ -12,6 +12,12 @@ export const DEFAULT_PRICES = {
   perMillionRequests: 0.2,
 } as const;
 
+/** The platform's own log. `text`: one readable line per entry (the default, for a terminal); `json`: pino's JSON lines, for a log shipper. */
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const portSchema = z.coerce.number().int().min(0).max(65535);
 
 const configSchema = z.object({
@@ -51,6 +57,13 @@ const configSchema = z.object({
       .int()
       .min(1024 * 1024, 'SELFLESS_MAX_UNVERIFIED_BODY_MB must be at least 1'),
   }),
+  /** The platform's own log (functions' logs are `logs`). */
+  serverLog: z.object({
+    format: z.enum(LOG_FORMATS, { message: `SELFLESS_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}` }),
+    level: z.enum(LOG_LEVELS, { message: `SELFLESS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }),
+    /** One line per API request (method, path, status, time, operation, caller): off unless asked for. */
+    access: z.boolean(),
+  }),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
 });
 
@@ -65,6 +78,8 @@ export interface ConfigFlags {
   runtimeCacheDir?: string;
   isolation?: string;
   prestart?: boolean;
+  logFormat?: string;
+  accessLog?: boolean;
 }
 
 /** The runtime cache shared by every data dir: $SELFLESS_RUNTIME_CACHE, else the XDG cache dir. */
@@ -125,6 +140,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
       maxConnectionsPerIp: number(env.SELFLESS_MAX_CONNECTIONS_PER_IP, 256),
       bodyTimeoutMs: number(env.SELFLESS_BODY_TIMEOUT_MS, 120_000),
       maxUnverifiedBodyBytes: number(env.SELFLESS_MAX_UNVERIFIED_BODY_MB, 256) * 1024 * 1024,
+    },
+    serverLog: {
+      format: flags.logFormat ?? env.SELFLESS_LOG_FORMAT ?? 'text',
+      level: env.SELFLESS_LOG_LEVEL ?? 'info',
+      access: flags.accessLog ?? env.SELFLESS_ACCESS_LOG === '1',
     },
     // Lambda's default account limit; GetAccountSettings reports it, reservations come out of it.
     accountConcurrency: env.SELFLESS_CONCURRENCY_LIMIT === undefined ? 1000 : Number(env.SELFLESS_CONCURRENCY_LIMIT),

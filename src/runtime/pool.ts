@@ -1,4 +1,5 @@
-import type { ReportError, Scheduler, Timer } from '../core/index.js';
+import type { Scheduler, Timer } from '../core/index.js';
+import type { Logger } from '../core/logger.js';
 import { Environment } from './environment/index.js';
 import { InitFailure } from './function-errors.js';
 import { reportLine } from './log-format.js';
@@ -18,8 +19,8 @@ export interface PoolOptions {
   readonly initTimeoutMs?: number;
   /** Keep generic runtimes started ahead of demand, so a cold start skips the runtime's own start. */
   readonly prestart?: boolean;
-  /** Where failures of environments' background work are reported. */
-  readonly onError: ReportError;
+  /** The platform's log: each environment logs to a child of it that names the environment. */
+  readonly log: Logger;
   /**
    * Keeps the code an environment runs on disk until the environment stops (the code store), so an
    * invocation in flight during UpdateFunctionCode or DeleteFunction finishes on its code.
@@ -334,7 +335,7 @@ export class EnvironmentPool {
       isolation: this.#options.isolation,
       logs: this.#options.logs,
       clock: this.#options.clock,
-      onError: this.#options.onError,
+      log: this.#options.log,
       ...(this.#options.initTimeoutMs === undefined ? {} : { initTimeoutMs: this.#options.initTimeoutMs }),
       // Looked up on each call: a pre-started environment changes hands when it is assigned.
       onIdle: (ready) => {

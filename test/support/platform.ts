@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type ConfigFlags } from '../../src/core/index.js';
-import { createPlatform, type Logger, type Platform, type PlatformDeps } from '../../src/platform.js';
+import { createLogger, type Logger } from '../../src/core/logger.js';
+import { createPlatform, type Platform, type PlatformDeps } from '../../src/platform.js';
 
 export interface TestPlatform {
   readonly platform: Platform;
@@ -14,13 +15,9 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-/** Collects the platform's log lines instead of printing them. */
+/** Collects the platform's log lines (as the text format writes them) instead of printing them. */
 export function captureLogger(into: string[]): Logger {
-  return {
-    info: (m) => into.push(m),
-    warn: (m) => into.push(m),
-    error: (m, e) => into.push(`${m} ${e instanceof Error ? e.stack : String(e ?? '')}`),
-  };
+  return createLogger({ format: 'text', level: 'debug', textSink: (line) => into.push(line) });
 }
 
 export function clientFor(platform: Platform, overrides: { accessKeyId?: string; secretAccessKey?: string } = {}): LambdaClient {

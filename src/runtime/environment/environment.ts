@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { background, newHexId, publish, readLimitedBody, type ReportError, type Scheduler, type Timer } from '../../core/index.js';
+import { reportTo, type Logger } from '../../core/logger.js';
 import { functionErrorPayload, InitFailure, type PlatformErrorType } from '../function-errors.js';
 import { reportLine } from '../log-format.js';
 import type { ConfinedProcess, Isolation } from '../sandbox/isolation.js';
@@ -47,8 +48,8 @@ export interface EnvironmentOptions {
   /** Time, and the init, invocation and freeze timers. */
   readonly clock: Scheduler;
   readonly initTimeoutMs?: number;
-  /** Where failures of the environment's background work (teardown, log framing) are reported. */
-  readonly onError: ReportError;
+  /** The platform's log; the environment's failures of background work (teardown, log framing) go to a child naming it. */
+  readonly log: Logger;
   /** Called when the environment waits for work (its runtime is blocked on `/next`). */
   readonly onIdle: (env: Environment) => void;
   /** Called once when the environment has stopped for good. */
@@ -71,6 +72,8 @@ const FREEZE_AFTER_IDLE_MS = 10;
  */
 export class Environment {
   readonly id = newHexId();
+  /** Reports failures of background work, with the environment's id in the line. */
+  readonly #report: ReportError;
   #spec: EnvironmentSpec;
   #logStream: string;
   #runtimeApi = '';
@@ -98,6 +101,7 @@ export class Environment {
 
   constructor(options: EnvironmentOptions) {
     this.#options = options;
+    this.#report = reportTo(options.log.child({ environmentId: this.id }));
     this.#provisioned = options.provisioned === true;
     this.#spec = options.spec;
     this.#logStream = this.#streamName();
@@ -108,7 +112,7 @@ export class Environment {
       functionName: () => this.spec.functionName,
       stream: () => this.logStream,
       environmentId: this.id,
-      onError: options.onError,
+      onError: this.#report,
     });
   }
 
@@ -230,7 +234,7 @@ export class Environment {
       environmentId: this.id,
       sandboxed: this.#options.isolation.sandboxed,
       uid: () => this.#confined?.uid,
-      onError: this.#options.onError,
+      onError: this.#report,
       handlers: {
         next: (res) => this.#onNext(res),
         awaitAssignment: (res) => this.#onAwaitAssignment(res),
@@ -245,7 +249,7 @@ export class Environment {
     if (this.#state === 'stopped') return;
     const confined = await this.#options.isolation.confine(this.#spec, plan, this.id, { prestarted });
     this.#confined = confined;
-    if ((this.#state as EnvironmentState) === 'stopped') return background(confined.release(), 'releasing a sandbox', this.#options.onError); // stopped while the sandbox was prepared
+    if ((this.#state as EnvironmentState) === 'stopped') return background(confined.release(), 'releasing a sandbox', this.#report); // stopped while the sandbox was prepared
     const child = spawn(confined.command, confined.args, {
       cwd: confined.cwd,
       env: plan.env,
@@ -265,14 +269,14 @@ export class Environment {
       const reason = error.code === 'ENOENT' ? 'no such file or directory' : error.code === 'EACCES' ? 'permission denied' : error.message;
       const errorMessage = `Error: fork/exec ${plan.command}: ${reason}`;
       this.#failStart(InitFailure.of('Runtime.InvalidEntrypoint', errorMessage));
-      background(this.#onExit(`error: ${reason}`), 'ending an environment', this.#options.onError);
+      background(this.#onExit(`error: ${reason}`), 'ending an environment', this.#report);
     });
-    child.once('exit', (code, signal) => background(this.#onExit(confined.exitReason(code, signal)), 'ending an environment', this.#options.onError));
+    child.once('exit', (code, signal) => background(this.#onExit(confined.exitReason(code, signal)), 'ending an environment', this.#report));
     // Every process of the environment is gone once the spawned one has been reaped and killed through
     // the sandbox: only then may its uid and cgroup go to another environment.
     child.once('close', () => {
       confined.kill();
-      background(confined.release(), 'releasing a sandbox', this.#options.onError);
+      background(confined.release(), 'releasing a sandbox', this.#report);
     });
     this.#armInitTimer();
   }
