@@ -23,6 +23,8 @@ export interface Platform {
   readonly rootKeyCreated: boolean;
   readonly pool: EnvironmentPool;
   readonly async: AsyncInvoker;
+  /** Synchronous invocation, for embedding: what Invoke runs (and a streamed answer, asked for with `streamResponse`). */
+  readonly invoke: InvokeService;
   /** How environments are isolated on this host, and what is missing (printed by serve and doctor). */
   readonly isolation: IsolationReport;
   /** Stops accepting work, lets in-flight invocations finish, stops every environment, flushes state. */
@@ -212,6 +214,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     isolation: isolationReport,
     pool,
     async,
+    invoke,
     close: () => (closing ??= shutdown(true)),
     destroy: () => (closing ??= shutdown(false)),
   };

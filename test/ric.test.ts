@@ -137,6 +137,33 @@ describe(
       assert.deepEqual(json(ok.Payload).event, { n: 3 });
     });
 
+    it("streams an awslambda.streamifyResponse handler's answer in Lambda's response mode: whole for Invoke, the error trailers as its error", async () => {
+      await create('ric-streams', {
+        'index.js': `exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.write('part one,');
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  if (event.fail) throw new RangeError('stream broke: ' + event.fail);
+  responseStream.write('part two');
+  responseStream.end();
+});`,
+      });
+      const whole = await invoke('ric-streams', {});
+      assert.equal(whole.FunctionError, undefined, decode(whole.Payload));
+      assert.equal(decode(whole.Payload), 'part one,part two');
+
+      const broken = await invoke('ric-streams', { fail: 'midway' });
+      assert.equal(broken.FunctionError, 'Unhandled');
+      const error = json(broken.Payload);
+      assert.equal(error.errorType, 'RangeError');
+      assert.equal(error.errorMessage, 'stream broke: midway');
+
+      const streamed = await t.platform.invoke.invokeSync({ functionName: 'ric-streams', payload: Buffer.from('{}'), logTail: false, streamResponse: true });
+      let text = '';
+      for await (const chunk of streamed.stream!.body) text += Buffer.from(chunk as Buffer).toString();
+      assert.equal(text, 'part one,part two');
+      assert.deepEqual(await streamed.stream!.ended, {});
+    });
+
     it('reports init errors the ric posts to /runtime/init/error with its own types', async () => {
       // Same type as our Node runtime (Runtime.ImportModuleError); the ric's message is String(the require error):
       // "Error: Cannot find module 'index'" plus Node's "Require stack:" lines.

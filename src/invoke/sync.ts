@@ -15,7 +15,7 @@ import {
 import type { AliasRegistry, CodeRepository, FunctionRegistry } from '../control/index.js';
 import type { UsageMeter } from '../metering/index.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
-import type { EnvironmentPool, EnvironmentSpec } from '../runtime/index.js';
+import type { EnvironmentPool, EnvironmentSpec, ResponseStream } from '../runtime/index.js';
 
 /** Lambda's sync request payload limit, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
 export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
@@ -32,11 +32,16 @@ export interface SyncInvokeInput {
   /** The X-Amz-Client-Context header: base64 of a JSON object. */
   readonly clientContext?: string | undefined;
   readonly requestId?: string;
+  /** Take a streamed answer as it arrives (see InvocationRequest.streamResponse). */
+  readonly streamResponse?: boolean;
 }
 
 export interface SyncInvokeOutput {
   readonly requestId: string;
+  /** The answer; empty when `stream` carries it. */
   readonly payload: Buffer;
+  /** The answer as the runtime streams it, when asked for and the runtime streamed. */
+  readonly stream?: ResponseStream;
   readonly executedVersion: string;
   readonly functionError?: string;
   /** Base64 of the last 4 KB of the log, when asked for. */
@@ -97,12 +102,17 @@ export class InvokeService {
         invokedArn,
         traceId: traceId(this.#o.clock.now()),
         ...(clientContext === undefined ? {} : { clientContext }),
+        ...(input.streamResponse === true ? { streamResponse: true } : {}),
       });
     } catch (error) {
       release();
       throw error;
     }
-    void invocation.result.finally(release).catch(() => undefined);
+    // The slot is held while the answer is being produced: a streamed one until its last byte.
+    void invocation.result
+      .then((result) => result.stream?.ended)
+      .finally(release)
+      .catch(() => undefined);
     background(
       invocation.report.then((report) =>
         this.#o.usage.record({
@@ -123,8 +133,15 @@ export class InvokeService {
       this.#o.onError,
     );
     const result = await invocation.result;
-    const output = { requestId, payload: result.payload, executedVersion: version, ...(result.functionError ? { functionError: result.functionError } : {}) };
-    if (!input.logTail) return output;
+    const output = {
+      requestId,
+      payload: result.payload,
+      executedVersion: version,
+      ...(result.functionError ? { functionError: result.functionError } : {}),
+      ...(result.stream === undefined ? {} : { stream: result.stream }),
+    };
+    // A stream's log tail is known only once it has ended: its reader asks then.
+    if (!input.logTail || result.stream !== undefined) return output;
     const report = await invocation.report;
     const bytes = Buffer.from(report.log);
     return { ...output, logResult: bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)).toString('base64') };

@@ -14,7 +14,9 @@ export const PLATFORM_ERROR_TYPES = {
   'Runtime.Unknown': 'an unknown runtime error',
   /** The invocation or the init ran past its timeout. */
   'Sandbox.Timedout': 'the function timed out',
-  /** The function's response was over the 6 MB limit. */
+  /** The runtime answered in a response mode other than Lambda's (`Lambda-Runtime-Function-Response-Mode: streaming`). */
+  'Runtime.InvalidResponseModeHeader': 'the runtime sent an unknown response mode',
+  /** The function's response was over the 6 MB limit (200 MB streamed). */
   'Function.ResponseSizeTooLarge': 'the response was too large',
 } as const;
 

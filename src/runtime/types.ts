@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** What an environment runs: one function version with one configuration. Never shared across functions. */
 export interface EnvironmentSpec {
   /** Pool key: environments are reused only for invocations with the same key. */
@@ -25,16 +27,42 @@ export interface InvocationRequest {
   /** Decoded ClientContext JSON text, sync invokes only. */
   readonly clientContext?: string;
   readonly traceId: string;
+  /**
+   * The caller takes a streamed answer as it arrives (InvokeWithResponseStream, a streamed function URL):
+   * a runtime answering in Lambda's streaming response mode hands it `InvocationResult.stream`. Otherwise
+   * a streamed answer is collected, within the buffered limit, as Lambda does for Invoke.
+   */
+  readonly streamResponse?: boolean;
 }
 
 export type Outcome = 'success' | 'error' | 'timeout' | 'crash' | 'init-error' | 'oversize';
 
 /** What the caller of Invoke gets back. */
 export interface InvocationResult {
+  /** The answer (empty while a `stream` carries it). */
   readonly payload: Buffer;
   /** `Unhandled` whenever the function or the platform reported an error (as AWS answers today). */
   readonly functionError?: 'Unhandled';
+  /** Of a streamed answer: `success` when it began; how it ended is `stream.ended`. */
   readonly outcome: Outcome;
+  /** A streamed answer, when the caller asked for one (InvocationRequest.streamResponse) and the runtime streamed. */
+  readonly stream?: ResponseStream;
+}
+
+/** A response as the runtime writes it, with back-pressure: a slow reader slows the runtime, not the server's memory. */
+export interface ResponseStream {
+  readonly body: Readable;
+  /**
+   * How it ended: without an error, or with one, the function's (reported in Lambda's error trailers
+   * after some bytes) or the platform's (a timeout, a crash, the size limit): the bytes sent stand.
+   */
+  readonly ended: Promise<StreamEnd>;
+}
+
+export interface StreamEnd {
+  readonly errorType?: string;
+  /** The error's JSON (`{"errorType", "errorMessage", …}`), as bytes. */
+  readonly errorBody?: Buffer;
 }
 
 /** Known once the environment has finished the invocation (its next `/next`, or its end). */

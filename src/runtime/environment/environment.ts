@@ -7,6 +7,7 @@ import { functionErrorPayload, InitFailure, type PlatformErrorType } from '../fu
 import { reportLine } from '../log-format.js';
 import type { ConfinedProcess, Isolation } from '../sandbox/isolation.js';
 import { LogFraming } from './log-framing.js';
+import { feed, MAX_STREAMED_RESPONSE_BYTES, openStream, RESPONSE_MODE_HEADER, STREAMING, trailerFailure, type OpenStream } from './response-stream.js';
 import { headerValue, invalidRequestId, RuntimeApiEndpoint, send } from './runtime-api.js';
 import { canMove, STARTING, type EnvironmentState } from './state.js';
 import type { EnvironmentSpec, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink, Outcome } from '../types.js';
@@ -30,6 +31,8 @@ interface Current {
   outcome?: Outcome;
   statusDetail?: string;
   log: string;
+  /** A streamed answer handed to the caller as it arrives: its result is resolved; #answer ends the stream. */
+  streaming?: OpenStream;
   resolveResult(result: InvocationResult): void;
   resolveReport(report: InvocationReport): void;
 }
@@ -408,16 +411,45 @@ export class Environment {
   async #onResponse(requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const current = this.#acceptAnswer(requestId, req, res);
     if (current === undefined) return;
-    const body = await readLimitedBody(req, MAX_RESPONSE_BYTES);
-    if (this.#current !== current || current.answeredAt !== undefined) return void send(res, 400, invalidRequestId());
-    if (body === undefined) {
-      send(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' });
-      const errorMessage = `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`;
-      this.#answer(current, 'oversize', 'Function.ResponseSizeTooLarge', functionErrorPayload('Function.ResponseSizeTooLarge', errorMessage));
+    const mode = headerValue(req, RESPONSE_MODE_HEADER);
+    if (mode !== undefined && mode !== STREAMING) {
+      req.resume();
+      const errorMessage = `Invalid response mode header value: ${mode.slice(0, 100)}. Valid values: ${STREAMING}.`;
+      send(res, 400, { errorMessage, errorType: 'Runtime.InvalidResponseModeHeader' });
+      this.#answer(current, 'error', 'Runtime.InvalidResponseModeHeader', functionErrorPayload('Runtime.InvalidResponseModeHeader', errorMessage));
       return;
     }
+    if (mode === STREAMING && current.request.streamResponse === true) return this.#streamResponse(current, req, res);
+    // Buffered, or streamed to a caller who wants it whole (Invoke): collected within the buffered limit.
+    const body = await readLimitedBody(req, MAX_RESPONSE_BYTES);
+    if (this.#current !== current || current.answeredAt !== undefined) return void send(res, 400, invalidRequestId());
+    if (body === undefined) return this.#oversize(current, res, MAX_RESPONSE_BYTES);
     send(res, 202, { status: 'OK' });
-    this.#answer(current, 'success', undefined, body);
+    const failed = mode === STREAMING ? trailerFailure(req) : undefined;
+    if (failed !== undefined) this.#answer(current, 'error', failed.errorType, failed.body);
+    else this.#answer(current, 'success', undefined, body);
+  }
+
+  /** Hands the caller the body as the runtime writes it; the invocation is answered when it ends. */
+  #streamResponse(current: Current, req: IncomingMessage, res: ServerResponse): void {
+    const open = openStream();
+    current.streaming = open;
+    current.resolveResult({ payload: Buffer.alloc(0), outcome: 'success', stream: open.stream });
+    feed(req, open, MAX_STREAMED_RESPONSE_BYTES, () => this.#oversize(current, res, MAX_STREAMED_RESPONSE_BYTES));
+    req.once('end', () => {
+      // Already over: timed out, crashed, or over the size limit.
+      if (this.#current !== current || current.answeredAt !== undefined) return;
+      send(res, 202, { status: 'OK' });
+      const failed = trailerFailure(req);
+      if (failed !== undefined) this.#answer(current, 'error', failed.errorType, failed.body);
+      else this.#answer(current, 'success', undefined, Buffer.alloc(0));
+    });
+  }
+
+  #oversize(current: Current, res: ServerResponse, limit: number): void {
+    send(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${limit} bytes).`, errorType: 'RequestEntityTooLarge' });
+    const errorMessage = `Response payload size exceeded maximum allowed payload size (${limit} bytes).`;
+    this.#answer(current, 'oversize', 'Function.ResponseSizeTooLarge', functionErrorPayload('Function.ResponseSizeTooLarge', errorMessage));
   }
 
   async #onError(requestId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -443,7 +475,8 @@ export class Environment {
   /** Checks that a posted answer is for this environment's current, unanswered invocation. */
   #acceptAnswer(requestId: string, req: IncomingMessage, res: ServerResponse): Current | undefined {
     const current = this.#current;
-    if (current === undefined || current.request.requestId !== requestId || current.answeredAt !== undefined) {
+    // A stream under way is the answer: a second one is refused like an answer already given.
+    if (current === undefined || current.request.requestId !== requestId || current.answeredAt !== undefined || current.streaming !== undefined) {
       req.resume();
       send(res, 400, invalidRequestId());
       return undefined;
@@ -456,6 +489,11 @@ export class Environment {
     current.answeredAt = performance.now();
     current.outcome = outcome;
     if (outcome !== 'success') current.statusDetail = errorType === undefined ? 'Status: error' : `Status: error\tError Type: ${errorType}`;
+    if (current.streaming !== undefined) {
+      // The caller has had the stream since it began: what it learns now is how it ended.
+      current.streaming.end(outcome === 'success' ? {} : { errorType: errorType ?? 'Runtime.Unknown', errorBody: payload });
+      return;
+    }
     current.resolveResult(outcome === 'success' ? { payload, outcome } : { payload, outcome, functionError: 'Unhandled' });
   }
 
