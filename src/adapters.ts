@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { CodeStore, type CodeRepository } from './control/index.js';
 import type { PlatformConfig } from './core/index.js';
 import type { Logger } from './core/logger.js';
-import { SqliteEventQueue, type EventQueue } from './queue/index.js';
-import { SqliteStore, type ControlStore, type FailedEventStore, type LogRepository, type UsageStore } from './store/index.js';
+import { SqliteEventQueue, type EventQueue, type FailedEventStore } from './queue/index.js';
+import { SqliteStore, type ControlStore, type LogRepository, type UsageStore } from './store/index.js';
 
 /** The state behind the platform's ports; `close()` flushes and closes every one. */
 export interface Adapters {

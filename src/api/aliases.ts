@@ -1,6 +1,10 @@
+import { validationError } from '../core/index.js';
+import type { AliasSettings, CreateAliasInput, UpdateAliasInput } from '../control/index.js';
 import { jsonBody, nextMarker, pageParams, route, type Route } from './http.js';
 import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
+import { aliasConfiguration } from './shapes.js';
+import { expectObject, expectString, optional, required, type Body } from './wire.js';
 
 /** CreateAlias, ListAliases, GetAlias, UpdateAlias, DeleteAlias. */
 export function aliasRoutes(s: Services): Route[] {
@@ -13,7 +17,7 @@ export function aliasRoutes(s: Services): Route[] {
       'CreateAlias',
       async (ctx) => ({
         status: 201,
-        body: s.aliases.shape(await s.aliases.create(ctx.params.FunctionName!, jsonBody(ctx))),
+        body: aliasConfiguration(await s.aliases.create(ctx.params.FunctionName!, createAliasInput(jsonBody(ctx))), s.partition),
       }),
       { resource },
     ),
@@ -24,7 +28,7 @@ export function aliasRoutes(s: Services): Route[] {
       (ctx) => {
         const { marker, maxItems } = pageParams(ctx, 50);
         const page = s.aliases.list(ctx.params.FunctionName!, ctx.query.get('FunctionVersion') ?? undefined, marker, maxItems);
-        return { status: 200, body: { Aliases: page.aliases.map((a) => s.aliases.shape(a)), ...nextMarker(page.nextMarker) } };
+        return { status: 200, body: { Aliases: page.aliases.map((a) => aliasConfiguration(a, s.partition)), ...nextMarker(page.nextMarker) } };
       },
       { resource },
     ),
@@ -34,7 +38,7 @@ export function aliasRoutes(s: Services): Route[] {
       'GetAlias',
       (ctx) => ({
         status: 200,
-        body: s.aliases.shape(s.aliases.require(ctx.params.FunctionName!, ctx.params.Name!)),
+        body: aliasConfiguration(s.aliases.require(ctx.params.FunctionName!, ctx.params.Name!), s.partition),
       }),
       { resource },
     ),
@@ -44,7 +48,7 @@ export function aliasRoutes(s: Services): Route[] {
       'UpdateAlias',
       async (ctx) => ({
         status: 200,
-        body: s.aliases.shape(await s.aliases.update(ctx.params.FunctionName!, ctx.params.Name!, jsonBody(ctx))),
+        body: aliasConfiguration(await s.aliases.update(ctx.params.FunctionName!, ctx.params.Name!, updateAliasInput(jsonBody(ctx))), s.partition),
       }),
       { resource },
     ),
@@ -59,4 +63,37 @@ export function aliasRoutes(s: Services): Route[] {
       { resource },
     ),
   ];
+}
+
+function createAliasInput(body: Body): CreateAliasInput {
+  const name = expectString('Name', required(body, 'Name'));
+  return { name, functionVersion: expectString('FunctionVersion', required(body, 'FunctionVersion')), ...aliasSettings(body) };
+}
+
+function updateAliasInput(body: Body): UpdateAliasInput {
+  return {
+    revisionId: optional(body, 'RevisionId', expectString),
+    functionVersion: optional(body, 'FunctionVersion', expectString),
+    ...aliasSettings(body),
+  };
+}
+
+function aliasSettings(body: Body): AliasSettings {
+  return {
+    description: optional(body, 'Description', expectString),
+    additionalVersionWeights: optional(body, 'RoutingConfig', (field, value) => {
+      const weights = expectObject(field, value).AdditionalVersionWeights ?? {};
+      const map = expectObject('RoutingConfig.AdditionalVersionWeights', weights);
+      for (const weight of Object.values(map)) {
+        if (typeof weight !== 'number') {
+          throw validationError(
+            'routingConfig.additionalVersionWeights',
+            weight,
+            'Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]',
+          );
+        }
+      }
+      return map as Record<string, number>;
+    }),
+  };
 }

@@ -1,6 +1,9 @@
+import { invalidParameter } from '../core/index.js';
 import { jsonBody, nextMarker, pageParams, route, type Route } from './http.js';
 import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
+import { provisionedConcurrencyConfig } from './shapes.js';
+import { required, type Body } from './wire.js';
 
 /** Reserved concurrency of a function, and provisioned concurrency of a version or an alias. */
 export function concurrencyRoutes(s: Services): Route[] {
@@ -13,7 +16,9 @@ export function concurrencyRoutes(s: Services): Route[] {
       '/2017-10-31/functions/{FunctionName}/concurrency',
       'PutFunctionConcurrency',
       async (ctx) => {
-        const record = await s.registry.putConcurrency(ctx.params.FunctionName!, jsonBody(ctx));
+        const value = required(jsonBody(ctx), 'ReservedConcurrentExecutions');
+        if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter('ReservedConcurrentExecutions must be an integer.');
+        const record = await s.registry.putConcurrency(ctx.params.FunctionName!, value);
         return { status: 200, body: { ReservedConcurrentExecutions: record.reservedConcurrency } };
       },
       { resource },
@@ -45,7 +50,10 @@ export function concurrencyRoutes(s: Services): Route[] {
       'PutProvisionedConcurrencyConfig',
       async (ctx) => ({
         status: 202,
-        body: await s.provisioned.put(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined, jsonBody(ctx)),
+        body: provisionedConcurrencyConfig(
+          await s.provisioned.put(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined, provisionedRequest(jsonBody(ctx))),
+          s.partition,
+        ),
       }),
       { resource },
     ),
@@ -58,9 +66,13 @@ export function concurrencyRoutes(s: Services): Route[] {
         if (ctx.query.get('List') === 'ALL') {
           const { marker, maxItems } = pageParams(ctx, 50);
           const page = s.provisioned.list(ctx.params.FunctionName!, marker, maxItems);
-          return { status: 200, body: { ProvisionedConcurrencyConfigs: page.configs, ...nextMarker(page.nextMarker) } };
+          const configs = page.configs.map((c) => provisionedConcurrencyConfig(c, s.partition, { withArn: true }));
+          return { status: 200, body: { ProvisionedConcurrencyConfigs: configs, ...nextMarker(page.nextMarker) } };
         }
-        return { status: 200, body: s.provisioned.get(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined) };
+        return {
+          status: 200,
+          body: provisionedConcurrencyConfig(s.provisioned.get(ctx.params.FunctionName!, ctx.query.get('Qualifier') ?? undefined), s.partition),
+        };
       },
       {
         resource,
@@ -78,4 +90,11 @@ export function concurrencyRoutes(s: Services): Route[] {
       { resource },
     ),
   ];
+}
+
+/** PutProvisionedConcurrencyConfig's one member, with Lambda's wording for a wrong type. */
+function provisionedRequest(body: Body): number {
+  const requested = required(body, 'ProvisionedConcurrentExecutions');
+  if (typeof requested !== 'number' || !Number.isInteger(requested)) throw invalidParameter('ProvisionedConcurrentExecutions must be an integer.');
+  return requested;
 }

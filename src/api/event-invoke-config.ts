@@ -1,6 +1,10 @@
+import { invalidParameter } from '../core/index.js';
+import type { EventInvokeConfigInput } from '../control/index.js';
 import { jsonBody, nextMarker, pageParams, route, type Route } from './http.js';
 import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
+import { eventInvokeConfiguration } from './shapes.js';
+import type { Body } from './wire.js';
 
 /** Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s): asynchronous invocation settings. */
 export function eventInvokeConfigRoutes(s: Services): Route[] {
@@ -14,7 +18,7 @@ export function eventInvokeConfigRoutes(s: Services): Route[] {
       'PutFunctionEventInvokeConfig',
       async (ctx) => ({
         status: 200,
-        body: s.eventInvokeConfigs.shape(await s.eventInvokeConfigs.put(ctx.params.FunctionName!, qualifier(ctx.query), jsonBody(ctx))),
+        body: eventInvokeConfiguration(await s.eventInvokeConfigs.put(ctx.params.FunctionName!, qualifier(ctx.query), configInput(jsonBody(ctx))), s.partition),
       }),
       { resource },
     ),
@@ -24,7 +28,10 @@ export function eventInvokeConfigRoutes(s: Services): Route[] {
       'UpdateFunctionEventInvokeConfig',
       async (ctx) => ({
         status: 200,
-        body: s.eventInvokeConfigs.shape(await s.eventInvokeConfigs.update(ctx.params.FunctionName!, qualifier(ctx.query), jsonBody(ctx))),
+        body: eventInvokeConfiguration(
+          await s.eventInvokeConfigs.update(ctx.params.FunctionName!, qualifier(ctx.query), configInput(jsonBody(ctx))),
+          s.partition,
+        ),
       }),
       { resource },
     ),
@@ -32,7 +39,7 @@ export function eventInvokeConfigRoutes(s: Services): Route[] {
       'GET',
       path,
       'GetFunctionEventInvokeConfig',
-      (ctx) => ({ status: 200, body: s.eventInvokeConfigs.shape(s.eventInvokeConfigs.get(ctx.params.FunctionName!, qualifier(ctx.query))) }),
+      (ctx) => ({ status: 200, body: eventInvokeConfiguration(s.eventInvokeConfigs.get(ctx.params.FunctionName!, qualifier(ctx.query)), s.partition) }),
       { resource },
     ),
     route(
@@ -55,7 +62,7 @@ export function eventInvokeConfigRoutes(s: Services): Route[] {
         return {
           status: 200,
           body: {
-            FunctionEventInvokeConfigs: page.configs.map((c) => s.eventInvokeConfigs.shape(c)),
+            FunctionEventInvokeConfigs: page.configs.map((c) => eventInvokeConfiguration(c, s.partition)),
             ...nextMarker(page.nextMarker),
           },
         };
@@ -63,4 +70,27 @@ export function eventInvokeConfigRoutes(s: Services): Route[] {
       { resource },
     ),
   ];
+}
+
+/** Lambda words the type errors of these members its own way ("… must be an integer."). */
+function configInput(body: Body): EventInvokeConfigInput {
+  const integer = (field: string): number | undefined => {
+    const value = body[field];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter(`${field} must be an integer.`);
+    return value;
+  };
+  const maximumRetryAttempts = integer('MaximumRetryAttempts');
+  const maximumEventAgeInSeconds = integer('MaximumEventAgeInSeconds');
+  const config = body.DestinationConfig;
+  if (config === undefined) return { maximumRetryAttempts, maximumEventAgeInSeconds };
+  if (typeof config !== 'object' || config === null) throw invalidParameter('DestinationConfig must be an object.');
+  /** A member given without a Destination (or with '') says "none"; a non-string one fails the ARN pattern as its text. */
+  const destination = (member: unknown): string | undefined => {
+    if (member === undefined) return undefined;
+    const value = typeof member === 'object' && member !== null ? (member as Body).Destination : undefined;
+    return value === undefined ? '' : String(value);
+  };
+  const { OnSuccess, OnFailure } = config as Body;
+  return { maximumRetryAttempts, maximumEventAgeInSeconds, destinations: { onSuccess: destination(OnSuccess), onFailure: destination(OnFailure) } };
 }

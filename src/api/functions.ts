@@ -2,6 +2,7 @@ import { AwsError, invalidParameter, parseFunctionName, resolveQualifier, type F
 import { jsonBody, nextMarker, pageParams, route, type Route } from './http.js';
 import { functionInBody, functionInPath } from './resources.js';
 import type { Services } from './services.js';
+import { createFunctionInput, updateCodeInput, updateConfigurationInput } from './function-inputs.js';
 import { functionConfiguration } from './shapes.js';
 
 /** CreateFunction requests may reach 70,167,211 bytes (a 50 MB zip in base64), as AWS allows. */
@@ -29,7 +30,7 @@ export function functionRoutes(s: Services): Route[] {
       'CreateFunction',
       async (ctx) => {
         const body = jsonBody(ctx);
-        const record = await publishIf(body, await s.registry.create(body));
+        const record = await publishIf(body, await s.registry.create(createFunctionInput(body)));
         // Even when it published version 1, CreateFunction answers with the unqualified ARN.
         return { status: 201, body: functionConfiguration(record, s.partition, { arnQualifier: '' }) };
       },
@@ -92,7 +93,7 @@ export function functionRoutes(s: Services): Route[] {
       'UpdateFunctionCode',
       async (ctx) => {
         const body = jsonBody(ctx);
-        const record = await s.registry.updateCode(ctx.params.FunctionName!, body);
+        const record = await s.registry.updateCode(ctx.params.FunctionName!, updateCodeInput(body));
         return { status: 200, body: functionConfiguration(body.DryRun === true ? record : await publishIf(body, record), s.partition) };
       },
       { bodyLimit: CREATE_BODY_LIMIT, resource },
@@ -103,7 +104,7 @@ export function functionRoutes(s: Services): Route[] {
       '/2015-03-31/functions/{FunctionName}/configuration',
       'UpdateFunctionConfiguration',
       async (ctx) => {
-        const record = await s.registry.updateConfiguration(ctx.params.FunctionName!, jsonBody(ctx));
+        const record = await s.registry.updateConfiguration(ctx.params.FunctionName!, updateConfigurationInput(jsonBody(ctx)));
         return { status: 200, body: functionConfiguration(record, s.partition) };
       },
       { resource },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { awsTimestamp, functionArn, type FunctionRecord, type Partition } from '../core/index.js';
+import { awsTimestamp, functionArn, type AliasRecord, type EventInvokeConfigRecord, type FunctionRecord, type Partition } from '../core/index.js';
 import { codeSha256Base64 } from '../control/index.js';
+import type { ProvisionedConcurrencyStatus } from '../invoke/index.js';
 
 /**
  * FunctionConfiguration as AWS returns it (service model shape; field set as recorded against AWS).
@@ -48,4 +49,42 @@ export function functionConfiguration(
 function runtimeVersionArn(runtime: string, partition: Partition): string {
   const id = createHash('sha256').update(`selfless:${runtime}`).digest('hex');
   return `arn:aws:lambda:${partition.region}::runtime:${id}`;
+}
+
+/** AliasConfiguration as AWS returns it. */
+export function aliasConfiguration(alias: AliasRecord, partition: Partition): Record<string, unknown> {
+  return {
+    AliasArn: functionArn(partition, alias.functionName, alias.name),
+    Name: alias.name,
+    FunctionVersion: alias.functionVersion,
+    Description: alias.description,
+    ...(alias.additionalVersionWeights === undefined ? {} : { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }),
+    RevisionId: alias.revisionId,
+  };
+}
+
+/** FunctionEventInvokeConfig as AWS returns it. */
+export function eventInvokeConfiguration(record: EventInvokeConfigRecord, partition: Partition): Record<string, unknown> {
+  return {
+    LastModified: record.lastModified / 1000,
+    FunctionArn: functionArn(partition, record.functionName, record.qualifier),
+    ...(record.maximumRetryAttempts === undefined ? {} : { MaximumRetryAttempts: record.maximumRetryAttempts }),
+    ...(record.maximumEventAgeInSeconds === undefined ? {} : { MaximumEventAgeInSeconds: record.maximumEventAgeInSeconds }),
+    DestinationConfig: {
+      OnSuccess: record.onSuccess === undefined ? {} : { Destination: record.onSuccess },
+      OnFailure: record.onFailure === undefined ? {} : { Destination: record.onFailure },
+    },
+  };
+}
+
+/** ProvisionedConcurrencyConfig as AWS returns it (with its FunctionArn in a list); READY once all are initialised. */
+export function provisionedConcurrencyConfig({ record, ready }: ProvisionedConcurrencyStatus, partition: Partition, options: { withArn?: boolean } = {}) {
+  return {
+    ...(options.withArn === true ? { FunctionArn: functionArn(partition, record.functionName, record.qualifier) } : {}),
+    RequestedProvisionedConcurrentExecutions: record.requested,
+    AvailableProvisionedConcurrentExecutions: ready,
+    AllocatedProvisionedConcurrentExecutions: ready,
+    Status: ready >= record.requested ? 'READY' : 'IN_PROGRESS',
+    LastModified: awsTimestamp(record.lastModified),
+  };
 }

@@ -1,7 +1,7 @@
-import { AwsError } from '../core/index.js';
 import { jsonBody, route, type Route } from './http.js';
 import { arnInPath } from './resources.js';
 import type { Services } from './services.js';
+import { expectStringMap, required } from './wire.js';
 
 /** TagResource, UntagResource, ListTags: a function's tags, by its ARN. */
 export function tagRoutes(s: Services): Route[] {
@@ -12,10 +12,7 @@ export function tagRoutes(s: Services): Route[] {
       path,
       'TagResource',
       async (ctx) => {
-        const body = jsonBody(ctx);
-        if (body.Tags === undefined)
-          throw new AwsError('ValidationException', "1 validation error detected: Value null at 'tags' failed to satisfy constraint: Member must not be null");
-        await s.registry.tag(ctx.params.ARN!, body.Tags);
+        await s.registry.tag(ctx.params.ARN!, expectStringMap('Tags', required(jsonBody(ctx), 'Tags')));
         return { status: 204 };
       },
       { resource: arnInPath },

@@ -1,5 +1,6 @@
 import { jsonBody, pageParams, route, type Route } from './http.js';
 import { functionInPath } from './resources.js';
+import { publishVersionInput } from './function-inputs.js';
 import type { Services } from './services.js';
 import { functionConfiguration } from './shapes.js';
 
@@ -13,7 +14,7 @@ export function versionRoutes(s: Services): Route[] {
       'PublishVersion',
       async (ctx) => ({
         status: 201,
-        body: functionConfiguration(await s.registry.publish(ctx.params.FunctionName!, jsonBody(ctx)), s.partition),
+        body: functionConfiguration(await s.registry.publish(ctx.params.FunctionName!, publishVersionInput(jsonBody(ctx))), s.partition),
       }),
       { resource },
     ),

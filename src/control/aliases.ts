@@ -16,12 +16,30 @@ import {
 import type { ControlStore } from '../store/index.js';
 import type { ChangeFeed } from './changes.js';
 import type { FunctionRegistry } from './registry.js';
-import { checkDescription, expectObject, expectString } from './validate.js';
+import { checkDescription } from './validate.js';
 
 /** The service model's Alias name pattern: not all digits (those are versions). */
 const ALIAS_NAME = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
 const VERSION = /^(\$LATEST|[0-9]+)$/;
 const key = (functionName: string, name: string) => compositeKey(functionName, name);
+
+/** What an alias says, typed (api/ reads it from AWS's wire shape); its values are checked here. */
+export interface AliasSettings {
+  readonly description?: string;
+  /** RoutingConfig.AdditionalVersionWeights: absent keeps an alias's routing on update; empty clears it. */
+  readonly additionalVersionWeights?: Readonly<Record<string, number>>;
+}
+
+export interface CreateAliasInput extends AliasSettings {
+  readonly name: string;
+  readonly functionVersion: string;
+}
+
+export interface UpdateAliasInput extends AliasSettings {
+  readonly functionVersion?: string;
+  /** Only if the alias is still at this revision. */
+  readonly revisionId?: string;
+}
 
 /**
  * CreateAlias / GetAlias / UpdateAlias / DeleteAlias / ListAliases, and resolving an alias to the
@@ -81,15 +99,15 @@ export class AliasRegistry {
     return alias.functionVersion;
   }
 
-  async create(functionParam: string, body: Record<string, unknown>): Promise<AliasRecord> {
+  async create(functionParam: string, input: CreateAliasInput): Promise<AliasRecord> {
     const fn = this.#function(functionParam);
-    const name = checkAliasName(body.Name);
+    const name = checkAliasName(input.name);
     if (this.#cache.has(key(fn, name))) throw resourceConflict(`Alias already exists: ${functionArn(this.partition, fn, name)}`);
     const alias: AliasRecord = {
       functionName: fn,
       name,
-      ...this.#target(fn, body.FunctionVersion, body.RoutingConfig),
-      description: body.Description === undefined ? '' : checkDescription(body.Description),
+      ...this.#target(fn, input.functionVersion, input.additionalVersionWeights),
+      description: input.description === undefined ? '' : checkDescription(input.description),
       revisionId: newRevisionId(),
     };
     const saved = await this.#save(alias);
@@ -97,27 +115,22 @@ export class AliasRegistry {
     return saved;
   }
 
-  async update(functionParam: string, name: string, body: Record<string, unknown>): Promise<AliasRecord> {
+  async update(functionParam: string, name: string, input: UpdateAliasInput): Promise<AliasRecord> {
     const fn = this.#function(functionParam);
     const current = this.#require(fn, name);
-    if (body.RevisionId !== undefined && expectString('RevisionId', body.RevisionId) !== current.revisionId) {
+    if (input.revisionId !== undefined && input.revisionId !== current.revisionId) {
       throw new AwsError(
         'PreconditionFailedException',
         'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
-    const version = body.FunctionVersion ?? current.functionVersion;
-    const routing =
-      body.RoutingConfig !== undefined
-        ? body.RoutingConfig
-        : current.additionalVersionWeights === undefined
-          ? undefined
-          : { AdditionalVersionWeights: current.additionalVersionWeights };
+    const version = input.functionVersion ?? current.functionVersion;
+    const weights = input.additionalVersionWeights ?? current.additionalVersionWeights;
     const { additionalVersionWeights: _old, ...rest } = current;
     const updated = await this.#save({
       ...rest,
-      ...this.#target(fn, version, routing),
-      description: body.Description === undefined ? current.description : checkDescription(body.Description),
+      ...this.#target(fn, version, weights),
+      description: input.description === undefined ? current.description : checkDescription(input.description),
       revisionId: newRevisionId(),
     });
     this.changes.publish({ type: 'AliasMoved', functionName: fn, before: current, after: updated });
@@ -151,18 +164,6 @@ export class AliasRegistry {
     return nextMarker === undefined ? { aliases } : { aliases, nextMarker };
   }
 
-  /** AliasConfiguration as AWS returns it. */
-  shape(alias: AliasRecord): Record<string, unknown> {
-    return {
-      AliasArn: functionArn(this.partition, alias.functionName, alias.name),
-      Name: alias.name,
-      FunctionVersion: alias.functionVersion,
-      Description: alias.description,
-      ...(alias.additionalVersionWeights === undefined ? {} : { RoutingConfig: { AdditionalVersionWeights: alias.additionalVersionWeights } }),
-      RevisionId: alias.revisionId,
-    };
-  }
-
   #function(functionParam: string): string {
     const ref = parseFunctionName(functionParam, this.partition, 140);
     return this.registry.require(ref.name).name;
@@ -175,21 +176,21 @@ export class AliasRegistry {
   }
 
   /** FunctionVersion and RoutingConfig, checked as Lambda checks them. */
-  #target(fn: string, versionValue: unknown, routingValue: unknown): { functionVersion: string; additionalVersionWeights?: Record<string, number> } {
-    if (versionValue === undefined || versionValue === null) throw validationError('functionVersion', null, 'Member must not be null');
-    const functionVersion = expectString('FunctionVersion', versionValue);
+  #target(
+    fn: string,
+    functionVersion: string,
+    weights: Readonly<Record<string, number>> | undefined,
+  ): { functionVersion: string; additionalVersionWeights?: Record<string, number> } {
     if (!VERSION.test(functionVersion))
       throw validationError('functionVersion', functionVersion, 'Member must satisfy regular expression pattern: (\\$LATEST|[0-9]+)');
     if (this.registry.version(fn, functionVersion) === undefined)
       throw resourceNotFound(`Function not found: ${functionArn(this.partition, fn, functionVersion)}`);
-    if (routingValue === undefined || routingValue === null) return { functionVersion };
-    const weights = expectObject('RoutingConfig', routingValue).AdditionalVersionWeights;
-    if (weights === undefined || weights === null) return { functionVersion };
-    const entries = Object.entries(expectObject('RoutingConfig.AdditionalVersionWeights', weights));
+    if (weights === undefined) return { functionVersion };
+    const entries = Object.entries(weights);
     if (entries.length === 0) return { functionVersion };
     if (entries.length > 1) throw invalidParameter('Number of items in AdditionalVersionWeights cannot be greater than 1');
     const [version, weight] = entries[0]!;
-    if (typeof weight !== 'number' || weight < 0 || weight > 1) {
+    if (weight < 0 || weight > 1) {
       throw validationError(
         'routingConfig.additionalVersionWeights',
         weight,
@@ -216,9 +217,7 @@ export class AliasRegistry {
   }
 }
 
-function checkAliasName(value: unknown): string {
-  if (value === undefined || value === null) throw validationError('name', null, 'Member must not be null');
-  const name = expectString('Name', value);
+function checkAliasName(name: string): string {
   if (name.length < 1 || name.length > 128)
     throw validationError('name', name, `Member must have length ${name.length < 1 ? 'greater than or equal to 1' : 'less than or equal to 128'}`);
   if (!ALIAS_NAME.test(name)) throw validationError('name', name, 'Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)');

@@ -26,6 +26,17 @@ export interface AsyncSettings {
   readonly onFailure?: string;
 }
 
+/**
+ * PutFunctionEventInvokeConfig's members, typed (api/ reads them from AWS's wire shape); their values
+ * are checked here. On update, what is absent stays as it was.
+ */
+export interface EventInvokeConfigInput {
+  readonly maximumRetryAttempts?: number;
+  readonly maximumEventAgeInSeconds?: number;
+  /** DestinationConfig, when given: of each member given, its Destination ARN, or '' for none. */
+  readonly destinations?: { readonly onSuccess?: string; readonly onFailure?: string };
+}
+
 const DESTINATION_PATTERN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-]+):([a-z]{2}(-gov)?-[a-z]+-\d)?:(\d{12})?:(.*)$/;
 const key = (functionName: string, qualifier: string) => compositeKey(functionName, qualifier);
 
@@ -64,17 +75,17 @@ export class EventInvokeConfigs {
   }
 
   /** PUT: replaces the whole configuration. */
-  put(nameParam: string, queryQualifier: string | undefined, body: Record<string, unknown>): Promise<EventInvokeConfigRecord> {
+  put(nameParam: string, queryQualifier: string | undefined, input: EventInvokeConfigInput): Promise<EventInvokeConfigRecord> {
     const { name, qualifier } = this.#target(nameParam, queryQualifier);
-    return this.#save(this.#validated(name, qualifier, body, undefined));
+    return this.#save(this.#validated(name, qualifier, input, undefined));
   }
 
   /** POST: merges the members given into the existing configuration. */
-  update(nameParam: string, queryQualifier: string | undefined, body: Record<string, unknown>): Promise<EventInvokeConfigRecord> {
+  update(nameParam: string, queryQualifier: string | undefined, input: EventInvokeConfigInput): Promise<EventInvokeConfigRecord> {
     const { name, qualifier } = this.#target(nameParam, queryQualifier);
     const current = this.#cache.get(key(name, qualifier));
     if (current === undefined) throw this.#missing(name, qualifier);
-    return this.#save(this.#validated(name, qualifier, body, current));
+    return this.#save(this.#validated(name, qualifier, input, current));
   }
 
   get(nameParam: string, queryQualifier: string | undefined): EventInvokeConfigRecord {
@@ -98,20 +109,6 @@ export class EventInvokeConfigs {
     return nextMarker === undefined ? { configs } : { configs, nextMarker };
   }
 
-  /** The API shape (FunctionEventInvokeConfig). */
-  shape(record: EventInvokeConfigRecord): Record<string, unknown> {
-    return {
-      LastModified: record.lastModified / 1000,
-      FunctionArn: functionArn(this.partition, record.functionName, record.qualifier),
-      ...(record.maximumRetryAttempts === undefined ? {} : { MaximumRetryAttempts: record.maximumRetryAttempts }),
-      ...(record.maximumEventAgeInSeconds === undefined ? {} : { MaximumEventAgeInSeconds: record.maximumEventAgeInSeconds }),
-      DestinationConfig: {
-        OnSuccess: record.onSuccess === undefined ? {} : { Destination: record.onSuccess },
-        OnFailure: record.onFailure === undefined ? {} : { Destination: record.onFailure },
-      },
-    };
-  }
-
   #target(nameParam: string, queryQualifier: string | undefined): { name: string; qualifier: string } {
     const ref = parseFunctionName(nameParam, this.partition, 140);
     const wanted = resolveQualifier(ref, queryQualifier);
@@ -124,42 +121,25 @@ export class EventInvokeConfigs {
     return resourceNotFound(`The function ${functionArn(this.partition, name, qualifier)} doesn't have an EventInvokeConfig`);
   }
 
-  #validated(name: string, qualifier: string, body: Record<string, unknown>, base: EventInvokeConfigRecord | undefined): EventInvokeConfigRecord {
-    const retries = body.MaximumRetryAttempts;
-    const age = body.MaximumEventAgeInSeconds;
-    const destinations = body.DestinationConfig;
+  #validated(name: string, qualifier: string, input: EventInvokeConfigInput, base: EventInvokeConfigRecord | undefined): EventInvokeConfigRecord {
+    const { maximumRetryAttempts: retries, maximumEventAgeInSeconds: age, destinations } = input;
     if (retries === undefined && age === undefined && destinations === undefined) {
       throw invalidParameter('You must specify at least one of error handling or destination setting.');
     }
-    const integer = (field: string, value: unknown, min: number, max: number): number => {
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter(`${field} must be an integer.`);
-      return checkRange(field.charAt(0).toLowerCase() + field.slice(1), value, min, max);
-    };
-    let onSuccess = base?.onSuccess;
-    let onFailure = base?.onFailure;
-    if (destinations !== undefined) {
-      if (typeof destinations !== 'object' || destinations === null) throw invalidParameter('DestinationConfig must be an object.');
-      const config = destinations as Record<string, unknown>;
-      for (const [member, set] of [
-        ['OnSuccess', (v?: string) => (onSuccess = v)],
-        ['OnFailure', (v?: string) => (onFailure = v)],
-      ] as const) {
-        const target = config[member];
-        if (target === undefined) continue;
-        const destination = typeof target === 'object' && target !== null ? (target as Record<string, unknown>).Destination : undefined;
-        set(destination === undefined || destination === '' ? undefined : this.#destination(name, destination));
-      }
-    }
+    const destination = (given: string | undefined, current: string | undefined) =>
+      given === undefined ? current : given === '' ? undefined : this.#destination(name, given);
+    const onSuccess = destination(destinations?.onSuccess, base?.onSuccess);
+    const onFailure = destination(destinations?.onFailure, base?.onFailure);
     const record: EventInvokeConfigRecord = {
       functionName: name,
       qualifier,
       ...(retries !== undefined
-        ? { maximumRetryAttempts: integer('MaximumRetryAttempts', retries, 0, 2) }
+        ? { maximumRetryAttempts: checkRange('maximumRetryAttempts', retries, 0, 2) }
         : base?.maximumRetryAttempts !== undefined
           ? { maximumRetryAttempts: base.maximumRetryAttempts }
           : {}),
       ...(age !== undefined
-        ? { maximumEventAgeInSeconds: integer('MaximumEventAgeInSeconds', age, 60, 21_600) }
+        ? { maximumEventAgeInSeconds: checkRange('maximumEventAgeInSeconds', age, 60, 21_600) }
         : base?.maximumEventAgeInSeconds !== undefined
           ? { maximumEventAgeInSeconds: base.maximumEventAgeInSeconds }
           : {}),
@@ -170,11 +150,11 @@ export class EventInvokeConfigs {
     return record;
   }
 
-  #destination(self: string, value: unknown): string {
-    if (typeof value !== 'string' || value.length > 350 || !DESTINATION_PATTERN.test(value)) {
+  #destination(self: string, value: string): string {
+    if (value.length > 350 || !DESTINATION_PATTERN.test(value)) {
       throw new AwsError(
         'ValidationException',
-        `1 validation error detected: Value '${String(value)}' at 'destinationConfig.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)`,
+        `1 validation error detected: Value '${value}' at 'destinationConfig.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)`,
       );
     }
     const service = DESTINATION_PATTERN.exec(value)![2];

@@ -74,11 +74,8 @@ export class ProvisionedConfigs {
   }
 
   /** PutProvisionedConcurrencyConfig: validated as Lambda validates it, then stored. */
-  async put(nameParam: string, queryQualifier: string | undefined, body: Record<string, unknown>): Promise<ProvisionedConcurrencyRecord> {
+  async put(nameParam: string, queryQualifier: string | undefined, requested: number): Promise<ProvisionedConcurrencyRecord> {
     const { name, qualifier } = this.target(nameParam, queryQualifier);
-    const requested = body.ProvisionedConcurrentExecutions;
-    if (requested === undefined || requested === null) throw validationError('provisionedConcurrentExecutions', null, 'Member must not be null');
-    if (typeof requested !== 'number' || !Number.isInteger(requested)) throw invalidParameter('ProvisionedConcurrentExecutions must be an integer.');
     checkRange('provisionedConcurrentExecutions', requested, 1, Number.MAX_SAFE_INTEGER);
     const latest = this.#o.registry.require(name);
     const others = this.of(name)

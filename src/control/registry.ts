@@ -18,6 +18,7 @@ import { codeSha256Base64, type CodeRepository } from './code-store.js';
 import { validateZip } from './code-package.js';
 import { Mutex } from './mutex.js';
 import { resolveRuntime, type RuntimeSpec } from './runtimes.js';
+import type { CreateFunctionInput, PublishVersionInput, UpdateCodeInput, UpdateConfigurationInput } from './function-inputs.js';
 import {
   checkArchitectures,
   checkDescription,
@@ -28,13 +29,7 @@ import {
   checkRole,
   checkTags,
   checkTimeout,
-  expectObject,
-  expectString,
-  refuseUnsupported,
 } from './validate.js';
-
-/** Parameters AWS accepts that selfless cannot honour yet; each is refused by name when set. */
-const UNSUPPORTED_CONFIG = ['VpcConfig', 'Layers', 'KMSKeyArn', 'DeadLetterConfig', 'FileSystemConfigs', 'ImageConfig', 'CodeSigningConfigArn'] as const;
 
 export interface RegistryOptions {
   readonly store: ControlStore;
@@ -104,11 +99,9 @@ export class FunctionRegistry {
    * PutFunctionConcurrency. Reservations may not eat into the unreserved minimum (100 of Lambda's 1,000,
    * scaled to the configured account limit), nor ask for more environments than this host's memory holds.
    */
-  putConcurrency(nameParam: string, body: Record<string, unknown>): Promise<FunctionRecord> {
+  putConcurrency(nameParam: string, value: number): Promise<FunctionRecord> {
     return this.#mutex.run(async () => {
       const current = this.#requireUnqualified(nameParam, 140);
-      const value = required(body, 'ReservedConcurrentExecutions');
-      if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter('ReservedConcurrentExecutions must be an integer.');
       checkRange('reservedConcurrentExecutions', value, 0, Number.MAX_SAFE_INTEGER);
       const { accountConcurrency, hostMemoryMb } = this.#options;
       const minimum = Math.ceil(accountConcurrency / 10);
@@ -160,19 +153,19 @@ export class FunctionRegistry {
    * PublishVersion: an immutable snapshot of $LATEST's code and configuration. Publishing when nothing
    * changed since the last version returns that version, as Lambda does.
    */
-  publish(nameParam: string, body: Record<string, unknown>): Promise<FunctionRecord> {
+  publish(nameParam: string, input: PublishVersionInput): Promise<FunctionRecord> {
     return this.#mutex.run(async () => {
       const current = this.#requireUnqualified(nameParam, 140);
-      checkRevision(current, body.RevisionId);
-      if (body.CodeSha256 !== undefined) {
-        const given = expectString('CodeSha256', body.CodeSha256);
+      checkRevision(current, input.revisionId);
+      if (input.codeSha256 !== undefined) {
+        const given = input.codeSha256;
         const actual = codeSha256Base64(current.codeSha256);
         if (given !== actual)
           throw invalidParameter(
             `CodeSHA256 (${given}) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the CodeSHA256 in $LATEST.`,
           );
       }
-      const description = body.Description === undefined ? undefined : checkDescription(body.Description);
+      const description = input.description === undefined ? undefined : checkDescription(input.description);
       const previous = current.lastVersion === undefined ? undefined : this.#versions.get(current.name)?.get(String(current.lastVersion));
       if (previous !== undefined && current.publishedRevision === current.revisionId) return previous;
       const number = (current.lastVersion ?? 0) + 1;
@@ -225,44 +218,39 @@ export class FunctionRegistry {
     return nextMarker === undefined ? { functions } : { functions, nextMarker };
   }
 
-  create(body: Record<string, unknown>): Promise<FunctionRecord> {
+  create(input: CreateFunctionInput): Promise<FunctionRecord> {
     return this.#mutex.run(async () => {
-      const ref = parseFunctionName(expectString('FunctionName', required(body, 'FunctionName')), this.#options.partition, 140);
+      const ref = parseFunctionName(input.functionName, this.#options.partition, 140);
       if (ref.qualifier !== undefined) throw invalidParameter('Qualifier is not allowed when creating a function.');
-      this.#refuseCommon(body);
-      if (body.PackageType !== undefined && body.PackageType !== 'Zip') {
-        throw invalidParameter('PackageType Image (container images) is not supported by selfless yet.');
-      }
-      const role = checkRole(required(body, 'Role'));
-      if (body.Runtime === undefined || body.Handler === undefined) {
+      const role = checkRole(input.role);
+      if (input.runtime === undefined || input.handler === undefined) {
         throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
       }
-      const runtime = expectString('Runtime', body.Runtime);
+      const runtime = input.runtime;
       await this.#options.checkRuntimeAvailable(resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes }));
-      const zip = zipFromCode(required(body, 'Code'));
-      const environment = body.Environment === undefined ? undefined : checkEnvironment(body.Environment);
+      const environment = input.environment === undefined ? undefined : checkEnvironment(input.environment);
       const now = this.#options.clock.now();
       const draft = {
         name: ref.name,
         runtime,
         role,
-        handler: checkHandler(body.Handler),
-        description: body.Description === undefined ? '' : checkDescription(body.Description),
-        timeout: body.Timeout === undefined ? 3 : checkTimeout(body.Timeout),
-        memorySize: body.MemorySize === undefined ? 128 : checkMemory(body.MemorySize),
+        handler: checkHandler(input.handler),
+        description: input.description === undefined ? '' : checkDescription(input.description),
+        timeout: input.timeout === undefined ? 3 : checkTimeout(input.timeout),
+        memorySize: input.memorySize === undefined ? 128 : checkMemory(input.memorySize),
         ...(environment === undefined ? {} : { environment }),
         architecture:
-          body.Architectures === undefined ? this.#options.hostArchitecture : checkArchitectures(body.Architectures, this.#options.hostArchitecture),
-        ephemeralStorageMb: body.EphemeralStorage === undefined ? 512 : checkEphemeralStorage(body.EphemeralStorage),
+          input.architectures === undefined ? this.#options.hostArchitecture : checkArchitectures(input.architectures, this.#options.hostArchitecture),
+        ephemeralStorageMb: input.ephemeralStorageMb === undefined ? 512 : checkEphemeralStorage(input.ephemeralStorageMb),
         tracingMode: 'PassThrough' as const,
         logFormat: 'Text' as const,
-        logGroup: checkLogGroup(body.LoggingConfig) ?? `/aws/lambda/${ref.name}`,
+        logGroup: input.logGroup ?? `/aws/lambda/${ref.name}`,
         lastModifiedMs: now,
         revisionId: newRevisionId(),
-        tags: body.Tags === undefined ? {} : checkTags(body.Tags),
+        tags: input.tags === undefined ? {} : checkTags(input.tags),
       };
       if (this.#cache.has(ref.name)) throw resourceConflict(`Function already exist: ${ref.name}`);
-      const stored = await this.#options.code.put(zip);
+      const stored = await this.#options.code.put(input.zip);
       const record: FunctionRecord = { ...draft, codeSha256: stored.sha256, codeSize: stored.size };
       let inserted = false;
       try {
@@ -277,18 +265,13 @@ export class FunctionRegistry {
     });
   }
 
-  updateCode(nameParam: string, body: Record<string, unknown>): Promise<FunctionRecord> {
+  updateCode(nameParam: string, input: UpdateCodeInput): Promise<FunctionRecord> {
     return this.#mutex.run(async () => {
       const current = this.#requireUnqualified(nameParam, 140);
-      checkRevision(current, body.RevisionId);
-      if (body.S3Bucket !== undefined || body.S3Key !== undefined || body.S3ObjectVersion !== undefined) {
-        throw invalidParameter('Code from S3 (S3Bucket/S3Key) is not supported by selfless yet: upload the zip with ZipFile.');
-      }
-      if (body.ImageUri !== undefined) throw invalidParameter('ImageUri (container images) is not supported by selfless yet.');
-      if (body.ZipFile === undefined) throw invalidParameter('Please provide a source for function code.');
-      const zip = decodeZip(body.ZipFile);
-      const architecture = body.Architectures === undefined ? current.architecture : checkArchitectures(body.Architectures, this.#options.hostArchitecture);
-      if (body.DryRun === true) {
+      checkRevision(current, input.revisionId);
+      const { zip } = input;
+      const architecture = input.architectures === undefined ? current.architecture : checkArchitectures(input.architectures, this.#options.hostArchitecture);
+      if (input.dryRun === true) {
         await validateZip(zip);
         return { ...current, architecture, codeSize: zip.length };
       }
@@ -311,28 +294,27 @@ export class FunctionRegistry {
     });
   }
 
-  updateConfiguration(nameParam: string, body: Record<string, unknown>): Promise<FunctionRecord> {
+  updateConfiguration(nameParam: string, input: UpdateConfigurationInput): Promise<FunctionRecord> {
     return this.#mutex.run(async () => {
       const current = this.#requireUnqualified(nameParam, 140);
-      checkRevision(current, body.RevisionId);
-      this.#refuseCommon(body);
+      checkRevision(current, input.revisionId);
       let runtime = current.runtime;
-      if (body.Runtime !== undefined) {
-        runtime = expectString('Runtime', body.Runtime);
+      if (input.runtime !== undefined) {
+        runtime = input.runtime;
         await this.#options.checkRuntimeAvailable(resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes }));
       }
-      const environment = body.Environment === undefined ? current.environment : checkEnvironment(body.Environment);
+      const environment = input.environment === undefined ? current.environment : checkEnvironment(input.environment);
       const record: FunctionRecord = {
         ...current,
         runtime,
-        role: body.Role === undefined ? current.role : checkRole(body.Role),
-        handler: body.Handler === undefined ? current.handler : checkHandler(body.Handler),
-        description: body.Description === undefined ? current.description : checkDescription(body.Description),
-        timeout: body.Timeout === undefined ? current.timeout : checkTimeout(body.Timeout),
-        memorySize: body.MemorySize === undefined ? current.memorySize : checkMemory(body.MemorySize),
+        role: input.role === undefined ? current.role : checkRole(input.role),
+        handler: input.handler === undefined ? current.handler : checkHandler(input.handler),
+        description: input.description === undefined ? current.description : checkDescription(input.description),
+        timeout: input.timeout === undefined ? current.timeout : checkTimeout(input.timeout),
+        memorySize: input.memorySize === undefined ? current.memorySize : checkMemory(input.memorySize),
         ...(environment === undefined ? {} : { environment }),
-        ephemeralStorageMb: body.EphemeralStorage === undefined ? current.ephemeralStorageMb : checkEphemeralStorage(body.EphemeralStorage),
-        logGroup: checkLogGroup(body.LoggingConfig) ?? current.logGroup,
+        ephemeralStorageMb: input.ephemeralStorageMb === undefined ? current.ephemeralStorageMb : checkEphemeralStorage(input.ephemeralStorageMb),
+        logGroup: input.logGroup ?? current.logGroup,
         lastModifiedMs: this.#options.clock.now(),
         revisionId: newRevisionId(),
       };
@@ -370,7 +352,7 @@ export class FunctionRegistry {
   }
 
   /** Tags live on the unqualified function ARN only, as on Lambda. */
-  tag(resourceArn: string, tags: unknown): Promise<void> {
+  tag(resourceArn: string, tags: Readonly<Record<string, string>>): Promise<void> {
     return this.#mutex.run(async () => {
       const current = this.#requireTaggable(resourceArn);
       const merged = { ...current.tags, ...checkTags(tags) };
@@ -409,14 +391,6 @@ export class FunctionRegistry {
     return record;
   }
 
-  #refuseCommon(body: Record<string, unknown>): void {
-    refuseUnsupported(body, UNSUPPORTED_CONFIG);
-    const tracing = body.TracingConfig === undefined ? undefined : expectObject('TracingConfig', body.TracingConfig).Mode;
-    if (tracing !== undefined && tracing !== 'PassThrough') throw invalidParameter('TracingConfig Mode Active (X-Ray) is not supported by selfless yet.');
-    const snapStart = body.SnapStart === undefined ? undefined : expectObject('SnapStart', body.SnapStart).ApplyOn;
-    if (snapStart !== undefined && snapStart !== 'None') throw invalidParameter('SnapStart is not supported by selfless yet.');
-  }
-
   async #replace(current: FunctionRecord, record: FunctionRecord): Promise<FunctionRecord> {
     await this.#store(record, current);
     if (record.codeSha256 !== current.codeSha256) await this.#collectCode(current.codeSha256);
@@ -447,52 +421,12 @@ export class FunctionRegistry {
   }
 }
 
-function required(body: Record<string, unknown>, field: string): unknown {
-  const value = body[field];
-  if (value === undefined || value === null) {
-    const member = field.charAt(0).toLowerCase() + field.slice(1);
-    throw new AwsError('ValidationException', `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
-  }
-  return value;
-}
-
-function zipFromCode(code: unknown): Buffer {
-  const fields = expectObject('Code', code);
-  if (fields.ImageUri !== undefined) throw invalidParameter('ImageUri (container images) is not supported by selfless yet.');
-  if (fields.S3Bucket !== undefined || fields.S3Key !== undefined) {
-    throw invalidParameter('Code from S3 (S3Bucket/S3Key) is not supported by selfless yet: upload the zip with ZipFile.');
-  }
-  if (fields.ZipFile === undefined) throw invalidParameter('Please provide a source for function code.');
-  return decodeZip(fields.ZipFile);
-}
-
-/** ZipFile travels base64 inside the JSON body; a body that is not base64 cannot be a zip. */
-function decodeZip(value: unknown): Buffer {
-  const text = expectString('ZipFile', value);
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
-    throw invalidParameter('Could not unzip uploaded file. Please check your file, then try to upload again.');
-  }
-  return Buffer.from(text, 'base64');
-}
-
-function checkRevision(current: FunctionRecord, revisionId: unknown): void {
+function checkRevision(current: FunctionRecord, revisionId: string | undefined): void {
   if (revisionId === undefined) return;
-  if (expectString('RevisionId', revisionId) !== current.revisionId) {
+  if (revisionId !== current.revisionId) {
     throw new AwsError(
       'PreconditionFailedException',
       'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
     );
   }
-}
-
-function checkLogGroup(loggingConfig: unknown): string | undefined {
-  if (loggingConfig === undefined) return undefined;
-  const config = expectObject('LoggingConfig', loggingConfig);
-  if (config.LogFormat !== undefined && config.LogFormat !== 'Text') {
-    throw invalidParameter('LoggingConfig LogFormat JSON is not supported by selfless yet; use Text.');
-  }
-  if (config.ApplicationLogLevel !== undefined || config.SystemLogLevel !== undefined) {
-    throw invalidParameter('Log levels are only available with LogFormat JSON, which selfless does not support yet.');
-  }
-  return config.LogGroup === undefined ? undefined : expectString('LoggingConfig.LogGroup', config.LogGroup);
 }

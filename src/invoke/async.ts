@@ -1,7 +1,6 @@
 import { AwsError, functionArn, newRequestId, parseFunctionName, publish, type Partition, type Scheduler, type Timer } from '../core/index.js';
 import type { AsyncSettings, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
-import type { EventQueue, Lease, QueuedEvent } from '../queue/index.js';
-import type { FailedEvent, FailedEventStore } from '../store/index.js';
+import type { EventQueue, FailedEvent, FailedEventStore, Lease, QueuedEvent } from '../queue/index.js';
 import { afterAttempt, beforeAttempt, type AttemptResult, type Decision, type RetryTuning } from './retry-policy.js';
 import { checkPayload, type InvokeService, type SyncInvokeOutput } from './sync.js';
 

@@ -1,4 +1,4 @@
-import { awsTimestamp, functionArn, type Partition, type ProvisionedConcurrencyRecord } from '../core/index.js';
+import type { Partition, ProvisionedConcurrencyRecord } from '../core/index.js';
 import type { AliasRegistry, Change, FunctionRegistry, ProvisionedConfigs } from '../control/index.js';
 import type { EnvironmentPool, EnvironmentSpec } from '../runtime/index.js';
 import type { InvokeService } from './sync.js';
@@ -12,11 +12,16 @@ export interface ProvisionedOptions {
   readonly partition: Partition;
 }
 
+/** A provisioned-concurrency configuration and how much of it is there: environments initialised and kept. */
+export interface ProvisionedConcurrencyStatus {
+  readonly record: ProvisionedConcurrencyRecord;
+  readonly ready: number;
+}
+
 /**
  * Provisioned concurrency at work: a version (or an alias's version) keeps as many environments started
  * and initialised as its configurations ask for (control/provisioned-configs.ts), used first by
- * invocations, never reaped while configured, their init not counted as a cold start. Status is
- * IN_PROGRESS until all are ready, then READY.
+ * invocations, never reaped while configured, their init not counted as a cold start.
  */
 export class ProvisionedConcurrency {
   readonly #o: ProvisionedOptions;
@@ -65,15 +70,15 @@ export class ProvisionedConcurrency {
     }
   }
 
-  async put(nameParam: string, queryQualifier: string | undefined, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const config = await this.#o.configs.put(nameParam, queryQualifier, body);
+  async put(nameParam: string, queryQualifier: string | undefined, requested: number): Promise<ProvisionedConcurrencyStatus> {
+    const config = await this.#o.configs.put(nameParam, queryQualifier, requested);
     const version = this.#versionOf(config.functionName, config.qualifier);
     if (version !== undefined) this.#reprovision(config.functionName, version);
-    return this.shape(config);
+    return this.#status(config);
   }
 
-  get(nameParam: string, queryQualifier: string | undefined): Record<string, unknown> {
-    return this.shape(this.#o.configs.require(nameParam, queryQualifier));
+  get(nameParam: string, queryQualifier: string | undefined): ProvisionedConcurrencyStatus {
+    return this.#status(this.#o.configs.require(nameParam, queryQualifier));
   }
 
   async delete(nameParam: string, queryQualifier: string | undefined): Promise<void> {
@@ -82,23 +87,15 @@ export class ProvisionedConcurrency {
     if (version !== undefined) this.#reprovision(deleted.functionName, version);
   }
 
-  list(nameParam: string, marker: string | undefined, maxItems: number): { configs: Record<string, unknown>[]; nextMarker?: string } {
+  list(nameParam: string, marker: string | undefined, maxItems: number): { configs: ProvisionedConcurrencyStatus[]; nextMarker?: string } {
     const { records, nextMarker } = this.#o.configs.list(nameParam, marker, maxItems);
-    const configs = records.map((r) => ({ FunctionArn: functionArn(this.#o.partition, r.functionName, r.qualifier), ...this.shape(r) }));
+    const configs = records.map((r) => this.#status(r));
     return nextMarker === undefined ? { configs } : { configs, nextMarker };
   }
 
-  /** ProvisionedConcurrencyConfig as AWS returns it: allocated = environments initialised and kept. */
-  shape(record: ProvisionedConcurrencyRecord): Record<string, unknown> {
+  #status(record: ProvisionedConcurrencyRecord): ProvisionedConcurrencyStatus {
     const spec = this.#spec(record.functionName, record.qualifier);
-    const ready = spec === undefined ? 0 : Math.min(record.requested, this.#o.pool.provisionedReady(spec.key));
-    return {
-      RequestedProvisionedConcurrentExecutions: record.requested,
-      AvailableProvisionedConcurrentExecutions: ready,
-      AllocatedProvisionedConcurrentExecutions: ready,
-      Status: ready >= record.requested ? 'READY' : 'IN_PROGRESS',
-      LastModified: awsTimestamp(record.lastModified),
-    };
+    return { record, ready: spec === undefined ? 0 : Math.min(record.requested, this.#o.pool.provisionedReady(spec.key)) };
   }
 
   #spec(name: string, qualifier: string): EnvironmentSpec | undefined {

@@ -70,3 +70,28 @@ export interface EventQueue {
   purge(functionName: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** An event that failed for good with no on-failure destination: kept for `selfless events failed` and redrive. */
+export interface FailedEvent {
+  readonly event: QueuedEvent;
+  /** AWS's condition string: RetriesExhausted, EventAgeExceeded, ... */
+  readonly condition: string;
+  readonly failedAt: number;
+}
+
+/**
+ * Async events that failed for good, kept for listing and redrive: not in the queue (which has no query
+ * by function or by id) but in the store, whose adapter implements this port (SqliteStore embedded,
+ * PostgreSQL in a cluster). Not part of any function's records: an entry outlives its function
+ * (FunctionNotFound is one of the conditions). Written before the event is acked in the queue, and keyed
+ * by request id, so the two steps are idempotent (see AsyncInvoker).
+ */
+export interface FailedEventStore {
+  /** Keeps a failed event, replacing an earlier entry of the same request id. */
+  putFailed(entry: FailedEvent): Promise<void>;
+  /** A function's failed events, oldest failure first. */
+  listFailed(functionName: string, limit: number): Promise<FailedEvent[]>;
+  /** The listed failed events of a function (those that exist), or all of them. */
+  getFailed(functionName: string, ids: readonly string[] | 'all'): Promise<FailedEvent[]>;
+  deleteFailed(ids: readonly string[]): Promise<void>;
+}

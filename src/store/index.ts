@@ -1,2 +1,2 @@
-export type { ControlStore, FailedEvent, FailedEventStore, LogRepository, Store, UsageStore } from './port.js';
+export type { ControlStore, LogRepository, Store, UsageStore } from './port.js';
 export { SqliteStore } from './sqlite/index.js';

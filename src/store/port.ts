@@ -1,5 +1,5 @@
 import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, ProvisionedConcurrencyRecord, UsageRecord } from '../core/index.js';
-import type { QueuedEvent } from '../queue/index.js';
+import type { FailedEventStore } from '../queue/index.js';
 
 /**
  * The persistence ports, split by what they hold and how it is used. All async, so a networked adapter
@@ -64,29 +64,6 @@ export interface LogRepository {
   trimLogs(functionName: string, totalBytes: number, keepBytes: number): Promise<number>;
   /** Deletes every log event older than `beforeMs`; the bytes freed, per function. */
   expireLogs(beforeMs: number): Promise<Map<string, number>>;
-}
-
-/** An event that failed for good with no on-failure destination: kept for `selfless events failed` and redrive. */
-export interface FailedEvent {
-  readonly event: QueuedEvent;
-  /** AWS's condition string: RetriesExhausted, EventAgeExceeded, ... */
-  readonly condition: string;
-  readonly failedAt: number;
-}
-
-/**
- * Async events that failed for good. Not part of any function's records: an entry outlives its function
- * (FunctionNotFound is one of the conditions). Written before the event is acked in the queue, and keyed
- * by request id, so the two steps are idempotent (see AsyncInvoker).
- */
-export interface FailedEventStore {
-  /** Keeps a failed event, replacing an earlier entry of the same request id. */
-  putFailed(entry: FailedEvent): Promise<void>;
-  /** A function's failed events, oldest failure first. */
-  listFailed(functionName: string, limit: number): Promise<FailedEvent[]>;
-  /** The listed failed events of a function (those that exist), or all of them. */
-  getFailed(functionName: string, ids: readonly string[] | 'all'): Promise<FailedEvent[]>;
-  deleteFailed(ids: readonly string[]): Promise<void>;
 }
 
 /** Everything the embedded adapter keeps, in one database. */

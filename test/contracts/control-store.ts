@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, ProvisionedConcurrencyRecord } from '../../src/core/index.js';
-import type { ControlStore, FailedEventStore } from '../../src/store/index.js';
+import type { FailedEventStore } from '../../src/queue/index.js';
+import type { ControlStore } from '../../src/store/index.js';
 
 export interface ControlStoreUnderTest {
   readonly store: ControlStore;

@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
-import type { FailedEvent } from '../../store/index.js';
-import type { EventQueue, Lease, QueuedEvent, Retry } from '../port.js';
+import type { EventQueue, FailedEvent, Lease, QueuedEvent, Retry } from '../port.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (

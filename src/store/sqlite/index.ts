@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, ProvisionedConcurrencyRecord, UsageRecord } from '../../core/index.js';
-import type { FailedEvent, Store } from '../port.js';
+import type { FailedEvent } from '../../queue/index.js';
+import type { Store } from '../port.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS functions (
