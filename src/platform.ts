@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { createAdapters } from './adapters.js';
 import { CodeLinks, createApiServer } from './api/index.js';
 import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
-import { AliasRegistry, ChangeFeed, EventInvokeConfigs, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
+import { AliasRegistry, ChangeFeed, EventInvokeConfigs, EventSourceMappings, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { createLogger, reportTo, type Logger } from './core/logger.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
+import { MappingSupervisor, SourceClients, SqsInspector } from './sources/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
 
@@ -117,6 +118,10 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   provisioned.load();
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
+  const sourceClients = new SourceClients(deps.env ?? process.env);
+  const eventSourceMappings = new EventSourceMappings(store, registry, aliases, new SqsInspector(sourceClients), partition, clock);
+  await eventSourceMappings.load();
+  const supervisor = new MappingSupervisor({ mappings: eventSourceMappings, clients: sourceClients, invoke, clock, log: logger });
   // What follows the control plane: the registries' own memory, stale environments, provisioned configs.
   changes.subscribe((change) => {
     switch (change.type) {
@@ -128,6 +133,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       case 'FunctionDeleted':
         aliases.forgetFunction(change.functionName);
         eventInvokeConfigs.forgetFunction(change.functionName);
+        for (const uuid of eventSourceMappings.forgetFunction(change.functionName)) supervisor.reconcile(uuid);
         pool.retireFunction(change.functionName);
         return provisionedConfigs.follow(change);
       case 'AliasMoved':
@@ -164,6 +170,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       async,
       provisioned,
       eventInvokeConfigs,
+      eventSourceMappings,
       pool,
       logs,
       usage,
@@ -178,23 +185,30 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   });
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
-  // Events accepted before a restart (or a crash) run again now.
+  // Events accepted before a restart (or a crash) run again now, and mappings poll again.
   async.start();
+  supervisor.start();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
   const shutdown = async (drain: boolean) => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    // Pollers stop taking batches; one being processed finishes (drain) or is cut short with its
+    // environment (destroy), and what was not deleted from its source reappears there.
+    const pollersStopped = supervisor.close();
     // Async attempts in flight finish and settle first; queued events wait in the queue for the next start.
     if (drain) {
+      await pollersStopped;
       await async.close();
       await pool.close();
     } else {
       async.abandon();
       pool.destroy();
       await async.settled();
+      await pollersStopped;
     }
+    sourceClients.close();
     server.closeAllConnections();
     await closed;
     await isolation.close();

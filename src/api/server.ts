@@ -16,6 +16,7 @@ import { accountRoutes } from './account.js';
 import { aliasRoutes } from './aliases.js';
 import { concurrencyRoutes } from './concurrency.js';
 import { eventInvokeConfigRoutes } from './event-invoke-config.js';
+import { eventSourceMappingRoutes } from './event-source-mappings.js';
 import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './front-door-limits.js';
 import { functionRoutes } from './functions.js';
 import type { BodyStream, Reply, RequestContext, Route } from './http.js';
@@ -54,6 +55,7 @@ export function allRoutes(services: Services): Route[] {
     ...concurrencyRoutes(services),
     ...invokeRoutes(services),
     ...eventInvokeConfigRoutes(services),
+    ...eventSourceMappingRoutes(services),
     ...tagRoutes(services),
     ...accountRoutes(services),
     ...selflessRoutes(services),

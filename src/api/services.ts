@@ -1,5 +1,5 @@
 import type { Partition } from '../core/index.js';
-import type { AliasRegistry, CodeRepository, EventInvokeConfigs, FunctionRegistry } from '../control/index.js';
+import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
@@ -17,6 +17,7 @@ export interface Services {
   readonly async: AsyncInvoker;
   readonly provisioned: ProvisionedConcurrency;
   readonly eventInvokeConfigs: EventInvokeConfigs;
+  readonly eventSourceMappings: EventSourceMappings;
   readonly pool: EnvironmentPool;
   readonly logs: LogStore;
   readonly usage: UsageMeter;

@@ -7,3 +7,10 @@ export { ASYNC_DEFAULTS, EventInvokeConfigs, type AsyncSettings, type EventInvok
 export { AliasRegistry, type AliasSettings, type CreateAliasInput, type UpdateAliasInput } from './aliases.js';
 export { ChangeFeed, type Change, type ChangeListener } from './changes.js';
 export { ProvisionedConfigs } from './provisioned-configs.js';
+export {
+  EventSourceMappings,
+  type CreateEventSourceMappingInput,
+  type EventSourceMappingSettings,
+  type SourceInspector,
+  type UpdateEventSourceMappingInput,
+} from './event-source-mappings.js';

@@ -78,6 +78,40 @@ export interface EventInvokeConfigRecord {
   readonly lastModified: number;
 }
 
+/** The kinds of event source a mapping polls. */
+export type EventSourceKind = 'sqs' | 'kinesis' | 'dynamodb';
+
+/**
+ * An event source mapping's states, as Lambda names them: Creating, Enabling and Updating become
+ * Enabled (or Disabled) once the poller has taken the change; Deleting ends with the mapping gone.
+ */
+export type EventSourceMappingState = 'Creating' | 'Enabling' | 'Enabled' | 'Disabling' | 'Disabled' | 'Updating' | 'Deleting';
+
+/** CreateEventSourceMapping's settings, with what the poller last reported. */
+export interface EventSourceMappingRecord {
+  readonly uuid: string;
+  /** The function it invokes, and the version or alias when FunctionName was qualified. */
+  readonly functionName: string;
+  readonly qualifier?: string;
+  readonly eventSourceArn: string;
+  readonly source: EventSourceKind;
+  /** What the user asked for; `state` says where the poller is with it. */
+  readonly enabled: boolean;
+  readonly state: EventSourceMappingState;
+  readonly stateTransitionReason: string;
+  readonly lastProcessingResult?: string;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowInSeconds: number;
+  /** FilterCriteria.Filters[].Pattern, each an EventBridge pattern as JSON text. */
+  readonly filterPatterns: readonly string[];
+  /** `ReportBatchItemFailures`, or nothing. */
+  readonly functionResponseTypes: readonly string[];
+  /** ScalingConfig.MaximumConcurrency (SQS). */
+  readonly maximumConcurrency?: number;
+  /** ms since the epoch. */
+  readonly lastModified: number;
+}
+
 /** PutProvisionedConcurrencyConfig: environments kept initialised for one version or alias. */
 export interface ProvisionedConcurrencyRecord {
   readonly functionName: string;

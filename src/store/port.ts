@@ -1,4 +1,12 @@
-import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, ProvisionedConcurrencyRecord, UsageRecord } from '../core/index.js';
+import type {
+  AliasRecord,
+  EventInvokeConfigRecord,
+  EventSourceMappingRecord,
+  FunctionRecord,
+  LogEvent,
+  ProvisionedConcurrencyRecord,
+  UsageRecord,
+} from '../core/index.js';
 import type { FailedEventStore } from '../queue/index.js';
 
 /**
@@ -21,7 +29,7 @@ export interface ControlStore {
    * counter moved on) if $LATEST's stored revision is `expectedRevision`; false, and nothing written, otherwise.
    */
   publishVersion(version: FunctionRecord, latest: FunctionRecord, expectedRevision: string): Promise<boolean>;
-  /** Deletes a function and everything configured for it (versions, aliases, event invoke configs, provisioned concurrency). */
+  /** Deletes a function and everything configured for it (versions, aliases, event invoke configs, provisioned concurrency, event source mappings). */
   deleteFunction(name: string): Promise<FunctionRecord | undefined>;
   /** Published versions (immutable) and aliases. */
   deleteVersion(name: string, version: string): Promise<void>;
@@ -37,6 +45,10 @@ export interface ControlStore {
 
   /** Asynchronous-invocation settings of a function (PutFunctionEventInvokeConfig), by qualifier. */
   putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void>;
+  /** Event source mappings; a mapping is written only while its function exists, and deleted with it. */
+  putEventSourceMapping(record: EventSourceMappingRecord): Promise<void>;
+  deleteEventSourceMapping(uuid: string): Promise<void>;
+  listEventSourceMappings(): Promise<EventSourceMappingRecord[]>;
   deleteEventInvokeConfig(functionName: string, qualifier: string): Promise<boolean>;
   listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]>;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, ProvisionedConcurrencyRecord } from '../../src/core/index.js';
+import type { AliasRecord, EventInvokeConfigRecord, EventSourceMappingRecord, FunctionRecord, ProvisionedConcurrencyRecord } from '../../src/core/index.js';
 import type { FailedEventStore } from '../../src/queue/index.js';
 import type { ControlStore } from '../../src/store/index.js';
 
@@ -13,6 +13,21 @@ const fn = (name: string, revisionId = 'r1', codeSha256 = 'code-a') => ({ name, 
 const version = (name: string, v: string, codeSha256 = 'code-a') => ({ ...fn(name, `v${v}`, codeSha256), version: v }) as FunctionRecord;
 const alias = (functionName: string, name: string) => ({ functionName, name, functionVersion: '1', revisionId: 'a1' }) as unknown as AliasRecord;
 const config = (functionName: string, qualifier: string) => ({ functionName, qualifier }) as unknown as EventInvokeConfigRecord;
+const mapping = (uuid: string, functionName: string) =>
+  ({
+    uuid,
+    functionName,
+    eventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+    source: 'sqs',
+    enabled: true,
+    state: 'Enabled',
+    stateTransitionReason: 'USER_INITIATED',
+    batchSize: 10,
+    maximumBatchingWindowInSeconds: 0,
+    filterPatterns: [],
+    functionResponseTypes: [],
+    lastModified: 0,
+  }) as EventSourceMappingRecord;
 const provisioned = (functionName: string, qualifier: string) => ({ functionName, qualifier, requested: 1, lastModified: 0 }) as ProvisionedConcurrencyRecord;
 
 /**
@@ -126,6 +141,8 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
         await store.putAlias(alias('other', 'live'));
         await store.putEventInvokeConfig(config('f', '$LATEST'));
         await store.putProvisioned(provisioned('f', '1'));
+        await store.putEventSourceMapping(mapping('m-f', 'f'));
+        await store.putEventSourceMapping(mapping('m-other', 'other'));
         assert.equal((await store.deleteFunction('f'))?.name, 'f');
         assert.equal(await store.deleteFunction('f'), undefined);
         assert.deepEqual(await store.listVersions(), []);
@@ -143,6 +160,33 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
           ['other'],
         );
         assert.deepEqual([await store.listProvisioned(), await store.listEventInvokeConfigs()], [[], []]);
+        await store.putEventSourceMapping(mapping('m-late', 'f'));
+        assert.deepEqual(
+          (await store.listEventSourceMappings()).map((m) => m.uuid),
+          ['m-other'],
+        );
+      }),
+    );
+
+    it(
+      'keeps event source mappings by UUID, replacing one on put',
+      withStore(async (store) => {
+        await store.insertFunction(fn('f'));
+        await store.putEventSourceMapping(mapping('b', 'f'));
+        await store.putEventSourceMapping(mapping('a', 'f'));
+        await store.putEventSourceMapping({ ...mapping('a', 'f'), state: 'Disabled' });
+        assert.deepEqual(
+          (await store.listEventSourceMappings()).map((m) => [m.uuid, m.state]),
+          [
+            ['a', 'Disabled'],
+            ['b', 'Enabled'],
+          ],
+        );
+        await store.deleteEventSourceMapping('a');
+        assert.deepEqual(
+          (await store.listEventSourceMappings()).map((m) => m.uuid),
+          ['b'],
+        );
       }),
     );
   });

@@ -1,5 +1,13 @@
 import Database from 'better-sqlite3';
-import type { AliasRecord, EventInvokeConfigRecord, FunctionRecord, LogEvent, ProvisionedConcurrencyRecord, UsageRecord } from '../../core/index.js';
+import type {
+  AliasRecord,
+  EventInvokeConfigRecord,
+  EventSourceMappingRecord,
+  FunctionRecord,
+  LogEvent,
+  ProvisionedConcurrencyRecord,
+  UsageRecord,
+} from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
 import type { Store } from '../port.js';
 
@@ -53,6 +61,11 @@ CREATE TABLE IF NOT EXISTS provisioned (
   qualifier TEXT NOT NULL,
   record TEXT NOT NULL,
   PRIMARY KEY (function_name, qualifier)
+);
+CREATE TABLE IF NOT EXISTS event_source_mappings (
+  uuid TEXT PRIMARY KEY,
+  function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+  record TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS failed_events (
   id TEXT PRIMARY KEY,
@@ -182,6 +195,9 @@ export class SqliteStore implements Store {
       putConfig: db.prepare(`INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
+      putMapping: db.prepare(`INSERT OR REPLACE INTO event_source_mappings (uuid, function_name, record) ${VALUES_OF_LIVE_FUNCTION}`),
+      deleteMapping: db.prepare('DELETE FROM event_source_mappings WHERE uuid = ?'),
+      listMappings: db.prepare<[], { record: string }>('SELECT record FROM event_source_mappings ORDER BY uuid'),
       countCode: db.prepare<[string, string], { n: number }>(
         'SELECT (SELECT count(*) FROM functions WHERE code_sha256 = ?) + (SELECT count(*) FROM versions WHERE code_sha256 = ?) AS n',
       ),
@@ -296,6 +312,18 @@ export class SqliteStore implements Store {
 
   async listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]> {
     return this.#statements.listConfigs.all().map((row) => JSON.parse(row.record) as EventInvokeConfigRecord);
+  }
+
+  async putEventSourceMapping(record: EventSourceMappingRecord): Promise<void> {
+    this.#statements.putMapping.run(record.uuid, record.functionName, JSON.stringify(record), record.functionName);
+  }
+
+  async deleteEventSourceMapping(uuid: string): Promise<void> {
+    this.#statements.deleteMapping.run(uuid);
+  }
+
+  async listEventSourceMappings(): Promise<EventSourceMappingRecord[]> {
+    return this.#statements.listMappings.all().map((row) => JSON.parse(row.record) as EventSourceMappingRecord);
   }
 
   async countCodeReferences(codeSha256: string): Promise<number> {

@@ -1,0 +1,336 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AwsError,
+  checkRange,
+  functionArn,
+  invalidParameter,
+  pageAfter,
+  parseFunctionName,
+  resourceConflict,
+  resourceNotFound,
+  validationError,
+  type Clock,
+  type EventSourceKind,
+  type EventSourceMappingRecord,
+  type EventSourceMappingState,
+  type Partition,
+} from '../core/index.js';
+import type { ControlStore } from '../store/index.js';
+import type { AliasRegistry } from './aliases.js';
+import type { FunctionRegistry } from './registry.js';
+
+/**
+ * CreateEventSourceMapping's and UpdateEventSourceMapping's members, typed (api/ reads them from AWS's
+ * wire shape); their values are checked here. On update, what is absent stays as it was.
+ */
+export interface EventSourceMappingSettings {
+  readonly enabled?: boolean;
+  readonly batchSize?: number;
+  readonly maximumBatchingWindowInSeconds?: number;
+  /** FilterCriteria.Filters[].Pattern; an empty list clears the filters. */
+  readonly filterPatterns?: readonly string[];
+  readonly functionResponseTypes?: readonly string[];
+  /** ScalingConfig.MaximumConcurrency; null clears it (ScalingConfig given without it). */
+  readonly maximumConcurrency?: number | null;
+}
+
+export interface CreateEventSourceMappingInput extends EventSourceMappingSettings {
+  readonly functionName: string;
+  readonly eventSourceArn: string;
+}
+
+export interface UpdateEventSourceMappingInput extends EventSourceMappingSettings {
+  /** Another function (or version, or alias) to invoke. */
+  readonly functionName?: string;
+}
+
+/** What a source can tell about itself before a mapping is made (a queue's visibility timeout). */
+export interface SourceInspector {
+  /** The queue's visibility timeout in seconds; throws an AwsError when the queue cannot be read. */
+  queueVisibilityTimeout(queueArn: string): Promise<number>;
+}
+
+/** Sources whose poller selfless has; the others are refused by name. */
+const SUPPORTED: ReadonlySet<EventSourceKind> = new Set(['sqs']);
+const SOURCE_NAMES: Record<EventSourceKind, string> = { sqs: 'SQS', kinesis: 'Kinesis', dynamodb: 'DynamoDB Streams' };
+const ARN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-]+):([a-z]{2}(-gov)?-[a-z]+-\d)?:(\d{12})?:(.*)$/;
+/** Lambda's limits per source (CreateEventSourceMapping's BatchSize documentation). */
+const BATCH = { sqs: { default: 10, max: 10_000, fifoMax: 10 }, streams: { default: 100, max: 10_000 } } as const;
+
+/**
+ * Event source mappings: Lambda's validation, the records (in the store, deleted with their function by
+ * foreign key), a memory copy, and the state each mapping is in. The pollers (sources/) follow the
+ * changes announced to `onChange` and report back through `settle` and `recordResult`.
+ */
+export class EventSourceMappings {
+  readonly #cache = new Map<string, EventSourceMappingRecord>();
+  #onChange: (uuid: string) => void = () => undefined;
+
+  constructor(
+    private readonly store: ControlStore,
+    private readonly registry: FunctionRegistry,
+    private readonly aliases: AliasRegistry,
+    private readonly inspector: SourceInspector,
+    private readonly partition: Partition,
+    private readonly clock: Clock,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const record of await this.store.listEventSourceMappings()) this.#cache.set(record.uuid, record);
+  }
+
+  /** Called with a mapping's UUID whenever its settings or its desired state change. */
+  follow(onChange: (uuid: string) => void): void {
+    this.#onChange = onChange;
+  }
+
+  all(): EventSourceMappingRecord[] {
+    return [...this.#cache.values()];
+  }
+
+  get(uuid: string): EventSourceMappingRecord | undefined {
+    return this.#cache.get(uuid);
+  }
+
+  require(uuid: string): EventSourceMappingRecord {
+    const record = this.#cache.get(uuid);
+    if (record === undefined) throw resourceNotFound('The resource you requested does not exist.');
+    return record;
+  }
+
+  async create(input: CreateEventSourceMappingInput): Promise<EventSourceMappingRecord> {
+    const target = this.#function(input.functionName);
+    const { source, fifo } = sourceOf(input.eventSourceArn);
+    const duplicate = this.all().find((m) => m.eventSourceArn === input.eventSourceArn && m.functionName === target.name && m.qualifier === target.qualifier);
+    if (duplicate !== undefined) {
+      throw resourceConflict(
+        `An event source mapping with ${SOURCE_NAMES[source]} arn (" ${input.eventSourceArn} ") and function (" ${input.functionName} ") already exists. Please update or delete the existing mapping with UUID ${duplicate.uuid}`,
+      );
+    }
+    const batchSize = input.batchSize ?? (source === 'sqs' ? BATCH.sqs.default : BATCH.streams.default);
+    const settings = checkSettings(source, fifo, {
+      batchSize,
+      maximumBatchingWindowInSeconds: input.maximumBatchingWindowInSeconds ?? 0,
+      filterPatterns: input.filterPatterns ?? [],
+      functionResponseTypes: input.functionResponseTypes ?? [],
+      maximumConcurrency: input.maximumConcurrency ?? undefined,
+    });
+    await this.#checkVisibility(source, input.eventSourceArn, target.timeout);
+    const enabled = input.enabled ?? true;
+    const record: EventSourceMappingRecord = {
+      uuid: randomUUID(),
+      functionName: target.name,
+      ...(target.qualifier === undefined ? {} : { qualifier: target.qualifier }),
+      eventSourceArn: input.eventSourceArn,
+      source,
+      enabled,
+      state: 'Creating',
+      stateTransitionReason: 'USER_INITIATED',
+      ...settings,
+      lastModified: this.clock.now(),
+    };
+    await this.#save(record);
+    return record;
+  }
+
+  async update(uuid: string, input: UpdateEventSourceMappingInput): Promise<EventSourceMappingRecord> {
+    const current = this.require(uuid);
+    if (current.state === 'Deleting') throw resourceInUse(uuid);
+    const target = input.functionName === undefined ? undefined : this.#function(input.functionName);
+    const { fifo } = sourceOf(current.eventSourceArn);
+    const settings = checkSettings(current.source, fifo, {
+      batchSize: input.batchSize ?? current.batchSize,
+      maximumBatchingWindowInSeconds: input.maximumBatchingWindowInSeconds ?? current.maximumBatchingWindowInSeconds,
+      filterPatterns: input.filterPatterns ?? current.filterPatterns,
+      functionResponseTypes: input.functionResponseTypes ?? current.functionResponseTypes,
+      maximumConcurrency: input.maximumConcurrency === null ? undefined : (input.maximumConcurrency ?? current.maximumConcurrency),
+    });
+    if (target !== undefined) await this.#checkVisibility(current.source, current.eventSourceArn, target.timeout);
+    const enabled = input.enabled ?? current.enabled;
+    const state: EventSourceMappingState = enabled !== current.enabled ? (enabled ? 'Enabling' : 'Disabling') : 'Updating';
+    const where = target ?? { name: current.functionName, qualifier: current.qualifier };
+    const { qualifier: _q, maximumConcurrency: _m, ...rest } = current;
+    const record: EventSourceMappingRecord = {
+      ...rest,
+      functionName: where.name,
+      ...(where.qualifier === undefined ? {} : { qualifier: where.qualifier }),
+      ...settings,
+      enabled,
+      state,
+      stateTransitionReason: 'USER_INITIATED',
+      lastModified: this.clock.now(),
+    };
+    await this.#save(record);
+    return record;
+  }
+
+  /** DeleteEventSourceMapping: the mapping is Deleting until its poller has stopped (`remove`). */
+  async delete(uuid: string): Promise<EventSourceMappingRecord> {
+    const current = this.require(uuid);
+    if (current.state === 'Deleting') return current;
+    const record: EventSourceMappingRecord = { ...current, state: 'Deleting', stateTransitionReason: 'USER_INITIATED', lastModified: this.clock.now() };
+    await this.#save(record);
+    return record;
+  }
+
+  list(filter: { functionName?: string; eventSourceArn?: string }, marker: string | undefined, maxItems: number) {
+    const target = filter.functionName === undefined ? undefined : this.#function(filter.functionName);
+    const all = this.all()
+      .filter((m) => filter.eventSourceArn === undefined || m.eventSourceArn === filter.eventSourceArn)
+      .filter((m) => target === undefined || (m.functionName === target.name && (target.qualifier === undefined || m.qualifier === target.qualifier)));
+    const { items: mappings, nextMarker } = pageAfter(all, (m) => m.uuid, marker, maxItems);
+    return nextMarker === undefined ? { mappings } : { mappings, nextMarker };
+  }
+
+  /** The poller has taken the mapping's settings: it is Enabled or Disabled now (or gone, once Deleting). */
+  async settle(uuid: string, state: 'Enabled' | 'Disabled'): Promise<void> {
+    const current = this.#cache.get(uuid);
+    if (current === undefined || current.state === state || current.state === 'Deleting') return;
+    await this.#write({ ...current, state });
+  }
+
+  /** What the last poll brought: `OK`, `No records processed`, or `PROBLEM: …` when the source or the function failed. */
+  async recordResult(uuid: string, lastProcessingResult: string): Promise<void> {
+    const current = this.#cache.get(uuid);
+    if (current === undefined || current.lastProcessingResult === lastProcessingResult) return;
+    await this.#write({ ...current, lastProcessingResult });
+  }
+
+  /** A Deleting mapping whose poller has stopped. */
+  async remove(uuid: string): Promise<void> {
+    if (!this.#cache.delete(uuid)) return;
+    await this.store.deleteEventSourceMapping(uuid);
+  }
+
+  /** A deleted function took its mappings with it (the store dropped them in the same commit). */
+  forgetFunction(functionName: string): string[] {
+    const gone: string[] = [];
+    for (const [uuid, record] of this.#cache) {
+      if (record.functionName !== functionName) continue;
+      this.#cache.delete(uuid);
+      gone.push(uuid);
+    }
+    return gone;
+  }
+
+  /** The function a mapping invokes: a version or alias must exist. */
+  #function(functionName: string): { name: string; qualifier?: string; timeout: number } {
+    const ref = parseFunctionName(functionName, this.partition, 140);
+    const latest = this.registry.require(ref.name, ref.qualifier);
+    const record = this.aliases.target(latest.name, ref.qualifier);
+    if (record === undefined) throw this.registry.notFound(latest.name, ref.qualifier);
+    return { name: latest.name, ...(ref.qualifier === undefined ? {} : { qualifier: ref.qualifier }), timeout: record.timeout };
+  }
+
+  /** Lambda refuses an SQS mapping whose function could outlast the queue's visibility timeout: the message would be handed out twice. */
+  async #checkVisibility(source: EventSourceKind, arn: string, functionTimeout: number): Promise<void> {
+    if (source !== 'sqs') return;
+    const visibility = await this.inspector.queueVisibilityTimeout(arn);
+    if (visibility < functionTimeout) {
+      throw invalidParameter(`Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${functionTimeout} seconds`);
+    }
+  }
+
+  async #save(record: EventSourceMappingRecord): Promise<void> {
+    await this.#write(record);
+    this.#onChange(record.uuid);
+  }
+
+  async #write(record: EventSourceMappingRecord): Promise<void> {
+    await this.store.putEventSourceMapping(record);
+    this.#cache.set(record.uuid, record);
+  }
+
+  /** The mapping's ARN, as Lambda names it. */
+  arn(uuid: string): string {
+    return `arn:aws:lambda:${this.partition.region}:${this.partition.accountId}:event-source-mapping:${uuid}`;
+  }
+
+  /** The ARN of the function (version, alias) a mapping invokes. */
+  functionArn(record: EventSourceMappingRecord): string {
+    return functionArn(this.partition, record.functionName, record.qualifier);
+  }
+}
+
+function resourceInUse(uuid: string): AwsError {
+  return new AwsError('ResourceInUseException', `Cannot update the event source mapping ${uuid}: it is being deleted.`);
+}
+
+/** What kind of source an ARN names, refusing the kinds selfless cannot poll. */
+function sourceOf(arn: string): { source: EventSourceKind; fifo: boolean } {
+  const match = ARN.exec(arn);
+  if (match === null) {
+    throw validationError(
+      'eventSourceArn',
+      arn,
+      'Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)',
+    );
+  }
+  const service = match[2]!;
+  const resource = match[6]!;
+  let source: EventSourceKind | undefined;
+  if (service === 'sqs') source = 'sqs';
+  else if (service === 'kinesis' && resource.startsWith('stream/')) source = 'kinesis';
+  else if (service === 'dynamodb' && /^table\/[^/]+\/stream\//.test(resource)) source = 'dynamodb';
+  if (source === undefined) {
+    if (['kafka', 'mq', 'rds', 'docdb-elastic'].includes(service))
+      throw invalidParameter(`Event sources of type ${service} are not supported by selfless yet.`);
+    throw invalidParameter('Unrecognized event source, must be kinesis, dynamodb stream or sqs.');
+  }
+  if (!SUPPORTED.has(source)) throw invalidParameter(`${SOURCE_NAMES[source]} event sources are not supported by selfless yet: SQS is.`);
+  return { source, fifo: source === 'sqs' && resource.endsWith('.fifo') };
+}
+
+interface CheckedSettings {
+  readonly batchSize: number;
+  readonly maximumBatchingWindowInSeconds: number;
+  readonly filterPatterns: readonly string[];
+  readonly functionResponseTypes: readonly string[];
+  readonly maximumConcurrency?: number | undefined;
+}
+
+function checkSettings(
+  source: EventSourceKind,
+  fifo: boolean,
+  settings: CheckedSettings,
+): Omit<CheckedSettings, 'maximumConcurrency'> & { maximumConcurrency?: number } {
+  const { batchSize, maximumBatchingWindowInSeconds, filterPatterns, functionResponseTypes, maximumConcurrency } = settings;
+  checkRange('batchSize', batchSize, 1, source === 'sqs' ? BATCH.sqs.max : BATCH.streams.max);
+  checkRange('maximumBatchingWindowInSeconds', maximumBatchingWindowInSeconds, 0, 300);
+  if (source === 'sqs') {
+    if (fifo && batchSize > BATCH.sqs.fifoMax) throw invalidParameter(`BatchSize must be at most ${BATCH.sqs.fifoMax} for a FIFO queue.`);
+    if (batchSize > 10 && maximumBatchingWindowInSeconds === 0) {
+      throw invalidParameter('Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10');
+    }
+  }
+  for (const type of functionResponseTypes) {
+    if (type !== 'ReportBatchItemFailures') {
+      throw validationError(
+        'functionResponseTypes',
+        functionResponseTypes,
+        'Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]',
+      );
+    }
+  }
+  if (filterPatterns.length > 5) throw invalidParameter('The number of filters cannot exceed 5.');
+  for (const pattern of filterPatterns) checkPattern(pattern);
+  if (maximumConcurrency !== undefined) checkRange('scalingConfig.maximumConcurrency', maximumConcurrency, 2, 1000);
+  return {
+    batchSize,
+    maximumBatchingWindowInSeconds,
+    filterPatterns,
+    functionResponseTypes,
+    ...(maximumConcurrency === undefined ? {} : { maximumConcurrency }),
+  };
+}
+
+/** A filter pattern is a JSON object (its matching rules are applied by the poller). */
+function checkPattern(pattern: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(pattern);
+  } catch {
+    throw invalidParameter('Invalid filter pattern definition.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidParameter('Invalid filter pattern definition.');
+}

@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateEventSourceMappingCommand,
+  CreateFunctionCommand,
+  DeleteEventSourceMappingCommand,
+  DeleteFunctionCommand,
+  GetEventSourceMappingCommand,
+  ListEventSourceMappingsCommand,
+  UpdateEventSourceMappingCommand,
+  type CreateEventSourceMappingCommandInput,
+  type EventSourceMappingConfiguration,
+} from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { readLogs, waitFor } from '../support/async.js';
+import { MOTO_ACCOUNT, motoMissing, startMoto, type Moto } from '../support/moto.js';
+import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
+import { nodeZip } from '../support/zip.js';
+
+const MARKER = 'BATCH ';
+/** Logs each batch's message bodies; a body `fail` fails the batch, `partial:<id…>` reports those items as failed. */
+const HANDLER = `exports.handler = async (event) => {
+  const bodies = event.Records.map((r) => r.body);
+  console.log(${JSON.stringify(MARKER)} + JSON.stringify({ bodies, ids: event.Records.map((r) => r.messageId), first: event.Records[0] }));
+  if (bodies.includes('fail')) throw new Error('asked to fail');
+  const partial = event.Records.filter((r) => r.body.startsWith('partial'));
+  if (partial.length > 0) return { batchItemFailures: partial.map((r) => ({ itemIdentifier: r.messageId })) };
+  if (bodies.includes('malformed')) return { batchItemFailures: [{ itemIdentifier: 'no-such-id' }] };
+  return 'ok';
+};`;
+
+const missing = motoMissing();
+const run = promisify(execFile);
+/** The AWS CLI v2 (Debian's awscli package; `.ci/run` installs it). */
+const AWS_CLI = '/usr/bin/aws';
+
+describe('SQS event source mappings', { skip: missing ?? false }, () => {
+  let moto: Moto;
+  let t: TestPlatform;
+  let sqs: SQSClient;
+  const queueArn = (name: string) => `arn:aws:sqs:us-east-1:${MOTO_ACCOUNT}:${name}`;
+  const createQueue = async (name: string, visibility = 30) =>
+    (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: String(visibility) } }))).QueueUrl!;
+  const deploy = async (name: string, timeout = 3) =>
+    t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Timeout: timeout,
+        Code: { ZipFile: await nodeZip(HANDLER) },
+      }),
+    );
+  const batches = async (name: string) =>
+    (await readLogs(t.platform, name))
+      .filter((e) => e.message.includes(MARKER))
+      .map((e) => JSON.parse(e.message.slice(e.message.indexOf(MARKER) + MARKER.length)) as { bodies: string[]; ids: string[]; first: any });
+  const bodiesSeen = async (name: string) => (await batches(name)).flatMap((b) => b.bodies);
+  const mapping = (uuid: string) => t.client.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+  const inState = (uuid: string, state: string) =>
+    waitFor(`mapping ${uuid} ${state}`, async () => {
+      const m = await mapping(uuid);
+      return m.State === state ? m : undefined;
+    });
+  const visible = async (url: string) => {
+    const out = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  };
+
+  before(async () => {
+    moto = await startMoto();
+    sqs = new SQSClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    t = await startPlatform({}, moto.env);
+  });
+  after(async () => {
+    await t?.stop();
+    sqs?.destroy();
+    await moto?.stop();
+  });
+
+  it('creates a mapping (202, Creating), which becomes Enabled and invokes the function with each batch in Lambda’s SQS shape, deleting what succeeded', async () => {
+    const url = await createQueue('orders');
+    await deploy('consumer');
+    const created = await t.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'consumer', EventSourceArn: queueArn('orders'), BatchSize: 5 }));
+    assert.equal(created.$metadata.httpStatusCode, 202);
+    assert.equal(created.State, 'Creating');
+    assert.equal(created.StateTransitionReason, 'USER_INITIATED');
+    assert.equal(created.BatchSize, 5);
+    assert.equal(created.MaximumBatchingWindowInSeconds, 0);
+    assert.equal(created.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:consumer');
+    assert.deepEqual(created.FunctionResponseTypes, []);
+    assert.match(created.EventSourceMappingArn ?? '', /^arn:aws:lambda:us-east-1:000000000000:event-source-mapping:[0-9a-f-]{36}$/);
+    assert.ok(created.LastModified instanceof Date);
+    await inState(created.UUID!, 'Enabled');
+
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'one', MessageAttributes: { kind: { DataType: 'String', StringValue: 'order' } } }));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['two', 'three'].map((body, i) => ({ Id: String(i), MessageBody: body })) }));
+    const seen = await waitFor('three messages', async () => ((await bodiesSeen('consumer')).length >= 3 ? bodiesSeen('consumer') : undefined));
+    assert.deepEqual([...seen].sort(), ['one', 'three', 'two']);
+    const record = (await batches('consumer')).find((b) => b.bodies.includes('one'))!.first;
+    assert.equal(record.eventSource, 'aws:sqs');
+    assert.equal(record.eventSourceARN, queueArn('orders'));
+    assert.equal(record.awsRegion, 'us-east-1');
+    assert.equal(typeof record.receiptHandle, 'string');
+    assert.equal(record.attributes.ApproximateReceiveCount, '1');
+    assert.equal(typeof record.attributes.SentTimestamp, 'string');
+    assert.deepEqual(record.messageAttributes.kind, { stringValue: 'order', stringListValues: [], binaryListValues: [], dataType: 'String' });
+    assert.equal(typeof record.md5OfBody, 'string');
+    await waitFor('the queue emptied', async () => ((await visible(url)) === 0 ? true : undefined));
+    await waitFor('LastProcessingResult OK', async () => ((await mapping(created.UUID!)).LastProcessingResult === 'OK' ? true : undefined));
+  });
+
+  it('lists by function and by source, updates (Updating, then Enabled), disables and deletes (Deleting, then gone)', async () => {
+    await createQueue('listed');
+    await deploy('lister');
+    const { UUID } = await t.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'lister', EventSourceArn: queueArn('listed') }));
+    const byFunction = await t.client.send(new ListEventSourceMappingsCommand({ FunctionName: 'lister' }));
+    assert.deepEqual(
+      byFunction.EventSourceMappings?.map((m) => m.UUID),
+      [UUID],
+    );
+    const bySource = await t.client.send(new ListEventSourceMappingsCommand({ EventSourceArn: queueArn('listed') }));
+    assert.deepEqual(
+      bySource.EventSourceMappings?.map((m) => m.UUID),
+      [UUID],
+    );
+    await inState(UUID!, 'Enabled');
+    const updated = await t.client.send(new UpdateEventSourceMappingCommand({ UUID, BatchSize: 20, MaximumBatchingWindowInSeconds: 1 }));
+    assert.equal(updated.$metadata.httpStatusCode, 202);
+    assert.equal(updated.State, 'Updating');
+    assert.equal((await inState(UUID!, 'Enabled')).BatchSize, 20);
+    const disabling = await t.client.send(new UpdateEventSourceMappingCommand({ UUID, Enabled: false }));
+    assert.equal(disabling.State, 'Disabling');
+    await inState(UUID!, 'Disabled');
+    const deleting = await t.client.send(new DeleteEventSourceMappingCommand({ UUID }));
+    assert.equal(deleting.$metadata.httpStatusCode, 202);
+    assert.equal(deleting.State, 'Deleting');
+    await waitFor('the mapping gone', async () => {
+      try {
+        await mapping(UUID!);
+        return undefined;
+      } catch (error) {
+        return (error as Error).name === 'ResourceNotFoundException' ? true : undefined;
+      }
+    });
+  });
+
+  it('refuses what Lambda refuses, with its errors', async () => {
+    await createQueue('short-visibility', 5);
+    await createQueue('checked');
+    await deploy('validated', 10);
+    const create = (input: Partial<CreateEventSourceMappingCommandInput>) =>
+      t.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'validated', EventSourceArn: queueArn('checked'), ...input }));
+    await assert.rejects(create({ EventSourceArn: queueArn('short-visibility') }), {
+      name: 'InvalidParameterValueException',
+      message: 'Queue visibility timeout: 5 seconds is less than Function timeout: 10 seconds',
+    });
+    await assert.rejects(create({ BatchSize: 100 }), {
+      name: 'InvalidParameterValueException',
+      message: 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10',
+    });
+    await assert.rejects(create({ BatchSize: 20_000, MaximumBatchingWindowInSeconds: 1 }), { name: 'ValidationException' });
+    await assert.rejects(create({ FunctionName: 'no-such-function' }), { name: 'ResourceNotFoundException' });
+    await assert.rejects(create({ EventSourceArn: 'arn:aws:sns:us-east-1:123456789012:topic' }), {
+      name: 'InvalidParameterValueException',
+      message: 'Unrecognized event source, must be kinesis, dynamodb stream or sqs.',
+    });
+    await assert.rejects(create({ EventSourceArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/s' }), {
+      name: 'InvalidParameterValueException',
+      message: /Kinesis event sources are not supported by selfless yet/,
+    });
+    await assert.rejects(create({ StartingPosition: 'LATEST' as const }), {
+      name: 'InvalidParameterValueException',
+      message: /StartingPosition applies to stream/,
+    });
+    await assert.rejects(create({ FilterCriteria: { Filters: [{ Pattern: '{"body":{"a":["b"]}}' }] } }), {
+      name: 'InvalidParameterValueException',
+      message: 'FilterCriteria is not supported by selfless yet.',
+    });
+    await assert.rejects(create({ FunctionResponseTypes: ['Everything' as 'ReportBatchItemFailures'] }), { name: 'ValidationException' });
+    await assert.rejects(create({ ScalingConfig: { MaximumConcurrency: 1 } }), { name: 'ValidationException' });
+    await assert.rejects(
+      create({ EventSourceArn: `arn:aws:sqs:us-east-1:${MOTO_ACCOUNT}:no-such-queue` }),
+      (error: Error) => error.name === 'InvalidParameterValueException' && /GetQueueAttributes/.test(error.message),
+    );
+    const { UUID } = await create({});
+    await assert.rejects(create({}), {
+      name: 'ResourceConflictException',
+      message: `An event source mapping with SQS arn (" ${queueArn('checked')} ") and function (" validated ") already exists. Please update or delete the existing mapping with UUID ${UUID}`,
+    });
+    await assert.rejects(t.client.send(new GetEventSourceMappingCommand({ UUID: '00000000-0000-0000-0000-000000000000' })), {
+      name: 'ResourceNotFoundException',
+    });
+  });
+
+  it('leaves a failed batch in the queue to come back after the visibility timeout, and deletes only what ReportBatchItemFailures does not name', async () => {
+    const url = await createQueue('flaky', 2);
+    await deploy('flaky', 1);
+    const { UUID } = await t.client.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'flaky',
+        EventSourceArn: queueArn('flaky'),
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    );
+    await inState(UUID!, 'Enabled');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'fail' }));
+    // Received again and again: the queue's own redrive policy is what bounds it.
+    await waitFor('the failing message delivered twice', async () => ((await bodiesSeen('flaky')).filter((b) => b === 'fail').length >= 2 ? true : undefined));
+    const again = (await batches('flaky')).filter((b) => b.bodies[0] === 'fail');
+    assert.equal(again[0]!.ids[0], again[1]!.ids[0], 'the same message');
+    assert.equal(again[1]!.first.attributes.ApproximateReceiveCount, '2');
+    await waitFor('PROBLEM reported', async () => ((await mapping(UUID!)).LastProcessingResult === 'PROBLEM: Function call failed' ? true : undefined));
+    await t.client.send(new UpdateEventSourceMappingCommand({ UUID, Enabled: false }));
+    await inState(UUID!, 'Disabled');
+  });
+
+  it('with ReportBatchItemFailures: the items named stay, the rest is deleted; a malformed response keeps the whole batch', async () => {
+    const url = await createQueue('partial', 30);
+    await deploy('partial');
+    const { UUID } = await t.client.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'partial',
+        EventSourceArn: queueArn('partial'),
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: 2,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    );
+    await inState(UUID!, 'Enabled');
+    await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: url, Entries: ['ok-1', 'partial-1', 'ok-2'].map((body, i) => ({ Id: String(i), MessageBody: body })) }),
+    );
+    await waitFor('the batch', async () => ((await bodiesSeen('partial')).includes('partial-1') ? true : undefined));
+    // The named item is not deleted: it is still in the queue (in flight until its visibility timeout).
+    await waitFor('only the named item left', async () => ((await visible(url)) === 1 ? true : undefined));
+    await t.client.send(new UpdateEventSourceMappingCommand({ UUID, Enabled: false }));
+    await inState(UUID!, 'Disabled');
+
+    const url2 = await createQueue('malformed', 30);
+    const { UUID: second } = await t.client.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'partial',
+        EventSourceArn: queueArn('malformed'),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    );
+    await inState(second!, 'Enabled');
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url2, Entries: ['fine', 'malformed'].map((body, i) => ({ Id: String(i), MessageBody: body })) }));
+    await waitFor('the malformed answer', async () => ((await bodiesSeen('partial')).includes('malformed') ? true : undefined));
+    await waitFor('PROBLEM reported', async () => ((await mapping(second!)).LastProcessingResult?.startsWith('PROBLEM: Function response') ? true : undefined));
+    assert.equal(await visible(url2), 2, 'nothing deleted');
+    await t.client.send(new DeleteEventSourceMappingCommand({ UUID: second }));
+  });
+
+  it('reports a source that is down, backs off, and recovers on its own when it returns', async () => {
+    const url = await createQueue('outage');
+    await deploy('outage');
+    const { UUID } = await t.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'outage', EventSourceArn: queueArn('outage') }));
+    await inState(UUID!, 'Enabled');
+    await moto.stop();
+    const problem = await waitFor('PROBLEM while the source is down', async () => {
+      const result = (await mapping(UUID!)).LastProcessingResult;
+      return result?.startsWith('PROBLEM') ? result : undefined;
+    });
+    assert.match(problem, /PROBLEM: /);
+    await moto.restart();
+    // moto starts empty: the queue is made again under the same name (and URL).
+    assert.equal(await createQueue('outage'), url);
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'after the outage' }));
+    await waitFor('the message after the outage', async () => ((await bodiesSeen('outage')).includes('after the outage') ? true : undefined));
+  });
+
+  it('deletes a function’s mappings with it, and stops polling them', async () => {
+    await createQueue('orphan');
+    await deploy('short-lived');
+    const { UUID } = await t.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'short-lived', EventSourceArn: queueArn('orphan') }));
+    await inState(UUID!, 'Enabled');
+    await t.client.send(new DeleteFunctionCommand({ FunctionName: 'short-lived' }));
+    await assert.rejects(mapping(UUID!), { name: 'ResourceNotFoundException' });
+    const listed: EventSourceMappingConfiguration[] = (await t.client.send(new ListEventSourceMappingsCommand({ EventSourceArn: queueArn('orphan') })))
+      .EventSourceMappings!;
+    assert.deepEqual(listed, []);
+  });
+
+  it('works from the AWS CLI unchanged: create-event-source-mapping, get, list, delete', async (ctx) => {
+    try {
+      await run(AWS_CLI, ['--version']);
+    } catch {
+      ctx.skip('AWS CLI v2 not installed (apt-get install -y awscli)');
+      return;
+    }
+    const cli = async (...args: string[]) => {
+      const { stdout } = await run(AWS_CLI, ['lambda', ...args, '--endpoint-url', t.platform.url, '--output', 'json'], {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          AWS_ACCESS_KEY_ID: t.platform.rootKey.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: t.platform.rootKey.secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_PAGER: '',
+        },
+      });
+      return stdout.trim() === '' ? {} : (JSON.parse(stdout) as Record<string, any>);
+    };
+    const url = await createQueue('from-cli');
+    await deploy('cli-consumer');
+    const created = await cli(
+      'create-event-source-mapping',
+      '--function-name',
+      'cli-consumer',
+      '--event-source-arn',
+      queueArn('from-cli'),
+      '--batch-size',
+      '5',
+    );
+    assert.equal(created.State, 'Creating');
+    assert.equal(created.BatchSize, 5);
+    assert.equal(typeof created.LastModified, 'string', 'the CLI prints the epoch-seconds timestamp as a date');
+    await inState(created.UUID, 'Enabled');
+    const got = await cli('get-event-source-mapping', '--uuid', created.UUID);
+    assert.equal(got.State, 'Enabled');
+    const listed = await cli('list-event-source-mappings', '--function-name', 'cli-consumer');
+    assert.deepEqual(
+      listed.EventSourceMappings.map((m: { UUID: string }) => m.UUID),
+      [created.UUID],
+    );
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'via the cli' }));
+    await waitFor('the message', async () => ((await bodiesSeen('cli-consumer')).includes('via the cli') ? true : undefined));
+    assert.equal((await cli('delete-event-source-mapping', '--uuid', created.UUID)).State, 'Deleting');
+  });
+});
