@@ -1,6 +1,7 @@
 import type { AsyncRun } from './async.js';
 import type { AliasFirstInvokes, ProvisionedRun } from './provisioned.js';
 import type { ScaleOut } from './scale.js';
+import type { SqsRun } from './sources.js';
 import { RUNTIME, type ColdStarts, type Run } from './scenarios.js';
 import { median, summarize } from './stats.js';
 
@@ -29,6 +30,9 @@ export interface Measurements {
   readonly scaleOut: ScaleOut[];
   /** First invoke of aliases with provisioned concurrency against aliases of on-demand functions (pool on). */
   readonly provisioned: ProvisionedRun | undefined;
+  /** An SQS mapping against moto's server, when moto is installed; else why not. */
+  readonly sqs?: SqsRun | undefined;
+  readonly sqsSkipped?: string;
 }
 
 /** One runtime's cold starts on a platform without the pool (`SELFLESS_PRESTART=0`) and with it. */
@@ -129,6 +133,7 @@ export function buildRows(m: Measurements): Row[] {
     ms('2nd invoke of a new env', 'p50', second.p50Ms, f1.p50Ms, httpFloor),
     ...provisionedRows(m, ms),
     ...scaleRows(m, ms),
+    ...sqsRows(m),
   ];
 }
 
@@ -284,6 +289,40 @@ export function coldNotes(m: Measurements): string[] {
     );
   });
   return [...notes, ...m.cold.skipped.map((s) => `cold starts skipped: ${s}`)];
+}
+
+/** Messages per second through an SQS mapping against moto's own rate, and SendMessage → handler latency. */
+function sqsRows(m: Measurements): Row[] {
+  const s = m.sqs;
+  if (s === undefined) return [];
+  const latency = summarize(s.latencyMs);
+  const row = (figure: string, unit: Unit, value: number, floor: number, floorLabel: string, ratio: string): Row => ({
+    scenario: 'SQS mapping, batch 10',
+    figure,
+    unit,
+    value,
+    floor,
+    floorLabel,
+    ratio,
+    target: '—',
+    verdict: '',
+  });
+  return [
+    row('messages/s', 'events/s', s.mappingRate, s.motoRate, 'moto receive+delete', `${pct(s.mappingRate / s.motoRate)} of moto`),
+    row('send→handler p50', 'ms', latency.p50Ms, Number.NaN, '—', '—'),
+    row('send→handler p99', 'ms', latency.p99Ms, Number.NaN, '—', '—'),
+  ];
+}
+
+/** How the SQS rows were taken, and what an idle mapping costs. */
+export function sqsNotes(m: Measurements): string[] {
+  if (m.sqs === undefined) return m.sqsSkipped === undefined ? [] : [`SQS mapping skipped: ${m.sqsSkipped}`];
+  const s = m.sqs;
+  return [
+    `SQS mapping: ${s.messages.toLocaleString('en-US')} messages sent to a queue on moto's server before a mapping (batch 10, default 5 pollers) to a Node echo function was enabled, timed to the queue's end; ` +
+      `floor: 5 pollers receiving and deleting batches of 10 from moto directly; latency: ${s.latencyMs.length} messages sent one at a time into an idle mapping (its poller in a 20 s long poll), the handler logging Date.now() minus the send time in the body; ` +
+      `an idle mapping cost the platform ${s.idleCpuMsPerS.toFixed(2)} ms of CPU per second (long polls only)`,
+  ];
 }
 
 export function renderTable(rows: readonly Row[]): string {

@@ -20,10 +20,13 @@ import {
   problems,
   renderTable,
   scaleNotes,
+  sqsNotes,
   type ColdRuntime,
   type Measurements,
 } from './report.js';
 import { scaleOut, type ScaleOut } from './scale.js';
+import { measureSqs, type SqsRun } from './sources.js';
+import { motoMissing, startMoto, type Moto } from '../test/support/moto.js';
 import {
   coldStarts,
   createEchoFunction,
@@ -108,6 +111,8 @@ const loadAverage = () =>
 
 const CONCURRENCY = [1, 10] as const;
 /** Between one new function's invokes and the next one's first: new functions arriving one by one, so the pool can replenish. */
+/** Messages through the SQS mapping row (moto, the stand-in, is the slower side). */
+const SQS_MESSAGES = 2000;
 const COLD_PAUSE_MS = 100;
 
 type Platform = ChildServer<PlatformInfo>;
@@ -153,10 +158,13 @@ const lambdaFor = (platform: Platform) =>
   });
 
 async function runScenarios(options: Options, dataDir: string): Promise<{ measurements: Measurements; firstInvokeMs: number }> {
+  // moto's server stands in for SQS (the event source rows); the platform reaches it through the SDK's standard variables.
+  const noMoto = motoMissing();
+  const moto: Moto | undefined = noMoto === undefined ? await startMoto() : undefined;
   say('starting the floor server and the platform, each in its own process');
   const [floor, platform] = await Promise.all([
     startChild<{ url: string }>('floor', new URL('./floor-server.js', import.meta.url)),
-    startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), { SELFLESS_BENCH_DATA_DIR: join(dataDir, 'platform') }),
+    startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), { SELFLESS_BENCH_DATA_DIR: join(dataDir, 'platform'), ...moto?.env }),
   ]);
   const lambda = lambdaFor(platform);
   let noPool: { platform: Platform; lambda: LambdaClient } | undefined;
@@ -201,6 +209,17 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
             : `${fmtValue(run.endToEndRate, 'events/s')} from the first 202 to the last invocation's end`),
       );
     }
+
+    let sqs: SqsRun | undefined;
+    if (moto !== undefined) {
+      say(
+        `SQS mapping: ${SQS_MESSAGES} messages through an echo function (batch 10), next to moto's own receive+delete rate; then SendMessage → handler latency and an idle mapping's CPU`,
+      );
+      sqs = await measureSqs(lambda, platform.info, platform.pid, moto.url, SQS_MESSAGES);
+      say(
+        `SQS mapping: ${fmtValue(sqs.mappingRate, 'events/s')} (moto alone ${fmtValue(sqs.motoRate, 'events/s')}); idle ${sqs.idleCpuMsPerS.toFixed(2)} ms CPU per second`,
+      );
+    } else say(`SQS mapping skipped: ${noMoto}`);
 
     // A second platform without the pool, on its own data dir, sharing the runtime cache (the default
     // one, or SELFLESS_RUNTIME_CACHE for both); started only now so it idles through nothing above.
@@ -277,9 +296,12 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
         cold: { firstMs: nodeOff.firstMs, secondMs: nodeOff.secondMs, spawnMs: runtimes[0]!.spawnMs, runtimes, skipped },
         scaleOut: scaleRuns,
         provisioned,
+        sqs,
+        ...(noMoto === undefined ? {} : { sqsSkipped: noMoto }),
       },
     };
   } finally {
+    await moto?.stop();
     lambda.destroy();
     noPool?.lambda.destroy();
     closeClient();
@@ -334,6 +356,7 @@ async function main(): Promise<void> {
       'pool off on a second platform with SELFLESS_PRESTART=0, pool on after a warm-up function of the same configuration was invoked once and its pre-started runtimes were ready',
     ...coldNotes(measurements),
     ...scaleNotes(measurements),
+    ...sqsNotes(measurements),
     ...warnings.map((w) => `WARNING ${w}`),
   ];
   console.log(`\n${heading}\n\n${renderTable(rows)}\n\n${notes.map((n) => `  ${n}`).join('\n')}`);

@@ -108,10 +108,7 @@ function settings(body: Body): EventSourceMappingSettings {
 function filterPatterns(field: string, value: unknown): string[] {
   const filters = expectObject(field, value).Filters ?? [];
   if (!Array.isArray(filters)) throw invalidParameter('FilterCriteria.Filters must be a list.');
-  const patterns = filters.map((filter: unknown) => expectString('FilterCriteria.Filters.Pattern', expectObject('FilterCriteria.Filters', filter).Pattern));
-  // Filtering is not applied yet: a mapping that would ignore its filters is refused rather than made.
-  if (patterns.length > 0) throw invalidParameter('FilterCriteria is not supported by selfless yet.');
-  return patterns;
+  return filters.map((filter: unknown) => expectString('FilterCriteria.Filters.Pattern', expectObject('FilterCriteria.Filters', filter).Pattern));
 }
 
 /** EventSourceMappingConfiguration as AWS returns it; LastModified in epoch seconds. */

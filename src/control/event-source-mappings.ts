@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import {
   AwsError,
   checkRange,
+  compilePattern,
+  PatternError,
   functionArn,
   invalidParameter,
   pageAfter,
@@ -324,13 +326,12 @@ function checkSettings(
   };
 }
 
-/** A filter pattern is a JSON object (its matching rules are applied by the poller). */
+/** A filter pattern must compile (the poller applies it). */
 function checkPattern(pattern: string): void {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(pattern);
-  } catch {
-    throw invalidParameter('Invalid filter pattern definition.');
+    compilePattern(pattern);
+  } catch (error) {
+    if (error instanceof PatternError) throw invalidParameter(`Invalid filter pattern definition: ${error.message}.`);
+    throw error;
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidParameter('Invalid filter pattern definition.');
 }

@@ -9,3 +9,4 @@ export * from './types.js';
 export * from './lifecycle.js';
 export * from './scheduler.js';
 export * from './paging.js';
+export * from './event-pattern.js';

@@ -1,4 +1,4 @@
-import type { EventSourceMappingRecord, Scheduler, Timer } from '../core/index.js';
+import { anyPattern, type EventSourceMappingRecord, type Matcher, type Scheduler, type Timer } from '../core/index.js';
 import type { Logger } from '../core/logger.js';
 
 /** A queue-shaped source (SQS): records are received under a visibility timeout, then deleted or left to reappear. */
@@ -15,6 +15,8 @@ export interface QueueSource<R> {
   size(record: R): number;
   /** The function's event for a batch, in Lambda's shape. */
   event(records: readonly R[]): Buffer;
+  /** The record as FilterCriteria patterns see it (Lambda's record shape, a JSON body parsed). */
+  filterable(record: R): unknown;
 }
 
 /** How the function took a batch. */
@@ -60,12 +62,14 @@ export class QueueRunner<R> {
   readonly #abort = new AbortController();
   readonly #workers = new Set<Promise<void>>();
   readonly #maxWorkers: number;
+  readonly #accepts: Matcher;
   #backoffMs = 0;
   #pause: { timer: Timer; done: () => void } | undefined;
 
   constructor(options: RunnerOptions<R>) {
     this.#o = options;
     this.#maxWorkers = options.mapping.maximumConcurrency ?? DEFAULT_MAX_POLLERS;
+    this.#accepts = anyPattern(options.mapping.filterPatterns);
   }
 
   start(): void {
@@ -143,17 +147,30 @@ export class QueueRunner<R> {
     this.#backoffMs = 0;
     if (!(await take(first)) || batch.length === 0 || mapping.maximumBatchingWindowInSeconds === 0) return batch;
     const deadline = clock.now() + mapping.maximumBatchingWindowInSeconds * 1000;
-    while (batch.length < mapping.batchSize && !signal.aborted) {
-      const left = deadline - clock.now();
-      if (left <= 0) break;
-      const waitSeconds = Math.min(LONG_POLL_SECONDS, Math.ceil(left / 1000));
-      if (!(await take(await source.receive(Math.min(RECEIVE_MAX, mapping.batchSize - batch.length), waitSeconds, signal)))) break;
+    try {
+      while (batch.length < mapping.batchSize && !signal.aborted) {
+        const left = deadline - clock.now();
+        if (left <= 0) break;
+        const waitSeconds = Math.min(LONG_POLL_SECONDS, Math.ceil(left / 1000));
+        if (!(await take(await source.receive(Math.min(RECEIVE_MAX, mapping.batchSize - batch.length), waitSeconds, signal)))) break;
+      }
+    } catch (error) {
+      // Stopped (or the source failed) while the window was open: what was gathered is handed back.
+      await source.release(batch).catch(() => undefined);
+      throw error;
     }
     return batch;
   }
 
-  async #process(batch: R[]): Promise<void> {
+  async #process(received: R[]): Promise<void> {
     const { source, mapping } = this.#o;
+    // Records no filter matches are deleted unseen, as Lambda deletes filtered-out SQS messages.
+    const batch = received.filter((r) => this.#accepts(source.filterable(r)));
+    if (batch.length < received.length) await source.delete(received.filter((r) => !batch.includes(r)));
+    if (batch.length === 0) {
+      this.#o.report('OK');
+      return;
+    }
     const outcome = await this.#o.invoke(source.event(batch));
     switch (outcome.kind) {
       case 'success': {

@@ -93,22 +93,32 @@ export class SqsQueue implements QueueSource<Message> {
 
   /** Lambda's SQS event: https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html */
   event(records: readonly Message[]): Buffer {
-    return Buffer.from(
-      JSON.stringify({
-        Records: records.map((m) => ({
-          messageId: m.MessageId,
-          receiptHandle: m.ReceiptHandle,
-          body: m.Body ?? '',
-          attributes: m.Attributes ?? {},
-          messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [name, messageAttribute(value)])),
-          md5OfBody: m.MD5OfBody,
-          ...(m.MD5OfMessageAttributes === undefined ? {} : { md5OfMessageAttributes: m.MD5OfMessageAttributes }),
-          eventSource: 'aws:sqs',
-          eventSourceARN: this.#arn,
-          awsRegion: this.#region,
-        })),
-      }),
-    );
+    return Buffer.from(JSON.stringify({ Records: records.map((m) => this.#record(m)) }));
+  }
+
+  /** Filters see the record with its body parsed when it is JSON (else as the string it is). */
+  filterable(record: Message): unknown {
+    const shaped = this.#record(record);
+    try {
+      return { ...shaped, body: JSON.parse(shaped.body) as unknown };
+    } catch {
+      return shaped;
+    }
+  }
+
+  #record(m: Message) {
+    return {
+      messageId: m.MessageId,
+      receiptHandle: m.ReceiptHandle,
+      body: m.Body ?? '',
+      attributes: m.Attributes ?? {},
+      messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([name, value]) => [name, messageAttribute(value)])),
+      md5OfBody: m.MD5OfBody,
+      ...(m.MD5OfMessageAttributes === undefined ? {} : { md5OfMessageAttributes: m.MD5OfMessageAttributes }),
+      eventSource: 'aws:sqs',
+      eventSourceARN: this.#arn,
+      awsRegion: this.#region,
+    };
   }
 }
 

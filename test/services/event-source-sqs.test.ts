@@ -178,9 +178,9 @@ describe('SQS event source mappings', { skip: missing ?? false }, () => {
       name: 'InvalidParameterValueException',
       message: /StartingPosition applies to stream/,
     });
-    await assert.rejects(create({ FilterCriteria: { Filters: [{ Pattern: '{"body":{"a":["b"]}}' }] } }), {
+    await assert.rejects(create({ FilterCriteria: { Filters: [{ Pattern: '{"body":{"a":"b"}}' }] } }), {
       name: 'InvalidParameterValueException',
-      message: 'FilterCriteria is not supported by selfless yet.',
+      message: /^Invalid filter pattern definition/,
     });
     await assert.rejects(create({ FunctionResponseTypes: ['Everything' as 'ReportBatchItemFailures'] }), { name: 'ValidationException' });
     await assert.rejects(create({ ScalingConfig: { MaximumConcurrency: 1 } }), { name: 'ValidationException' });
@@ -334,5 +334,62 @@ describe('SQS event source mappings', { skip: missing ?? false }, () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'via the cli' }));
     await waitFor('the message', async () => ((await bodiesSeen('cli-consumer')).includes('via the cli') ? true : undefined));
     assert.equal((await cli('delete-event-source-mapping', '--uuid', created.UUID)).State, 'Deleting');
+  });
+
+  it('receives a new object of an S3 bucket through the bucket’s notification to SQS (the AWS pattern)', async () => {
+    await createQueue('uploads');
+    await deploy('on-upload');
+    const { UUID } = await t.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'on-upload', EventSourceArn: queueArn('uploads') }));
+    await inState(UUID!, 'Enabled');
+    // boto3, a second real AWS client, sets the bucket up and uploads: moto's S3 notifies the queue.
+    await run('python3', [
+      '-c',
+      `import boto3, sys
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')
+s3.create_bucket(Bucket='photos')
+s3.put_bucket_notification_configuration(Bucket='photos', NotificationConfiguration={'QueueConfigurations': [{'QueueArn': sys.argv[2], 'Events': ['s3:ObjectCreated:*']}]})
+s3.put_object(Bucket='photos', Key='holiday/beach day.jpg', Body=b'jpeg bytes')`,
+      moto.url,
+      queueArn('uploads'),
+    ]);
+    const notification = await waitFor('the S3 notification', async () => {
+      const bodies = (await bodiesSeen('on-upload')).map((b) => JSON.parse(b) as { Records?: any[] });
+      return bodies.find((b) => b.Records?.[0]?.eventSource === 'aws:s3');
+    });
+    const record = notification.Records![0];
+    assert.match(record.eventName, /^ObjectCreated:/);
+    assert.equal(record.s3.bucket.name, 'photos');
+    // S3 URL-encodes the key in notifications (a space as +).
+    assert.equal(decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')), 'holiday/beach day.jpg');
+    assert.equal(record.s3.object.size, 10);
+  });
+
+  it('applies FilterCriteria to each message, deleting those no filter matches unseen, as Lambda does', async () => {
+    const url = await createQueue('filtered');
+    await deploy('picky');
+    const created = await t.client.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'picky',
+        EventSourceArn: queueArn('filtered'),
+        FilterCriteria: {
+          Filters: [{ Pattern: JSON.stringify({ body: { kind: ['keep'], size: [{ numeric: ['>', 10] }] } }) }, { Pattern: '{"body":["plain keep"]}' }],
+        },
+      }),
+    );
+    assert.deepEqual(created.FilterCriteria, {
+      Filters: [{ Pattern: JSON.stringify({ body: { kind: ['keep'], size: [{ numeric: ['>', 10] }] } }) }, { Pattern: '{"body":["plain keep"]}' }],
+    });
+    await inState(created.UUID!, 'Enabled');
+    const bodies = [
+      JSON.stringify({ kind: 'keep', size: 11 }),
+      JSON.stringify({ kind: 'keep', size: 3 }),
+      JSON.stringify({ kind: 'drop', size: 50 }),
+      'plain keep',
+      'plain drop',
+    ];
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: bodies.map((body, i) => ({ Id: String(i), MessageBody: body })) }));
+    await waitFor('the queue emptied', async () => ((await visible(url)) === 0 ? true : undefined));
+    const seen = await waitFor('the matching two', async () => ((await bodiesSeen('picky')).length >= 2 ? bodiesSeen('picky') : undefined));
+    assert.deepEqual(seen.sort(), ['plain keep', JSON.stringify({ kind: 'keep', size: 11 })]);
   });
 });
