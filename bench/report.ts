@@ -321,7 +321,7 @@ export function sqsNotes(m: Measurements): string[] {
   return [
     `SQS mapping: ${s.messages.toLocaleString('en-US')} messages sent to a queue on moto's server before a mapping (batch 10, default 5 pollers) to a Node echo function was enabled, timed to the queue's end; ` +
       `floor: 5 pollers receiving and deleting batches of 10 from moto directly; latency: ${s.latencyMs.length} messages sent one at a time into an idle mapping (its poller in a 20 s long poll), the handler logging Date.now() minus the send time in the body; ` +
-      `an idle mapping cost the platform ${s.idleCpuMsPerS.toFixed(2)} ms of CPU per second (long polls only)`,
+      `an idle mapping cost the platform ${s.idleCpuMsPerS > 0 ? `${s.idleCpuMsPerS.toFixed(2)} ms of CPU per second` : 'less than one clock tick (10 ms) of CPU in 10 s'} (long polls only)`,
   ];
 }
 

@@ -112,7 +112,7 @@ const loadAverage = () =>
 const CONCURRENCY = [1, 10] as const;
 /** Between one new function's invokes and the next one's first: new functions arriving one by one, so the pool can replenish. */
 /** Messages through the SQS mapping row (moto, the stand-in, is the slower side). */
-const SQS_MESSAGES = 2000;
+const SQS_MESSAGES = 500;
 const COLD_PAUSE_MS = 100;
 
 type Platform = ChildServer<PlatformInfo>;

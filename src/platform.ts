@@ -9,7 +9,7 @@ import { AliasRegistry, ChangeFeed, EventInvokeConfigs, EventSourceMappings, Fun
 import { invalidParameter, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { createLogger, reportTo, type Logger } from './core/logger.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
-import { MappingSupervisor, SourceClients, SqsInspector } from './sources/index.js';
+import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector } from './sources/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
 
@@ -52,6 +52,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const partition: Partition = { region: config.region, accountId: config.accountId };
   const platformId = newHexId();
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // Read before anything is opened: a file that does not parse stops the start with its reason.
+  const sourceOverrides = await loadSourceOverrides(config.sourcesFile);
 
   // Whatever started us may have left descriptors open (a root-only file, say): environments must not inherit them.
   const closedDescriptors = closeInheritedDescriptors();
@@ -118,7 +120,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   provisioned.load();
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
-  const sourceClients = new SourceClients(deps.env ?? process.env);
+  const sourceClients = new SourceClients(deps.env ?? process.env, sourceOverrides);
   const eventSourceMappings = new EventSourceMappings(store, registry, aliases, new SqsInspector(sourceClients), partition, clock);
   await eventSourceMappings.load();
   const supervisor = new MappingSupervisor({ mappings: eventSourceMappings, clients: sourceClients, invoke, clock, log: logger });

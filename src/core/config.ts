@@ -24,6 +24,8 @@ const configSchema = z.object({
   host: z.string().min(1),
   port: portSchema,
   dataDir: z.string().min(1),
+  /** Where event sources are, per ARN, beyond the server's standard AWS configuration (sources/overrides.ts). */
+  sourcesFile: z.string().min(1),
   region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must look like us-east-1'),
   accountId: z.string().regex(/^\d{12}$/, 'must be 12 digits'),
   accessKeyId: z.string().min(16).max(128).optional(),
@@ -115,10 +117,12 @@ export const DEFAULT_ASYNC_TIMINGS = { retryDelaysMs: [60_000, 120_000], deferra
 export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): PlatformConfig {
   const number = (raw: string | undefined, fallback: number) => (raw === undefined ? fallback : Number(raw));
   const price = (name: string, fallback: number) => number(env[name], fallback);
+  const dataDir = resolve(flags.dataDir ?? env.SELFLESS_DATA_DIR ?? '.selfless');
   const raw = {
     host: flags.host ?? env.SELFLESS_HOST ?? '127.0.0.1',
     port: flags.port ?? env.SELFLESS_PORT ?? 8900,
-    dataDir: resolve(flags.dataDir ?? env.SELFLESS_DATA_DIR ?? '.selfless'),
+    dataDir,
+    sourcesFile: env.SELFLESS_SOURCES_FILE ? resolve(env.SELFLESS_SOURCES_FILE) : join(dataDir, 'sources.json'),
     region: env.SELFLESS_REGION ?? 'us-east-1',
     accountId: env.SELFLESS_ACCOUNT_ID ?? '000000000000',
     accessKeyId: env.SELFLESS_ACCESS_KEY_ID || undefined,

@@ -1,29 +1,43 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { overrideFor, type SourceOverride } from './overrides.js';
 
 /**
  * Where each source service is and with which credentials: the AWS SDK's own standard configuration,
  * read from the server's environment — `AWS_ENDPOINT_URL_<SERVICE>` (then `AWS_ENDPOINT_URL`) for the
  * endpoint, `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` for credentials, else
- * the SDK's credential chain (shared config and credentials files, profiles). With none of them set,
- * AWS's own endpoints. One client per service and region, reused.
+ * the SDK's credential chain (shared config and credentials files, profiles) — with what a matching
+ * override (overrides.ts) sets on top. With none of them, AWS's own endpoints. One client per service,
+ * region and override, reused.
  */
 export class SourceClients {
   readonly #sqs = new Map<string, SQSClient>();
 
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly overrides: readonly SourceOverride[] = [],
+  ) {}
 
-  sqs(region: string): SQSClient {
-    let client = this.#sqs.get(region);
+  /** The SQS client for the queue an ARN names. */
+  sqs(arn: string): SQSClient {
+    const { region } = arnParts(arn);
+    const found = overrideFor(this.overrides, arn);
+    const key = `${region}|${found?.index ?? '-'}`;
+    let client = this.#sqs.get(key);
     if (client === undefined) {
-      client = new SQSClient({ region, ...this.#common('SQS'), maxAttempts: 1 });
-      this.#sqs.set(region, client);
+      client = new SQSClient({ region, ...this.#config('SQS', found?.override), maxAttempts: 1 });
+      this.#sqs.set(key, client);
     }
     return client;
   }
 
-  #common(service: string): { endpoint?: string; credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } {
-    const endpoint = this.env[`AWS_ENDPOINT_URL_${service}`] ?? this.env.AWS_ENDPOINT_URL;
-    const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = this.env;
+  #config(service: string, override: SourceOverride | undefined) {
+    const endpoint = override?.endpoint ?? this.env[`AWS_ENDPOINT_URL_${service}`] ?? this.env.AWS_ENDPOINT_URL;
+    if (override?.profile !== undefined) return { ...(endpoint ? { endpoint } : {}), profile: override.profile };
+    const keys =
+      override?.accessKeyId !== undefined
+        ? { accessKeyId: override.accessKeyId, secretAccessKey: override.secretAccessKey!, sessionToken: override.sessionToken }
+        : { accessKeyId: this.env.AWS_ACCESS_KEY_ID, secretAccessKey: this.env.AWS_SECRET_ACCESS_KEY, sessionToken: this.env.AWS_SESSION_TOKEN };
+    const { accessKeyId, secretAccessKey, sessionToken } = keys;
     return {
       ...(endpoint ? { endpoint } : {}),
       ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),

@@ -2,3 +2,4 @@ export { SourceClients } from './clients.js';
 export { MappingSupervisor } from './supervisor.js';
 export { SqsInspector } from './sqs.js';
 export { batchItemFailures, DEFAULT_MAX_POLLERS } from './runner.js';
+export { loadSourceOverrides, type SourceOverride } from './overrides.js';

@@ -27,7 +27,7 @@ export class SqsQueue implements QueueSource<Message> {
 
   constructor(clients: SourceClients, arn: string) {
     const { region, account, resource } = arnParts(arn);
-    this.#client = clients.sqs(region);
+    this.#client = clients.sqs(arn);
     this.#arn = arn;
     this.#region = region;
     this.#name = resource;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
@@ -391,5 +394,54 @@ s3.put_object(Bucket='photos', Key='holiday/beach day.jpg', Body=b'jpeg bytes')`
     await waitFor('the queue emptied', async () => ((await visible(url)) === 0 ? true : undefined));
     const seen = await waitFor('the matching two', async () => ((await bodiesSeen('picky')).length >= 2 ? bodiesSeen('picky') : undefined));
     assert.deepEqual(seen.sort(), ['plain keep', JSON.stringify({ kind: 'keep', size: 11 })]);
+  });
+
+  it('reaches a queue through a per-source override in sources.json when the server’s environment points nowhere', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'selfless-sources-'));
+    await writeFile(
+      join(dataDir, 'sources.json'),
+      JSON.stringify({
+        sources: [
+          { match: 'arn:aws:sqs:us-east-1:*:elsewhere-*', endpoint: 'http://127.0.0.1:9', accessKeyId: 'wrong', secretAccessKey: 'wrong' },
+          { match: `arn:aws:sqs:us-east-1:${MOTO_ACCOUNT}:*`, endpoint: moto.url, accessKeyId: 'testing', secretAccessKey: 'testing' },
+        ],
+      }),
+    );
+    // No AWS_* variables at all: without the file, the queue would be looked for on AWS itself.
+    const other = await startPlatform({ dataDir });
+    try {
+      const url = await createQueue('overridden');
+      await other.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'o',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: await nodeZip(HANDLER) },
+        }),
+      );
+      const { UUID } = await other.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'o', EventSourceArn: queueArn('overridden') }));
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'through the override' }));
+      await waitFor('the message', async () => {
+        const logs = await readLogs(other.platform, 'o');
+        return logs.some((e) => e.message.includes('through the override')) ? true : undefined;
+      });
+      await other.client.send(new DeleteEventSourceMappingCommand({ UUID }));
+    } finally {
+      await other.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start on a sources.json that does not parse, saying why', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'selfless-sources-'));
+    try {
+      await writeFile(join(dataDir, 'sources.json'), JSON.stringify({ sources: [{ match: 'arn:aws:sqs:*', endpoint: 'not a url' }] }));
+      await assert.rejects(startPlatform({ dataDir }), /sources\.json: sources\.0\.endpoint: /);
+      await writeFile(join(dataDir, 'sources.json'), JSON.stringify({ sources: [{ match: 'arn:aws:sqs:*', accessKeyId: 'only-half' }] }));
+      await assert.rejects(startPlatform({ dataDir }), /accessKeyId and secretAccessKey go together/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
