@@ -123,7 +123,6 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const sourceClients = new SourceClients(deps.env ?? process.env, sourceOverrides);
   const eventSourceMappings = new EventSourceMappings(store, registry, aliases, new SqsInspector(sourceClients), partition, clock);
   await eventSourceMappings.load();
-  const supervisor = new MappingSupervisor({ mappings: eventSourceMappings, clients: sourceClients, invoke, clock, log: logger });
   // What follows the control plane: the registries' own memory, stale environments, provisioned configs.
   changes.subscribe((change) => {
     switch (change.type) {
@@ -158,6 +157,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     tuning: config.async,
     onError: (error) => logger.error({ err: error }, 'async dispatch failed'),
   });
+  const supervisor = new MappingSupervisor({ mappings: eventSourceMappings, clients: sourceClients, invoke, async, registry, clock, log: logger });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const rootKeyRecord = { secretAccessKey: rootKey.secretAccessKey, accountId: config.accountId, principalArn: rootPrincipalArn(config.accountId) };

@@ -2,7 +2,7 @@ import { invalidParameter, validationError, type EventSourceMappingRecord } from
 import type { EventSourceMappings, EventSourceMappingSettings } from '../control/index.js';
 import { jsonBody, nextMarker, pageParams, route, type RequestContext, type Route } from './http.js';
 import type { Services } from './services.js';
-import { expectInteger, expectObject, expectString, optional, refuseUnsupported, required, type Body } from './wire.js';
+import { expectBoolean, expectInteger, expectObject, expectString, optional, refuseUnsupported, required, type Body } from './wire.js';
 
 /** Parameters of sources selfless cannot poll yet (Kafka, MQ, DocumentDB) and settings it cannot honour: refused by name. */
 const UNSUPPORTED = [
@@ -19,17 +19,6 @@ const UNSUPPORTED = [
   'ProvisionedPollerConfig',
   'Tags',
 ] as const;
-/** Settings of stream sources (Kinesis, DynamoDB Streams), which selfless does not poll yet. */
-const STREAM_ONLY = [
-  'StartingPosition',
-  'StartingPositionTimestamp',
-  'ParallelizationFactor',
-  'MaximumRecordAgeInSeconds',
-  'BisectBatchOnFunctionError',
-  'MaximumRetryAttempts',
-  'TumblingWindowInSeconds',
-  'DestinationConfig',
-] as const;
 
 /** Create, Get, List, Update, Delete EventSourceMapping(s). */
 export function eventSourceMappingRoutes(s: Services): Route[] {
@@ -42,6 +31,12 @@ export function eventSourceMappingRoutes(s: Services): Route[] {
       const input = {
         functionName: expectString('FunctionName', required(body, 'FunctionName')),
         eventSourceArn: expectString('EventSourceArn', required(body, 'EventSourceArn')),
+        startingPosition: optional(body, 'StartingPosition', expectString),
+        // A timestamp member: epoch seconds on AWS's JSON protocols.
+        startingPositionTimestamp: optional(body, 'StartingPositionTimestamp', (field, value) => {
+          if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidParameter(`${field} must be a timestamp (seconds since the epoch).`);
+          return Math.round(value * 1000);
+        }),
         ...settings(body),
       };
       return { status: 202, body: shape(await s.eventSourceMappings.create(input)) };
@@ -82,14 +77,23 @@ export function eventSourceMappingRoutes(s: Services): Route[] {
 
 function settings(body: Body): EventSourceMappingSettings {
   refuseUnsupported(body, UNSUPPORTED);
-  for (const name of STREAM_ONLY) {
-    if (body[name] !== undefined && body[name] !== null)
-      throw invalidParameter(`${name} applies to stream event sources (Kinesis, DynamoDB Streams), which selfless does not poll yet.`);
-  }
-  const enabled = body.Enabled;
-  if (enabled !== undefined && enabled !== null && typeof enabled !== 'boolean') throw invalidParameter('Enabled must be a boolean.');
+  const window = optional(body, 'TumblingWindowInSeconds', expectInteger);
+  if (window !== undefined && window !== 0) throw invalidParameter('TumblingWindowInSeconds (tumbling windows) is not supported by selfless yet.');
   return {
-    enabled: enabled ?? undefined,
+    enabled: optional(body, 'Enabled', expectBoolean),
+    parallelizationFactor: optional(body, 'ParallelizationFactor', expectInteger),
+    maximumRecordAgeInSeconds: optional(body, 'MaximumRecordAgeInSeconds', expectInteger),
+    bisectBatchOnFunctionError: optional(body, 'BisectBatchOnFunctionError', expectBoolean),
+    maximumRetryAttempts: optional(body, 'MaximumRetryAttempts', expectInteger),
+    onFailure: optional(body, 'DestinationConfig', (field, value) => {
+      const config = expectObject(field, value);
+      const destination = (member: unknown) => (member === undefined || member === null ? undefined : expectObject(field, member).Destination);
+      const onSuccess = destination(config.OnSuccess);
+      if (onSuccess !== undefined && onSuccess !== null && onSuccess !== '')
+        throw invalidParameter('OnSuccess destinations are not supported for event source mappings of these sources.');
+      const onFailure = destination(config.OnFailure);
+      return onFailure === undefined || onFailure === null ? '' : expectString('DestinationConfig.OnFailure.Destination', onFailure);
+    }),
     batchSize: optional(body, 'BatchSize', expectInteger),
     maximumBatchingWindowInSeconds: optional(body, 'MaximumBatchingWindowInSeconds', expectInteger),
     filterPatterns: optional(body, 'FilterCriteria', filterPatterns),
@@ -126,6 +130,18 @@ function mappingConfiguration(record: EventSourceMappingRecord, mappings: EventS
     StateTransitionReason: record.stateTransitionReason,
     FunctionResponseTypes: record.functionResponseTypes,
     ...(record.maximumConcurrency === undefined ? {} : { ScalingConfig: { MaximumConcurrency: record.maximumConcurrency } }),
+    ...(record.source === 'sqs'
+      ? {}
+      : {
+          StartingPosition: record.startingPosition,
+          ...(record.startingPositionTimestamp === undefined ? {} : { StartingPositionTimestamp: record.startingPositionTimestamp / 1000 }),
+          ParallelizationFactor: record.parallelizationFactor,
+          MaximumRecordAgeInSeconds: record.maximumRecordAgeInSeconds,
+          BisectBatchOnFunctionError: record.bisectBatchOnFunctionError,
+          MaximumRetryAttempts: record.maximumRetryAttempts,
+          TumblingWindowInSeconds: 0,
+          DestinationConfig: { OnFailure: record.onFailure === undefined ? {} : { Destination: record.onFailure } },
+        }),
     EventSourceMappingArn: mappings.arn(record.uuid),
   };
 }

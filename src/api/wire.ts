@@ -18,6 +18,11 @@ export function expectInteger(field: string, value: unknown): number {
   return value;
 }
 
+export function expectBoolean(field: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw serialization(field, value, 'a boolean');
+  return value;
+}
+
 export function expectObject(field: string, value: unknown): Body {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(field, value, 'an object');
   return value as Body;

@@ -34,11 +34,22 @@ export interface EventSourceMappingSettings {
   readonly functionResponseTypes?: readonly string[];
   /** ScalingConfig.MaximumConcurrency; null clears it (ScalingConfig given without it). */
   readonly maximumConcurrency?: number | null;
+  /** Stream sources only (Kinesis, DynamoDB Streams). */
+  readonly parallelizationFactor?: number;
+  readonly maximumRecordAgeInSeconds?: number;
+  readonly bisectBatchOnFunctionError?: boolean;
+  readonly maximumRetryAttempts?: number;
+  /** DestinationConfig.OnFailure.Destination; '' clears it. */
+  readonly onFailure?: string;
 }
 
 export interface CreateEventSourceMappingInput extends EventSourceMappingSettings {
   readonly functionName: string;
   readonly eventSourceArn: string;
+  /** Stream sources: where a shard without a checkpoint is read from. */
+  readonly startingPosition?: string;
+  /** ms since the epoch, for AT_TIMESTAMP. */
+  readonly startingPositionTimestamp?: number;
 }
 
 export interface UpdateEventSourceMappingInput extends EventSourceMappingSettings {
@@ -53,7 +64,7 @@ export interface SourceInspector {
 }
 
 /** Sources whose poller selfless has; the others are refused by name. */
-const SUPPORTED: ReadonlySet<EventSourceKind> = new Set(['sqs']);
+const SUPPORTED: ReadonlySet<EventSourceKind> = new Set(['sqs', 'kinesis', 'dynamodb']);
 const SOURCE_NAMES: Record<EventSourceKind, string> = { sqs: 'SQS', kinesis: 'Kinesis', dynamodb: 'DynamoDB Streams' };
 const ARN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-]+):([a-z]{2}(-gov)?-[a-z]+-\d)?:(\d{12})?:(.*)$/;
 /** Lambda's limits per source (CreateEventSourceMapping's BatchSize documentation). */
@@ -117,6 +128,7 @@ export class EventSourceMappings {
       functionResponseTypes: input.functionResponseTypes ?? [],
       maximumConcurrency: input.maximumConcurrency ?? undefined,
     });
+    const stream = this.#streamSettings(source, target.name, input, undefined);
     await this.#checkVisibility(source, input.eventSourceArn, target.timeout);
     const enabled = input.enabled ?? true;
     const record: EventSourceMappingRecord = {
@@ -129,6 +141,8 @@ export class EventSourceMappings {
       state: 'Creating',
       stateTransitionReason: 'USER_INITIATED',
       ...settings,
+      ...stream,
+      ...(source === 'sqs' ? {} : { lastProcessingResult: 'No records processed' }),
       lastModified: this.clock.now(),
     };
     await this.#save(record);
@@ -148,15 +162,17 @@ export class EventSourceMappings {
       maximumConcurrency: input.maximumConcurrency === null ? undefined : (input.maximumConcurrency ?? current.maximumConcurrency),
     });
     if (target !== undefined) await this.#checkVisibility(current.source, current.eventSourceArn, target.timeout);
+    const stream = this.#streamSettings(current.source, target?.name ?? current.functionName, input, current);
     const enabled = input.enabled ?? current.enabled;
     const state: EventSourceMappingState = enabled !== current.enabled ? (enabled ? 'Enabling' : 'Disabling') : 'Updating';
     const where = target ?? { name: current.functionName, qualifier: current.qualifier };
-    const { qualifier: _q, maximumConcurrency: _m, ...rest } = current;
+    const { qualifier: _q, maximumConcurrency: _m, onFailure: _f, ...rest } = current;
     const record: EventSourceMappingRecord = {
       ...rest,
       functionName: where.name,
       ...(where.qualifier === undefined ? {} : { qualifier: where.qualifier }),
       ...settings,
+      ...stream,
       enabled,
       state,
       stateTransitionReason: 'USER_INITIATED',
@@ -215,6 +231,98 @@ export class EventSourceMappings {
     return gone;
   }
 
+  /**
+   * The settings of stream sources, checked as Lambda checks them; refused by name on an SQS mapping.
+   * `current` is the mapping being updated (StartingPosition cannot change then).
+   */
+  #streamSettings(
+    source: EventSourceKind,
+    functionName: string,
+    input: CreateEventSourceMappingInput | UpdateEventSourceMappingInput,
+    current: EventSourceMappingRecord | undefined,
+  ): Partial<EventSourceMappingRecord> {
+    const given = input as CreateEventSourceMappingInput;
+    const names = {
+      startingPosition: 'StartingPosition',
+      startingPositionTimestamp: 'StartingPositionTimestamp',
+      parallelizationFactor: 'ParallelizationFactor',
+      maximumRecordAgeInSeconds: 'MaximumRecordAgeInSeconds',
+      bisectBatchOnFunctionError: 'BisectBatchOnFunctionError',
+      maximumRetryAttempts: 'MaximumRetryAttempts',
+      onFailure: 'DestinationConfig',
+    } as const;
+    if (source === 'sqs') {
+      for (const [key, name] of Object.entries(names)) {
+        if (given[key as keyof typeof names] !== undefined) throw invalidParameter(`${name} is not valid for SQS event sources.`);
+      }
+      return {};
+    }
+    let startingPosition = current?.startingPosition;
+    let startingPositionTimestamp = current?.startingPositionTimestamp;
+    if (current === undefined) {
+      if (given.startingPosition === undefined) {
+        throw new AwsError(
+          'ValidationException',
+          "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.",
+        );
+      }
+      if (!['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'].includes(given.startingPosition)) {
+        throw validationError('startingPosition', given.startingPosition, 'Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_TIMESTAMP]');
+      }
+      startingPosition = given.startingPosition as EventSourceMappingRecord['startingPosition'];
+      if (source === 'dynamodb' && startingPosition === 'AT_TIMESTAMP') {
+        throw invalidParameter('Unsupported starting position for DynamoDB Streams: AT_TIMESTAMP. Use TRIM_HORIZON or LATEST.');
+      }
+      if (startingPosition === 'AT_TIMESTAMP') {
+        if (given.startingPositionTimestamp === undefined)
+          throw invalidParameter('StartingPositionTimestamp is required for the AT_TIMESTAMP starting position.');
+        startingPositionTimestamp = given.startingPositionTimestamp;
+      } else if (given.startingPositionTimestamp !== undefined) {
+        throw invalidParameter('StartingPositionTimestamp is valid only with the AT_TIMESTAMP starting position.');
+      }
+    }
+    const parallelizationFactor = checkRange('parallelizationFactor', input.parallelizationFactor ?? current?.parallelizationFactor ?? 1, 1, 10);
+    if (parallelizationFactor > 1)
+      throw invalidParameter('A ParallelizationFactor above 1 is not supported by selfless yet: each shard is read by one poller.');
+    const maximumRecordAgeInSeconds = checkRange(
+      'maximumRecordAgeInSeconds',
+      input.maximumRecordAgeInSeconds ?? current?.maximumRecordAgeInSeconds ?? -1,
+      -1,
+      604_800,
+    );
+    if (maximumRecordAgeInSeconds !== -1 && maximumRecordAgeInSeconds < 60) {
+      throw invalidParameter('MaximumRecordAgeInSeconds must be -1 (no limit) or between 60 and 604800.');
+    }
+    const maximumRetryAttempts = checkRange('maximumRetryAttempts', input.maximumRetryAttempts ?? current?.maximumRetryAttempts ?? -1, -1, 10_000);
+    const onFailure =
+      input.onFailure === undefined ? current?.onFailure : input.onFailure === '' ? undefined : this.#destination(functionName, input.onFailure);
+    return {
+      ...(startingPosition === undefined ? {} : { startingPosition }),
+      ...(startingPositionTimestamp === undefined ? {} : { startingPositionTimestamp }),
+      parallelizationFactor,
+      maximumRecordAgeInSeconds,
+      bisectBatchOnFunctionError: input.bisectBatchOnFunctionError ?? current?.bisectBatchOnFunctionError ?? false,
+      maximumRetryAttempts,
+      ...(onFailure === undefined ? {} : { onFailure }),
+    };
+  }
+
+  /** An on-failure destination: a Lambda function (SQS, SNS and S3 destinations need sources selfless does not write to yet). */
+  #destination(self: string, arn: string): string {
+    const match = ARN.exec(arn);
+    if (match === null)
+      throw validationError(
+        'destinationConfig.onFailure.destination',
+        arn,
+        'Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)',
+      );
+    if (match[2] !== 'lambda')
+      throw invalidParameter(`On-failure destinations of type ${match[2]} are not supported by selfless yet: use a Lambda function ARN.`);
+    const ref = parseFunctionName(arn, this.partition);
+    if (ref.name === self) throw invalidParameter("You can't specify the function as a destination for itself.");
+    return functionArn(this.partition, ref.name, ref.qualifier);
+  }
+
   /** The function a mapping invokes: a version or alias must exist. */
   #function(functionName: string): { name: string; qualifier?: string; timeout: number } {
     const ref = parseFunctionName(functionName, this.partition, 140);
@@ -241,6 +349,11 @@ export class EventSourceMappings {
   async #write(record: EventSourceMappingRecord): Promise<void> {
     await this.store.putEventSourceMapping(record);
     this.#cache.set(record.uuid, record);
+  }
+
+  /** A stream mapping's checkpoints per shard (deleted with the mapping). */
+  checkpoints(uuid: string): { list(): Promise<Map<string, string>>; put(shardId: string, position: string): Promise<void> } {
+    return { list: () => this.store.listCheckpoints(uuid), put: (shardId, position) => this.store.putCheckpoint(uuid, shardId, position) };
   }
 
   /** The mapping's ARN, as Lambda names it. */
@@ -279,7 +392,7 @@ function sourceOf(arn: string): { source: EventSourceKind; fifo: boolean } {
       throw invalidParameter(`Event sources of type ${service} are not supported by selfless yet.`);
     throw invalidParameter('Unrecognized event source, must be kinesis, dynamodb stream or sqs.');
   }
-  if (!SUPPORTED.has(source)) throw invalidParameter(`${SOURCE_NAMES[source]} event sources are not supported by selfless yet: SQS is.`);
+  if (!SUPPORTED.has(source)) throw invalidParameter(`${SOURCE_NAMES[source]} event sources are not supported by selfless yet.`);
   return { source, fifo: source === 'sqs' && resource.endsWith('.fifo') };
 }
 

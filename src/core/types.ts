@@ -108,6 +108,18 @@ export interface EventSourceMappingRecord {
   readonly functionResponseTypes: readonly string[];
   /** ScalingConfig.MaximumConcurrency (SQS). */
   readonly maximumConcurrency?: number;
+  /** Stream sources (Kinesis, DynamoDB Streams): where reading starts when a shard has no checkpoint yet. */
+  readonly startingPosition?: 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+  /** ms since the epoch, for AT_TIMESTAMP. */
+  readonly startingPositionTimestamp?: number;
+  readonly parallelizationFactor?: number;
+  /** -1: no limit. */
+  readonly maximumRecordAgeInSeconds?: number;
+  readonly bisectBatchOnFunctionError?: boolean;
+  /** -1: retried until the records expire. */
+  readonly maximumRetryAttempts?: number;
+  /** DestinationConfig.OnFailure.Destination: a Lambda function ARN. */
+  readonly onFailure?: string;
   /** ms since the epoch. */
   readonly lastModified: number;
 }

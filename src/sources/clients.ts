@@ -1,4 +1,7 @@
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { overrideFor, type SourceOverride } from './overrides.js';
 
 /**
@@ -11,6 +14,8 @@ import { overrideFor, type SourceOverride } from './overrides.js';
  */
 export class SourceClients {
   readonly #sqs = new Map<string, SQSClient>();
+  readonly #kinesis = new Map<string, KinesisClient>();
+  readonly #dynamodbStreams = new Map<string, DynamoDBStreamsClient>();
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -30,6 +35,34 @@ export class SourceClients {
     return client;
   }
 
+  /** The Kinesis client for the stream an ARN names. */
+  kinesis(arn: string): KinesisClient {
+    const { region } = arnParts(arn);
+    const found = overrideFor(this.overrides, arn);
+    const key = `${region}|${found?.index ?? '-'}`;
+    let client = this.#kinesis.get(key);
+    if (client === undefined) {
+      // HTTP/1.1: the client's default is HTTP/2 (for SubscribeToShard, which the poller does not use), and
+      // Kinesis-compatible servers (LocalStack, moto) speak HTTP/1.1.
+      client = new KinesisClient({ region, ...this.#config('KINESIS', found?.override), maxAttempts: 1, requestHandler: new NodeHttpHandler() });
+      this.#kinesis.set(key, client);
+    }
+    return client;
+  }
+
+  /** The DynamoDB Streams client for the stream an ARN names. */
+  dynamodbStreams(arn: string): DynamoDBStreamsClient {
+    const { region } = arnParts(arn);
+    const found = overrideFor(this.overrides, arn);
+    const key = `${region}|${found?.index ?? '-'}`;
+    let client = this.#dynamodbStreams.get(key);
+    if (client === undefined) {
+      client = new DynamoDBStreamsClient({ region, ...this.#config('DYNAMODB_STREAMS', found?.override), maxAttempts: 1 });
+      this.#dynamodbStreams.set(key, client);
+    }
+    return client;
+  }
+
   #config(service: string, override: SourceOverride | undefined) {
     const endpoint = override?.endpoint ?? this.env[`AWS_ENDPOINT_URL_${service}`] ?? this.env.AWS_ENDPOINT_URL;
     if (override?.profile !== undefined) return { ...(endpoint ? { endpoint } : {}), profile: override.profile };
@@ -45,8 +78,10 @@ export class SourceClients {
   }
 
   close(): void {
-    for (const client of this.#sqs.values()) client.destroy();
+    for (const client of [...this.#sqs.values(), ...this.#kinesis.values(), ...this.#dynamodbStreams.values()]) client.destroy();
     this.#sqs.clear();
+    this.#kinesis.clear();
+    this.#dynamodbStreams.clear();
   }
 }
 

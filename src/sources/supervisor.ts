@@ -1,21 +1,33 @@
-import { AwsError, type EventSourceMappingRecord, type Scheduler } from '../core/index.js';
+import { randomUUID } from 'node:crypto';
+import { AwsError, newRequestId, type EventSourceMappingRecord, type Scheduler } from '../core/index.js';
 import type { Logger } from '../core/logger.js';
-import type { EventSourceMappings } from '../control/index.js';
-import type { InvokeService } from '../invoke/index.js';
+import type { EventSourceMappings, FunctionRegistry } from '../control/index.js';
+import { MAX_EVENT_PAYLOAD_BYTES, type AsyncInvoker, type InvokeService } from '../invoke/index.js';
 import type { SourceClients } from './clients.js';
+import { DynamoDbStream } from './dynamodb.js';
+import { KinesisStream } from './kinesis.js';
 import { QueueRunner, type BatchOutcome } from './runner.js';
 import { SqsQueue } from './sqs.js';
+import { StreamRunner, type StreamSource } from './stream-runner.js';
 
 export interface SupervisorOptions {
   readonly mappings: EventSourceMappings;
   readonly clients: SourceClients;
   readonly invoke: InvokeService;
+  /** Where stream batches that failed for good go: an async event for the on-failure destination function. */
+  readonly async: AsyncInvoker;
+  readonly registry: FunctionRegistry;
   readonly clock: Scheduler;
   readonly log: Logger;
 }
 
+interface Runner {
+  start(): void;
+  stop(): Promise<void>;
+}
+
 interface Running {
-  readonly runner: QueueRunner<unknown>;
+  readonly runner: Runner;
   /** The user's last change it runs with (lastModified moves with each). */
   readonly lastModified: number;
 }
@@ -87,11 +99,25 @@ export class MappingSupervisor {
     await mappings.settle(uuid, 'Enabled');
   }
 
-  #runner(record: EventSourceMappingRecord): QueueRunner<unknown> {
-    const { mappings, clients, clock, log } = this.#o;
+  #runner(record: EventSourceMappingRecord): Runner {
+    const { mappings, clients, clock, log, registry } = this.#o;
     const report = (result: string) => {
       mappings.recordResult(record.uuid, result).catch((error: unknown) => log.error({ err: error, uuid: record.uuid }, 'recording a poll result failed'));
     };
+    if (record.source === 'kinesis' || record.source === 'dynamodb') {
+      return new StreamRunner<unknown>({
+        mapping: record,
+        source: (record.source === 'kinesis'
+          ? new KinesisStream(clients, record.eventSourceArn, () => registry.cached(record.functionName)?.role ?? '')
+          : new DynamoDbStream(clients, record.eventSourceArn)) as StreamSource<unknown>,
+        checkpoints: mappings.checkpoints(record.uuid),
+        invoke: (payload) => this.#invoke(record, payload),
+        discard: (failure) => this.#discard(record, failure),
+        report,
+        clock,
+        log: log.child({ uuid: record.uuid }),
+      });
+    }
     return new QueueRunner({
       mapping: record,
       source: new SqsQueue(clients, record.eventSourceArn),
@@ -99,7 +125,45 @@ export class MappingSupervisor {
       report,
       clock,
       log: log.child({ uuid: record.uuid }),
-    }) as QueueRunner<unknown>;
+    });
+  }
+
+  /**
+   * A stream batch that failed for good: Lambda's on-failure record (the batch's place in the stream,
+   * not its data) as an async event for the destination function; without a destination it is skipped,
+   * as on Lambda, and said in the log.
+   */
+  async #discard(
+    record: EventSourceMappingRecord,
+    failure: { records: number; condition: string; attempts: number; batchInfo: Record<string, unknown> },
+  ): Promise<void> {
+    const { log, mappings, clock } = this.#o;
+    if (record.onFailure === undefined) {
+      log.warn(
+        { uuid: record.uuid, condition: failure.condition, ...failure.batchInfo },
+        `skipped ${failure.records} record(s) that failed for good (no on-failure destination)`,
+      );
+      return;
+    }
+    const payload = {
+      requestContext: {
+        requestId: randomUUID(),
+        functionArn: mappings.functionArn(record),
+        condition: failure.condition,
+        approximateInvokeCount: failure.attempts,
+      },
+      responseContext: { statusCode: 200, executedVersion: record.qualifier ?? '$LATEST', functionError: 'Unhandled' },
+      version: '1.0',
+      timestamp: new Date(clock.now()).toISOString(),
+      ...failure.batchInfo,
+    };
+    await this.#o.async.enqueue({
+      functionName: record.onFailure,
+      payload: Buffer.from(JSON.stringify(payload)),
+      requestId: newRequestId(),
+      limit: MAX_EVENT_PAYLOAD_BYTES,
+      operation: 'Event',
+    });
   }
 
   /** A batch through the synchronous path, as Lambda's pollers invoke. */

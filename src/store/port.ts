@@ -49,6 +49,12 @@ export interface ControlStore {
   putEventSourceMapping(record: EventSourceMappingRecord): Promise<void>;
   deleteEventSourceMapping(uuid: string): Promise<void>;
   listEventSourceMappings(): Promise<EventSourceMappingRecord[]>;
+  /**
+   * A stream mapping's progress per shard: the last sequence number done, or SHARD_END for a closed
+   * shard read to its end. Written only while the mapping exists, and deleted with it.
+   */
+  putCheckpoint(uuid: string, shardId: string, position: string): Promise<void>;
+  listCheckpoints(uuid: string): Promise<Map<string, string>>;
   deleteEventInvokeConfig(functionName: string, qualifier: string): Promise<boolean>;
   listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]>;
 }

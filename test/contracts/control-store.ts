@@ -189,6 +189,31 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
         );
       }),
     );
+
+    it(
+      "keeps a stream mapping's checkpoints per shard, deleted with the mapping and with its function",
+      withStore(async (store) => {
+        await store.insertFunction(fn('f'));
+        await store.putEventSourceMapping(mapping('m', 'f'));
+        await store.putEventSourceMapping(mapping('n', 'f'));
+        await store.putCheckpoint('m', 'shard-0', '100');
+        await store.putCheckpoint('m', 'shard-0', '200');
+        await store.putCheckpoint('m', 'shard-1', 'SHARD_END');
+        await store.putCheckpoint('n', 'shard-0', '7');
+        // Rewriting the mapping (its state moving on) keeps its checkpoints.
+        await store.putEventSourceMapping({ ...mapping('m', 'f'), state: 'Disabled' });
+        assert.deepEqual([...(await store.listCheckpoints('m'))].sort(), [
+          ['shard-0', '200'],
+          ['shard-1', 'SHARD_END'],
+        ]);
+        await store.deleteEventSourceMapping('m');
+        assert.equal((await store.listCheckpoints('m')).size, 0);
+        await store.putCheckpoint('m', 'shard-0', '300');
+        assert.equal((await store.listCheckpoints('m')).size, 0, 'no checkpoint for a mapping that is gone');
+        await store.deleteFunction('f');
+        assert.equal((await store.listCheckpoints('n')).size, 0);
+      }),
+    );
   });
 }
 

@@ -173,13 +173,13 @@ describe('SQS event source mappings', { skip: missing ?? false }, () => {
       name: 'InvalidParameterValueException',
       message: 'Unrecognized event source, must be kinesis, dynamodb stream or sqs.',
     });
-    await assert.rejects(create({ EventSourceArn: 'arn:aws:kinesis:us-east-1:123456789012:stream/s' }), {
+    await assert.rejects(create({ EventSourceArn: 'arn:aws:kafka:us-east-1:123456789012:cluster/c/abc' }), {
       name: 'InvalidParameterValueException',
-      message: /Kinesis event sources are not supported by selfless yet/,
+      message: 'Event sources of type kafka are not supported by selfless yet.',
     });
     await assert.rejects(create({ StartingPosition: 'LATEST' as const }), {
       name: 'InvalidParameterValueException',
-      message: /StartingPosition applies to stream/,
+      message: 'StartingPosition is not valid for SQS event sources.',
     });
     await assert.rejects(create({ FilterCriteria: { Filters: [{ Pattern: '{"body":{"a":"b"}}' }] } }), {
       name: 'InvalidParameterValueException',

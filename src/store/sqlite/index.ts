@@ -67,6 +67,12 @@ CREATE TABLE IF NOT EXISTS event_source_mappings (
   function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   record TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stream_checkpoints (
+  uuid TEXT NOT NULL REFERENCES event_source_mappings(uuid) ON DELETE CASCADE,
+  shard_id TEXT NOT NULL,
+  position TEXT NOT NULL,
+  PRIMARY KEY (uuid, shard_id)
+);
 CREATE TABLE IF NOT EXISTS failed_events (
   id TEXT PRIMARY KEY,
   function_name TEXT NOT NULL,
@@ -195,9 +201,16 @@ export class SqliteStore implements Store {
       putConfig: db.prepare(`INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
-      putMapping: db.prepare(`INSERT OR REPLACE INTO event_source_mappings (uuid, function_name, record) ${VALUES_OF_LIVE_FUNCTION}`),
+      // An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the delete would cascade to its checkpoints.
+      putMapping: db.prepare(
+        `INSERT INTO event_source_mappings (uuid, function_name, record) ${VALUES_OF_LIVE_FUNCTION} ON CONFLICT(uuid) DO UPDATE SET function_name = excluded.function_name, record = excluded.record`,
+      ),
       deleteMapping: db.prepare('DELETE FROM event_source_mappings WHERE uuid = ?'),
       listMappings: db.prepare<[], { record: string }>('SELECT record FROM event_source_mappings ORDER BY uuid'),
+      putCheckpoint: db.prepare(
+        'INSERT OR REPLACE INTO stream_checkpoints (uuid, shard_id, position) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM event_source_mappings WHERE uuid = ?)',
+      ),
+      listCheckpoints: db.prepare<[string], { shard_id: string; position: string }>('SELECT shard_id, position FROM stream_checkpoints WHERE uuid = ?'),
       countCode: db.prepare<[string, string], { n: number }>(
         'SELECT (SELECT count(*) FROM functions WHERE code_sha256 = ?) + (SELECT count(*) FROM versions WHERE code_sha256 = ?) AS n',
       ),
@@ -324,6 +337,14 @@ export class SqliteStore implements Store {
 
   async listEventSourceMappings(): Promise<EventSourceMappingRecord[]> {
     return this.#statements.listMappings.all().map((row) => JSON.parse(row.record) as EventSourceMappingRecord);
+  }
+
+  async putCheckpoint(uuid: string, shardId: string, position: string): Promise<void> {
+    this.#statements.putCheckpoint.run(uuid, shardId, position, uuid);
+  }
+
+  async listCheckpoints(uuid: string): Promise<Map<string, string>> {
+    return new Map(this.#statements.listCheckpoints.all(uuid).map((r) => [r.shard_id, r.position]));
   }
 
   async countCodeReferences(codeSha256: string): Promise<number> {

@@ -1,0 +1,256 @@
+import { anyPattern, type EventSourceMappingRecord, type Matcher, type Scheduler, type Timer } from '../core/index.js';
+import type { Logger } from '../core/logger.js';
+import { batchItemFailures, type BatchOutcome } from './runner.js';
+
+/** One shard of a stream, as the source lists it. */
+export interface Shard {
+  readonly id: string;
+  readonly parentIds: readonly string[];
+}
+
+/** Where reading a shard starts. */
+export type ShardPosition =
+  | { readonly type: 'TRIM_HORIZON' | 'LATEST' }
+  | { readonly type: 'AT_TIMESTAMP'; readonly timestamp: number }
+  | { readonly type: 'AFTER_SEQUENCE_NUMBER'; readonly sequenceNumber: string };
+
+/** A stream-shaped source (Kinesis, DynamoDB Streams): shards read in order, progress kept by checkpoints. */
+export interface StreamSource<R> {
+  shards(signal: AbortSignal): Promise<Shard[]>;
+  iterator(shardId: string, position: ShardPosition, signal: AbortSignal): Promise<string>;
+  /** Up to `limit` records; `next` undefined when the shard is closed and read to its end. */
+  read(iterator: string, limit: number, signal: AbortSignal): Promise<{ records: R[]; next?: string }>;
+  sequenceNumber(record: R): string;
+  /** When the record reached the stream (ms since the epoch). */
+  arrival(record: R): number;
+  event(records: readonly R[], shardId: string): Buffer;
+  filterable(record: R): unknown;
+  /** The batch as an on-failure record names it (Kinesis: KinesisBatchInfo). */
+  batchInfo(records: readonly R[], shardId: string): Record<string, unknown>;
+}
+
+/** Checkpoints kept in the store; SHARD_END marks a closed shard read to its end. */
+export interface Checkpoints {
+  list(): Promise<Map<string, string>>;
+  put(shardId: string, position: string): Promise<void>;
+}
+
+export const SHARD_END = 'SHARD_END';
+
+export interface StreamRunnerOptions<R> {
+  readonly mapping: EventSourceMappingRecord;
+  readonly source: StreamSource<R>;
+  readonly checkpoints: Checkpoints;
+  readonly invoke: (payload: Buffer) => Promise<BatchOutcome & { readonly functionError?: string; readonly executedVersion?: string }>;
+  /** Sends a batch that failed for good to the on-failure destination. */
+  readonly discard: (info: { records: number; condition: string; attempts: number; batchInfo: Record<string, unknown> }) => Promise<void>;
+  readonly report: (result: string) => void;
+  readonly clock: Scheduler;
+  readonly log: Logger;
+}
+
+/** Lambda polls each shard about once a second when it has nothing new. */
+const IDLE_POLL_MS = 1_000;
+/** How often the shard list is read again, for resharding. */
+const SHARDS_EVERY_MS = 30_000;
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+
+/**
+ * Runs one mapping over a stream: one reader per shard, in order; a shard whose parents are not read to
+ * their end waits for them (resharding). Each batch is retried until the function succeeds, its retry
+ * budget (MaximumRetryAttempts) or its records' age (MaximumRecordAgeInSeconds) runs out — then it goes to
+ * the on-failure destination — halved first when BisectBatchOnFunctionError is on; with
+ * ReportBatchItemFailures the batch is retried from the first failed record. The checkpoint moves only
+ * past what succeeded or was sent on, so a restart resumes where the mapping stopped (at least once).
+ */
+export class StreamRunner<R> {
+  readonly #o: StreamRunnerOptions<R>;
+  readonly #abort = new AbortController();
+  readonly #readers = new Map<string, Promise<void>>();
+  readonly #done = new Set<string>();
+  readonly #accepts: Matcher;
+  #discovery: Promise<void> | undefined;
+  readonly #pauses = new Set<{ timer: Timer; done: () => void }>();
+
+  constructor(options: StreamRunnerOptions<R>) {
+    this.#o = options;
+    this.#accepts = anyPattern(options.mapping.filterPatterns);
+  }
+
+  start(): void {
+    this.#discovery = this.#discover().catch((error: unknown) => this.#o.log.error({ err: error }, 'stream poller failed'));
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    for (const pause of this.#pauses) {
+      pause.timer.cancel();
+      pause.done();
+    }
+    await this.#discovery;
+    while (this.#readers.size > 0) await Promise.allSettled([...this.#readers.values()]);
+  }
+
+  get #stopped(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  /** Lists the shards now and then, and starts a reader for each new one. */
+  async #discover(): Promise<void> {
+    let backoff = 0;
+    while (!this.#stopped) {
+      let shards: Shard[];
+      let checkpoints: Map<string, string>;
+      try {
+        [shards, checkpoints] = await Promise.all([this.#o.source.shards(this.#abort.signal), this.#o.checkpoints.list()]);
+        backoff = 0;
+      } catch (error) {
+        if (this.#stopped) return;
+        this.#o.report(`PROBLEM: ${describe(error)}`);
+        backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
+        await this.#sleep(backoff);
+        continue;
+      }
+      for (const [shard, position] of checkpoints) if (position === SHARD_END) this.#done.add(shard);
+      const listed = new Set(shards.map((s) => s.id));
+      for (const shard of shards) {
+        if (this.#readers.has(shard.id) || this.#done.has(shard.id)) continue;
+        // Parents first: a child's records come after its parents' (a parent no longer listed has expired).
+        const parents = shard.parentIds.filter((p) => listed.has(p));
+        const reader = this.#read(shard, parents, checkpoints.get(shard.id))
+          .catch((error: unknown) => this.#o.log.error({ err: error, shardId: shard.id }, 'shard reader failed'))
+          .finally(() => this.#readers.delete(shard.id));
+        this.#readers.set(shard.id, reader);
+      }
+      await this.#sleep(SHARDS_EVERY_MS);
+    }
+  }
+
+  async #read(shard: Shard, parents: readonly string[], checkpoint: string | undefined): Promise<void> {
+    const { source, mapping } = this.#o;
+    const signal = this.#abort.signal;
+    while (!this.#stopped && parents.some((p) => !this.#done.has(p))) await this.#sleep(IDLE_POLL_MS);
+    let position: ShardPosition =
+      checkpoint !== undefined
+        ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint }
+        : mapping.startingPosition === 'AT_TIMESTAMP'
+          ? { type: 'AT_TIMESTAMP', timestamp: mapping.startingPositionTimestamp ?? 0 }
+          : // A child shard of a parent read to its end starts at its own beginning.
+            { type: parents.length > 0 ? 'TRIM_HORIZON' : (mapping.startingPosition ?? 'LATEST') };
+    let iterator: string | undefined;
+    let backoff = 0;
+    while (!this.#stopped) {
+      try {
+        iterator ??= await source.iterator(shard.id, position, signal);
+        const { records, next } = await source.read(iterator, mapping.batchSize, signal);
+        backoff = 0;
+        if (records.length > 0) {
+          const last = source.sequenceNumber(records[records.length - 1]!);
+          // Cut short by a stop: no checkpoint, so the batch is read again after the restart.
+          if (!(await this.#deliver(shard.id, records))) return;
+          await this.#o.checkpoints.put(shard.id, last);
+          position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last };
+        } else this.#o.report('No records processed');
+        if (next === undefined) {
+          await this.#o.checkpoints.put(shard.id, SHARD_END);
+          this.#done.add(shard.id);
+          return;
+        }
+        iterator = next;
+        if (records.length === 0) await this.#sleep(IDLE_POLL_MS);
+      } catch (error) {
+        if (this.#stopped) return;
+        // An iterator that expired (or a source that failed) is made again from the checkpoint.
+        iterator = undefined;
+        this.#o.report(`PROBLEM: ${describe(error)}`);
+        backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
+        await this.#sleep(backoff);
+      }
+    }
+  }
+
+  /** A batch through the function until it succeeds or is sent on (true), or the runner stops (false); in order. */
+  async #deliver(shardId: string, received: R[]): Promise<boolean> {
+    const { source, mapping } = this.#o;
+    const batch = received.filter((r) => this.#accepts(source.filterable(r)));
+    if (batch.length === 0) return true;
+    let pending: R[][] = [batch];
+    let attempts = 0;
+    let backoff = 0;
+    while (pending.length > 0 && !this.#stopped) {
+      const records = pending[0]!;
+      const maxAge = mapping.maximumRecordAgeInSeconds ?? -1;
+      if (maxAge !== -1) {
+        const fresh = records.filter((r) => this.#o.clock.now() - source.arrival(r) <= maxAge * 1000);
+        if (fresh.length < records.length) {
+          const old = records.filter((r) => !fresh.includes(r));
+          await this.#o.discard({ records: old.length, condition: 'RecordAgeExceeded', attempts, batchInfo: source.batchInfo(old, shardId) });
+          if (fresh.length === 0) {
+            pending.shift();
+            continue;
+          }
+          pending[0] = fresh;
+          continue;
+        }
+      }
+      const outcome = await this.#o.invoke(source.event(records, shardId));
+      if (outcome.kind === 'not-run') {
+        // Throttles and platform errors do not count against the retry budget, as on Lambda.
+        this.#o.report(`PROBLEM: ${outcome.why}`);
+        backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
+        await this.#sleep(backoff);
+        continue;
+      }
+      let failedFrom: number | undefined;
+      if (outcome.kind === 'success') {
+        if (!mapping.functionResponseTypes.includes('ReportBatchItemFailures')) failedFrom = undefined;
+        else {
+          const failed = batchItemFailures(outcome.payload, new Set(records.map((r) => source.sequenceNumber(r))));
+          // A malformed answer fails the whole batch; otherwise it is retried from the first failed record.
+          failedFrom = failed === undefined ? 0 : failed.size === 0 ? undefined : records.findIndex((r) => failed.has(source.sequenceNumber(r)));
+        }
+      } else failedFrom = 0;
+      if (failedFrom === undefined) {
+        this.#o.report('OK');
+        pending.shift();
+        attempts = 0;
+        continue;
+      }
+      this.#o.report('PROBLEM: Function call failed');
+      const rest = records.slice(failedFrom);
+      attempts += 1;
+      const maxRetries = mapping.maximumRetryAttempts ?? -1;
+      if (maxRetries !== -1 && attempts > maxRetries) {
+        await this.#o.discard({ records: rest.length, condition: 'RetryAttemptsExhausted', attempts, batchInfo: source.batchInfo(rest, shardId) });
+        pending.shift();
+        attempts = 0;
+        continue;
+      }
+      if (mapping.bisectBatchOnFunctionError === true && rest.length > 1) {
+        const half = Math.ceil(rest.length / 2);
+        pending = [rest.slice(0, half), rest.slice(half), ...pending.slice(1)];
+      } else pending[0] = rest;
+    }
+    return pending.length === 0;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#stopped) return resolve();
+      const pause = {
+        timer: this.#o.clock.setTimeout(() => {
+          this.#pauses.delete(pause);
+          resolve();
+        }, ms),
+        done: resolve,
+      };
+      this.#pauses.add(pause);
+    });
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
+  return String(error).slice(0, 500);
+}

@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateEventSourceMappingCommand,
+  CreateFunctionCommand,
+  GetEventSourceMappingCommand,
+  type CreateEventSourceMappingCommandInput,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { readLogs, waitFor } from '../support/async.js';
+import { MOTO_ACCOUNT, motoMissing, startMoto, type Moto } from '../support/moto.js';
+import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
+import { nodeZip } from '../support/zip.js';
+
+const MARKER = 'BATCH ';
+/** Logs each batch (data decoded, sequence numbers, shard); data `poison` fails the batch. */
+const HANDLER = `exports.handler = async (event) => {
+  const records = event.Records.map((r) => ({ data: Buffer.from(r.kinesis.data, 'base64').toString(), seq: r.kinesis.sequenceNumber, shard: r.eventID.split(':')[0], key: r.kinesis.partitionKey }));
+  console.log(${JSON.stringify(MARKER)} + JSON.stringify({ records, first: event.Records[0] }));
+  if (records.some((r) => r.data === 'poison')) throw new Error('poisoned');
+  return 'ok';
+};`;
+const SINK = `exports.handler = async (event) => { console.log(${JSON.stringify(MARKER)} + JSON.stringify(event)); return 'noted'; };`;
+
+interface Batch {
+  readonly records: Array<{ data: string; seq: string; shard: string; key: string }>;
+  readonly first: any;
+}
+
+describe('Kinesis event source mappings', { skip: motoMissing() ?? false }, () => {
+  let moto: Moto;
+  let t: TestPlatform;
+  let kinesis: KinesisClient;
+  let dataDir: string;
+  const arn = (name: string) => `arn:aws:kinesis:us-east-1:${MOTO_ACCOUNT}:stream/${name}`;
+  const createStream = async (name: string, shards: number) => {
+    await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+    await waitFor('the stream active', async () =>
+      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? true : undefined,
+    );
+  };
+  const put = (stream: string, items: Array<[key: string, data: string]>) =>
+    kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: items.map(([key, data]) => ({ PartitionKey: key, Data: Buffer.from(data) })) }));
+  const deploy = async (client: LambdaClient, name: string, source = HANDLER) =>
+    client.send(
+      new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip(source) } }),
+    );
+  const batches = async (platform: TestPlatform, name: string): Promise<Batch[]> =>
+    (await readLogs(platform.platform, name))
+      .filter((e) => e.message.includes(MARKER))
+      .map((e) => JSON.parse(e.message.slice(e.message.indexOf(MARKER) + MARKER.length)) as Batch);
+  const seen = async (platform: TestPlatform, name: string) => (await batches(platform, name)).flatMap((b) => b.records);
+  const mapping = (input: Partial<CreateEventSourceMappingCommandInput> & { FunctionName: string; EventSourceArn: string }) =>
+    t.client.send(new CreateEventSourceMappingCommand({ StartingPosition: 'TRIM_HORIZON', BatchSize: 10, ...input }));
+  const state = (uuid: string) => t.client.send(new GetEventSourceMappingCommand({ UUID: uuid }));
+
+  before(async () => {
+    moto = await startMoto();
+    kinesis = new KinesisClient({
+      region: 'us-east-1',
+      endpoint: moto.url,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      requestHandler: new NodeHttpHandler(),
+    });
+    dataDir = await mkdtemp(join(tmpdir(), 'selfless-kinesis-'));
+    t = await startPlatform({ dataDir }, moto.env);
+  });
+  after(async () => {
+    await t?.stop();
+    kinesis?.destroy();
+    await moto?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('reads every shard from TRIM_HORIZON, in order per shard, in Lambda’s Kinesis shape, and resumes from its checkpoints after a restart', async () => {
+    await createStream('clicks', 2);
+    await deploy(t.client, 'reader');
+    const created = await mapping({ FunctionName: 'reader', EventSourceArn: arn('clicks') });
+    assert.equal(created.State, 'Creating');
+    assert.equal(created.StartingPosition, 'TRIM_HORIZON');
+    assert.equal(created.BatchSize, 10);
+    assert.equal(created.MaximumRetryAttempts, -1);
+    assert.equal(created.MaximumRecordAgeInSeconds, -1);
+    assert.equal(created.ParallelizationFactor, 1);
+    assert.equal(created.BisectBatchOnFunctionError, false);
+    assert.deepEqual(created.DestinationConfig, { OnFailure: {} });
+    assert.equal(created.LastProcessingResult, 'No records processed');
+    const items = Array.from({ length: 30 }, (_, i): [string, string] => [`key-${i % 3}`, `click-${String(i).padStart(2, '0')}`]);
+    await put('clicks', items);
+    const all = await waitFor('30 records', async () => {
+      const got = await seen(t, 'reader');
+      return got.length >= 30 ? got : undefined;
+    });
+    assert.deepEqual(all.map((r) => r.data).sort(), items.map(([, d]) => d).sort());
+    // Per shard, records arrive in the order they were written (by sequence number).
+    const byShard = new Map<string, bigint[]>();
+    for (const r of all) byShard.set(r.shard, [...(byShard.get(r.shard) ?? []), BigInt(r.seq)]);
+    for (const [shard, seqs] of byShard)
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => (a < b ? -1 : 1)),
+        `order in ${shard}`,
+      );
+    const first = (await batches(t, 'reader'))[0]!.first;
+    assert.equal(first.eventSource, 'aws:kinesis');
+    assert.equal(first.eventVersion, '1.0');
+    assert.equal(first.eventName, 'aws:kinesis:record');
+    assert.equal(first.eventSourceARN, arn('clicks'));
+    assert.equal(first.invokeIdentityArn, ROLE);
+    assert.equal(first.kinesis.kinesisSchemaVersion, '1.0');
+    assert.equal(typeof first.kinesis.approximateArrivalTimestamp, 'number');
+    assert.match(first.eventID, /^shardId-\d+:\d+$/);
+
+    // A restart on the same data dir: only what came after the checkpoints is read.
+    await t.stop();
+    await put('clicks', [
+      ['key-0', 'after-1'],
+      ['key-1', 'after-2'],
+    ]);
+    t = await startPlatform({ dataDir }, moto.env);
+    const later = await waitFor('the two new records', async () => {
+      const got = await seen(t, 'reader');
+      return got.filter((r) => r.data.startsWith('after-')).length >= 2 ? got : undefined;
+    });
+    // The function's log keeps the first run's batches: each record from before appears once, not twice.
+    assert.equal(later.filter((r) => r.data.startsWith('click-')).length, 30, 'nothing from before the checkpoint again');
+  });
+
+  it('starts at LATEST when asked: what was in the stream before is not read', async () => {
+    await createStream('fresh', 1);
+    await put('fresh', [['k', 'before']]);
+    await deploy(t.client, 'latest');
+    const { UUID } = await mapping({ FunctionName: 'latest', EventSourceArn: arn('fresh'), StartingPosition: 'LATEST' });
+    await waitFor('the reader polling', async () => ((await state(UUID!)).State === 'Enabled' ? true : undefined));
+    // Its iterator is taken when the reader starts; give it a poll.
+    await waitFor('a first poll', async () => ((await state(UUID!)).LastProcessingResult === 'No records processed' ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await put('fresh', [['k', 'after']]);
+    const got = await waitFor('the new record', async () => {
+      const records = await seen(t, 'latest');
+      return records.some((r) => r.data === 'after') ? records : undefined;
+    });
+    assert.deepEqual(
+      got.map((r) => r.data),
+      ['after'],
+    );
+  });
+
+  it('bounds a poison record by MaximumRetryAttempts, sends the batch’s place to the on-failure function, and moves on', async () => {
+    await createStream('poisoned', 1);
+    await deploy(t.client, 'fragile');
+    await deploy(t.client, 'dead-letters', SINK);
+    const { UUID } = await mapping({
+      FunctionName: 'fragile',
+      EventSourceArn: arn('poisoned'),
+      MaximumRetryAttempts: 1,
+      BatchSize: 1,
+      DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:us-east-1:000000000000:function:dead-letters' } },
+    });
+    assert.equal((await state(UUID!)).DestinationConfig?.OnFailure?.Destination, 'arn:aws:lambda:us-east-1:000000000000:function:dead-letters');
+    await put('poisoned', [
+      ['k', 'fine-1'],
+      ['k', 'poison'],
+      ['k', 'fine-2'],
+    ]);
+    const record = await waitFor('the on-failure record', async () => {
+      const notes = (await readLogs(t.platform, 'dead-letters')).filter((e) => e.message.includes(MARKER));
+      return notes.length > 0 ? (JSON.parse(notes[0]!.message.slice(notes[0]!.message.indexOf(MARKER) + MARKER.length)) as any) : undefined;
+    });
+    assert.equal(record.requestContext.condition, 'RetryAttemptsExhausted');
+    assert.equal(record.requestContext.approximateInvokeCount, 2);
+    assert.equal(record.requestContext.functionArn, 'arn:aws:lambda:us-east-1:000000000000:function:fragile');
+    assert.equal(record.responseContext.functionError, 'Unhandled');
+    assert.equal(record.version, '1.0');
+    assert.equal(record.KinesisBatchInfo.batchSize, 1);
+    assert.equal(record.KinesisBatchInfo.streamArn, arn('poisoned'));
+    assert.equal(record.KinesisBatchInfo.startSequenceNumber, record.KinesisBatchInfo.endSequenceNumber);
+    const got = await waitFor('the record after the poison', async () => {
+      const records = await seen(t, 'fragile');
+      return records.some((r) => r.data === 'fine-2') ? records : undefined;
+    });
+    assert.deepEqual(
+      got.map((r) => r.data),
+      ['fine-1', 'poison', 'poison', 'fine-2'],
+      'tried twice (one retry), then the shard moved on, in order',
+    );
+  });
+
+  it('refuses what Lambda refuses for streams', async () => {
+    await createStream('checked', 1);
+    await deploy(t.client, 'checker');
+    await assert.rejects(
+      t.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'checker', EventSourceArn: arn('checked') })),
+      (error: Error) => error.name === 'ValidationException' && /Value null at 'startingPosition'/.test(error.message),
+    );
+    await assert.rejects(mapping({ FunctionName: 'checker', EventSourceArn: arn('checked'), MaximumRetryAttempts: 20_000 }), { name: 'ValidationException' });
+    await assert.rejects(mapping({ FunctionName: 'checker', EventSourceArn: arn('checked'), StartingPosition: 'AT_TIMESTAMP' }), {
+      name: 'InvalidParameterValueException',
+    });
+    await assert.rejects(
+      mapping({
+        FunctionName: 'checker',
+        EventSourceArn: arn('checked'),
+        DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:123456789012:dlq' } },
+      }),
+      { name: 'InvalidParameterValueException', message: /On-failure destinations of type sqs are not supported by selfless yet/ },
+    );
+    await assert.rejects(
+      mapping({
+        FunctionName: 'checker',
+        EventSourceArn: arn('checked'),
+        DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:us-east-1:000000000000:function:checker' } },
+      }),
+      { name: 'InvalidParameterValueException', message: "You can't specify the function as a destination for itself." },
+    );
+    await assert.rejects(mapping({ FunctionName: 'checker', EventSourceArn: arn('checked'), ParallelizationFactor: 2 }), {
+      name: 'InvalidParameterValueException',
+      message: /ParallelizationFactor above 1 is not supported by selfless yet/,
+    });
+  });
+});
