@@ -62,7 +62,13 @@ describe('a Kinesis mapping across kill -9 and a restart', { skip: motoMissing()
       (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'events' }))).StreamDescriptionSummary?.StreamStatus === 'ACTIVE' ? true : undefined,
     );
     await client.send(
-      new CreateFunctionCommand({ FunctionName: 'reader', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip(HANDLER) } }),
+      new CreateFunctionCommand({
+        FunctionName: 'reader',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip(HANDLER) },
+      }),
     );
     await client.send(
       new CreateEventSourceMappingCommand({
@@ -75,7 +81,12 @@ describe('a Kinesis mapping across kill -9 and a restart', { skip: motoMissing()
     client.destroy();
     const data = Array.from({ length: RECORDS }, (_, i) => `r-${String(i).padStart(4, '0')}`);
     for (let i = 0; i < data.length; i += 50) {
-      await kinesis.send(new PutRecordsCommand({ StreamName: 'events', Records: data.slice(i, i + 50).map((d, n) => ({ PartitionKey: `k${(i + n) % 7}`, Data: Buffer.from(d) })) }));
+      await kinesis.send(
+        new PutRecordsCommand({
+          StreamName: 'events',
+          Records: data.slice(i, i + 50).map((d, n) => ({ PartitionKey: `k${(i + n) % 7}`, Data: Buffer.from(d) })),
+        }),
+      );
     }
     await waitFor('some batches before the kill', async () => ((await seen(server!)).length >= 40 ? true : undefined));
     server.kill('SIGKILL');
