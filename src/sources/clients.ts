@@ -24,41 +24,33 @@ export class SourceClients {
 
   /** The SQS client for the queue an ARN names. */
   sqs(arn: string): SQSClient {
-    const { region } = arnParts(arn);
-    const found = overrideFor(this.overrides, arn);
-    const key = `${region}|${found?.index ?? '-'}`;
-    let client = this.#sqs.get(key);
-    if (client === undefined) {
-      client = new SQSClient({ region, ...this.#config('SQS', found?.override), maxAttempts: 1 });
-      this.#sqs.set(key, client);
-    }
-    return client;
+    return this.#client(this.#sqs, arn, 'SQS', (config) => new SQSClient(config));
   }
 
-  /** The Kinesis client for the stream an ARN names. */
+  /**
+   * The Kinesis client for the stream an ARN names. HTTP/1.1: the client's default is HTTP/2 (for
+   * SubscribeToShard, which the poller does not use), and Kinesis-compatible servers (LocalStack, moto)
+   * speak HTTP/1.1.
+   */
   kinesis(arn: string): KinesisClient {
-    const { region } = arnParts(arn);
-    const found = overrideFor(this.overrides, arn);
-    const key = `${region}|${found?.index ?? '-'}`;
-    let client = this.#kinesis.get(key);
-    if (client === undefined) {
-      // HTTP/1.1: the client's default is HTTP/2 (for SubscribeToShard, which the poller does not use), and
-      // Kinesis-compatible servers (LocalStack, moto) speak HTTP/1.1.
-      client = new KinesisClient({ region, ...this.#config('KINESIS', found?.override), maxAttempts: 1, requestHandler: new NodeHttpHandler() });
-      this.#kinesis.set(key, client);
-    }
-    return client;
+    return this.#client(this.#kinesis, arn, 'KINESIS', (config) => new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() }));
   }
 
   /** The DynamoDB Streams client for the stream an ARN names. */
   dynamodbStreams(arn: string): DynamoDBStreamsClient {
+    return this.#client(this.#dynamodbStreams, arn, 'DYNAMODB_STREAMS', (config) => new DynamoDBStreamsClient(config));
+  }
+
+  /** One client per region and override: made on first use, kept in `cache`. */
+  #client<C>(cache: Map<string, C>, arn: string, service: string, make: (config: ClientConfig) => C): C {
     const { region } = arnParts(arn);
     const found = overrideFor(this.overrides, arn);
     const key = `${region}|${found?.index ?? '-'}`;
-    let client = this.#dynamodbStreams.get(key);
+    let client = cache.get(key);
     if (client === undefined) {
-      client = new DynamoDBStreamsClient({ region, ...this.#config('DYNAMODB_STREAMS', found?.override), maxAttempts: 1 });
-      this.#dynamodbStreams.set(key, client);
+      // No retries inside the client: the pollers retry, with their own back-off and reporting.
+      client = make({ region, ...this.#config(service, found?.override), maxAttempts: 1 });
+      cache.set(key, client);
     }
     return client;
   }
@@ -83,6 +75,14 @@ export class SourceClients {
     this.#kinesis.clear();
     this.#dynamodbStreams.clear();
   }
+}
+
+interface ClientConfig {
+  region: string;
+  maxAttempts: number;
+  endpoint?: string;
+  profile?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 /** The parts of a source ARN a client needs. */

@@ -45,9 +45,9 @@ const RECEIVE_MAX = 10;
 /** An event must stay under Invoke's 6 MB; a record's share of the envelope is counted on top of its size. */
 const EVENT_BYTES = 6 * 1024 * 1024 - 64 * 1024;
 const RECORD_OVERHEAD = 1024;
-/** Back-off after a failed receive or an invocation that never ran: doubling from 1 s to 60 s. */
-const BACKOFF_MIN_MS = 1_000;
-const BACKOFF_MAX_MS = 60_000;
+/** Back-off after a failed poll or an invocation that never ran: doubling from 1 s to 60 s. */
+export const BACKOFF_MIN_MS = 1_000;
+export const BACKOFF_MAX_MS = 60_000;
 
 /**
  * Runs one mapping over a queue source: long polls, gathers batches up to BatchSize or the batching
@@ -238,7 +238,8 @@ export function batchItemFailures(payload: Buffer, ids: ReadonlySet<string>): Se
   return failed;
 }
 
-function describe(error: unknown): string {
+/** An error as LastProcessingResult shows it. */
+export function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
   return String(error).slice(0, 500);
 }

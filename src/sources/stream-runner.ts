@@ -1,6 +1,6 @@
 import { anyPattern, type EventSourceMappingRecord, type Matcher, type Scheduler, type Timer } from '../core/index.js';
 import type { Logger } from '../core/logger.js';
-import { batchItemFailures, type BatchOutcome } from './runner.js';
+import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, batchItemFailures, describe, type BatchOutcome } from './runner.js';
 
 /** One shard of a stream, as the source lists it. */
 export interface Shard {
@@ -53,8 +53,6 @@ export interface StreamRunnerOptions<R> {
 const IDLE_POLL_MS = 1_000;
 /** How often the shard list is read again, for resharding. */
 const SHARDS_EVERY_MS = 30_000;
-const BACKOFF_MIN_MS = 1_000;
-const BACKOFF_MAX_MS = 60_000;
 
 /**
  * Runs one mapping over a stream: one reader per shard, in order; a shard whose parents are not read to
@@ -248,9 +246,4 @@ export class StreamRunner<R> {
       this.#pauses.add(pause);
     });
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
-  return String(error).slice(0, 500);
 }

@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateEventSourceMappingCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Platform } from '../../src/platform.js';
 import { readLogs, waitFor } from '../support/async.js';
 import { MOTO_ACCOUNT, motoMissing, startMoto, type Moto } from '../support/moto.js';
 import { ROLE } from '../support/platform.js';
-import { startServer, type ServerProcess } from '../support/server-process.js';
+import { platformOf, startServer, type ServerProcess } from '../support/server-process.js';
 import { nodeZip } from '../support/zip.js';
 
 const MARKER = 'GOT ';
@@ -44,12 +43,8 @@ describe('a Kinesis mapping across kill -9 and a restart', { skip: motoMissing()
     await rm(dir, { recursive: true, force: true });
   });
 
-  const asPlatform = async (s: ServerProcess): Promise<Platform> => {
-    const rootKey = JSON.parse(await readFile(join(s.dataDir, 'credentials.json'), 'utf8')) as unknown;
-    return { url: s.url, config: { region: s.region }, rootKey } as unknown as Platform;
-  };
   const seen = async (s: ServerProcess) =>
-    (await readLogs(await asPlatform(s), 'reader'))
+    (await readLogs(await platformOf(s), 'reader'))
       .filter((e) => e.message.includes(MARKER))
       .map((e) => e.message.slice(e.message.indexOf(MARKER) + MARKER.length).trim());
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import type { Platform } from '../../src/platform.js';
 
 // Compiled to dist/test/support/, so the repository root is three levels up.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -220,4 +221,10 @@ export async function waitGone(seen: readonly SeenProcess[], timeoutMs: number):
     if (left.length === 0 || Date.now() > deadline) return left;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A Platform-shaped view of a server process (URL, region, root key), for the helpers that take a Platform. */
+export async function platformOf(server: ServerProcess): Promise<Platform> {
+  const rootKey = JSON.parse(await readFile(join(server.dataDir, 'credentials.json'), 'utf8')) as unknown;
+  return { url: server.url, config: { region: server.region }, rootKey } as unknown as Platform;
 }
