@@ -3,7 +3,7 @@ import { totalmem } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapters } from './adapters.js';
-import { CodeLinks, createApiServer } from './api/index.js';
+import { CodeLinks, createApiServer, NotificationTokens } from './api/index.js';
 import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
 import { AliasRegistry, ChangeFeed, EventInvokeConfigs, EventSourceMappings, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
@@ -177,6 +177,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       logs,
       usage,
       codeLinks,
+      notificationTokens: new NotificationTokens(rootKey.secretAccessKey),
     },
     lookupKey: (id) => (id === rootKey.accessKeyId ? rootKeyRecord : undefined),
     authorize: deps.authorize ?? allowAll,

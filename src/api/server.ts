@@ -22,6 +22,7 @@ import { functionRoutes } from './functions.js';
 import type { BodyStream, Reply, RequestContext, Route } from './http.js';
 import { invokeRoutes } from './invoke.js';
 import { Router } from './router.js';
+import { s3NotificationRoutes } from './s3-notifications.js';
 import { selflessRoutes } from './selfless.js';
 import type { Services } from './services.js';
 import { tagRoutes } from './tags.js';
@@ -59,6 +60,7 @@ export function allRoutes(services: Services): Route[] {
     ...tagRoutes(services),
     ...accountRoutes(services),
     ...selflessRoutes(services),
+    ...s3NotificationRoutes(services),
   ];
 }
 

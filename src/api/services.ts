@@ -4,6 +4,7 @@ import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../inv
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
+import type { NotificationTokens } from './s3-notifications.js';
 
 /** What the routes work with: the services built by the composition root. */
 export interface Services {
@@ -22,4 +23,5 @@ export interface Services {
   readonly logs: LogStore;
   readonly usage: UsageMeter;
   readonly codeLinks: CodeLinks;
+  readonly notificationTokens: NotificationTokens;
 }
