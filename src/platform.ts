@@ -24,6 +24,8 @@ export interface Platform {
   readonly rootKeyCreated: boolean;
   readonly pool: EnvironmentPool;
   readonly async: AsyncInvoker;
+  /** The event source mappings' pollers. */
+  readonly sources: MappingSupervisor;
   /** Synchronous invocation, for embedding: what Invoke runs (and a streamed answer, asked for with `streamResponse`). */
   readonly invoke: InvokeService;
   /** How environments are isolated on this host, and what is missing (printed by serve and doctor). */
@@ -157,7 +159,16 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     tuning: config.async,
     onError: (error) => logger.error({ err: error }, 'async dispatch failed'),
   });
-  const supervisor = new MappingSupervisor({ mappings: eventSourceMappings, clients: sourceClients, invoke, async, registry, clock, log: logger });
+  const supervisor = new MappingSupervisor({
+    mappings: eventSourceMappings,
+    clients: sourceClients,
+    invoke,
+    async,
+    registry,
+    clock,
+    log: logger,
+    owner: platformId,
+  });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const rootKeyRecord = { secretAccessKey: rootKey.secretAccessKey, accountId: config.accountId, principalArn: rootPrincipalArn(config.accountId) };
@@ -232,6 +243,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     pool,
     async,
     invoke,
+    sources: supervisor,
     close: () => (closing ??= shutdown(true)),
     destroy: () => (closing ??= shutdown(false)),
   };

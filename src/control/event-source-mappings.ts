@@ -351,6 +351,15 @@ export class EventSourceMappings {
     this.#cache.set(record.uuid, record);
   }
 
+  /** Takes or renews the lease that makes `owner` the one process polling the mapping. */
+  claim(uuid: string, owner: string, ttlMs: number): Promise<boolean> {
+    return this.store.claimMapping(uuid, owner, this.clock.now(), ttlMs);
+  }
+
+  release(uuid: string, owner: string): Promise<void> {
+    return this.store.releaseMapping(uuid, owner);
+  }
+
   /** A stream mapping's checkpoints per shard (deleted with the mapping). */
   checkpoints(uuid: string): { list(): Promise<Map<string, string>>; put(shardId: string, position: string): Promise<void> } {
     return { list: () => this.store.listCheckpoints(uuid), put: (shardId, position) => this.store.putCheckpoint(uuid, shardId, position) };

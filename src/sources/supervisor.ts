@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AwsError, newRequestId, type EventSourceMappingRecord, type Scheduler } from '../core/index.js';
+import { AwsError, newRequestId, type EventSourceMappingRecord, type Scheduler, type Timer } from '../core/index.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSourceMappings, FunctionRegistry } from '../control/index.js';
 import { MAX_EVENT_PAYLOAD_BYTES, type AsyncInvoker, type InvokeService } from '../invoke/index.js';
@@ -19,7 +19,13 @@ export interface SupervisorOptions {
   readonly registry: FunctionRegistry;
   readonly clock: Scheduler;
   readonly log: Logger;
+  /** This process, as the owner of the mappings it polls (a lease in the store). */
+  readonly owner: string;
+  /** How long an owner's lease lasts without renewal (default 15 s; renewed every third of it). */
+  readonly leaseMs?: number;
 }
+
+const DEFAULT_LEASE_MS = 15_000;
 
 interface Runner {
   start(): void;
@@ -36,23 +42,35 @@ interface Running {
  * Runs a poller for every enabled mapping and moves mappings through their states as it does: Creating,
  * Enabling and Updating become Enabled once the poller runs with the settings, Disabling becomes
  * Disabled once it has stopped, Deleting ends with the mapping removed. Changes of one mapping are
- * applied one at a time, in order. In embedded mode this process owns every mapping.
+ * applied one at a time, in order. A mapping is polled only by the process that holds its lease in the
+ * store, renewed while it polls and given back when it stops: a second server on the same data dir
+ * (or, later, another node of a cluster) leaves it alone, and takes it over once the lease is free or
+ * has run out.
  */
 export class MappingSupervisor {
   readonly #o: SupervisorOptions;
   readonly #running = new Map<string, Running>();
   /** Per mapping, the reconciliation under way: the next waits for it. */
   readonly #queue = new Map<string, Promise<void>>();
+  /** Mappings this process wants to poll but another holds. */
+  readonly #waiting = new Set<string>();
+  readonly #leaseMs: number;
+  #renewal: Timer | undefined;
   #closed = false;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
+    this.#leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     options.mappings.follow((uuid) => this.reconcile(uuid));
   }
 
   /** Mappings left from before a restart resume (from where their sources kept them). */
   start(): void {
     for (const record of this.#o.mappings.all()) this.reconcile(record.uuid);
+    // Leases are renewed, and free ones looked for, on a timer that does not keep the process alive.
+    this.#renewal = this.#o.clock.setInterval(() => {
+      for (const uuid of [...this.#running.keys(), ...this.#waiting]) this.reconcile(uuid);
+    }, this.#leaseMs / 3);
   }
 
   reconcile(uuid: string): void {
@@ -69,9 +87,16 @@ export class MappingSupervisor {
   /** Stops every poller; batches in flight finish first. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#renewal?.cancel();
     await Promise.allSettled([...this.#queue.values()]);
-    await Promise.allSettled([...this.#running.values()].map(({ runner }) => runner.stop()));
+    await Promise.allSettled([...this.#running.entries()].map(([uuid, { runner }]) => this.#stop(uuid, runner)));
     this.#running.clear();
+  }
+
+  /** Stops a poller and gives its lease back, so another process may take the mapping at once. */
+  async #stop(uuid: string, runner: Runner): Promise<void> {
+    await runner.stop();
+    await this.#o.mappings.release(uuid, this.#o.owner).catch(() => undefined);
   }
 
   /** Whether a poller runs for the mapping now (tests, `selfless` introspection). */
@@ -84,13 +109,33 @@ export class MappingSupervisor {
     const record = mappings.get(uuid);
     const running = this.#running.get(uuid);
     const wanted = record !== undefined && record.state !== 'Deleting' && record.enabled && !this.#closed;
-    if (running !== undefined && (!wanted || running.lastModified !== record?.lastModified)) {
+    // Wanted: hold the lease (take it, or renew it), or leave the mapping to whoever holds it.
+    const owned = wanted && (await mappings.claim(uuid, this.#o.owner, this.#leaseMs));
+    if (running !== undefined && (!owned || running.lastModified !== record?.lastModified)) {
       this.#running.delete(uuid);
-      await running.runner.stop();
+      if (owned) await running.runner.stop();
+      else await this.#stop(uuid, running.runner);
     }
-    if (record === undefined) return;
-    if (record.state === 'Deleting') return mappings.remove(uuid);
-    if (!wanted) return mappings.settle(uuid, 'Disabled');
+    if (record === undefined) {
+      this.#waiting.delete(uuid);
+      return;
+    }
+    if (record.state === 'Deleting') {
+      this.#waiting.delete(uuid);
+      return mappings.remove(uuid);
+    }
+    if (!wanted) {
+      this.#waiting.delete(uuid);
+      return mappings.settle(uuid, 'Disabled');
+    }
+    if (!owned) {
+      // Said in the log, not in the record: the owner writes the record (and this process's copy of it may be behind).
+      if (!this.#waiting.has(uuid))
+        this.#o.log.warn({ uuid }, 'another selfless process on this data dir polls this event source mapping; this one takes over when it stops');
+      this.#waiting.add(uuid);
+      return;
+    }
+    this.#waiting.delete(uuid);
     if (!this.#running.has(uuid)) {
       const runner = this.#runner(record);
       this.#running.set(uuid, { runner, lastModified: record.lastModified });

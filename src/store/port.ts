@@ -55,6 +55,12 @@ export interface ControlStore {
    */
   putCheckpoint(uuid: string, shardId: string, position: string): Promise<void>;
   listCheckpoints(uuid: string): Promise<Map<string, string>>;
+  /**
+   * Takes or renews the lease that makes `owner` the one process polling a mapping, until `now + ttlMs`:
+   * true when `owner` holds it (it was free, expired, or already its own). Leases go with their mapping.
+   */
+  claimMapping(uuid: string, owner: string, now: number, ttlMs: number): Promise<boolean>;
+  releaseMapping(uuid: string, owner: string): Promise<void>;
   deleteEventInvokeConfig(functionName: string, qualifier: string): Promise<boolean>;
   listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]>;
 }

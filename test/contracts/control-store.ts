@@ -191,6 +191,24 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
     );
 
     it(
+      'leases a mapping to one owner at a time, until the lease expires or is released',
+      withStore(async (store) => {
+        await store.insertFunction(fn('f'));
+        await store.putEventSourceMapping(mapping('m', 'f'));
+        assert.equal(await store.claimMapping('m', 'a', 1000, 100), true);
+        assert.equal(await store.claimMapping('m', 'b', 1050, 100), false, 'held by a');
+        assert.equal(await store.claimMapping('m', 'a', 1050, 100), true, 'renewed by its owner');
+        assert.equal(await store.claimMapping('m', 'b', 1149, 100), false, 'renewed until 1150');
+        assert.equal(await store.claimMapping('m', 'b', 1150, 100), true, 'expired: taken over');
+        await store.releaseMapping('m', 'a');
+        assert.equal(await store.claimMapping('m', 'a', 1160, 100), false, "a's release does not free b's lease");
+        await store.releaseMapping('m', 'b');
+        assert.equal(await store.claimMapping('m', 'a', 1160, 100), true);
+        assert.equal(await store.claimMapping('gone', 'a', 1160, 100), false, 'no lease on a mapping that does not exist');
+      }),
+    );
+
+    it(
       "keeps a stream mapping's checkpoints per shard, deleted with the mapping and with its function",
       withStore(async (store) => {
         await store.insertFunction(fn('f'));

@@ -444,4 +444,39 @@ s3.put_object(Bucket='photos', Key='holiday/beach day.jpg', Body=b'jpeg bytes')`
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('is polled by one process at a time: a second server on the same data dir leaves it alone, and takes over when the first stops', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'selfless-owner-'));
+    const first = await startPlatform({ dataDir }, moto.env);
+    let second: TestPlatform | undefined;
+    try {
+      const url = await createQueue('owned');
+      await first.client.send(
+        new CreateFunctionCommand({
+          FunctionName: 'owned',
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: await nodeZip(HANDLER) },
+        }),
+      );
+      const { UUID } = await first.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'owned', EventSourceArn: queueArn('owned') }));
+      await waitFor('the first polling', async () => (first.platform.sources.polling(UUID!) ? true : undefined));
+      second = await startPlatform({ dataDir }, moto.env);
+      // The second has the mapping too (same data dir), and leaves it to the first.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(second.platform.sources.polling(UUID!), false);
+      assert.match(second.logs.join('\n'), /another selfless process on this data dir polls this event source mapping/);
+      await first.stop();
+      await waitFor('the second taking over', async () => (second!.platform.sources.polling(UUID!) ? true : undefined), { timeoutMs: 60_000 });
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'after the hand-over' }));
+      await waitFor('the message', async () =>
+        (await readLogs(second!.platform, 'owned')).some((e) => e.message.includes('after the hand-over')) ? true : undefined,
+      );
+    } finally {
+      await first.stop().catch(() => undefined);
+      await second?.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
 });

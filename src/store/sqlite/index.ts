@@ -73,6 +73,11 @@ CREATE TABLE IF NOT EXISTS stream_checkpoints (
   position TEXT NOT NULL,
   PRIMARY KEY (uuid, shard_id)
 );
+CREATE TABLE IF NOT EXISTS mapping_owners (
+  uuid TEXT PRIMARY KEY REFERENCES event_source_mappings(uuid) ON DELETE CASCADE,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS failed_events (
   id TEXT PRIMARY KEY,
   function_name TEXT NOT NULL,
@@ -210,6 +215,11 @@ export class SqliteStore implements Store {
       putCheckpoint: db.prepare(
         'INSERT OR REPLACE INTO stream_checkpoints (uuid, shard_id, position) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM event_source_mappings WHERE uuid = ?)',
       ),
+      claimMapping: db.prepare(
+        `INSERT INTO mapping_owners (uuid, owner, expires_at) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM event_source_mappings WHERE uuid = ?)
+         ON CONFLICT(uuid) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE mapping_owners.owner = excluded.owner OR mapping_owners.expires_at <= ?`,
+      ),
+      releaseMapping: db.prepare('DELETE FROM mapping_owners WHERE uuid = ? AND owner = ?'),
       listCheckpoints: db.prepare<[string], { shard_id: string; position: string }>('SELECT shard_id, position FROM stream_checkpoints WHERE uuid = ?'),
       countCode: db.prepare<[string, string], { n: number }>(
         'SELECT (SELECT count(*) FROM functions WHERE code_sha256 = ?) + (SELECT count(*) FROM versions WHERE code_sha256 = ?) AS n',
@@ -345,6 +355,14 @@ export class SqliteStore implements Store {
 
   async listCheckpoints(uuid: string): Promise<Map<string, string>> {
     return new Map(this.#statements.listCheckpoints.all(uuid).map((r) => [r.shard_id, r.position]));
+  }
+
+  async claimMapping(uuid: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+    return this.#statements.claimMapping.run(uuid, owner, now + ttlMs, uuid, now).changes === 1;
+  }
+
+  async releaseMapping(uuid: string, owner: string): Promise<void> {
+    this.#statements.releaseMapping.run(uuid, owner);
   }
 
   async countCodeReferences(codeSha256: string): Promise<number> {
