@@ -108,7 +108,15 @@ export class MappingSupervisor {
     const { mappings } = this.#o;
     const record = mappings.get(uuid);
     const running = this.#running.get(uuid);
-    const wanted = record !== undefined && record.state !== 'Deleting' && record.enabled && !this.#closed;
+    if (this.#closed) {
+      // Shutting down is not the user disabling anything: pollers stop, states stay as they are.
+      if (running !== undefined) {
+        this.#running.delete(uuid);
+        await this.#stop(uuid, running.runner);
+      }
+      return;
+    }
+    const wanted = record !== undefined && record.state !== 'Deleting' && record.enabled;
     // Wanted: hold the lease (take it, or renew it), or leave the mapping to whoever holds it.
     const owned = wanted && (await mappings.claim(uuid, this.#o.owner, this.#leaseMs));
     if (running !== undefined && (!owned || running.lastModified !== record?.lastModified)) {
