@@ -1,7 +1,7 @@
 import type { AsyncRun } from './async.js';
 import type { AliasFirstInvokes, ProvisionedRun } from './provisioned.js';
 import type { ScaleOut } from './scale.js';
-import type { SqsRun } from './sources.js';
+import type { KinesisRun, SqsRun } from './sources.js';
 import { RUNTIME, type ColdStarts, type Run } from './scenarios.js';
 import { median, summarize } from './stats.js';
 
@@ -32,6 +32,7 @@ export interface Measurements {
   readonly provisioned: ProvisionedRun | undefined;
   /** An SQS mapping against moto's server, when moto is installed; else why not. */
   readonly sqs?: SqsRun | undefined;
+  readonly kinesis?: KinesisRun | undefined;
   readonly sqsSkipped?: string;
 }
 
@@ -311,6 +312,21 @@ function sqsRows(m: Measurements): Row[] {
     row('messages/s', 'events/s', s.mappingRate, s.motoRate, 'moto receive+delete', `${pct(s.mappingRate / s.motoRate)} of moto`),
     row('send→handler p50', 'ms', latency.p50Ms, Number.NaN, '—', '—'),
     row('send→handler p99', 'ms', latency.p99Ms, Number.NaN, '—', '—'),
+    ...(m.kinesis === undefined
+      ? []
+      : [
+          {
+            scenario: 'Kinesis mapping, batch 100',
+            figure: 'records/s',
+            unit: 'events/s' as const,
+            value: m.kinesis.mappingRate,
+            floor: m.kinesis.motoRate,
+            floorLabel: 'moto GetRecords',
+            ratio: `${pct(m.kinesis.mappingRate / m.kinesis.motoRate)} of moto`,
+            target: '—',
+            verdict: '' as const,
+          },
+        ]),
   ];
 }
 
@@ -321,6 +337,7 @@ export function sqsNotes(m: Measurements): string[] {
   return [
     `SQS mapping: ${s.messages.toLocaleString('en-US')} messages sent to a queue on moto's server before a mapping (batch 10, default 5 pollers) to a Node echo function was enabled, timed to the queue's end; ` +
       `floor: 5 pollers receiving and deleting batches of 10 from moto directly; latency: ${s.latencyMs.length} messages sent one at a time into an idle mapping (its poller in a 20 s long poll), the handler logging Date.now() minus the send time in the body; ` +
+      `Kinesis: ${m.kinesis?.records ?? 0} records put on one shard before a TRIM_HORIZON mapping (batch 100) to a counting Node function was created, timed from its creation (the poller's start and the function's cold start included) to the last record's batch; floor: one GetRecords reader draining the shard from moto directly; ` +
       `an idle mapping cost the platform ${s.idleCpuMsPerS > 0 ? `${s.idleCpuMsPerS.toFixed(2)} ms of CPU per second` : 'less than one clock tick (10 ms) of CPU in 10 s'} (long polls only)`,
   ];
 }

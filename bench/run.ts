@@ -25,7 +25,7 @@ import {
   type Measurements,
 } from './report.js';
 import { scaleOut, type ScaleOut } from './scale.js';
-import { measureSqs, type SqsRun } from './sources.js';
+import { measureKinesis, measureSqs, type KinesisRun, type SqsRun } from './sources.js';
 import { motoMissing, startMoto, type Moto } from '../test/support/moto.js';
 import {
   coldStarts,
@@ -113,6 +113,8 @@ const CONCURRENCY = [1, 10] as const;
 /** Between one new function's invokes and the next one's first: new functions arriving one by one, so the pool can replenish. */
 /** Messages through the SQS mapping row (moto, the stand-in, is the slower side). */
 const SQS_MESSAGES = 500;
+/** Records through the Kinesis mapping row. */
+const KINESIS_RECORDS = 2000;
 const COLD_PAUSE_MS = 100;
 
 type Platform = ChildServer<PlatformInfo>;
@@ -211,6 +213,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     }
 
     let sqs: SqsRun | undefined;
+    let kinesis: KinesisRun | undefined;
     if (moto !== undefined) {
       say(
         `SQS mapping: ${SQS_MESSAGES} messages through an echo function (batch 10), next to moto's own receive+delete rate; then SendMessage → handler latency and an idle mapping's CPU`,
@@ -219,7 +222,10 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
       say(
         `SQS mapping: ${fmtValue(sqs.mappingRate, 'events/s')} (moto alone ${fmtValue(sqs.motoRate, 'events/s')}); idle ${sqs.idleCpuMsPerS.toFixed(2)} ms CPU per second`,
       );
-    } else say(`SQS mapping skipped: ${noMoto}`);
+      say(`Kinesis mapping: ${KINESIS_RECORDS} records on one shard through a counting function (batch 100), next to moto's own GetRecords rate`);
+      kinesis = await measureKinesis(lambda, platform.info, moto.url, KINESIS_RECORDS);
+      say(`Kinesis mapping: ${fmtValue(kinesis.mappingRate, 'events/s')} (moto alone ${fmtValue(kinesis.motoRate, 'events/s')})`);
+    } else say(`SQS and Kinesis mappings skipped: ${noMoto}`);
 
     // A second platform without the pool, on its own data dir, sharing the runtime cache (the default
     // one, or SELFLESS_RUNTIME_CACHE for both); started only now so it idles through nothing above.
@@ -297,6 +303,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
         scaleOut: scaleRuns,
         provisioned,
         sqs,
+        kinesis,
         ...(noMoto === undefined ? {} : { sqsSkipped: noMoto }),
       },
     };

@@ -9,6 +9,16 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { makeZip } from '../test/support/zip.js';
 import { cpuSnapshot } from './cpu.js';
 import { get } from './http-client.js';
@@ -137,4 +147,87 @@ async function latencies(platform: PlatformInfo, count: number): Promise<number[
     if (found.length < count) await sleep(200);
   }
   return found.slice(-count);
+}
+
+/** A Kinesis mapping through a counting function, next to moto's own GetRecords rate. */
+export interface KinesisRun {
+  readonly records: number;
+  /** Records per second through the mapping and the function, from creating it to the last record's batch. */
+  readonly mappingRate: number;
+  /** Records per second moto hands out to one reader with GetRecords (the floor). */
+  readonly motoRate: number;
+}
+
+const COUNTED = 'COUNTED ';
+/** Logs how many records each batch had. */
+const COUNTER = `exports.handler = async (event) => { console.log(${JSON.stringify(COUNTED)} + event.Records.length); };`;
+
+export async function measureKinesis(lambda: LambdaClient, platform: PlatformInfo, motoUrl: string, records: number): Promise<KinesisRun> {
+  const kinesis = new KinesisClient({
+    region: 'us-east-1',
+    endpoint: motoUrl,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    requestHandler: new NodeHttpHandler(),
+  });
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: 'bench-stream', ShardCount: 1 }));
+    while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: 'bench-stream' }))).StreamDescriptionSummary?.StreamStatus !== 'ACTIVE')
+      await sleep(100);
+    for (let i = 0; i < records; i += 500) {
+      const entries = Array.from({ length: Math.min(500, records - i) }, (_, n) => ({ PartitionKey: `k${n % 16}`, Data: Buffer.from(`record ${i + n}`) }));
+      await kinesis.send(new PutRecordsCommand({ StreamName: 'bench-stream', Records: entries }));
+    }
+    // The floor: one reader draining the shard with GetRecords, as the mapping's reader does.
+    const shardId = (await kinesis.send(new ListShardsCommand({ StreamName: 'bench-stream' }))).Shards![0]!.ShardId!;
+    let started = performance.now();
+    let iterator = (await kinesis.send(new GetShardIteratorCommand({ StreamName: 'bench-stream', ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' })))
+      .ShardIterator;
+    let read = 0;
+    while (read < records && iterator !== undefined) {
+      const out = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 100 }));
+      read += out.Records?.length ?? 0;
+      iterator = out.NextShardIterator;
+    }
+    const motoRate = (read / (performance.now() - started)) * 1000;
+
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'kinesis-counter',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: 'arn:aws:iam::000000000000:role/bench',
+        Code: { ZipFile: await makeZip({ 'index.js': COUNTER }) },
+      }),
+    );
+    started = performance.now();
+    await lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'kinesis-counter',
+        EventSourceArn: `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/bench-stream`,
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+      }),
+    );
+    let counted = 0;
+    for (const deadline = Date.now() + 300_000; counted < records && Date.now() < deadline;) {
+      await sleep(100);
+      counted = await countedRecords(platform);
+    }
+    const mappingRate = (counted / (performance.now() - started)) * 1000;
+    return { records, mappingRate, motoRate };
+  } finally {
+    kinesis.destroy();
+  }
+}
+
+async function countedRecords(platform: PlatformInfo): Promise<number> {
+  const url = new URL('/selfless/v1/functions/kinesis-counter/logs', platform.url);
+  url.searchParams.set('limit', '10000');
+  const { body } = await get(url, await signedGet(url, platform));
+  let total = 0;
+  for (const e of (JSON.parse(body) as { events: { message: string }[] }).events) {
+    const at = e.message.indexOf(COUNTED);
+    if (at >= 0) total += Number(e.message.slice(at + COUNTED.length));
+  }
+  return total;
 }
