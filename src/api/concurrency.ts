@@ -1,9 +1,8 @@
-import { invalidParameter } from '../core/index.js';
 import { jsonBody, nextMarker, pageParams, route, type Route } from './http.js';
 import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
 import { provisionedConcurrencyConfig } from './shapes.js';
-import { required, type Body } from './wire.js';
+import { expectLambdaInteger, required, type Body } from './wire.js';
 
 /** Reserved concurrency of a function, and provisioned concurrency of a version or an alias. */
 export function concurrencyRoutes(s: Services): Route[] {
@@ -16,8 +15,7 @@ export function concurrencyRoutes(s: Services): Route[] {
       '/2017-10-31/functions/{FunctionName}/concurrency',
       'PutFunctionConcurrency',
       async (ctx) => {
-        const value = required(jsonBody(ctx), 'ReservedConcurrentExecutions');
-        if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter('ReservedConcurrentExecutions must be an integer.');
+        const value = expectLambdaInteger('ReservedConcurrentExecutions', required(jsonBody(ctx), 'ReservedConcurrentExecutions'));
         const record = await s.registry.putConcurrency(ctx.params.FunctionName!, value);
         return { status: 200, body: { ReservedConcurrentExecutions: record.reservedConcurrency } };
       },
@@ -94,7 +92,5 @@ export function concurrencyRoutes(s: Services): Route[] {
 
 /** PutProvisionedConcurrencyConfig's one member, with Lambda's wording for a wrong type. */
 function provisionedRequest(body: Body): number {
-  const requested = required(body, 'ProvisionedConcurrentExecutions');
-  if (typeof requested !== 'number' || !Number.isInteger(requested)) throw invalidParameter('ProvisionedConcurrentExecutions must be an integer.');
-  return requested;
+  return expectLambdaInteger('ProvisionedConcurrentExecutions', required(body, 'ProvisionedConcurrentExecutions'));
 }

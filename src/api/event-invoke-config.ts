@@ -4,7 +4,7 @@ import { jsonBody, nextMarker, pageParams, route, type Route } from './http.js';
 import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
 import { eventInvokeConfiguration } from './shapes.js';
-import type { Body } from './wire.js';
+import { expectLambdaInteger, type Body } from './wire.js';
 
 /** Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s): asynchronous invocation settings. */
 export function eventInvokeConfigRoutes(s: Services): Route[] {
@@ -74,12 +74,7 @@ export function eventInvokeConfigRoutes(s: Services): Route[] {
 
 /** Lambda words the type errors of these members its own way ("… must be an integer."). */
 function configInput(body: Body): EventInvokeConfigInput {
-  const integer = (field: string): number | undefined => {
-    const value = body[field];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter(`${field} must be an integer.`);
-    return value;
-  };
+  const integer = (field: string): number | undefined => (body[field] === undefined ? undefined : expectLambdaInteger(field, body[field]));
   const maximumRetryAttempts = integer('MaximumRetryAttempts');
   const maximumEventAgeInSeconds = integer('MaximumEventAgeInSeconds');
   const config = body.DestinationConfig;

@@ -23,6 +23,12 @@ export function expectBoolean(field: string, value: unknown): boolean {
   return value;
 }
 
+/** An integer member, with the wording Lambda uses for some (`ReservedConcurrentExecutions must be an integer.`). */
+export function expectLambdaInteger(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter(`${field} must be an integer.`);
+  return value;
+}
+
 export function expectObject(field: string, value: unknown): Body {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw serialization(field, value, 'an object');
   return value as Body;

@@ -13,6 +13,7 @@ import {
   type Partition,
 } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
+import { lambdaDestination } from './destinations.js';
 import type { FunctionRegistry } from './registry.js';
 
 /** Lambda's defaults when a function has no EventInvokeConfig, or leaves a member unset. */
@@ -37,7 +38,6 @@ export interface EventInvokeConfigInput {
   readonly destinations?: { readonly onSuccess?: string; readonly onFailure?: string };
 }
 
-const DESTINATION_PATTERN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-]+):([a-z]{2}(-gov)?-[a-z]+-\d)?:(\d{12})?:(.*)$/;
 const key = (functionName: string, qualifier: string) => compositeKey(functionName, qualifier);
 
 /**
@@ -127,7 +127,11 @@ export class EventInvokeConfigs {
       throw invalidParameter('You must specify at least one of error handling or destination setting.');
     }
     const destination = (given: string | undefined, current: string | undefined) =>
-      given === undefined ? current : given === '' ? undefined : this.#destination(name, given);
+      given === undefined
+        ? current
+        : given === ''
+          ? undefined
+          : lambdaDestination(given, name, this.partition, { field: 'destinationConfig.destination', kind: 'Destinations' });
     const onSuccess = destination(destinations?.onSuccess, base?.onSuccess);
     const onFailure = destination(destinations?.onFailure, base?.onFailure);
     const record: EventInvokeConfigRecord = {
@@ -148,24 +152,6 @@ export class EventInvokeConfigs {
       lastModified: this.clock.now(),
     };
     return record;
-  }
-
-  #destination(self: string, value: string): string {
-    if (value.length > 350 || !DESTINATION_PATTERN.test(value)) {
-      throw new AwsError(
-        'ValidationException',
-        `1 validation error detected: Value '${value}' at 'destinationConfig.destination' failed to satisfy constraint: Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)`,
-      );
-    }
-    const service = DESTINATION_PATTERN.exec(value)![2];
-    if (service !== 'lambda') {
-      throw invalidParameter(
-        `Destinations of type ${service} are not supported by selfless yet: use a Lambda function ARN (arn:aws:lambda:${this.partition.region}:${this.partition.accountId}:function:NAME).`,
-      );
-    }
-    const ref = parseFunctionName(value, this.partition);
-    if (ref.name === self) throw invalidParameter("You can't specify the function as a destination for itself.");
-    return functionArn(this.partition, ref.name, ref.qualifier);
   }
 
   async #save(record: EventInvokeConfigRecord): Promise<EventInvokeConfigRecord> {

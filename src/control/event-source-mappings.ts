@@ -19,6 +19,7 @@ import {
 } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
 import type { AliasRegistry } from './aliases.js';
+import { ARN, ARN_CONSTRAINT, lambdaDestination } from './destinations.js';
 import type { FunctionRegistry } from './registry.js';
 
 /**
@@ -66,7 +67,6 @@ export interface SourceInspector {
 /** Sources whose poller selfless has; the others are refused by name. */
 const SUPPORTED: ReadonlySet<EventSourceKind> = new Set(['sqs', 'kinesis', 'dynamodb']);
 const SOURCE_NAMES: Record<EventSourceKind, string> = { sqs: 'SQS', kinesis: 'Kinesis', dynamodb: 'DynamoDB Streams' };
-const ARN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-]+):([a-z]{2}(-gov)?-[a-z]+-\d)?:(\d{12})?:(.*)$/;
 /** Lambda's limits per source (CreateEventSourceMapping's BatchSize documentation). */
 const BATCH = { sqs: { default: 10, max: 10_000, fifoMax: 10 }, streams: { default: 100, max: 10_000 } } as const;
 
@@ -295,7 +295,14 @@ export class EventSourceMappings {
     }
     const maximumRetryAttempts = checkRange('maximumRetryAttempts', input.maximumRetryAttempts ?? current?.maximumRetryAttempts ?? -1, -1, 10_000);
     const onFailure =
-      input.onFailure === undefined ? current?.onFailure : input.onFailure === '' ? undefined : this.#destination(functionName, input.onFailure);
+      input.onFailure === undefined
+        ? current?.onFailure
+        : input.onFailure === ''
+          ? undefined
+          : lambdaDestination(input.onFailure, functionName, this.partition, {
+              field: 'destinationConfig.onFailure.destination',
+              kind: 'On-failure destinations',
+            });
     return {
       ...(startingPosition === undefined ? {} : { startingPosition }),
       ...(startingPositionTimestamp === undefined ? {} : { startingPositionTimestamp }),
@@ -305,22 +312,6 @@ export class EventSourceMappings {
       maximumRetryAttempts,
       ...(onFailure === undefined ? {} : { onFailure }),
     };
-  }
-
-  /** An on-failure destination: a Lambda function (SQS, SNS and S3 destinations need sources selfless does not write to yet). */
-  #destination(self: string, arn: string): string {
-    const match = ARN.exec(arn);
-    if (match === null)
-      throw validationError(
-        'destinationConfig.onFailure.destination',
-        arn,
-        'Member must satisfy regular expression pattern: ^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)',
-      );
-    if (match[2] !== 'lambda')
-      throw invalidParameter(`On-failure destinations of type ${match[2]} are not supported by selfless yet: use a Lambda function ARN.`);
-    const ref = parseFunctionName(arn, this.partition);
-    if (ref.name === self) throw invalidParameter("You can't specify the function as a destination for itself.");
-    return functionArn(this.partition, ref.name, ref.qualifier);
   }
 
   /** The function a mapping invokes: a version or alias must exist. */
@@ -384,11 +375,7 @@ function resourceInUse(uuid: string): AwsError {
 function sourceOf(arn: string): { source: EventSourceKind; fifo: boolean } {
   const match = ARN.exec(arn);
   if (match === null) {
-    throw validationError(
-      'eventSourceArn',
-      arn,
-      'Member must satisfy regular expression pattern: arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)',
-    );
+    throw validationError('eventSourceArn', arn, `Member must satisfy regular expression pattern: ${ARN_CONSTRAINT}`);
   }
   const service = match[2]!;
   const resource = match[6]!;

@@ -165,8 +165,10 @@ export class QueueRunner<R> {
   async #process(received: R[]): Promise<void> {
     const { source, mapping } = this.#o;
     // Records no filter matches are deleted unseen, as Lambda deletes filtered-out SQS messages.
-    const batch = received.filter((r) => this.#accepts(source.filterable(r)));
-    if (batch.length < received.length) await source.delete(received.filter((r) => !batch.includes(r)));
+    const batch: R[] = [];
+    const filteredOut: R[] = [];
+    for (const r of received) (this.#accepts(source.filterable(r)) ? batch : filteredOut).push(r);
+    if (filteredOut.length > 0) await source.delete(filteredOut);
     if (batch.length === 0) {
       this.#o.report('OK');
       return;

@@ -180,9 +180,11 @@ export class StreamRunner<R> {
       const records = pending[0]!;
       const maxAge = mapping.maximumRecordAgeInSeconds ?? -1;
       if (maxAge !== -1) {
-        const fresh = records.filter((r) => this.#o.clock.now() - source.arrival(r) <= maxAge * 1000);
-        if (fresh.length < records.length) {
-          const old = records.filter((r) => !fresh.includes(r));
+        const now = this.#o.clock.now();
+        const fresh: R[] = [];
+        const old: R[] = [];
+        for (const r of records) (now - source.arrival(r) <= maxAge * 1000 ? fresh : old).push(r);
+        if (old.length > 0) {
           await this.#o.discard({ records: old.length, condition: 'RecordAgeExceeded', attempts, batchInfo: source.batchInfo(old, shardId) });
           if (fresh.length === 0) {
             pending.shift();
