@@ -282,8 +282,6 @@ export class EventSourceMappings {
       }
     }
     const parallelizationFactor = checkRange('parallelizationFactor', input.parallelizationFactor ?? current?.parallelizationFactor ?? 1, 1, 10);
-    if (parallelizationFactor > 1)
-      throw invalidParameter('A ParallelizationFactor above 1 is not supported by selfless yet: each shard is read by one poller.');
     const maximumRecordAgeInSeconds = checkRange(
       'maximumRecordAgeInSeconds',
       input.maximumRecordAgeInSeconds ?? current?.maximumRecordAgeInSeconds ?? -1,

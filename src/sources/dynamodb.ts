@@ -55,6 +55,14 @@ export class DynamoDbStream implements StreamSource<_Record> {
     return record.dynamodb!.SequenceNumber!;
   }
 
+  orderKey(record: _Record): string {
+    return JSON.stringify(record.dynamodb?.Keys ?? {});
+  }
+
+  size(record: _Record): number {
+    return Buffer.byteLength(JSON.stringify(this.#record(record)));
+  }
+
   arrival(record: _Record): number {
     return record.dynamodb?.ApproximateCreationDateTime?.getTime() ?? Date.now();
   }

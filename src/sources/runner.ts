@@ -43,8 +43,8 @@ const LONG_POLL_SECONDS = 20;
 /** A receive holds at most ten messages. */
 const RECEIVE_MAX = 10;
 /** An event must stay under Invoke's 6 MB; a record's share of the envelope is counted on top of its size. */
-const EVENT_BYTES = 6 * 1024 * 1024 - 64 * 1024;
-const RECORD_OVERHEAD = 1024;
+export const EVENT_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+export const RECORD_OVERHEAD = 1024;
 /** Back-off after a failed poll or an invocation that never ran: doubling from 1 s to 60 s. */
 export const BACKOFF_MIN_MS = 1_000;
 export const BACKOFF_MAX_MS = 60_000;

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { anyPattern, type EventSourceMappingRecord, type Matcher, type Scheduler, type Timer } from '../core/index.js';
 import type { Logger } from '../core/logger.js';
-import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, batchItemFailures, describe, type BatchOutcome } from './runner.js';
+import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, batchItemFailures, describe, EVENT_BYTES, RECORD_OVERHEAD, type BatchOutcome } from './runner.js';
 
 /** One shard of a stream, as the source lists it. */
 export interface Shard {
@@ -21,6 +22,10 @@ export interface StreamSource<R> {
   /** Up to `limit` records; `next` undefined when the shard is closed and read to its end. */
   read(iterator: string, limit: number, signal: AbortSignal): Promise<{ records: R[]; next?: string }>;
   sequenceNumber(record: R): string;
+  /** What order is kept by when a shard is read by several batches at once (Kinesis: the partition key; DynamoDB: the item's key). */
+  orderKey(record: R): string;
+  /** About how many bytes the record adds to the function's event. */
+  size(record: R): number;
   /** When the record reached the stream (ms since the epoch). */
   arrival(record: R): number;
   event(records: readonly R[], shardId: string): Buffer;
@@ -56,7 +61,11 @@ const SHARDS_EVERY_MS = 30_000;
 
 /**
  * Runs one mapping over a stream: one reader per shard, in order; a shard whose parents are not read to
- * their end waits for them (resharding). Each batch is retried until the function succeeds, its retry
+ * their end waits for them (resharding). A reader gathers records until BatchSize × ParallelizationFactor,
+ * the batching window's end or the end of what the shard holds, splits them by order key into as many
+ * lanes as the factor says (the same key always to the same lane, so order per key holds), and runs the
+ * lanes at once, each one batch at a time in order; the checkpoint moves when every lane is through, so
+ * a restart never skips a record another lane had not finished. Each batch is retried until the function succeeds, its retry
  * budget (MaximumRetryAttempts) or its records' age (MaximumRecordAgeInSeconds) runs out — then it goes to
  * the on-failure destination — halved first when BisectBatchOnFunctionError is on; with
  * ReportBatchItemFailures the batch is retried from the first failed record. The checkpoint moves only
@@ -126,7 +135,7 @@ export class StreamRunner<R> {
   }
 
   async #read(shard: Shard, parents: readonly string[], checkpoint: string | undefined): Promise<void> {
-    const { source, mapping } = this.#o;
+    const { source, mapping, clock } = this.#o;
     const signal = this.#abort.signal;
     while (!this.#stopped && parents.some((p) => !this.#done.has(p))) await this.#sleep(IDLE_POLL_MS);
     let position: ShardPosition =
@@ -136,31 +145,42 @@ export class StreamRunner<R> {
           ? { type: 'AT_TIMESTAMP', timestamp: mapping.startingPositionTimestamp ?? 0 }
           : // A child shard of a parent read to its end starts at its own beginning.
             { type: parents.length > 0 ? 'TRIM_HORIZON' : (mapping.startingPosition ?? 'LATEST') };
+    const wanted = mapping.batchSize * (mapping.parallelizationFactor ?? 1);
+    const windowMs = mapping.maximumBatchingWindowInSeconds * 1000;
     let iterator: string | undefined;
     let backoff = 0;
+    /** Read but not yet delivered (only while the batching window is open); read again after a failure. */
+    let gathered: R[] = [];
+    let windowEnds = 0;
     while (!this.#stopped) {
       try {
         iterator ??= await source.iterator(shard.id, position, signal);
-        const { records, next } = await source.read(iterator, mapping.batchSize, signal);
+        const { records, next } = await source.read(iterator, wanted - gathered.length, signal);
         backoff = 0;
-        if (records.length > 0) {
-          const last = source.sequenceNumber(records[records.length - 1]!);
-          // Cut short by a stop: no checkpoint, so the batch is read again after the restart.
-          if (!(await this.#deliver(shard.id, records))) return;
+        if (records.length > 0 && gathered.length === 0) windowEnds = clock.now() + windowMs;
+        gathered.push(...records);
+        const closed = next === undefined;
+        const due = gathered.length >= wanted || closed || clock.now() >= windowEnds;
+        if (gathered.length > 0 && due) {
+          const last = source.sequenceNumber(gathered[gathered.length - 1]!);
+          // Cut short by a stop: no checkpoint, so the records are read again after the restart.
+          if (!(await this.#deliverAll(shard.id, gathered))) return;
           await this.#o.checkpoints.put(shard.id, last);
           position = { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: last };
-        } else this.#o.report('No records processed');
-        if (next === undefined) {
+          gathered = [];
+        } else if (gathered.length === 0) this.#o.report('No records processed');
+        if (closed) {
           await this.#o.checkpoints.put(shard.id, SHARD_END);
           this.#done.add(shard.id);
           return;
         }
         iterator = next;
-        if (records.length === 0) await this.#sleep(IDLE_POLL_MS);
+        if (records.length === 0) await this.#sleep(gathered.length === 0 ? IDLE_POLL_MS : Math.max(0, Math.min(IDLE_POLL_MS, windowEnds - clock.now())));
       } catch (error) {
         if (this.#stopped) return;
         // An iterator that expired (or a source that failed) is made again from the checkpoint.
         iterator = undefined;
+        gathered = [];
         this.#o.report(`PROBLEM: ${describe(error)}`);
         backoff = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, backoff * 2));
         await this.#sleep(backoff);
@@ -168,12 +188,42 @@ export class StreamRunner<R> {
     }
   }
 
-  /** A batch through the function until it succeeds or is sent on (true), or the runner stops (false); in order. */
-  async #deliver(shardId: string, received: R[]): Promise<boolean> {
+  /** Records through the function, in lanes by order key; true when all of them succeeded or were sent on. */
+  async #deliverAll(shardId: string, received: R[]): Promise<boolean> {
+    const { source } = this.#o;
+    const accepted = received.filter((r) => this.#accepts(source.filterable(r)));
+    if (accepted.length === 0) return true;
+    const factor = this.#o.mapping.parallelizationFactor ?? 1;
+    if (factor === 1) return this.#deliver(shardId, this.#batches(accepted));
+    const lanes = Array.from({ length: factor }, (): R[] => []);
+    for (const r of accepted) lanes[laneOf(source.orderKey(r), factor)]!.push(r);
+    const done = await Promise.all(lanes.filter((l) => l.length > 0).map((l) => this.#deliver(shardId, this.#batches(l))));
+    return done.every(Boolean);
+  }
+
+  /** Records cut into batches of at most BatchSize that fit in one Invoke payload. */
+  #batches(records: readonly R[]): R[][] {
+    const batches: R[][] = [];
+    let batch: R[] = [];
+    let bytes = 0;
+    for (const r of records) {
+      const size = this.#o.source.size(r) + RECORD_OVERHEAD;
+      if (batch.length > 0 && (batch.length >= this.#o.mapping.batchSize || bytes + size > EVENT_BYTES)) {
+        batches.push(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(r);
+      bytes += size;
+    }
+    if (batch.length > 0) batches.push(batch);
+    return batches;
+  }
+
+  /** Batches through the function until each succeeds or is sent on (true), or the runner stops (false); in order. */
+  async #deliver(shardId: string, batches: R[][]): Promise<boolean> {
     const { source, mapping } = this.#o;
-    const batch = received.filter((r) => this.#accepts(source.filterable(r)));
-    if (batch.length === 0) return true;
-    let pending: R[][] = [batch];
+    let pending = batches;
     let attempts = 0;
     let backoff = 0;
     while (pending.length > 0 && !this.#stopped) {
@@ -248,4 +298,9 @@ export class StreamRunner<R> {
       this.#pauses.add(pause);
     });
   }
+}
+
+/** The lane a record goes to: by the MD5 of its order key, as Kinesis maps partition keys to shards. */
+function laneOf(key: string, lanes: number): number {
+  return createHash('md5').update(key).digest().readUInt32BE(0) % lanes;
 }
