@@ -252,6 +252,27 @@ describe('Kinesis event source mappings', { skip: motoMissing() ?? false }, () =
     );
   });
 
+  it('reports a stream that is down, backs off, and recovers on its own when it returns', async () => {
+    await createStream('outage', 1);
+    await deploy(t.client, 'outage');
+    const { UUID } = await mapping({ FunctionName: 'outage', EventSourceArn: arn('outage') });
+    await waitFor('a first poll', async () => ((await state(UUID!)).LastProcessingResult === 'No records processed' ? true : undefined));
+    await moto.stop();
+    const problem = await waitFor('PROBLEM while the source is down', async () => {
+      const result = (await state(UUID!)).LastProcessingResult;
+      return result?.startsWith('PROBLEM') ? result : undefined;
+    });
+    assert.match(problem, /^PROBLEM: /);
+    assert.equal((await state(UUID!)).State, 'Enabled', 'the mapping stays enabled');
+    // moto comes back empty: the stream is made again under the same name (and ARN).
+    await moto.restart();
+    await createStream('outage', 1);
+    await put('outage', [['k', 'after the outage']]);
+    await waitFor('the record after the outage', async () => ((await seen(t, 'outage')).some((r) => r.data === 'after the outage') ? true : undefined), {
+      timeoutMs: 120_000,
+    });
+  });
+
   it('refuses what Lambda refuses for streams', async () => {
     await createStream('checked', 1);
     await deploy(t.client, 'checker');
