@@ -81,6 +81,29 @@ describe('S3-compatible stores notifying a function directly (webhook)', () => {
     assert.equal(record.s3.object.size, 10);
   });
 
+  it('takes a SigV4-signed POST instead of the token, and refuses a bad signature', async () => {
+    const path = '/selfless/v1/functions/thumbnails/s3-notifications';
+    const signed = await signedFetch(t.platform, 'POST', path, {
+      body: JSON.stringify(minioNotification('signed.jpg')),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(signed.status, 202);
+    await waitFor('the signed notification’s event', async () =>
+      (await readLogs(t.platform, 'thumbnails')).some((e) => e.message.includes(MARKER) && e.message.includes('"key":"signed.jpg"')) ? true : undefined,
+    );
+    const forged = await fetch(endpoint.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-amz-date': '20261204T100000Z',
+        authorization: `AWS4-HMAC-SHA256 Credential=${t.platform.rootKey.accessKeyId}/20261204/us-east-1/lambda/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+      },
+      body: JSON.stringify(minioNotification('forged.jpg')),
+    });
+    assert.equal(forged.status, 403);
+    assert.notEqual(forged.headers.get('x-amzn-errortype'), null);
+  });
+
   it('refuses a missing or wrong token (403) and a body without records (400), invoking nothing', async () => {
     assert.equal((await post(minioNotification('x.jpg'))).status, 403);
     assert.equal((await post(minioNotification('x.jpg'), 'Bearer 0000')).status, 403);

@@ -26,7 +26,7 @@ export interface RequestContext {
   readonly body: Buffer;
   /** `http://host:port` as the client reached us, for URLs we hand back. */
   readonly origin: string;
-  /** Who signed the request; undefined on routes that do not take SigV4 (presigned links). */
+  /** Who signed the request; undefined on routes that do not take SigV4 (presigned links) or an unsigned request to a `sigv4-or-own` route. */
   readonly caller: Caller | undefined;
 }
 
@@ -34,9 +34,11 @@ export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply;
 
 /**
  * How a route's caller proves who it is: `sigv4` (the front door checks the signature from the head, before
- * the body), `presigned` (the handler checks a signature of its own in the query), `none`.
+ * the body), `presigned` (the handler checks a signature of its own in the query), `sigv4-or-own` (a
+ * request with a SigV4 Authorization header is checked and authorized as `sigv4`; any other is left to
+ * the handler's own check, such as a token), `none`.
  */
-export type AuthMode = 'sigv4' | 'presigned' | 'none';
+export type AuthMode = 'sigv4' | 'presigned' | 'sigv4-or-own' | 'none';
 
 export interface Route {
   readonly method: string;

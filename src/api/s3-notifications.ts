@@ -66,8 +66,9 @@ export function s3NotificationRoutes(s: Services): Route[] {
       'PostS3Notification',
       async (ctx) => {
         const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
-        // The token first: whether a function exists is not told to whoever cannot present one.
-        s.notificationTokens.verify(name, header(ctx, 'authorization'));
+        // A SigV4-signed request was checked (and authorized for lambda:InvokeFunction) at the front door;
+        // otherwise the token first: whether a function exists is not told to whoever cannot present one.
+        if (ctx.caller === undefined) s.notificationTokens.verify(name, header(ctx, 'authorization'));
         const body = jsonBody(ctx);
         if (!Array.isArray(body.Records) || body.Records.length === 0) {
           throw new AwsError('InvalidRequestContentException', 'The notification has no Records: send S3-format bucket notification records.');
@@ -82,7 +83,7 @@ export function s3NotificationRoutes(s: Services): Route[] {
         });
         return { status: 202 };
       },
-      { auth: 'none', bodyLimit: NOTIFICATION_BODY_LIMIT, resource },
+      { auth: 'sigv4-or-own', action: 'lambda:InvokeFunction', bodyLimit: NOTIFICATION_BODY_LIMIT, resource },
     ),
   ];
 }

@@ -109,7 +109,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     // It goes into URLs we hand back (GetFunction's Code.Location): a host name and port, nothing else.
     if (!HOST.test(host)) throw new AwsError('ValidationException', 'The Host header is not a valid host name and port.');
     const auth = matched?.route.auth ?? 'sigv4';
-    const pending = auth === 'sigv4' ? await checkSigV4Head(head, door.lookupSecret, { now: new Date(options.clock.now()), service }) : undefined;
+    const signed = auth === 'sigv4' || (auth === 'sigv4-or-own' && /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''));
+    const pending = signed ? await checkSigV4Head(head, door.lookupSecret, { now: new Date(options.clock.now()), service }) : undefined;
     const limit = matched?.route.bodyLimit ?? UNMATCHED_BODY_LIMIT;
     const tooLarge = () =>
       new AwsError(
