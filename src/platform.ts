@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapters } from './adapters.js';
 import { CodeLinks, createApiServer, NotificationTokens } from './api/index.js';
-import { allowAll, loadRootKey, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
+import { allowAll, loadRootKey, Roles, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
 import { AliasRegistry, ChangeFeed, EventInvokeConfigs, EventSourceMappings, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { createLogger, reportTo, type Logger } from './core/logger.js';
@@ -189,6 +189,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       usage,
       codeLinks,
       notificationTokens: new NotificationTokens(rootKey.secretAccessKey),
+      roles: new Roles(adapters.identities, partition, clock),
     },
     lookupKey: (id) => (id === rootKey.accessKeyId ? rootKeyRecord : undefined),
     authorize: deps.authorize ?? allowAll,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../src/store/index.js';
 import { controlStoreContract, failedEventStoreContract } from './contracts/control-store.js';
+import { identityStoreContract } from './contracts/identity-store.js';
 
 const openSqlite = async () => {
   const dir = await mkdtemp(join(tmpdir(), 'selfless-contract-'));
@@ -18,3 +19,4 @@ const openSqlite = async () => {
 
 controlStoreContract('SQLite', openSqlite);
 failedEventStoreContract('SQLite', openSqlite);
+identityStoreContract('SQLite', openSqlite);

@@ -21,6 +21,9 @@ import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './fr
 import { functionRoutes } from './functions.js';
 import type { BodyStream, Reply, RequestContext, Route } from './http.js';
 import { invokeRoutes } from './invoke.js';
+import { iamRoutes } from './iam.js';
+import { QUERY_NAMESPACES, queryError } from './query.js';
+import { stsRoutes } from './sts.js';
 import { Router } from './router.js';
 import { s3NotificationRoutes } from './s3-notifications.js';
 import { selflessRoutes } from './selfless.js';
@@ -61,6 +64,8 @@ export function allRoutes(services: Services): Route[] {
     ...accountRoutes(services),
     ...selflessRoutes(services),
     ...s3NotificationRoutes(services),
+    ...iamRoutes(services),
+    ...stsRoutes(),
   ];
 }
 
@@ -96,6 +101,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
   const requestId = newRequestId();
   let reserved = 0;
   let operation: string | undefined;
+  /** A Query-protocol service (IAM, STS) the request is for: its errors are XML. */
+  let queryService: string | undefined;
   if (options.accessLog) logAccess(req, res, requestId, options.log, () => operation);
   try {
     const url = parseTarget(req.url);
@@ -103,6 +110,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     const head = { method, rawUrl: req.url ?? '/', headers: req.headers };
     const claimed = scopeServiceOf(head);
     const service = claimed !== undefined && router.serves(claimed) ? claimed : DEFAULT_SERVICE;
+    if (QUERY_NAMESPACES[service] !== undefined) queryService = service;
     const matched = router.find(service, method, url.pathname);
     operation = matched?.route.operation;
     const host = req.headers.host ?? 'localhost';
@@ -154,6 +162,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     const aws = error instanceof AwsError ? error : new AwsError('ServiceException', 'An internal error occurred; see the server log.');
     // A refusal before the body was read closes the connection instead of reading the rest for nothing.
     const close: Record<string, string> = req.complete ? {} : { Connection: 'close' };
+    if (queryService !== undefined) {
+      send(res, requestId, {
+        status: aws.status,
+        headers: { 'Content-Type': 'text/xml', ...aws.headers, ...close },
+        body: queryError(queryService, aws, requestId),
+      });
+      return;
+    }
     send(res, requestId, {
       status: aws.status,
       headers: { 'x-amzn-ErrorType': aws.code, ...aws.headers, ...close },

@@ -1,3 +1,4 @@
+import type { Roles } from '../auth/index.js';
 import type { Partition } from '../core/index.js';
 import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
@@ -24,4 +25,5 @@ export interface Services {
   readonly usage: UsageMeter;
   readonly codeLinks: CodeLinks;
   readonly notificationTokens: NotificationTokens;
+  readonly roles: Roles;
 }

@@ -19,3 +19,4 @@ export {
   type Authorize,
   type Caller,
 } from './authorize.js';
+export { Roles, type CreateRoleInput } from './roles.js';

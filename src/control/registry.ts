@@ -196,6 +196,14 @@ export class FunctionRegistry {
     return versions;
   }
 
+  /** The functions ($LATEST or a published version) that run as a role, by name. */
+  usingRole(roleArn: string): string[] {
+    const names = new Set<string>();
+    for (const record of this.#cache.values()) if (record.role === roleArn) names.add(record.name);
+    for (const versions of this.#versions.values()) for (const record of versions.values()) if (record.role === roleArn) names.add(record.name);
+    return [...names].sort();
+  }
+
   /** The hot-path lookup: memory only. */
   cached(name: string): FunctionRecord | undefined {
     return this.#cache.get(name);

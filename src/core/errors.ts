@@ -40,6 +40,13 @@ export const AWS_ERRORS = {
   AccessDeniedException: { status: 403, fault: 'User', messageKey: 'Message', typed: false },
   UnknownOperationException: { status: 404, fault: 'User', messageKey: 'message', typed: false },
   RequestTimeoutException: { status: 408, fault: 'User', messageKey: 'message', typed: false },
+  // IAM and STS (AWS Query protocol: the code as the XML error's <Code>, the status as IAM answers it).
+  NoSuchEntity: { status: 404, fault: 'User', messageKey: 'Message', typed: true },
+  EntityAlreadyExists: { status: 409, fault: 'User', messageKey: 'Message', typed: true },
+  DeleteConflict: { status: 409, fault: 'User', messageKey: 'Message', typed: true },
+  MalformedPolicyDocument: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
+  ValidationError: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
+  InvalidAction: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;

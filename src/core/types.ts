@@ -133,3 +133,16 @@ export interface ProvisionedConcurrencyRecord {
   /** ms since the epoch. */
   readonly lastModified: number;
 }
+
+/** An IAM role (CreateRole): who may assume it is its trust policy, kept as the JSON text it was given. */
+export interface RoleRecord {
+  readonly roleName: string;
+  readonly roleId: string;
+  readonly arn: string;
+  readonly path: string;
+  readonly createDate: number;
+  readonly assumeRolePolicyDocument: string;
+  readonly description?: string;
+  readonly maxSessionDuration: number;
+  readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
+}

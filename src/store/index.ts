@@ -1,2 +1,2 @@
-export type { ControlStore, LogRepository, Store, UsageStore } from './port.js';
+export type { ControlStore, IdentityStore, LogRepository, Store, UsageStore } from './port.js';
 export { SqliteStore } from './sqlite/index.js';

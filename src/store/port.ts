@@ -5,6 +5,7 @@ import type {
   FunctionRecord,
   LogEvent,
   ProvisionedConcurrencyRecord,
+  RoleRecord,
   UsageRecord,
 } from '../core/index.js';
 import type { FailedEventStore } from '../queue/index.js';
@@ -90,7 +91,17 @@ export interface LogRepository {
   expireLogs(beforeMs: number): Promise<Map<string, number>>;
 }
 
+/** IAM entities. Names are unique regardless of case, as in IAM. */
+export interface IdentityStore {
+  /** false when a role of that name (in any case) exists. */
+  insertRole(record: RoleRecord): Promise<boolean>;
+  getRole(name: string): Promise<RoleRecord | undefined>;
+  listRoles(): Promise<RoleRecord[]>;
+  replaceRole(record: RoleRecord): Promise<void>;
+  deleteRole(name: string): Promise<boolean>;
+}
+
 /** Everything the embedded adapter keeps, in one database. */
-export interface Store extends ControlStore, UsageStore, LogRepository, FailedEventStore {
+export interface Store extends ControlStore, UsageStore, LogRepository, FailedEventStore, IdentityStore {
   close(): Promise<void>;
 }

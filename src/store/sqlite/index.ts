@@ -6,6 +6,7 @@ import type {
   FunctionRecord,
   LogEvent,
   ProvisionedConcurrencyRecord,
+  RoleRecord,
   UsageRecord,
 } from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
@@ -91,6 +92,10 @@ CREATE TABLE IF NOT EXISTS failed_events (
   failed_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS failed_function ON failed_events(function_name, failed_at);
+CREATE TABLE IF NOT EXISTS iam_roles (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  record TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
   function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   qualifier TEXT NOT NULL,
@@ -203,6 +208,11 @@ export class SqliteStore implements Store {
       insert: db.prepare('INSERT OR IGNORE INTO functions (name, revision_id, code_sha256, record) VALUES (?, ?, ?, ?)'),
       replace: db.prepare('UPDATE functions SET revision_id = ?, code_sha256 = ?, record = ? WHERE name = ? AND revision_id = ?'),
       delete: db.prepare<[string], { record: string }>('DELETE FROM functions WHERE name = ? RETURNING record'),
+      insertRole: db.prepare('INSERT OR IGNORE INTO iam_roles (name, record) VALUES (?, ?)'),
+      getRole: db.prepare<[string], { record: string }>('SELECT record FROM iam_roles WHERE name = ?'),
+      listRoles: db.prepare<[], { record: string }>('SELECT record FROM iam_roles ORDER BY name'),
+      replaceRole: db.prepare('UPDATE iam_roles SET record = ? WHERE name = ?'),
+      deleteRole: db.prepare('DELETE FROM iam_roles WHERE name = ?'),
       putConfig: db.prepare(`INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
@@ -323,6 +333,27 @@ export class SqliteStore implements Store {
 
   async listProvisioned(): Promise<ProvisionedConcurrencyRecord[]> {
     return this.#statements.listProvisioned.all().map((row) => JSON.parse(row.record) as ProvisionedConcurrencyRecord);
+  }
+
+  async insertRole(record: RoleRecord): Promise<boolean> {
+    return this.#statements.insertRole.run(record.roleName, JSON.stringify(record)).changes === 1;
+  }
+
+  async getRole(name: string): Promise<RoleRecord | undefined> {
+    const row = this.#statements.getRole.get(name);
+    return row === undefined ? undefined : (JSON.parse(row.record) as RoleRecord);
+  }
+
+  async listRoles(): Promise<RoleRecord[]> {
+    return this.#statements.listRoles.all().map((row) => JSON.parse(row.record) as RoleRecord);
+  }
+
+  async replaceRole(record: RoleRecord): Promise<void> {
+    this.#statements.replaceRole.run(JSON.stringify(record), record.roleName);
+  }
+
+  async deleteRole(name: string): Promise<boolean> {
+    return this.#statements.deleteRole.run(name).changes === 1;
   }
 
   async putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void> {

@@ -1,0 +1,16 @@
+import { AwsError } from '../core/index.js';
+import { route, type RequestContext, type Route } from './http.js';
+import { queryParams, queryReply } from './query.js';
+
+/** STS (AWS Query protocol): who the caller is. AssumeRole comes with execution-role credentials. */
+export function stsRoutes(): Route[] {
+  const handler = (ctx: RequestContext) => {
+    const action = queryParams(ctx).get('Action') ?? '';
+    if (action !== 'GetCallerIdentity') throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2011-06-15`);
+    const caller = ctx.caller!;
+    // The root key's UserId is the account's id, as on AWS.
+    return queryReply('sts', action, { UserId: caller.accountId, Account: caller.accountId, Arn: caller.principalArn }, ctx.requestId);
+  };
+  const options = { service: 'sts', action: (ctx: RequestContext) => `sts:${queryParams(ctx).get('Action') ?? ''}` };
+  return [route('POST', '/', 'STS', handler, options), route('GET', '/', 'STS', handler, options)];
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RoleRecord } from '../../src/core/index.js';
+import type { IdentityStore } from '../../src/store/index.js';
+
+const role = (roleName: string, extra: Partial<RoleRecord> = {}): RoleRecord => ({
+  roleName,
+  roleId: `AROA${roleName.toUpperCase()}`,
+  arn: `arn:aws:iam::000000000000:role/${roleName}`,
+  path: '/',
+  createDate: 0,
+  assumeRolePolicyDocument: '{}',
+  maxSessionDuration: 3600,
+  tags: [],
+  ...extra,
+});
+
+/** What every IdentityStore adapter must do; a fresh, empty instance per test. */
+export function identityStoreContract(adapter: string, open: () => Promise<{ store: IdentityStore; close(): Promise<void> }>): void {
+  const withStore = (test: (store: IdentityStore) => Promise<void>) => async () => {
+    const opened = await open();
+    try {
+      await test(opened.store);
+    } finally {
+      await opened.close();
+    }
+  };
+
+  describe(`IdentityStore contract: ${adapter}`, () => {
+    it(
+      'a role name is taken regardless of case; lookups ignore case too',
+      withStore(async (store) => {
+        assert.equal(await store.insertRole(role('Deployer')), true);
+        assert.equal(await store.insertRole(role('deployer')), false);
+        assert.equal((await store.getRole('DEPLOYER'))?.roleName, 'Deployer');
+        assert.equal(await store.getRole('other'), undefined);
+      }),
+    );
+    it(
+      'lists by name, replaces a record, deletes once',
+      withStore(async (store) => {
+        await store.insertRole(role('b'));
+        await store.insertRole(role('a'));
+        assert.deepEqual(
+          (await store.listRoles()).map((r) => r.roleName),
+          ['a', 'b'],
+        );
+        await store.replaceRole(role('a', { assumeRolePolicyDocument: '{"v":2}' }));
+        assert.equal((await store.getRole('a'))?.assumeRolePolicyDocument, '{"v":2}');
+        assert.equal(await store.deleteRole('a'), true);
+        assert.equal(await store.deleteRole('a'), false);
+        assert.deepEqual(
+          (await store.listRoles()).map((r) => r.roleName),
+          ['b'],
+        );
+      }),
+    );
+  });
+}

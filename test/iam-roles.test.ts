@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { CreateRoleCommand, DeleteRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { CreateFunctionCommand, DeleteFunctionCommand } from '@aws-sdk/client-lambda';
+import { startPlatform, type TestPlatform } from './support/platform.js';
+import { nodeZip } from './support/zip.js';
+
+const run = promisify(execFile);
+const TRUST_LAMBDA = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+describe('IAM roles and STS over the AWS Query protocol', () => {
+  let t: TestPlatform;
+  let iam: IAMClient;
+  let sts: STSClient;
+  const config = () => ({ region: 'us-east-1', endpoint: t.platform.url, credentials: t.platform.rootKey });
+
+  before(async () => {
+    t = await startPlatform();
+    iam = new IAMClient(config());
+    sts = new STSClient(config());
+  });
+  after(async () => {
+    iam?.destroy();
+    sts?.destroy();
+    await t?.stop();
+  });
+
+  it('creates a role and answers it with GetRole, the trust policy URL-encoded as IAM sends it', async () => {
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'app-role',
+        Path: '/service/',
+        AssumeRolePolicyDocument: TRUST_LAMBDA,
+        Description: 'runs the app',
+        Tags: [{ Key: 'team', Value: 'core' }],
+      }),
+    );
+    assert.equal(Role?.Arn, `arn:aws:iam::${t.platform.config.accountId}:role/service/app-role`);
+    assert.match(Role?.RoleId ?? '', /^AROA[A-Z2-7]{17}$/);
+    assert.ok(Role?.CreateDate instanceof Date);
+    const got = (await iam.send(new GetRoleCommand({ RoleName: 'app-role' }))).Role!;
+    assert.equal(got.RoleId, Role?.RoleId);
+    assert.equal(decodeURIComponent(got.AssumeRolePolicyDocument!), TRUST_LAMBDA);
+    assert.equal(got.Description, 'runs the app');
+    assert.equal(got.MaxSessionDuration, 3600);
+    assert.deepEqual(got.Tags, [{ Key: 'team', Value: 'core' }]);
+  });
+
+  it('answers IAM’s errors in its XML shape: EntityAlreadyExists (any case), NoSuchEntity, MalformedPolicyDocument, ValidationError', async () => {
+    await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'APP-ROLE', AssumeRolePolicyDocument: TRUST_LAMBDA })), {
+      name: 'EntityAlreadyExistsException',
+      message: 'Role with name APP-ROLE already exists.',
+    });
+    await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'nobody' })), (error: any) => {
+      assert.equal(error.name, 'NoSuchEntityException');
+      assert.equal(error.message, 'The role with name nobody cannot be found.');
+      assert.equal(error.$metadata.httpStatusCode, 404);
+      return true;
+    });
+    await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'broken', AssumeRolePolicyDocument: '{"Statement": [' })), {
+      name: 'MalformedPolicyDocumentException',
+    });
+    await assert.rejects(
+      iam.send(new CreateRoleCommand({ RoleName: 'no-principal', AssumeRolePolicyDocument: '{"Statement": {"Effect": "Allow", "Action": "sts:AssumeRole"}}' })),
+      { name: 'MalformedPolicyDocumentException', message: 'Missing required field Principal' },
+    );
+    await assert.rejects(iam.send(new CreateRoleCommand({ RoleName: 'bad name', AssumeRolePolicyDocument: TRUST_LAMBDA })), (error: any) => {
+      assert.equal(error.name, 'ValidationError');
+      assert.match(error.message, /at 'roleName' failed to satisfy constraint/);
+      return true;
+    });
+    // Nothing half-written: the refused roles are not there.
+    await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'broken' })), { name: 'NoSuchEntityException' });
+  });
+
+  it('lists roles by name, paginated with Marker, filtered by PathPrefix', async () => {
+    for (const name of ['b-role', 'a-role']) await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: TRUST_LAMBDA }));
+    const first = await iam.send(new ListRolesCommand({ MaxItems: 2 }));
+    assert.deepEqual(
+      first.Roles?.map((r) => r.RoleName),
+      ['a-role', 'app-role'],
+    );
+    assert.equal(first.IsTruncated, true);
+    const rest = await iam.send(new ListRolesCommand({ Marker: first.Marker }));
+    assert.deepEqual(
+      rest.Roles?.map((r) => r.RoleName),
+      ['b-role'],
+    );
+    assert.equal(rest.IsTruncated, false);
+    const service = await iam.send(new ListRolesCommand({ PathPrefix: '/service/' }));
+    assert.deepEqual(
+      service.Roles?.map((r) => r.RoleName),
+      ['app-role'],
+    );
+  });
+
+  it('replaces a trust policy, and refuses to delete a role a function runs as until the function is gone', async () => {
+    const newTrust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: { Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com', 'edgelambda.amazonaws.com'] }, Action: 'sts:AssumeRole' },
+    });
+    await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'b-role', PolicyDocument: newTrust }));
+    assert.equal(decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: 'b-role' }))).Role!.AssumeRolePolicyDocument!), newTrust);
+    const arn = (await iam.send(new GetRoleCommand({ RoleName: 'b-role' }))).Role!.Arn!;
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'uses-b',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: arn,
+        Code: { ZipFile: await nodeZip('exports.handler = async () => 1;') },
+      }),
+    );
+    await assert.rejects(iam.send(new DeleteRoleCommand({ RoleName: 'b-role' })), (error: any) => {
+      assert.equal(error.name, 'DeleteConflictException');
+      assert.match(error.message, /uses-b/);
+      assert.equal(error.$metadata.httpStatusCode, 409);
+      return true;
+    });
+    await t.client.send(new DeleteFunctionCommand({ FunctionName: 'uses-b' }));
+    await iam.send(new DeleteRoleCommand({ RoleName: 'b-role' }));
+    await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'b-role' })), { name: 'NoSuchEntityException' });
+  });
+
+  it('keeps roles across a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'selfless-roles-'));
+    try {
+      const first = await startPlatform({ dataDir });
+      const before = new IAMClient({ region: 'us-east-1', endpoint: first.platform.url, credentials: first.platform.rootKey });
+      await before.send(new CreateRoleCommand({ RoleName: 'durable', AssumeRolePolicyDocument: TRUST_LAMBDA }));
+      before.destroy();
+      await first.stop();
+      const again = await startPlatform({ dataDir });
+      const reopened = new IAMClient({ region: 'us-east-1', endpoint: again.platform.url, credentials: again.platform.rootKey });
+      assert.equal((await reopened.send(new GetRoleCommand({ RoleName: 'durable' }))).Role?.RoleName, 'durable');
+      reopened.destroy();
+      await again.stop();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers sts get-caller-identity with the root principal, and refuses a bad signature in XML', async () => {
+    const me = await sts.send(new GetCallerIdentityCommand({}));
+    assert.equal(me.Account, t.platform.config.accountId);
+    assert.equal(me.Arn, `arn:aws:iam::${t.platform.config.accountId}:root`);
+    const forged = new IAMClient({ ...config(), credentials: { accessKeyId: t.platform.rootKey.accessKeyId, secretAccessKey: 'wrong' } });
+    await assert.rejects(forged.send(new GetRoleCommand({ RoleName: 'app-role' })), (error: any) => {
+      assert.equal(error.name, 'SignatureDoesNotMatch');
+      assert.equal(error.$metadata.httpStatusCode, 403);
+      return true;
+    });
+    forged.destroy();
+  });
+
+  it('works from the AWS CLI unchanged: aws iam create-role / get-role, aws sts get-caller-identity', async (ctx) => {
+    const aws = '/usr/bin/aws';
+    try {
+      await run(aws, ['--version']);
+    } catch {
+      ctx.skip('AWS CLI v2 not installed (apt-get install -y awscli)');
+      return;
+    }
+    const cli = async (...args: string[]) => {
+      const { stdout } = await run(aws, [...args, '--endpoint-url', t.platform.url, '--output', 'json'], {
+        env: {
+          PATH: process.env.PATH,
+          HOME: t.dataDir,
+          AWS_ACCESS_KEY_ID: t.platform.rootKey.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: t.platform.rootKey.secretAccessKey,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_PAGER: '',
+        },
+      });
+      return JSON.parse(stdout) as Record<string, any>;
+    };
+    const created = await cli('iam', 'create-role', '--role-name', 'cli-role', '--assume-role-policy-document', TRUST_LAMBDA);
+    assert.equal(created.Role.RoleName, 'cli-role');
+    const got = await cli('iam', 'get-role', '--role-name', 'cli-role');
+    // The CLI decodes the document, as it does for AWS.
+    assert.deepEqual(got.Role.AssumeRolePolicyDocument, JSON.parse(TRUST_LAMBDA));
+    const me = await cli('sts', 'get-caller-identity');
+    assert.equal(me.Arn, `arn:aws:iam::${t.platform.config.accountId}:root`);
+  });
+});
