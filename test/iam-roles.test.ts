@@ -5,7 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { CreateRoleCommand, DeleteRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateRoleCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  IAMClient,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  PutRolePolicyCommand,
+  UpdateAssumeRolePolicyCommand,
+} from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateFunctionCommand, DeleteFunctionCommand } from '@aws-sdk/client-lambda';
 import { startPlatform, type TestPlatform } from './support/platform.js';
@@ -129,6 +140,46 @@ describe('IAM roles and STS over the AWS Query protocol', () => {
     await t.client.send(new DeleteFunctionCommand({ FunctionName: 'uses-b' }));
     await iam.send(new DeleteRoleCommand({ RoleName: 'b-role' }));
     await assert.rejects(iam.send(new GetRoleCommand({ RoleName: 'b-role' })), { name: 'NoSuchEntityException' });
+  });
+
+  it('keeps inline role policies: put, get, list, replace, delete; a role with policies cannot be deleted', async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: 'with-policies', AssumeRolePolicyDocument: TRUST_LAMBDA }));
+    const invokeB = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:*:*:function:b' }],
+    });
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'with-policies', PolicyName: 'invoke-b', PolicyDocument: invokeB }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'with-policies', PolicyName: 'another', PolicyDocument: invokeB }));
+    const got = await iam.send(new GetRolePolicyCommand({ RoleName: 'with-policies', PolicyName: 'invoke-b' }));
+    assert.equal(got.RoleName, 'with-policies');
+    assert.equal(decodeURIComponent(got.PolicyDocument!), invokeB);
+    const page = await iam.send(new ListRolePoliciesCommand({ RoleName: 'with-policies', MaxItems: 1 }));
+    assert.deepEqual(page.PolicyNames, ['another']);
+    assert.equal(page.IsTruncated, true);
+    assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: 'with-policies', Marker: page.Marker }))).PolicyNames, ['invoke-b']);
+    // An identity policy names resources, not principals.
+    await assert.rejects(
+      iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'with-policies',
+          PolicyName: 'bad',
+          PolicyDocument: JSON.stringify({ Statement: { Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' } }),
+        }),
+      ),
+      { name: 'MalformedPolicyDocumentException', message: 'Policy document should not specify a principal.' },
+    );
+    await assert.rejects(iam.send(new GetRolePolicyCommand({ RoleName: 'with-policies', PolicyName: 'bad' })), {
+      name: 'NoSuchEntityException',
+      message: 'The role policy with name bad cannot be found.',
+    });
+    await assert.rejects(iam.send(new DeleteRoleCommand({ RoleName: 'with-policies' })), {
+      name: 'DeleteConflictException',
+      message: 'Cannot delete entity, must delete policies first.',
+    });
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: 'with-policies', PolicyName: 'invoke-b' }));
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: 'with-policies', PolicyName: 'another' }));
+    assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: 'with-policies' }))).PolicyNames, []);
+    await iam.send(new DeleteRoleCommand({ RoleName: 'with-policies' }));
   });
 
   it('keeps roles across a restart', async () => {

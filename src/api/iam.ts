@@ -27,14 +27,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   GetRole: async (p, s) => ({ Role: roleXml(await s.roles.get(requiredParam(p, 'RoleName'))) }),
   ListRoles: async (p, s) => {
-    const maxItems = p.get('MaxItems');
     const pathPrefix = p.get('PathPrefix');
-    const marker = p.get('Marker');
-    const page = await s.roles.list({
-      ...(pathPrefix === null ? {} : { pathPrefix }),
-      ...(marker === null ? {} : { marker }),
-      ...(maxItems === null ? {} : { maxItems: Number(maxItems) }),
-    });
+    const page = await s.roles.list({ ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) });
     return { Roles: page.roles.map(roleXml), IsTruncated: page.marker !== undefined, Marker: page.marker };
   },
   DeleteRole: async (p, s) => {
@@ -43,11 +37,36 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     await s.roles.delete(name, s.registry.usingRole(role.arn));
     return undefined;
   },
+  PutRolePolicy: async (p, s) => {
+    await s.roles.putPolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
+    return undefined;
+  },
+  GetRolePolicy: async (p, s) => {
+    const roleName = requiredParam(p, 'RoleName');
+    const policyName = requiredParam(p, 'PolicyName');
+    const document = await s.roles.getPolicy(roleName, policyName);
+    return { RoleName: (await s.roles.get(roleName)).roleName, PolicyName: policyName, PolicyDocument: encodeURIComponent(document) };
+  },
+  DeleteRolePolicy: async (p, s) => {
+    await s.roles.deletePolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyName'));
+    return undefined;
+  },
+  ListRolePolicies: async (p, s) => {
+    const page = await s.roles.listPolicies(requiredParam(p, 'RoleName'), pageOptions(p));
+    return { PolicyNames: page.names, IsTruncated: page.marker !== undefined, Marker: page.marker };
+  },
   UpdateAssumeRolePolicy: async (p, s) => {
     await s.roles.updateAssumeRolePolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyDocument'));
     return undefined;
   },
 };
+
+/** Marker and MaxItems, as IAM's List operations take them. */
+function pageOptions(p: URLSearchParams): { marker?: string; maxItems?: number } {
+  const marker = p.get('Marker');
+  const maxItems = p.get('MaxItems');
+  return { ...(marker === null ? {} : { marker }), ...(maxItems === null ? {} : { maxItems: Number(maxItems) }) };
+}
 
 export function iamRoutes(s: Services): Route[] {
   const handler = async (ctx: RequestContext) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { AwsError, type Clock, type Partition, type RoleRecord } from '../core/index.js';
+import { AwsError, Mutex, type Clock, type Partition, type RoleRecord } from '../core/index.js';
 import type { IdentityStore } from '../store/index.js';
+import { checkPolicyDocument } from './policy-document.js';
 
 export interface CreateRoleInput {
   readonly roleName: string;
@@ -14,13 +15,16 @@ export interface CreateRoleInput {
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-const POLICY_MAX = 131_072;
+const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 
 /**
  * IAM roles: what a function runs as (its `Role`), and whom the role trusts to assume it. Names are
  * unique regardless of case, as in IAM; the trust policy is kept as the text it was given.
  */
 export class Roles {
+  /** Changes to roles are read-modify-write of one record: one at a time. */
+  readonly #mutex = new Mutex();
+
   constructor(
     private readonly store: IdentityStore,
     private readonly partition: Partition,
@@ -46,7 +50,7 @@ export class Roles {
     }
     const tags = input.tags ?? [];
     if (tags.length > 50) throw validation('tags', `${tags.length} tags`, 'Member must have length less than or equal to 50');
-    checkTrustPolicy(input.assumeRolePolicyDocument);
+    checkPolicyDocument(input.assumeRolePolicyDocument, 'trust');
     const record: RoleRecord = {
       roleName: input.roleName,
       roleId: `AROA${randomId(17)}`,
@@ -71,10 +75,7 @@ export class Roles {
 
   /** Roles by name, from after `marker` (a role name), at most `maxItems`. */
   async list(options: { pathPrefix?: string; marker?: string; maxItems?: number }): Promise<{ roles: RoleRecord[]; marker?: string }> {
-    const maxItems = options.maxItems ?? 100;
-    if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 1000) {
-      throw validation('maxItems', String(options.maxItems), 'Member must have value less than or equal to 1000 and greater than or equal to 1');
-    }
+    const maxItems = checkMaxItems(options.maxItems);
     const prefix = options.pathPrefix ?? '/';
     const all = (await this.store.listRoles()).filter((r) => r.path.startsWith(prefix));
     const start = options.marker === undefined ? 0 : all.findIndex((r) => r.roleName.toLowerCase() > options.marker!.toLowerCase());
@@ -84,18 +85,58 @@ export class Roles {
   }
 
   /** Refused while functions still run as the role (`inUseBy` names them). */
-  async delete(roleName: string, inUseBy: readonly string[]): Promise<void> {
-    const record = await this.get(roleName);
-    if (inUseBy.length > 0) {
-      throw new AwsError('DeleteConflict', `Cannot delete entity, must change the role of the functions using it first: ${inUseBy.slice(0, 10).join(', ')}.`);
-    }
-    if (!(await this.store.deleteRole(record.roleName))) throw new AwsError('NoSuchEntity', `The role with name ${roleName} cannot be found.`);
+  delete(roleName: string, inUseBy: readonly string[]): Promise<void> {
+    return this.#mutex.run(async () => {
+      const record = await this.get(roleName);
+      if (Object.keys(record.inlinePolicies ?? {}).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
+      if (inUseBy.length > 0) {
+        throw new AwsError('DeleteConflict', `Cannot delete entity, must change the role of the functions using it first: ${inUseBy.slice(0, 10).join(', ')}.`);
+      }
+      if (!(await this.store.deleteRole(record.roleName))) throw new AwsError('NoSuchEntity', `The role with name ${roleName} cannot be found.`);
+    });
   }
 
-  async updateAssumeRolePolicy(roleName: string, document: string): Promise<void> {
-    const record = await this.get(roleName);
-    checkTrustPolicy(document);
-    await this.store.replaceRole({ ...record, assumeRolePolicyDocument: document });
+  updateAssumeRolePolicy(roleName: string, document: string): Promise<void> {
+    return this.#mutex.run(async () => {
+      const record = await this.get(roleName);
+      checkPolicyDocument(document, 'trust');
+      await this.store.replaceRole({ ...record, assumeRolePolicyDocument: document });
+    });
+  }
+
+  /** An inline policy of the role (PutRolePolicy): added, or replaced under the same name. */
+  putPolicy(roleName: string, policyName: string, document: string): Promise<void> {
+    return this.#mutex.run(async () => {
+      const record = await this.get(roleName);
+      checkPolicyName(policyName);
+      checkPolicyDocument(document, 'identity');
+      await this.store.replaceRole({ ...record, inlinePolicies: { ...record.inlinePolicies, [policyName]: document } });
+    });
+  }
+
+  async getPolicy(roleName: string, policyName: string): Promise<string> {
+    checkPolicyName(policyName);
+    const document = (await this.get(roleName)).inlinePolicies?.[policyName];
+    if (document === undefined) throw new AwsError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
+    return document;
+  }
+
+  deletePolicy(roleName: string, policyName: string): Promise<void> {
+    return this.#mutex.run(async () => {
+      await this.getPolicy(roleName, policyName);
+      const record = await this.get(roleName);
+      const { [policyName]: _gone, ...rest } = record.inlinePolicies ?? {};
+      await this.store.replaceRole({ ...record, inlinePolicies: rest });
+    });
+  }
+
+  /** The names of the role's inline policies, in order, from after `marker`, at most `maxItems`. */
+  async listPolicies(roleName: string, options: { marker?: string; maxItems?: number }): Promise<{ names: string[]; marker?: string }> {
+    const maxItems = checkMaxItems(options.maxItems);
+    const all = Object.keys((await this.get(roleName)).inlinePolicies ?? {}).sort();
+    const from = options.marker === undefined ? 0 : all.filter((n) => n <= options.marker!).length;
+    const names = all.slice(from, from + maxItems);
+    return from + maxItems < all.length ? { names, marker: names[names.length - 1]! } : { names };
   }
 }
 
@@ -105,41 +146,23 @@ function checkName(name: string): void {
   }
 }
 
+function checkPolicyName(name: string): void {
+  if (!POLICY_NAME.test(name)) throw validation('policyName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+}
+
+function checkMaxItems(given: number | undefined): number {
+  const maxItems = given ?? 100;
+  if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 1000) {
+    throw validation('maxItems', String(given), 'Member must have value less than or equal to 1000 and greater than or equal to 1');
+  }
+  return maxItems;
+}
+
 function validation(member: string, value: string, constraint: string): AwsError {
   return new AwsError(
     'ValidationError',
     `1 validation error detected: Value '${value.slice(0, 256)}' at '${member}' failed to satisfy constraint: ${constraint}`,
   );
-}
-
-/**
- * The structure a trust policy must have: JSON, statements with an Effect, an Action (or NotAction) and a
- * Principal. The conditions and principals are checked against what the evaluator supports when it lands.
- */
-function checkTrustPolicy(document: string): void {
-  if (document.length === 0 || document.length > POLICY_MAX)
-    throw new AwsError('MalformedPolicyDocument', 'The policy is empty or larger than 131072 characters.');
-  let policy: unknown;
-  try {
-    policy = JSON.parse(document);
-  } catch {
-    throw new AwsError('MalformedPolicyDocument', 'This policy contains invalid Json');
-  }
-  if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
-  const { Version, Statement } = policy as Record<string, unknown>;
-  if (Version !== undefined && Version !== '2012-10-17' && Version !== '2008-10-17') {
-    throw new AwsError('MalformedPolicyDocument', 'The policy must contain a valid version string');
-  }
-  const statements = Array.isArray(Statement) ? Statement : Statement === undefined ? [] : [Statement];
-  if (statements.length === 0) throw new AwsError('MalformedPolicyDocument', 'Missing required field Statement');
-  for (const statement of statements) {
-    if (typeof statement !== 'object' || statement === null || Array.isArray(statement))
-      throw new AwsError('MalformedPolicyDocument', 'Syntax errors in policy.');
-    const s = statement as Record<string, unknown>;
-    if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new AwsError('MalformedPolicyDocument', 'Invalid effect: ' + String(s.Effect));
-    if (s.Action === undefined && s.NotAction === undefined) throw new AwsError('MalformedPolicyDocument', 'Missing required field Action');
-    if (s.Principal === undefined && s.NotPrincipal === undefined) throw new AwsError('MalformedPolicyDocument', 'Missing required field Principal');
-  }
 }
 
 function randomId(length: number): string {

@@ -16,7 +16,7 @@ import type { ControlStore } from '../store/index.js';
 import type { ChangeFeed } from './changes.js';
 import { codeSha256Base64, type CodeRepository } from './code-store.js';
 import { validateZip } from './code-package.js';
-import { Mutex } from './mutex.js';
+import { Mutex } from '../core/index.js';
 import { resolveRuntime, type RuntimeSpec } from './runtimes.js';
 import type { CreateFunctionInput, PublishVersionInput, UpdateCodeInput, UpdateConfigurationInput } from './function-inputs.js';
 import {

@@ -10,3 +10,4 @@ export * from './lifecycle.js';
 export * from './scheduler.js';
 export * from './paging.js';
 export * from './event-pattern.js';
+export * from './mutex.js';

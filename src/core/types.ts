@@ -145,4 +145,6 @@ export interface RoleRecord {
   readonly description?: string;
   readonly maxSessionDuration: number;
   readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
+  /** Inline policies (PutRolePolicy), by name: the JSON text as given. */
+  readonly inlinePolicies?: Readonly<Record<string, string>>;
 }
