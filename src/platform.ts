@@ -4,9 +4,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapters } from './adapters.js';
 import { CodeLinks, createApiServer, NotificationTokens } from './api/index.js';
-import { allowAll, loadRootKey, Roles, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
+import { allowAll, loadRootKey, ManagedPolicies, Roles, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
 import { AliasRegistry, ChangeFeed, EventInvokeConfigs, EventSourceMappings, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
-import { invalidParameter, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
+import { invalidParameter, Mutex, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { createLogger, reportTo, type Logger } from './core/logger.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector } from './sources/index.js';
@@ -172,6 +172,10 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const rootKeyRecord = { secretAccessKey: rootKey.secretAccessKey, accountId: config.accountId, principalArn: rootPrincipalArn(config.accountId) };
+  // IAM writes are one at a time across roles and policies: attaching and deleting a policy never interleave.
+  const iamWrites = new Mutex();
+  const policies = new ManagedPolicies(adapters.identities, partition, clock, iamWrites);
+  const roles = new Roles(adapters.identities, partition, clock, policies, iamWrites);
   const server = createApiServer({
     services: {
       partition,
@@ -189,7 +193,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       usage,
       codeLinks,
       notificationTokens: new NotificationTokens(rootKey.secretAccessKey),
-      roles: new Roles(adapters.identities, partition, clock),
+      roles,
+      policies,
     },
     lookupKey: (id) => (id === rootKey.accessKeyId ? rootKeyRecord : undefined),
     authorize: deps.authorize ?? allowAll,

@@ -1,4 +1,4 @@
-import type { Roles } from '../auth/index.js';
+import type { ManagedPolicies, Roles } from '../auth/index.js';
 import type { Partition } from '../core/index.js';
 import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
@@ -26,4 +26,5 @@ export interface Services {
   readonly codeLinks: CodeLinks;
   readonly notificationTokens: NotificationTokens;
   readonly roles: Roles;
+  readonly policies: ManagedPolicies;
 }

@@ -20,3 +20,4 @@ export {
   type Caller,
 } from './authorize.js';
 export { Roles, type CreateRoleInput } from './roles.js';
+export { ManagedPolicies, type ManagedPolicy, type CreatePolicyInput } from './managed-policies.js';

@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { AwsError, Mutex, type Clock, type Partition, type RoleRecord } from '../core/index.js';
 import type { IdentityStore } from '../store/index.js';
+import { checkMaxItems, iamValidation, randomIamId, type Page } from './iam-names.js';
+import type { ManagedPolicies } from './managed-policies.js';
 import { checkPolicyDocument } from './policy-document.js';
 
 export interface CreateRoleInput {
@@ -14,7 +15,6 @@ export interface CreateRoleInput {
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 
 /**
@@ -22,38 +22,42 @@ const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
  * unique regardless of case, as in IAM; the trust policy is kept as the text it was given.
  */
 export class Roles {
-  /** Changes to roles are read-modify-write of one record: one at a time. */
-  readonly #mutex = new Mutex();
+  /** Changes are read-modify-write of one record, and attaching checks the policy: one at a time, shared with ManagedPolicies. */
+  readonly #mutex: Mutex;
 
   constructor(
     private readonly store: IdentityStore,
     private readonly partition: Partition,
     private readonly clock: Clock,
-  ) {}
+    private readonly policies: ManagedPolicies,
+    writes: Mutex,
+  ) {
+    this.#mutex = writes;
+  }
 
   async create(input: CreateRoleInput): Promise<RoleRecord> {
     checkName(input.roleName);
     const path = input.path ?? '/';
     if (path.length > 512 || !PATH.test(path)) {
-      throw validation('path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+      throw iamValidation('path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
     }
     if (input.description !== undefined && input.description.length > 1000) {
-      throw validation('description', input.description, 'Member must have length less than or equal to 1000');
+      throw iamValidation('description', input.description, 'Member must have length less than or equal to 1000');
     }
     const maxSessionDuration = input.maxSessionDuration ?? 3600;
     if (!Number.isInteger(maxSessionDuration) || maxSessionDuration < 3600 || maxSessionDuration > 43_200) {
-      throw validation(
+      throw iamValidation(
         'maxSessionDuration',
         String(input.maxSessionDuration),
         'Member must have value less than or equal to 43200 and greater than or equal to 3600',
       );
     }
     const tags = input.tags ?? [];
-    if (tags.length > 50) throw validation('tags', `${tags.length} tags`, 'Member must have length less than or equal to 50');
+    if (tags.length > 50) throw iamValidation('tags', `${tags.length} tags`, 'Member must have length less than or equal to 50');
     checkPolicyDocument(input.assumeRolePolicyDocument, 'trust');
     const record: RoleRecord = {
       roleName: input.roleName,
-      roleId: `AROA${randomId(17)}`,
+      roleId: `AROA${randomIamId(17)}`,
       arn: `arn:aws:iam::${this.partition.accountId}:role${path}${input.roleName}`,
       path,
       createDate: this.clock.now(),
@@ -74,14 +78,14 @@ export class Roles {
   }
 
   /** Roles by name, from after `marker` (a role name), at most `maxItems`. */
-  async list(options: { pathPrefix?: string; marker?: string; maxItems?: number }): Promise<{ roles: RoleRecord[]; marker?: string }> {
+  async list(options: { pathPrefix?: string; marker?: string; maxItems?: number }): Promise<Page<RoleRecord>> {
     const maxItems = checkMaxItems(options.maxItems);
     const prefix = options.pathPrefix ?? '/';
     const all = (await this.store.listRoles()).filter((r) => r.path.startsWith(prefix));
     const start = options.marker === undefined ? 0 : all.findIndex((r) => r.roleName.toLowerCase() > options.marker!.toLowerCase());
     const from = start === -1 ? all.length : start;
-    const roles = all.slice(from, from + maxItems);
-    return from + maxItems < all.length ? { roles, marker: roles[roles.length - 1]!.roleName } : { roles };
+    const items = all.slice(from, from + maxItems);
+    return from + maxItems < all.length ? { items, marker: items[items.length - 1]!.roleName } : { items };
   }
 
   /** Refused while functions still run as the role (`inUseBy` names them). */
@@ -89,6 +93,7 @@ export class Roles {
     return this.#mutex.run(async () => {
       const record = await this.get(roleName);
       if (Object.keys(record.inlinePolicies ?? {}).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
+      if ((record.attachedPolicies ?? []).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
       if (inUseBy.length > 0) {
         throw new AwsError('DeleteConflict', `Cannot delete entity, must change the role of the functions using it first: ${inUseBy.slice(0, 10).join(', ')}.`);
       }
@@ -131,42 +136,66 @@ export class Roles {
   }
 
   /** The names of the role's inline policies, in order, from after `marker`, at most `maxItems`. */
-  async listPolicies(roleName: string, options: { marker?: string; maxItems?: number }): Promise<{ names: string[]; marker?: string }> {
+  async listPolicies(roleName: string, options: { marker?: string; maxItems?: number }): Promise<Page<string>> {
     const maxItems = checkMaxItems(options.maxItems);
     const all = Object.keys((await this.get(roleName)).inlinePolicies ?? {}).sort();
     const from = options.marker === undefined ? 0 : all.filter((n) => n <= options.marker!).length;
-    const names = all.slice(from, from + maxItems);
-    return from + maxItems < all.length ? { names, marker: names[names.length - 1]! } : { names };
+    const items = all.slice(from, from + maxItems);
+    return from + maxItems < all.length ? { items, marker: items[items.length - 1]! } : { items };
+  }
+
+  /** AttachRolePolicy: a managed policy (the customer's or AWS's) that exists; attaching twice is a no-op, as in IAM. */
+  attachPolicy(roleName: string, policyArn: string): Promise<void> {
+    return this.#mutex.run(async () => {
+      const record = await this.get(roleName);
+      await this.policies.get(policyArn);
+      const attached = record.attachedPolicies ?? [];
+      if (!attached.includes(policyArn)) await this.store.replaceRole({ ...record, attachedPolicies: [...attached, policyArn] });
+    });
+  }
+
+  detachPolicy(roleName: string, policyArn: string): Promise<void> {
+    return this.#mutex.run(async () => {
+      const record = await this.get(roleName);
+      const attached = record.attachedPolicies ?? [];
+      if (!attached.includes(policyArn)) throw new AwsError('NoSuchEntity', `Policy ${policyArn} was not found.`);
+      await this.store.replaceRole({ ...record, attachedPolicies: attached.filter((a) => a !== policyArn) });
+    });
+  }
+
+  /** ListAttachedRolePolicies, in the order attached. */
+  async attachedPolicies(roleName: string, options: { pathPrefix?: string; marker?: string; maxItems?: number }): Promise<Page<string>> {
+    const maxItems = checkMaxItems(options.maxItems);
+    const prefix = options.pathPrefix ?? '/';
+    const all = ((await this.get(roleName)).attachedPolicies ?? []).filter((arn) => policyPath(arn).startsWith(prefix));
+    const from = options.marker === undefined ? 0 : all.indexOf(options.marker) + 1;
+    const items = all.slice(from, from + maxItems);
+    return from + maxItems < all.length ? { items, marker: items[items.length - 1]! } : { items };
+  }
+
+  /** How many roles have a managed policy attached (AttachmentCount; DeletePolicy refuses while above 0). */
+  async attachments(policyArn: string): Promise<number> {
+    return (await this.store.listRoles()).filter((r) => r.attachedPolicies?.includes(policyArn)).length;
+  }
+
+  /** Every managed policy attached to some role (ListPolicies OnlyAttached). */
+  async attachedAnywhere(): Promise<Set<string>> {
+    return new Set((await this.store.listRoles()).flatMap((r) => r.attachedPolicies ?? []));
   }
 }
 
 function checkName(name: string): void {
   if (!ROLE_NAME.test(name)) {
-    throw validation('roleName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+    throw iamValidation('roleName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
   }
 }
 
 function checkPolicyName(name: string): void {
-  if (!POLICY_NAME.test(name)) throw validation('policyName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
+  if (!POLICY_NAME.test(name)) throw iamValidation('policyName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
 }
 
-function checkMaxItems(given: number | undefined): number {
-  const maxItems = given ?? 100;
-  if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > 1000) {
-    throw validation('maxItems', String(given), 'Member must have value less than or equal to 1000 and greater than or equal to 1');
-  }
-  return maxItems;
-}
-
-function validation(member: string, value: string, constraint: string): AwsError {
-  return new AwsError(
-    'ValidationError',
-    `1 validation error detected: Value '${value.slice(0, 256)}' at '${member}' failed to satisfy constraint: ${constraint}`,
-  );
-}
-
-function randomId(length: number): string {
-  let id = '';
-  for (const byte of randomBytes(length)) id += ID_ALPHABET[byte % ID_ALPHABET.length];
-  return id;
+/** The path inside a policy ARN (`arn:aws:iam::aws:policy/service-role/X` → `/service-role/`). */
+function policyPath(arn: string): string {
+  const resource = arn.slice(arn.indexOf(':policy/') + ':policy'.length);
+  return resource.slice(0, resource.lastIndexOf('/') + 1);
 }

@@ -47,6 +47,7 @@ export const AWS_ERRORS = {
   MalformedPolicyDocument: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
   ValidationError: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
   InvalidAction: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
+  LimitExceeded: { status: 409, fault: 'User', messageKey: 'Message', typed: true },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;

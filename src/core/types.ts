@@ -147,4 +147,22 @@ export interface RoleRecord {
   readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
   /** Inline policies (PutRolePolicy), by name: the JSON text as given. */
   readonly inlinePolicies?: Readonly<Record<string, string>>;
+  /** Managed policies attached (AttachRolePolicy), by ARN, in the order attached. */
+  readonly attachedPolicies?: readonly string[];
+}
+
+/** A customer managed policy (CreatePolicy) and its versions (at most five), the default among them. */
+export interface ManagedPolicyRecord {
+  readonly policyName: string;
+  readonly policyId: string;
+  readonly arn: string;
+  readonly path: string;
+  readonly description?: string;
+  readonly createDate: number;
+  readonly updateDate: number;
+  readonly defaultVersionId: string;
+  readonly versions: ReadonlyArray<{ readonly versionId: string; readonly document: string; readonly createDate: number }>;
+  /** The number the next version gets (v1, v2, …; numbers are not reused). */
+  readonly nextVersion: number;
+  readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
 }

@@ -4,6 +4,7 @@ import type {
   EventSourceMappingRecord,
   FunctionRecord,
   LogEvent,
+  ManagedPolicyRecord,
   ProvisionedConcurrencyRecord,
   RoleRecord,
   UsageRecord,
@@ -99,6 +100,12 @@ export interface IdentityStore {
   listRoles(): Promise<RoleRecord[]>;
   replaceRole(record: RoleRecord): Promise<void>;
   deleteRole(name: string): Promise<boolean>;
+  /** false when a policy of that name (in any case) exists. */
+  insertPolicy(record: ManagedPolicyRecord): Promise<boolean>;
+  getPolicy(arn: string): Promise<ManagedPolicyRecord | undefined>;
+  listPolicies(): Promise<ManagedPolicyRecord[]>;
+  replacePolicy(record: ManagedPolicyRecord): Promise<void>;
+  deletePolicy(arn: string): Promise<boolean>;
 }
 
 /** Everything the embedded adapter keeps, in one database. */

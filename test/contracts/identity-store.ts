@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RoleRecord } from '../../src/core/index.js';
+import type { ManagedPolicyRecord, RoleRecord } from '../../src/core/index.js';
 import type { IdentityStore } from '../../src/store/index.js';
 
 const role = (roleName: string, extra: Partial<RoleRecord> = {}): RoleRecord => ({
@@ -13,6 +13,19 @@ const role = (roleName: string, extra: Partial<RoleRecord> = {}): RoleRecord => 
   maxSessionDuration: 3600,
   tags: [],
   ...extra,
+});
+
+const policy = (policyName: string): ManagedPolicyRecord => ({
+  policyName,
+  policyId: `ANPA${policyName.toUpperCase()}`,
+  arn: `arn:aws:iam::000000000000:policy/${policyName}`,
+  path: '/',
+  createDate: 0,
+  updateDate: 0,
+  defaultVersionId: 'v1',
+  versions: [{ versionId: 'v1', document: '{}', createDate: 0 }],
+  nextVersion: 2,
+  tags: [],
 });
 
 /** What every IdentityStore adapter must do; a fresh, empty instance per test. */
@@ -53,6 +66,23 @@ export function identityStoreContract(adapter: string, open: () => Promise<{ sto
           (await store.listRoles()).map((r) => r.roleName),
           ['b'],
         );
+      }),
+    );
+    it(
+      'a policy name is taken regardless of case; policies are found by ARN, replaced and deleted',
+      withStore(async (store) => {
+        assert.equal(await store.insertPolicy(policy('Readers')), true);
+        assert.equal(await store.insertPolicy(policy('readers')), false);
+        const arn = 'arn:aws:iam::000000000000:policy/Readers';
+        assert.equal((await store.getPolicy(arn))?.policyName, 'Readers');
+        await store.replacePolicy({ ...policy('Readers'), defaultVersionId: 'v2' });
+        assert.equal((await store.getPolicy(arn))?.defaultVersionId, 'v2');
+        assert.deepEqual(
+          (await store.listPolicies()).map((p) => p.policyName),
+          ['Readers'],
+        );
+        assert.equal(await store.deletePolicy(arn), true);
+        assert.equal(await store.getPolicy(arn), undefined);
       }),
     );
   });

@@ -5,6 +5,7 @@ import type {
   EventSourceMappingRecord,
   FunctionRecord,
   LogEvent,
+  ManagedPolicyRecord,
   ProvisionedConcurrencyRecord,
   RoleRecord,
   UsageRecord,
@@ -94,6 +95,11 @@ CREATE TABLE IF NOT EXISTS failed_events (
 CREATE INDEX IF NOT EXISTS failed_function ON failed_events(function_name, failed_at);
 CREATE TABLE IF NOT EXISTS iam_roles (
   name TEXT PRIMARY KEY COLLATE NOCASE,
+  record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS iam_policies (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  arn TEXT NOT NULL UNIQUE,
   record TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
@@ -213,6 +219,11 @@ export class SqliteStore implements Store {
       listRoles: db.prepare<[], { record: string }>('SELECT record FROM iam_roles ORDER BY name'),
       replaceRole: db.prepare('UPDATE iam_roles SET record = ? WHERE name = ?'),
       deleteRole: db.prepare('DELETE FROM iam_roles WHERE name = ?'),
+      insertPolicy: db.prepare('INSERT OR IGNORE INTO iam_policies (name, arn, record) VALUES (?, ?, ?)'),
+      getPolicy: db.prepare<[string], { record: string }>('SELECT record FROM iam_policies WHERE arn = ?'),
+      listPolicies: db.prepare<[], { record: string }>('SELECT record FROM iam_policies ORDER BY name'),
+      replacePolicy: db.prepare('UPDATE iam_policies SET record = ? WHERE arn = ?'),
+      deletePolicy: db.prepare('DELETE FROM iam_policies WHERE arn = ?'),
       putConfig: db.prepare(`INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
@@ -354,6 +365,27 @@ export class SqliteStore implements Store {
 
   async deleteRole(name: string): Promise<boolean> {
     return this.#statements.deleteRole.run(name).changes === 1;
+  }
+
+  async insertPolicy(record: ManagedPolicyRecord): Promise<boolean> {
+    return this.#statements.insertPolicy.run(record.policyName, record.arn, JSON.stringify(record)).changes === 1;
+  }
+
+  async getPolicy(arn: string): Promise<ManagedPolicyRecord | undefined> {
+    const row = this.#statements.getPolicy.get(arn);
+    return row === undefined ? undefined : (JSON.parse(row.record) as ManagedPolicyRecord);
+  }
+
+  async listPolicies(): Promise<ManagedPolicyRecord[]> {
+    return this.#statements.listPolicies.all().map((row) => JSON.parse(row.record) as ManagedPolicyRecord);
+  }
+
+  async replacePolicy(record: ManagedPolicyRecord): Promise<void> {
+    this.#statements.replacePolicy.run(JSON.stringify(record), record.arn);
+  }
+
+  async deletePolicy(arn: string): Promise<boolean> {
+    return this.#statements.deletePolicy.run(arn).changes === 1;
   }
 
   async putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void> {
