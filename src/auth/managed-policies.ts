@@ -6,18 +6,7 @@ import { checkPolicyDocument } from './policy-document.js';
 import { checkMaxItems, iamValidation, type Page, randomIamId } from './iam-names.js';
 
 /** A managed policy as IAM answers it: a customer's (stored) or one of AWS's (built in, read-only). */
-export interface ManagedPolicy {
-  readonly policyName: string;
-  readonly policyId: string;
-  readonly arn: string;
-  readonly path: string;
-  readonly description?: string;
-  readonly createDate: number;
-  readonly updateDate: number;
-  readonly defaultVersionId: string;
-  readonly versions: ManagedPolicyRecord['versions'];
-  readonly awsManaged: boolean;
-}
+export type ManagedPolicy = Omit<ManagedPolicyRecord, 'nextVersion' | 'tags'> & { readonly awsManaged: boolean };
 
 export interface CreatePolicyInput {
   readonly policyName: string;

@@ -1,18 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CreateEventSourceMappingCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { readLogs, waitFor } from '../support/async.js';
+import { createStreamedTable, dynamo } from '../support/dynamo.js';
 import { motoMissing, startMoto, type Moto } from '../support/moto.js';
 import { ROLE } from '../support/platform.js';
 import { platformOf, startServer, type ServerProcess } from '../support/server-process.js';
 import { nodeZip } from '../support/zip.js';
 
-const run = promisify(execFile);
 const MARKER = 'CHANGED ';
 const ITEMS = 200;
 /** Each batch takes 100 ms, so a kill lands while batches are in flight. */
@@ -20,18 +18,6 @@ const HANDLER = `exports.handler = async (event) => {
   await new Promise((resolve) => setTimeout(resolve, 100));
   for (const r of event.Records) console.log(${JSON.stringify(MARKER)} + r.eventName + ' ' + r.dynamodb.Keys.Id.N);
 };`;
-
-/** boto3, a second real AWS client, writes the table; moto's DynamoDB feeds its stream. */
-async function dynamo(moto: Moto, script: string): Promise<string> {
-  const { stdout } = await run('python3', [
-    '-c',
-    `import boto3, sys
-db = boto3.client('dynamodb', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')
-${script}`,
-    moto.url,
-  ]);
-  return stdout.trim();
-}
 
 describe('a DynamoDB Streams mapping across kill -9 and a restart', { skip: motoMissing() ?? false }, () => {
   let moto: Moto;
@@ -57,13 +43,7 @@ describe('a DynamoDB Streams mapping across kill -9 and a restart', { skip: moto
     const dataDir = join(dir, 'data');
     server = await startServer({ dataDir, env: moto.env });
     const client = server.client();
-    const streamArn = await dynamo(
-      moto,
-      `out = db.create_table(TableName='Ledger', KeySchema=[{'AttributeName': 'Id', 'KeyType': 'HASH'}],
-  AttributeDefinitions=[{'AttributeName': 'Id', 'AttributeType': 'N'}], BillingMode='PAY_PER_REQUEST',
-  StreamSpecification={'StreamEnabled': True, 'StreamViewType': 'KEYS_ONLY'})
-print(out['TableDescription']['LatestStreamArn'])`,
-    );
+    const streamArn = await createStreamedTable(moto, 'Ledger', 'KEYS_ONLY');
     await client.send(
       new CreateFunctionCommand({
         FunctionName: 'on-change',

@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { CreateEventSourceMappingCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { readLogs, waitFor } from '../support/async.js';
+import { createStreamedTable, dynamo } from '../support/dynamo.js';
 import { motoMissing, startMoto, type Moto } from '../support/moto.js';
 import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
 import { nodeZip } from '../support/zip.js';
 
-const run = promisify(execFile);
 const MARKER = 'CHANGES ';
 const HANDLER = `exports.handler = async (event) => { console.log(${JSON.stringify(MARKER)} + JSON.stringify(event.Records)); return 'ok'; };`;
-
-/** boto3, a second real AWS client, drives the table: moto's DynamoDB feeds the table's stream. */
-async function dynamo(moto: Moto, script: string, ...args: string[]): Promise<string> {
-  const { stdout } = await run('python3', [
-    '-c',
-    `import boto3, sys
-db = boto3.client('dynamodb', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')
-${script}`,
-    moto.url,
-    ...args,
-  ]);
-  return stdout.trim();
-}
 
 describe('DynamoDB Streams event source mappings', { skip: motoMissing() ?? false }, () => {
   let moto: Moto;
@@ -39,13 +24,7 @@ describe('DynamoDB Streams event source mappings', { skip: motoMissing() ?? fals
   });
 
   it('invokes the function with INSERT, MODIFY and REMOVE records, keys and images per StreamViewType, in order', async () => {
-    const streamArn = await dynamo(
-      moto,
-      `out = db.create_table(TableName='Orders', KeySchema=[{'AttributeName': 'Id', 'KeyType': 'HASH'}],
-  AttributeDefinitions=[{'AttributeName': 'Id', 'AttributeType': 'N'}], BillingMode='PAY_PER_REQUEST',
-  StreamSpecification={'StreamEnabled': True, 'StreamViewType': 'NEW_AND_OLD_IMAGES'})
-print(out['TableDescription']['LatestStreamArn'])`,
-    );
+    const streamArn = await createStreamedTable(moto, 'Orders', 'NEW_AND_OLD_IMAGES');
     assert.match(streamArn, /^arn:aws:dynamodb:us-east-1:\d{12}:table\/Orders\/stream\//);
     await t.client.send(
       new CreateFunctionCommand({
