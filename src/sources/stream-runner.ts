@@ -56,6 +56,8 @@ export interface StreamRunnerOptions<R> {
 
 /** Lambda polls each shard about once a second when it has nothing new. */
 const IDLE_POLL_MS = 1_000;
+/** While a batching window is open, how often the shard is read for more. */
+const WINDOW_POLL_MS = 250;
 /** How often the shard list is read again, for resharding. */
 const SHARDS_EVERY_MS = 30_000;
 
@@ -175,7 +177,10 @@ export class StreamRunner<R> {
           return;
         }
         iterator = next;
-        if (records.length === 0) await this.#sleep(gathered.length === 0 ? IDLE_POLL_MS : Math.max(0, Math.min(IDLE_POLL_MS, windowEnds - clock.now())));
+        // Nothing new: the next read in a second. A window still open: the next read soon, but no faster
+        // than Kinesis's five reads per shard per second allow.
+        if (gathered.length > 0) await this.#sleep(Math.max(0, Math.min(WINDOW_POLL_MS, windowEnds - clock.now())));
+        else if (records.length === 0) await this.#sleep(IDLE_POLL_MS);
       } catch (error) {
         if (this.#stopped) return;
         // An iterator that expired (or a source that failed) is made again from the checkpoint.
