@@ -4,7 +4,19 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapters } from './adapters.js';
 import { CodeLinks, createApiServer, NotificationTokens } from './api/index.js';
-import { allowAll, loadRootKey, ManagedPolicies, Roles, rootPrincipalArn, type AccessKey, type Authorize } from './auth/index.js';
+import {
+  loadRootKey,
+  ManagedPolicies,
+  PolicyAuthorizer,
+  Roles,
+  rootPrincipalArn,
+  SecretBox,
+  Users,
+  type AccessKey,
+  type AccessKeyLookup,
+  type AccessKeyRecord,
+  type Authorize,
+} from './auth/index.js';
 import { AliasRegistry, ChangeFeed, EventInvokeConfigs, EventSourceMappings, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
 import { invalidParameter, Mutex, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { createLogger, reportTo, type Logger } from './core/logger.js';
@@ -43,7 +55,7 @@ export interface PlatformDeps {
   readonly clock?: Scheduler;
   /** Where host facts are read from (PATH for interpreters, SELFLESS_PYTHON_3_X mappings); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Decides whether a signed request may run (default: allowAll, since only the root key signs). */
+  /** Decides whether a signed request may run (default: IAM's policies, PolicyAuthorizer). */
   readonly authorize?: Authorize;
 }
 
@@ -171,11 +183,27 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
-  const rootKeyRecord = { secretAccessKey: rootKey.secretAccessKey, accountId: config.accountId, principalArn: rootPrincipalArn(config.accountId) };
-  // IAM writes are one at a time across roles and policies: attaching and deleting a policy never interleave.
+  const rootKeyRecord: AccessKeyRecord = {
+    secretAccessKey: rootKey.secretAccessKey,
+    accountId: config.accountId,
+    principalArn: rootPrincipalArn(config.accountId),
+    identity: { kind: 'root' },
+  };
+  // IAM writes are one at a time across roles, users and policies: attaching and deleting a policy never interleave.
   const iamWrites = new Mutex();
   const policies = new ManagedPolicies(adapters.identities, partition, clock, iamWrites);
   const roles = new Roles(adapters.identities, partition, clock, policies, iamWrites);
+  const users = new Users(adapters.identities, partition, clock, policies, iamWrites, new SecretBox(rootKey.secretAccessKey, 'access-key secrets'));
+  const unreadableKeys = await users.loadKeys();
+  if (unreadableKeys.length > 0) {
+    logger.warn({ accessKeyIds: unreadableKeys }, 'access keys sealed under another root key cannot be read and are refused; delete them and create new ones');
+  }
+  const lookupKey: AccessKeyLookup = (id, token) => {
+    // Long-term keys sign without a session token; one sent with them makes the request invalid, as on AWS.
+    if (token !== undefined) return undefined;
+    return id === rootKey.accessKeyId ? rootKeyRecord : users.lookupKey(id);
+  };
+  const authorizer = new PolicyAuthorizer({ roles, users, policies, clock, resourcePolicy: async () => undefined });
   const server = createApiServer({
     services: {
       partition,
@@ -195,9 +223,10 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       notificationTokens: new NotificationTokens(rootKey.secretAccessKey),
       roles,
       policies,
+      users,
     },
-    lookupKey: (id) => (id === rootKey.accessKeyId ? rootKeyRecord : undefined),
-    authorize: deps.authorize ?? allowAll,
+    lookupKey,
+    authorize: deps.authorize ?? authorizer.authorize,
     clock,
     log: logger,
     accessLog: config.serverLog.access,

@@ -51,7 +51,7 @@ export interface Route {
   /** The action authorize() is asked about; `${service}:${operation}` unless given. */
   readonly action: string | ((ctx: RequestContext) => string);
   /** The ARN authorize() is asked about; `*` for operations on no one resource. */
-  readonly resource: (ctx: RequestContext) => string;
+  readonly resource: (ctx: RequestContext) => string | Promise<string>;
   readonly auth: AuthMode;
   /** Largest body this operation accepts. */
   readonly bodyLimit: number;

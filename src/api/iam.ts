@@ -1,5 +1,5 @@
-import type { ManagedPolicy } from '../auth/index.js';
-import { AwsError, type RoleRecord } from '../core/index.js';
+import type { AccessKeyMetadata, Caller, ManagedPolicy } from '../auth/index.js';
+import { AwsError, type RoleRecord, type UserRecord } from '../core/index.js';
 import type { RequestContext, Route } from './http.js';
 import { route } from './http.js';
 import { memberList, queryParams, queryReply, requiredParam, type XmlValue } from './query.js';
@@ -8,7 +8,7 @@ import type { Services } from './services.js';
 /** Requests to IAM carry policies; IAM's own limit on a policy document is 128 KiB. */
 const IAM_BODY_LIMIT = 512 * 1024;
 
-type Operation = (params: URLSearchParams, s: Services) => Promise<Record<string, XmlValue> | undefined>;
+type Operation = (params: URLSearchParams, s: Services, caller: Caller | undefined) => Promise<Record<string, XmlValue> | undefined>;
 
 /** The IAM operations selfless answers (AWS Query protocol, one endpoint, dispatched by `Action`). */
 const OPERATIONS: Readonly<Record<string, Operation>> = {
@@ -39,21 +39,21 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     return undefined;
   },
   PutRolePolicy: async (p, s) => {
-    await s.roles.putPolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
+    await s.roles.permissions.put(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
     return undefined;
   },
   GetRolePolicy: async (p, s) => {
     const roleName = requiredParam(p, 'RoleName');
     const policyName = requiredParam(p, 'PolicyName');
-    const document = await s.roles.getPolicy(roleName, policyName);
+    const document = await s.roles.permissions.get(roleName, policyName);
     return { RoleName: (await s.roles.get(roleName)).roleName, PolicyName: policyName, PolicyDocument: encodeURIComponent(document) };
   },
   DeleteRolePolicy: async (p, s) => {
-    await s.roles.deletePolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyName'));
+    await s.roles.permissions.delete(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyName'));
     return undefined;
   },
   ListRolePolicies: async (p, s) => {
-    const page = await s.roles.listPolicies(requiredParam(p, 'RoleName'), pageOptions(p));
+    const page = await s.roles.permissions.list(requiredParam(p, 'RoleName'), pageOptions(p));
     return { PolicyNames: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker };
   },
   CreatePolicy: async (p, s) => {
@@ -70,20 +70,18 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   GetPolicy: async (p, s) => {
     const arn = requiredParam(p, 'PolicyArn');
-    return { Policy: policyXml(await s.policies.get(arn), await s.roles.attachments(arn)) };
+    return { Policy: policyXml(await s.policies.get(arn), (await s.policies.attachmentCounts()).get(arn) ?? 0) };
   },
   ListPolicies: async (p, s) => {
     const scope = p.get('Scope');
     const pathPrefix = p.get('PathPrefix');
-    const attached = await s.roles.attachedAnywhere();
-    const counts = new Map<string, number>();
+    const counts = await s.policies.attachmentCounts();
     const page = await s.policies.list({
       ...(scope === null ? {} : { scope }),
       ...(pathPrefix === null ? {} : { pathPrefix }),
-      ...(p.get('OnlyAttached') === 'true' ? { onlyAttached: (arn: string) => attached.has(arn) } : {}),
+      ...(p.get('OnlyAttached') === 'true' ? { onlyAttached: (arn: string) => (counts.get(arn) ?? 0) > 0 } : {}),
       ...pageOptions(p),
     });
-    for (const policy of page.items) counts.set(policy.arn, await s.roles.attachments(policy.arn));
     return {
       Policies: page.items.map((policy) => policyXml(policy, counts.get(policy.arn) ?? 0)),
       IsTruncated: page.marker !== undefined,
@@ -92,7 +90,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   DeletePolicy: async (p, s) => {
     const arn = requiredParam(p, 'PolicyArn');
-    await s.policies.delete(arn, () => s.roles.attachments(arn));
+    await s.policies.delete(arn);
     return undefined;
   },
   GetPolicyVersion: async (p, s) => {
@@ -124,27 +122,144 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     return undefined;
   },
   AttachRolePolicy: async (p, s) => {
-    await s.roles.attachPolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyArn'));
+    await s.roles.permissions.attach(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyArn'));
     return undefined;
   },
   DetachRolePolicy: async (p, s) => {
-    await s.roles.detachPolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyArn'));
+    await s.roles.permissions.detach(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyArn'));
     return undefined;
   },
   ListAttachedRolePolicies: async (p, s) => {
     const pathPrefix = p.get('PathPrefix');
-    const page = await s.roles.attachedPolicies(requiredParam(p, 'RoleName'), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) });
-    return {
-      AttachedPolicies: page.items.map((arn) => ({ PolicyName: arn.slice(arn.lastIndexOf('/') + 1), PolicyArn: arn })),
-      IsTruncated: page.marker !== undefined,
-      Marker: page.marker,
-    };
+    return attachedXml(await s.roles.permissions.attached(requiredParam(p, 'RoleName'), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) }));
   },
   UpdateAssumeRolePolicy: async (p, s) => {
     await s.roles.updateAssumeRolePolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyDocument'));
     return undefined;
   },
+  CreateUser: async (p, s) => {
+    const path = p.get('Path');
+    const record = await s.users.create({
+      userName: requiredParam(p, 'UserName'),
+      ...(path === null ? {} : { path }),
+      tags: memberList(p, 'Tags').map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
+    });
+    return { User: userXml(record) };
+  },
+  GetUser: async (p, s, caller) => {
+    const name = p.get('UserName') ?? callerUser(s, caller);
+    // Without a name, IAM answers for the caller: the root key is the account's root user.
+    if (name === undefined) {
+      const accountId = caller?.accountId ?? s.partition.accountId;
+      return { User: { UserId: accountId, Arn: `arn:aws:iam::${accountId}:root`, CreateDate: new Date(0) } };
+    }
+    return { User: userXml(await s.users.get(name)) };
+  },
+  ListUsers: async (p, s) => {
+    const pathPrefix = p.get('PathPrefix');
+    const page = await s.users.list({ ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) });
+    return { Users: page.items.map(userXml), IsTruncated: page.marker !== undefined, Marker: page.marker };
+  },
+  DeleteUser: async (p, s) => {
+    await s.users.delete(requiredParam(p, 'UserName'));
+    return undefined;
+  },
+  CreateAccessKey: async (p, s, caller) => {
+    const key = await s.users.createAccessKey(userParam(p, s, caller));
+    return {
+      AccessKey: {
+        UserName: key.userName,
+        AccessKeyId: key.accessKeyId,
+        Status: key.status,
+        SecretAccessKey: key.secretAccessKey,
+        CreateDate: new Date(key.createDate),
+      },
+    };
+  },
+  ListAccessKeys: async (p, s, caller) => {
+    const userName = userParam(p, s, caller);
+    const page = await s.users.listAccessKeys(userName, pageOptions(p));
+    return { UserName: userName, AccessKeyMetadata: page.items.map(keyXml), IsTruncated: page.marker !== undefined, Marker: page.marker };
+  },
+  UpdateAccessKey: async (p, s, caller) => {
+    await s.users.updateAccessKey(userParam(p, s, caller), requiredParam(p, 'AccessKeyId'), requiredParam(p, 'Status'));
+    return undefined;
+  },
+  DeleteAccessKey: async (p, s, caller) => {
+    await s.users.deleteAccessKey(userParam(p, s, caller), requiredParam(p, 'AccessKeyId'));
+    return undefined;
+  },
+  PutUserPolicy: async (p, s) => {
+    await s.users.permissions.put(requiredParam(p, 'UserName'), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
+    return undefined;
+  },
+  GetUserPolicy: async (p, s) => {
+    const userName = requiredParam(p, 'UserName');
+    const policyName = requiredParam(p, 'PolicyName');
+    const document = await s.users.permissions.get(userName, policyName);
+    return { UserName: (await s.users.get(userName)).userName, PolicyName: policyName, PolicyDocument: encodeURIComponent(document) };
+  },
+  DeleteUserPolicy: async (p, s) => {
+    await s.users.permissions.delete(requiredParam(p, 'UserName'), requiredParam(p, 'PolicyName'));
+    return undefined;
+  },
+  ListUserPolicies: async (p, s) => {
+    const page = await s.users.permissions.list(requiredParam(p, 'UserName'), pageOptions(p));
+    return { PolicyNames: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker };
+  },
+  AttachUserPolicy: async (p, s) => {
+    await s.users.permissions.attach(requiredParam(p, 'UserName'), requiredParam(p, 'PolicyArn'));
+    return undefined;
+  },
+  DetachUserPolicy: async (p, s) => {
+    await s.users.permissions.detach(requiredParam(p, 'UserName'), requiredParam(p, 'PolicyArn'));
+    return undefined;
+  },
+  ListAttachedUserPolicies: async (p, s) => {
+    const pathPrefix = p.get('PathPrefix');
+    return attachedXml(await s.users.permissions.attached(requiredParam(p, 'UserName'), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) }));
+  },
 };
+
+/**
+ * The ARN IAM authorizes an operation on: the role, user or policy it names (with the entity's path
+ * when it exists), the caller itself for key operations without UserName, else `*`.
+ */
+async function iamResource(p: URLSearchParams, s: Services, caller: Caller | undefined): Promise<string> {
+  const account = s.partition.accountId;
+  const policyArn = p.get('PolicyArn');
+  const roleName = p.get('RoleName');
+  const userName = p.get('UserName') ?? (/AccessKey/.test(p.get('Action') ?? '') ? callerUser(s, caller) : undefined);
+  const path = p.get('Path') ?? '/';
+  // A user or role operation names that entity even when it also names a policy (AttachRolePolicy is on the role).
+  if (roleName !== null) return (await s.roles.get(roleName).catch(() => undefined))?.arn ?? `arn:aws:iam::${account}:role${path}${roleName}`;
+  if (userName !== undefined) return (await s.users.get(userName).catch(() => undefined))?.arn ?? `arn:aws:iam::${account}:user${path}${userName}`;
+  if (policyArn !== null) return policyArn;
+  const policyName = p.get('PolicyName');
+  if (policyName !== null) return `arn:aws:iam::${account}:policy${path}${policyName}`;
+  return '*';
+}
+
+/** The user a key operation names; without UserName, IAM acts on the calling user. */
+function userParam(p: URLSearchParams, s: Services, caller: Caller | undefined): string {
+  const name = p.get('UserName') ?? callerUser(s, caller);
+  if (name === undefined) {
+    throw new AwsError('ValidationError', "The root key comes from selfless's configuration; name the user whose access keys these are (UserName).");
+  }
+  return name;
+}
+
+function callerUser(s: Services, caller: Caller | undefined): string | undefined {
+  return caller === undefined ? undefined : s.users.ownerOf(caller.accessKeyId);
+}
+
+function attachedXml(page: { items: string[]; marker?: string }): Record<string, XmlValue> {
+  return {
+    AttachedPolicies: page.items.map((arn) => ({ PolicyName: arn.slice(arn.lastIndexOf('/') + 1), PolicyArn: arn })),
+    IsTruncated: page.marker !== undefined,
+    Marker: page.marker,
+  };
+}
 
 /** Marker and MaxItems, as IAM's List operations take them. */
 function pageOptions(p: URLSearchParams): { marker?: string; maxItems?: number } {
@@ -159,9 +274,14 @@ export function iamRoutes(s: Services): Route[] {
     const action = params.get('Action') ?? '';
     const operation = OPERATIONS[action];
     if (operation === undefined) throw new AwsError('InvalidAction', `Could not find operation ${action} for version 2010-05-08`);
-    return queryReply('iam', action, await operation(params, s), ctx.requestId);
+    return queryReply('iam', action, await operation(params, s, ctx.caller), ctx.requestId);
   };
-  const options = { service: 'iam', action: (ctx: RequestContext) => `iam:${queryParams(ctx).get('Action') ?? ''}`, bodyLimit: IAM_BODY_LIMIT };
+  const options = {
+    service: 'iam',
+    action: (ctx: RequestContext) => `iam:${queryParams(ctx).get('Action') ?? ''}`,
+    resource: (ctx: RequestContext) => iamResource(queryParams(ctx), s, ctx.caller),
+    bodyLimit: IAM_BODY_LIMIT,
+  };
   return [route('POST', '/', 'IAM', handler, options), route('GET', '/', 'IAM', handler, options)];
 }
 
@@ -203,4 +323,19 @@ function roleXml(r: RoleRecord): Record<string, XmlValue> {
     MaxSessionDuration: r.maxSessionDuration,
     Tags: r.tags.length === 0 ? undefined : r.tags.map((t) => ({ Key: t.key, Value: t.value })),
   };
+}
+
+function userXml(u: UserRecord): Record<string, XmlValue> {
+  return {
+    Path: u.path,
+    UserName: u.userName,
+    UserId: u.userId,
+    Arn: u.arn,
+    CreateDate: new Date(u.createDate),
+    Tags: u.tags.length === 0 ? undefined : u.tags.map((t) => ({ Key: t.key, Value: t.value })),
+  };
+}
+
+function keyXml(k: AccessKeyMetadata): Record<string, XmlValue> {
+  return { UserName: k.userName, AccessKeyId: k.accessKeyId, Status: k.status, CreateDate: new Date(k.createDate) };
 }

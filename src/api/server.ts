@@ -35,7 +35,7 @@ export interface ApiOptions {
   readonly services: Services;
   /** The access keys the platform accepts: each one's secret and who it stands for. */
   readonly lookupKey: AccessKeyLookup;
-  /** Asked before every signed route runs (allowAll until the platform has policies of its own). */
+  /** Asked before every signed route runs (IAM's policies: the root key may do anything). */
   readonly authorize: Authorize;
   readonly clock: Clock;
   /** Where failures (a child logger per request, naming its request id) and access lines go. */
@@ -77,7 +77,7 @@ export function allRoutes(services: Services): Route[] {
 export function createApiServer(options: ApiOptions): Server {
   const router = new Router(allRoutes(options.services));
   const budget = new UnverifiedBodyBudget(options.limits.maxUnverifiedBodyBytes);
-  const lookupSecret = (id: string) => options.lookupKey(id)?.secretAccessKey;
+  const lookupSecret: SecretLookup = (id, token) => options.lookupKey(id, token)?.secretAccessKey;
   const server = createServer((req, res) => {
     void handle(req, res, { router, options, budget, lookupSecret });
   });
@@ -150,8 +150,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     if (caller !== undefined) {
       const { route } = matched;
       const action = typeof route.action === 'string' ? route.action : route.action(ctx);
-      const decided = options.authorize(action, route.resource(ctx), { caller, requestId, sourceIp: req.socket.remoteAddress });
-      // A synchronous decision (allowAll) costs the request no extra turn of the event loop.
+      const named = route.resource(ctx);
+      const resource = typeof named === 'string' ? named : await named;
+      const decided = options.authorize(action, resource, { caller, requestId, sourceIp: req.socket.remoteAddress });
+      // A synchronous decision (the root key's) costs the request no extra turn of the event loop.
       if (decided !== undefined) await decided;
     }
     send(res, requestId, await matched.route.handler(ctx));
@@ -199,7 +201,7 @@ function logAccess(req: IncomingMessage, res: ServerResponse, requestId: string,
 
 /** Who a verified signature stands for; a key removed since its head was checked no longer stands for anyone. */
 function callerBehind(verified: VerifiedCaller, lookupKey: AccessKeyLookup): Caller {
-  const key = lookupKey(verified.accessKeyId);
+  const key = lookupKey(verified.accessKeyId, verified.sessionToken);
   if (key === undefined) throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
   return callerOf(verified, key);
 }

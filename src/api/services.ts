@@ -1,4 +1,4 @@
-import type { ManagedPolicies, Roles } from '../auth/index.js';
+import type { ManagedPolicies, Roles, Users } from '../auth/index.js';
 import type { Partition } from '../core/index.js';
 import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
@@ -27,4 +27,5 @@ export interface Services {
   readonly notificationTokens: NotificationTokens;
   readonly roles: Roles;
   readonly policies: ManagedPolicies;
+  readonly users: Users;
 }

@@ -1,11 +1,18 @@
 import type { VerifiedCaller } from './sigv4.js';
 
+/** The kind of principal behind an access key, as policies need it. */
+export type Identity =
+  | { readonly kind: 'root' }
+  | { readonly kind: 'user'; readonly userName: string; readonly userId: string }
+  | { readonly kind: 'role'; readonly roleName: string; readonly roleArn: string; readonly roleId: string; readonly sessionName: string };
+
 /** Who a verified request comes from: its access key, and the principal and account that key belongs to. */
 export interface Caller {
   readonly accessKeyId: string;
   readonly accountId: string;
   /** The principal's ARN as IAM names it in a policy (`arn:aws:iam::123456789012:root` for the root key). */
   readonly principalArn: string;
+  readonly identity: Identity;
   /** `x-amz-security-token` as sent, for temporary credentials. */
   readonly sessionToken?: string;
 }
@@ -15,9 +22,14 @@ export interface AccessKeyRecord {
   readonly secretAccessKey: string;
   readonly accountId: string;
   readonly principalArn: string;
+  readonly identity: Identity;
 }
 
-export type AccessKeyLookup = (accessKeyId: string) => AccessKeyRecord | undefined;
+/**
+ * The access key a request names, with the session token it carries (temporary keys are valid only
+ * with theirs); undefined for a key the platform does not know, or one that is inactive.
+ */
+export type AccessKeyLookup = (accessKeyId: string, sessionToken: string | undefined) => AccessKeyRecord | undefined;
 
 /** The request facts a policy's conditions may look at, beside the action and resource. */
 export interface AuthorizationContext {
@@ -34,11 +46,8 @@ export interface AuthorizationContext {
  */
 export type Authorize = (action: string, resourceArn: string, context: AuthorizationContext) => void | Promise<void>;
 
-/** Until the platform has identities of its own, the only key it accepts is the root key, which may do anything. */
-export const allowAll: Authorize = () => undefined;
-
 export function callerOf(verified: VerifiedCaller, key: AccessKeyRecord): Caller {
-  const caller = { accessKeyId: verified.accessKeyId, accountId: key.accountId, principalArn: key.principalArn };
+  const caller = { accessKeyId: verified.accessKeyId, accountId: key.accountId, principalArn: key.principalArn, identity: key.identity };
   return verified.sessionToken === undefined ? caller : { ...caller, sessionToken: verified.sessionToken };
 }
 

@@ -10,7 +10,6 @@ export {
   scopeServiceOf,
 } from './sigv4.js';
 export {
-  allowAll,
   callerOf,
   rootPrincipalArn,
   type AccessKeyLookup,
@@ -18,6 +17,10 @@ export {
   type AuthorizationContext,
   type Authorize,
   type Caller,
+  type Identity,
 } from './authorize.js';
 export { Roles, type CreateRoleInput } from './roles.js';
 export { ManagedPolicies, type ManagedPolicy, type CreatePolicyInput } from './managed-policies.js';
+export { Users, type AccessKeyMetadata, type CreateUserInput, type NewAccessKey } from './users.js';
+export { SecretBox, Signer } from './secret-box.js';
+export { PolicyAuthorizer, type ResourcePolicyLookup } from './authorizer.js';

@@ -139,11 +139,11 @@ export class ManagedPolicies {
     });
   }
 
-  /** Refused while attached (`attachments`: how many roles have it), or while it has versions besides the default, as IAM refuses it. */
-  delete(arn: string, attachments: () => Promise<number>): Promise<void> {
+  /** Refused while attached to a role or user, or while it has versions besides the default, as IAM refuses it. */
+  delete(arn: string): Promise<void> {
     return this.writes.run(async () => {
       const record = await this.#own(arn);
-      if ((await attachments()) > 0) throw new AwsError('DeleteConflict', 'Cannot delete a policy attached to entities.');
+      if (((await this.attachmentCounts()).get(arn) ?? 0) > 0) throw new AwsError('DeleteConflict', 'Cannot delete a policy attached to entities.');
       if (record.versions.length > 1) {
         throw new AwsError(
           'DeleteConflict',
@@ -173,6 +173,14 @@ export class ManagedPolicies {
     const from = options.marker === undefined ? 0 : all.filter((p) => p.policyName.toLowerCase() <= options.marker!.toLowerCase()).length;
     const items = all.slice(from, from + maxItems);
     return from + maxItems < all.length ? { items, marker: items[items.length - 1]!.policyName } : { items };
+  }
+
+  /** How many roles and users each managed policy is attached to (AttachmentCount; ListPolicies OnlyAttached). */
+  async attachmentCounts(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const holders = [...(await this.store.listRoles()), ...(await this.store.listUsers())];
+    for (const arn of holders.flatMap((h) => h.attachedPolicies ?? [])) counts.set(arn, (counts.get(arn) ?? 0) + 1);
+    return counts;
   }
 
   /** A policy this account may change: AWS's own are not. */

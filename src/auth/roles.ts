@@ -3,6 +3,7 @@ import type { IdentityStore } from '../store/index.js';
 import { checkMaxItems, iamValidation, randomIamId, type Page } from './iam-names.js';
 import type { ManagedPolicies } from './managed-policies.js';
 import { checkPolicyDocument } from './policy-document.js';
+import { checkNoPolicies, PolicyHolder } from './policy-holder.js';
 
 export interface CreateRoleInput {
   readonly roleName: string;
@@ -15,24 +16,26 @@ export interface CreateRoleInput {
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
-const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
 
 /**
  * IAM roles: what a function runs as (its `Role`), and whom the role trusts to assume it. Names are
  * unique regardless of case, as in IAM; the trust policy is kept as the text it was given.
  */
 export class Roles {
-  /** Changes are read-modify-write of one record, and attaching checks the policy: one at a time, shared with ManagedPolicies. */
+  /** Changes are read-modify-write of one record: one at a time, shared with every IAM write. */
   readonly #mutex: Mutex;
+  /** The role's inline and attached policies (PutRolePolicy, AttachRolePolicy, …). */
+  readonly permissions: PolicyHolder<RoleRecord>;
 
   constructor(
     private readonly store: IdentityStore,
     private readonly partition: Partition,
     private readonly clock: Clock,
-    private readonly policies: ManagedPolicies,
+    policies: ManagedPolicies,
     writes: Mutex,
   ) {
     this.#mutex = writes;
+    this.permissions = new PolicyHolder({ noun: 'role', get: (name) => this.get(name), replace: (r) => this.store.replaceRole(r) }, policies, writes);
   }
 
   async create(input: CreateRoleInput): Promise<RoleRecord> {
@@ -92,8 +95,7 @@ export class Roles {
   delete(roleName: string, inUseBy: readonly string[]): Promise<void> {
     return this.#mutex.run(async () => {
       const record = await this.get(roleName);
-      if (Object.keys(record.inlinePolicies ?? {}).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete policies first.');
-      if ((record.attachedPolicies ?? []).length > 0) throw new AwsError('DeleteConflict', 'Cannot delete entity, must detach all policies first.');
+      checkNoPolicies(record);
       if (inUseBy.length > 0) {
         throw new AwsError('DeleteConflict', `Cannot delete entity, must change the role of the functions using it first: ${inUseBy.slice(0, 10).join(', ')}.`);
       }
@@ -108,94 +110,10 @@ export class Roles {
       await this.store.replaceRole({ ...record, assumeRolePolicyDocument: document });
     });
   }
-
-  /** An inline policy of the role (PutRolePolicy): added, or replaced under the same name. */
-  putPolicy(roleName: string, policyName: string, document: string): Promise<void> {
-    return this.#mutex.run(async () => {
-      const record = await this.get(roleName);
-      checkPolicyName(policyName);
-      checkPolicyDocument(document, 'identity');
-      await this.store.replaceRole({ ...record, inlinePolicies: { ...record.inlinePolicies, [policyName]: document } });
-    });
-  }
-
-  async getPolicy(roleName: string, policyName: string): Promise<string> {
-    checkPolicyName(policyName);
-    const document = (await this.get(roleName)).inlinePolicies?.[policyName];
-    if (document === undefined) throw new AwsError('NoSuchEntity', `The role policy with name ${policyName} cannot be found.`);
-    return document;
-  }
-
-  deletePolicy(roleName: string, policyName: string): Promise<void> {
-    return this.#mutex.run(async () => {
-      await this.getPolicy(roleName, policyName);
-      const record = await this.get(roleName);
-      const { [policyName]: _gone, ...rest } = record.inlinePolicies ?? {};
-      await this.store.replaceRole({ ...record, inlinePolicies: rest });
-    });
-  }
-
-  /** The names of the role's inline policies, in order, from after `marker`, at most `maxItems`. */
-  async listPolicies(roleName: string, options: { marker?: string; maxItems?: number }): Promise<Page<string>> {
-    const maxItems = checkMaxItems(options.maxItems);
-    const all = Object.keys((await this.get(roleName)).inlinePolicies ?? {}).sort();
-    const from = options.marker === undefined ? 0 : all.filter((n) => n <= options.marker!).length;
-    const items = all.slice(from, from + maxItems);
-    return from + maxItems < all.length ? { items, marker: items[items.length - 1]! } : { items };
-  }
-
-  /** AttachRolePolicy: a managed policy (the customer's or AWS's) that exists; attaching twice is a no-op, as in IAM. */
-  attachPolicy(roleName: string, policyArn: string): Promise<void> {
-    return this.#mutex.run(async () => {
-      const record = await this.get(roleName);
-      await this.policies.get(policyArn);
-      const attached = record.attachedPolicies ?? [];
-      if (!attached.includes(policyArn)) await this.store.replaceRole({ ...record, attachedPolicies: [...attached, policyArn] });
-    });
-  }
-
-  detachPolicy(roleName: string, policyArn: string): Promise<void> {
-    return this.#mutex.run(async () => {
-      const record = await this.get(roleName);
-      const attached = record.attachedPolicies ?? [];
-      if (!attached.includes(policyArn)) throw new AwsError('NoSuchEntity', `Policy ${policyArn} was not found.`);
-      await this.store.replaceRole({ ...record, attachedPolicies: attached.filter((a) => a !== policyArn) });
-    });
-  }
-
-  /** ListAttachedRolePolicies, in the order attached. */
-  async attachedPolicies(roleName: string, options: { pathPrefix?: string; marker?: string; maxItems?: number }): Promise<Page<string>> {
-    const maxItems = checkMaxItems(options.maxItems);
-    const prefix = options.pathPrefix ?? '/';
-    const all = ((await this.get(roleName)).attachedPolicies ?? []).filter((arn) => policyPath(arn).startsWith(prefix));
-    const from = options.marker === undefined ? 0 : all.indexOf(options.marker) + 1;
-    const items = all.slice(from, from + maxItems);
-    return from + maxItems < all.length ? { items, marker: items[items.length - 1]! } : { items };
-  }
-
-  /** How many roles have a managed policy attached (AttachmentCount; DeletePolicy refuses while above 0). */
-  async attachments(policyArn: string): Promise<number> {
-    return (await this.store.listRoles()).filter((r) => r.attachedPolicies?.includes(policyArn)).length;
-  }
-
-  /** Every managed policy attached to some role (ListPolicies OnlyAttached). */
-  async attachedAnywhere(): Promise<Set<string>> {
-    return new Set((await this.store.listRoles()).flatMap((r) => r.attachedPolicies ?? []));
-  }
 }
 
 function checkName(name: string): void {
   if (!ROLE_NAME.test(name)) {
     throw iamValidation('roleName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
   }
-}
-
-function checkPolicyName(name: string): void {
-  if (!POLICY_NAME.test(name)) throw iamValidation('policyName', name, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
-}
-
-/** The path inside a policy ARN (`arn:aws:iam::aws:policy/service-role/X` → `/service-role/`). */
-function policyPath(arn: string): string {
-  const resource = arn.slice(arn.indexOf(':policy/') + ':policy'.length);
-  return resource.slice(0, resource.lastIndexOf('/') + 1);
 }

@@ -31,7 +31,8 @@ export interface VerifiedCaller {
   sessionToken?: string;
 }
 
-export type SecretLookup = (accessKeyId: string) => string | undefined;
+/** The secret of an access key (with the session token the request carries); may throw the AwsError AWS answers (an expired token). */
+export type SecretLookup = (accessKeyId: string, sessionToken: string | undefined) => string | undefined;
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const TERMINATOR = 'aws4_request';
@@ -141,7 +142,7 @@ export async function checkSigV4Head(
   }
   const signingDate = checkScope(claim, service);
 
-  const secretAccessKey = lookupSecret(claim.accessKeyId);
+  const secretAccessKey = lookupSecret(claim.accessKeyId, claim.sessionToken);
   if (secretAccessKey === undefined) {
     throw new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
   }

@@ -134,8 +134,16 @@ export interface ProvisionedConcurrencyRecord {
   readonly lastModified: number;
 }
 
+/** What an IAM identity (a role or a user) may do: its inline policies and the managed policies attached to it. */
+export interface PolicyHolderRecord {
+  /** Inline policies (PutRolePolicy, PutUserPolicy), by name: the JSON text as given. */
+  readonly inlinePolicies?: Readonly<Record<string, string>>;
+  /** Managed policies attached (AttachRolePolicy, AttachUserPolicy), by ARN, in the order attached. */
+  readonly attachedPolicies?: readonly string[];
+}
+
 /** An IAM role (CreateRole): who may assume it is its trust policy, kept as the JSON text it was given. */
-export interface RoleRecord {
+export interface RoleRecord extends PolicyHolderRecord {
   readonly roleName: string;
   readonly roleId: string;
   readonly arn: string;
@@ -145,10 +153,25 @@ export interface RoleRecord {
   readonly description?: string;
   readonly maxSessionDuration: number;
   readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
-  /** Inline policies (PutRolePolicy), by name: the JSON text as given. */
-  readonly inlinePolicies?: Readonly<Record<string, string>>;
-  /** Managed policies attached (AttachRolePolicy), by ARN, in the order attached. */
-  readonly attachedPolicies?: readonly string[];
+}
+
+/** An IAM user (CreateUser): a long-term identity that signs with its access keys. */
+export interface UserRecord extends PolicyHolderRecord {
+  readonly userName: string;
+  readonly userId: string;
+  readonly arn: string;
+  readonly path: string;
+  readonly createDate: number;
+  readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
+}
+
+/** A user's access key as kept at rest: the secret sealed (AES-256-GCM) under a key derived from the root secret. */
+export interface StoredAccessKey {
+  readonly accessKeyId: string;
+  readonly userName: string;
+  readonly status: 'Active' | 'Inactive';
+  readonly createDate: number;
+  readonly sealedSecret: string;
 }
 
 /** A customer managed policy (CreatePolicy) and its versions (at most five), the default among them. */

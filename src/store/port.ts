@@ -7,7 +7,9 @@ import type {
   ManagedPolicyRecord,
   ProvisionedConcurrencyRecord,
   RoleRecord,
+  StoredAccessKey,
   UsageRecord,
+  UserRecord,
 } from '../core/index.js';
 import type { FailedEventStore } from '../queue/index.js';
 
@@ -106,6 +108,17 @@ export interface IdentityStore {
   listPolicies(): Promise<ManagedPolicyRecord[]>;
   replacePolicy(record: ManagedPolicyRecord): Promise<void>;
   deletePolicy(arn: string): Promise<boolean>;
+  /** false when a user of that name (in any case) exists. */
+  insertUser(record: UserRecord): Promise<boolean>;
+  getUser(name: string): Promise<UserRecord | undefined>;
+  listUsers(): Promise<UserRecord[]>;
+  replaceUser(record: UserRecord): Promise<void>;
+  deleteUser(name: string): Promise<boolean>;
+  insertAccessKey(record: StoredAccessKey): Promise<void>;
+  /** A user's keys, oldest first; every user's when no name is given. */
+  listAccessKeys(userName?: string): Promise<StoredAccessKey[]>;
+  replaceAccessKey(record: StoredAccessKey): Promise<void>;
+  deleteAccessKey(accessKeyId: string): Promise<boolean>;
 }
 
 /** Everything the embedded adapter keeps, in one database. */

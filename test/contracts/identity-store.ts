@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ManagedPolicyRecord, RoleRecord } from '../../src/core/index.js';
+import type { ManagedPolicyRecord, RoleRecord, StoredAccessKey, UserRecord } from '../../src/core/index.js';
 import type { IdentityStore } from '../../src/store/index.js';
 
 const role = (roleName: string, extra: Partial<RoleRecord> = {}): RoleRecord => ({
@@ -26,6 +26,24 @@ const policy = (policyName: string): ManagedPolicyRecord => ({
   versions: [{ versionId: 'v1', document: '{}', createDate: 0 }],
   nextVersion: 2,
   tags: [],
+});
+
+const user = (userName: string, extra: Partial<UserRecord> = {}): UserRecord => ({
+  userName,
+  userId: `AIDA${userName.toUpperCase()}`,
+  arn: `arn:aws:iam::000000000000:user/${userName}`,
+  path: '/',
+  createDate: 0,
+  tags: [],
+  ...extra,
+});
+
+const key = (accessKeyId: string, userName: string, createDate: number): StoredAccessKey => ({
+  accessKeyId,
+  userName,
+  status: 'Active',
+  createDate,
+  sealedSecret: `sealed-${accessKeyId}`,
 });
 
 /** What every IdentityStore adapter must do; a fresh, empty instance per test. */
@@ -83,6 +101,47 @@ export function identityStoreContract(adapter: string, open: () => Promise<{ sto
         );
         assert.equal(await store.deletePolicy(arn), true);
         assert.equal(await store.getPolicy(arn), undefined);
+      }),
+    );
+    it(
+      'a user name is taken regardless of case; users are listed by name, replaced and deleted once',
+      withStore(async (store) => {
+        assert.equal(await store.insertUser(user('Alice')), true);
+        assert.equal(await store.insertUser(user('alice')), false);
+        await store.insertUser(user('Bob'));
+        assert.equal((await store.getUser('ALICE'))?.userName, 'Alice');
+        await store.replaceUser(user('Alice', { inlinePolicies: { p: '{}' } }));
+        assert.deepEqual((await store.getUser('Alice'))?.inlinePolicies, { p: '{}' });
+        assert.deepEqual(
+          (await store.listUsers()).map((u) => u.userName),
+          ['Alice', 'Bob'],
+        );
+        assert.equal(await store.deleteUser('alice'), true);
+        assert.equal(await store.deleteUser('alice'), false);
+      }),
+    );
+    it(
+      'access keys are listed oldest first, per user (regardless of case) or all, updated and deleted once',
+      withStore(async (store) => {
+        await store.insertAccessKey(key('AKIA2', 'Alice', 2));
+        await store.insertAccessKey(key('AKIA1', 'Alice', 1));
+        await store.insertAccessKey(key('AKIA3', 'Bob', 3));
+        assert.deepEqual(
+          (await store.listAccessKeys('alice')).map((k) => k.accessKeyId),
+          ['AKIA1', 'AKIA2'],
+        );
+        assert.deepEqual(
+          (await store.listAccessKeys()).map((k) => k.accessKeyId),
+          ['AKIA1', 'AKIA2', 'AKIA3'],
+        );
+        await store.replaceAccessKey({ ...key('AKIA1', 'Alice', 1), status: 'Inactive' });
+        assert.equal((await store.listAccessKeys('Alice'))[0]?.status, 'Inactive');
+        assert.equal(await store.deleteAccessKey('AKIA1'), true);
+        assert.equal(await store.deleteAccessKey('AKIA1'), false);
+        assert.deepEqual(
+          (await store.listAccessKeys('Alice')).map((k) => k.sealedSecret),
+          ['sealed-AKIA2'],
+        );
       }),
     );
   });

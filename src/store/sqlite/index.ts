@@ -8,6 +8,8 @@ import type {
   ManagedPolicyRecord,
   ProvisionedConcurrencyRecord,
   RoleRecord,
+  StoredAccessKey,
+  UserRecord,
   UsageRecord,
 } from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
@@ -102,6 +104,17 @@ CREATE TABLE IF NOT EXISTS iam_policies (
   arn TEXT NOT NULL UNIQUE,
   record TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS iam_users (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
+  record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS iam_access_keys (
+  access_key_id TEXT PRIMARY KEY,
+  user_name TEXT NOT NULL COLLATE NOCASE,
+  created_at INTEGER NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS iam_access_keys_user ON iam_access_keys(user_name, created_at);
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
   function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   qualifier TEXT NOT NULL,
@@ -224,6 +237,16 @@ export class SqliteStore implements Store {
       listPolicies: db.prepare<[], { record: string }>('SELECT record FROM iam_policies ORDER BY name'),
       replacePolicy: db.prepare('UPDATE iam_policies SET record = ? WHERE arn = ?'),
       deletePolicy: db.prepare('DELETE FROM iam_policies WHERE arn = ?'),
+      insertUser: db.prepare('INSERT OR IGNORE INTO iam_users (name, record) VALUES (?, ?)'),
+      getUser: db.prepare<[string], { record: string }>('SELECT record FROM iam_users WHERE name = ?'),
+      listUsers: db.prepare<[], { record: string }>('SELECT record FROM iam_users ORDER BY name'),
+      replaceUser: db.prepare('UPDATE iam_users SET record = ? WHERE name = ?'),
+      deleteUser: db.prepare('DELETE FROM iam_users WHERE name = ?'),
+      insertAccessKey: db.prepare('INSERT INTO iam_access_keys (access_key_id, user_name, created_at, record) VALUES (?, ?, ?, ?)'),
+      listAccessKeys: db.prepare<[], { record: string }>('SELECT record FROM iam_access_keys ORDER BY created_at, access_key_id'),
+      listUserAccessKeys: db.prepare<[string], { record: string }>('SELECT record FROM iam_access_keys WHERE user_name = ? ORDER BY created_at, access_key_id'),
+      replaceAccessKey: db.prepare('UPDATE iam_access_keys SET record = ? WHERE access_key_id = ?'),
+      deleteAccessKey: db.prepare('DELETE FROM iam_access_keys WHERE access_key_id = ?'),
       putConfig: db.prepare(`INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
@@ -386,6 +409,44 @@ export class SqliteStore implements Store {
 
   async deletePolicy(arn: string): Promise<boolean> {
     return this.#statements.deletePolicy.run(arn).changes === 1;
+  }
+
+  async insertUser(record: UserRecord): Promise<boolean> {
+    return this.#statements.insertUser.run(record.userName, JSON.stringify(record)).changes === 1;
+  }
+
+  async getUser(name: string): Promise<UserRecord | undefined> {
+    const row = this.#statements.getUser.get(name);
+    return row === undefined ? undefined : (JSON.parse(row.record) as UserRecord);
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return this.#statements.listUsers.all().map((row) => JSON.parse(row.record) as UserRecord);
+  }
+
+  async replaceUser(record: UserRecord): Promise<void> {
+    this.#statements.replaceUser.run(JSON.stringify(record), record.userName);
+  }
+
+  async deleteUser(name: string): Promise<boolean> {
+    return this.#statements.deleteUser.run(name).changes === 1;
+  }
+
+  async insertAccessKey(record: StoredAccessKey): Promise<void> {
+    this.#statements.insertAccessKey.run(record.accessKeyId, record.userName, record.createDate, JSON.stringify(record));
+  }
+
+  async listAccessKeys(userName?: string): Promise<StoredAccessKey[]> {
+    const rows = userName === undefined ? this.#statements.listAccessKeys.all() : this.#statements.listUserAccessKeys.all(userName);
+    return rows.map((row) => JSON.parse(row.record) as StoredAccessKey);
+  }
+
+  async replaceAccessKey(record: StoredAccessKey): Promise<void> {
+    this.#statements.replaceAccessKey.run(JSON.stringify(record), record.accessKeyId);
+  }
+
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.#statements.deleteAccessKey.run(accessKeyId).changes === 1;
   }
 
   async putEventInvokeConfig(record: EventInvokeConfigRecord): Promise<void> {
