@@ -17,8 +17,17 @@ import {
   type AccessKeyRecord,
   type Authorize,
 } from './auth/index.js';
-import { AliasRegistry, ChangeFeed, EventInvokeConfigs, EventSourceMappings, FunctionRegistry, ProvisionedConfigs, type RuntimeSpec } from './control/index.js';
-import { invalidParameter, Mutex, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
+import {
+  AliasRegistry,
+  ChangeFeed,
+  EventInvokeConfigs,
+  EventSourceMappings,
+  FunctionPolicies,
+  FunctionRegistry,
+  ProvisionedConfigs,
+  type RuntimeSpec,
+} from './control/index.js';
+import { background, invalidParameter, Mutex, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { createLogger, reportTo, type Logger } from './core/logger.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector } from './sources/index.js';
@@ -134,6 +143,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   provisioned.load();
   const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
   await eventInvokeConfigs.load();
+  const functionPolicies = new FunctionPolicies(store, registry, aliases, partition);
+  await functionPolicies.load();
   const sourceClients = new SourceClients(deps.env ?? process.env, sourceOverrides);
   const eventSourceMappings = new EventSourceMappings(store, registry, aliases, new SqsInspector(sourceClients), partition, clock);
   await eventSourceMappings.load();
@@ -144,14 +155,19 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
         return pool.retireFunction(change.functionName, '$LATEST');
       case 'VersionDeleted':
         pool.retireFunction(change.functionName, change.version);
+        background(functionPolicies.forgetQualifier(change.functionName, change.version), 'forgetting a version policy', backgroundError);
         return provisionedConfigs.follow(change);
       case 'FunctionDeleted':
         aliases.forgetFunction(change.functionName);
         eventInvokeConfigs.forgetFunction(change.functionName);
+        functionPolicies.forgetFunction(change.functionName);
         for (const uuid of eventSourceMappings.forgetFunction(change.functionName)) supervisor.reconcile(uuid);
         pool.retireFunction(change.functionName);
         return provisionedConfigs.follow(change);
       case 'AliasMoved':
+        if (change.after === undefined && change.before !== undefined) {
+          background(functionPolicies.forgetQualifier(change.functionName, change.before.name), 'forgetting an alias policy', backgroundError);
+        }
         provisionedConfigs.follow(change);
         return provisioned.follow(change);
       case 'FunctionCreated':
@@ -203,7 +219,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     if (token !== undefined) return undefined;
     return id === rootKey.accessKeyId ? rootKeyRecord : users.lookupKey(id);
   };
-  const authorizer = new PolicyAuthorizer({ roles, users, policies, clock, resourcePolicy: async () => undefined });
+  const authorizer = new PolicyAuthorizer({ roles, users, policies, clock, resourcePolicy: async (arn) => functionPolicies.documentFor(arn) });
   const server = createApiServer({
     services: {
       partition,
@@ -224,6 +240,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       roles,
       policies,
       users,
+      functionPolicies,
     },
     lookupKey,
     authorize: deps.authorize ?? authorizer.authorize,

@@ -21,6 +21,7 @@ import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './fr
 import { functionRoutes } from './functions.js';
 import type { BodyStream, Reply, RequestContext, Route } from './http.js';
 import { invokeRoutes } from './invoke.js';
+import { permissionRoutes } from './permissions.js';
 import { iamRoutes } from './iam.js';
 import { QUERY_NAMESPACES, queryError } from './query.js';
 import { stsRoutes } from './sts.js';
@@ -61,6 +62,7 @@ export function allRoutes(services: Services): Route[] {
     ...eventInvokeConfigRoutes(services),
     ...eventSourceMappingRoutes(services),
     ...tagRoutes(services),
+    ...permissionRoutes(services),
     ...accountRoutes(services),
     ...selflessRoutes(services),
     ...s3NotificationRoutes(services),

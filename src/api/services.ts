@@ -1,6 +1,6 @@
 import type { ManagedPolicies, Roles, Users } from '../auth/index.js';
 import type { Partition } from '../core/index.js';
-import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionRegistry } from '../control/index.js';
+import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionPolicies, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
@@ -28,4 +28,5 @@ export interface Services {
   readonly roles: Roles;
   readonly policies: ManagedPolicies;
   readonly users: Users;
+  readonly functionPolicies: FunctionPolicies;
 }

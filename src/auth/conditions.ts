@@ -77,10 +77,18 @@ export function unsupportedOperator(name: string): string | undefined {
   return undefined;
 }
 
+/** A context key's value: keys are case-insensitive in IAM (`AWS:SourceArn` is `aws:SourceArn`). */
+function contextValue(context: RequestContextValues, key: string): string | readonly string[] | undefined {
+  if (key in context) return context[key];
+  const lower = key.toLowerCase();
+  for (const [name, value] of Object.entries(context)) if (name.toLowerCase() === lower) return value;
+  return undefined;
+}
+
 /** Whether a test holds for the request (AWS's rules: a missing key fails a test, but passes a negated one, IfExists, and ForAllValues). */
 export function conditionHolds(test: ConditionTest, context: RequestContextValues): boolean {
   const { base, set, ifExists } = splitOperator(test.operator);
-  const raw = context[test.key];
+  const raw = contextValue(context, test.key);
   const present = raw !== undefined && !(Array.isArray(raw) && raw.length === 0);
   if (base === 'Null') return test.values.some((v) => v.toLowerCase() === (present ? 'false' : 'true'));
   const operator = BASE[base]!;
@@ -119,7 +127,7 @@ export function substitute(value: string, context: RequestContextValues): string
   let missing = false;
   const out = value.replace(/\$\{([^}]+)\}/g, (_all, name: string) => {
     if (name === '*' || name === '?' || name === '$') return `\u0000${name}`;
-    const found = context[name];
+    const found = contextValue(context, name);
     if (typeof found !== 'string') {
       missing = true;
       return '';

@@ -14,3 +14,4 @@ export {
   type SourceInspector,
   type UpdateEventSourceMappingInput,
 } from './event-source-mappings.js';
+export { FunctionPolicies, type AddPermissionInput } from './function-policies.js';

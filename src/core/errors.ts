@@ -30,6 +30,7 @@ export const AWS_ERRORS = {
   RequestEntityTooLargeException: { status: 413, fault: 'User', messageKey: 'message', typed: true },
   UnsupportedMediaTypeException: { status: 415, fault: 'User', messageKey: 'message', typed: true },
   PreconditionFailedException: { status: 412, fault: 'User', messageKey: 'message', typed: true },
+  PolicyLengthExceededException: { status: 400, fault: 'User', messageKey: 'message', typed: true },
   CodeStorageExceededException: { status: 400, fault: 'User', messageKey: 'message', typed: true },
   ServiceException: { status: 500, fault: 'Service', messageKey: 'Message', typed: true },
   ResourceNotReadyException: { status: 502, fault: 'Service', messageKey: 'message', typed: true },

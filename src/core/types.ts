@@ -78,6 +78,15 @@ export interface EventInvokeConfigRecord {
   readonly lastModified: number;
 }
 
+/** A function's resource-based policy (AddPermission) for one qualifier ('' for the unqualified function). */
+export interface FunctionPolicyRecord {
+  readonly functionName: string;
+  readonly qualifier: string;
+  readonly revisionId: string;
+  /** The statements in Lambda's format, in the order added. */
+  readonly statements: ReadonlyArray<Readonly<Record<string, unknown>>>;
+}
+
 /** The kinds of event source a mapping polls. */
 export type EventSourceKind = 'sqs' | 'kinesis' | 'dynamodb';
 

@@ -2,6 +2,7 @@ import type {
   AliasRecord,
   EventInvokeConfigRecord,
   EventSourceMappingRecord,
+  FunctionPolicyRecord,
   FunctionRecord,
   LogEvent,
   ManagedPolicyRecord,
@@ -67,6 +68,10 @@ export interface ControlStore {
   releaseMapping(uuid: string, owner: string): Promise<void>;
   deleteEventInvokeConfig(functionName: string, qualifier: string): Promise<boolean>;
   listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]>;
+  /** A function's resource-based policy for one qualifier; written only while the function exists. */
+  putFunctionPolicy(record: FunctionPolicyRecord): Promise<void>;
+  deleteFunctionPolicy(functionName: string, qualifier: string): Promise<boolean>;
+  listFunctionPolicies(): Promise<FunctionPolicyRecord[]>;
 }
 
 /** Usage records: one append per invocation (batched), read for reports. */

@@ -3,6 +3,7 @@ import type {
   AliasRecord,
   EventInvokeConfigRecord,
   EventSourceMappingRecord,
+  FunctionPolicyRecord,
   FunctionRecord,
   LogEvent,
   ManagedPolicyRecord,
@@ -115,6 +116,12 @@ CREATE TABLE IF NOT EXISTS iam_access_keys (
   record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS iam_access_keys_user ON iam_access_keys(user_name, created_at);
+CREATE TABLE IF NOT EXISTS function_policies (
+  function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+  qualifier TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (function_name, qualifier)
+);
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
   function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   qualifier TEXT NOT NULL,
@@ -250,6 +257,9 @@ export class SqliteStore implements Store {
       putConfig: db.prepare(`INSERT OR REPLACE INTO event_invoke_configs (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteConfig: db.prepare('DELETE FROM event_invoke_configs WHERE function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare<[], { record: string }>('SELECT record FROM event_invoke_configs ORDER BY function_name, qualifier'),
+      putFunctionPolicy: db.prepare(`INSERT OR REPLACE INTO function_policies (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
+      deleteFunctionPolicy: db.prepare('DELETE FROM function_policies WHERE function_name = ? AND qualifier = ?'),
+      listFunctionPolicies: db.prepare<[], { record: string }>('SELECT record FROM function_policies ORDER BY function_name, qualifier'),
       // An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the delete would cascade to its checkpoints.
       putMapping: db.prepare(
         `INSERT INTO event_source_mappings (uuid, function_name, record) ${VALUES_OF_LIVE_FUNCTION} ON CONFLICT(uuid) DO UPDATE SET function_name = excluded.function_name, record = excluded.record`,
@@ -459,6 +469,18 @@ export class SqliteStore implements Store {
 
   async listEventInvokeConfigs(): Promise<EventInvokeConfigRecord[]> {
     return this.#statements.listConfigs.all().map((row) => JSON.parse(row.record) as EventInvokeConfigRecord);
+  }
+
+  async putFunctionPolicy(record: FunctionPolicyRecord): Promise<void> {
+    this.#statements.putFunctionPolicy.run(record.functionName, record.qualifier, JSON.stringify(record), record.functionName);
+  }
+
+  async deleteFunctionPolicy(functionName: string, qualifier: string): Promise<boolean> {
+    return this.#statements.deleteFunctionPolicy.run(functionName, qualifier).changes === 1;
+  }
+
+  async listFunctionPolicies(): Promise<FunctionPolicyRecord[]> {
+    return this.#statements.listFunctionPolicies.all().map((row) => JSON.parse(row.record) as FunctionPolicyRecord);
   }
 
   async putEventSourceMapping(record: EventSourceMappingRecord): Promise<void> {
