@@ -9,8 +9,10 @@ import {
   ManagedPolicies,
   PolicyAuthorizer,
   Roles,
+  RoleSessions,
   rootPrincipalArn,
   SecretBox,
+  Signer,
   Users,
   type AccessKey,
   type AccessKeyLookup,
@@ -32,7 +34,22 @@ import { createLogger, reportTo, type Logger } from './core/logger.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector } from './sources/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
-import { closeInheritedDescriptors, createLauncher, detectIsolation, EnvironmentPool, PythonInterpreters, type IsolationReport } from './runtime/index.js';
+import {
+  closeInheritedDescriptors,
+  createLauncher,
+  detectIsolation,
+  EnvironmentPool,
+  PythonInterpreters,
+  type EnvironmentIdentity,
+  type EnvironmentSpec,
+  type IsolationReport,
+} from './runtime/index.js';
+
+/**
+ * How long an environment's role credentials last. Lambda's last about as long as an environment
+ * may live; an environment is retired before its credentials expire.
+ */
+export const ENVIRONMENT_SESSION_SECONDS = 12 * 3600;
 
 export interface Platform {
   /** Names this platform in its lifecycle events (core/lifecycle.ts), where several share a process. */
@@ -91,6 +108,37 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const reportError = (error: unknown) => logger.error({ err: error }, 'background write failed');
   const backgroundError = reportTo(logger);
 
+  const rootKeyRecord: AccessKeyRecord = {
+    secretAccessKey: rootKey.secretAccessKey,
+    accountId: config.accountId,
+    principalArn: rootPrincipalArn(config.accountId),
+    identity: { kind: 'root' },
+  };
+  // IAM writes are one at a time across roles, users and policies: attaching and deleting a policy never interleave.
+  const iamWrites = new Mutex();
+  const policies = new ManagedPolicies(adapters.identities, partition, clock, iamWrites);
+  const roles = new Roles(adapters.identities, partition, clock, policies, iamWrites);
+  const users = new Users(adapters.identities, partition, clock, policies, iamWrites, new SecretBox(rootKey.secretAccessKey, 'access-key secrets'));
+  const unreadableKeys = await users.loadKeys();
+  if (unreadableKeys.length > 0) {
+    logger.warn({ accessKeyIds: unreadableKeys }, 'access keys sealed under another root key cannot be read and are refused; delete them and create new ones');
+  }
+  const sessions = new RoleSessions(new Signer(rootKey.secretAccessKey, 'role sessions'), clock);
+  // Environments started before the server listens (provisioned ones, at a restart) wait for its address.
+  let listening!: (url: string) => void;
+  const endpointUrl = new Promise<string>((resolve) => (listening = resolve));
+  const environmentIdentity = async (spec: EnvironmentSpec): Promise<EnvironmentIdentity> => {
+    const defaults = { AWS_ENDPOINT_URL: await endpointUrl };
+    const role = await roles.byArn(spec.role).catch(() => undefined);
+    // A role that does not exist gives no credentials: the SDK inside then says so itself.
+    if (role === undefined) return { credentials: {}, defaults };
+    const session = sessions.issue(role, partition.accountId, spec.functionName, ENVIRONMENT_SESSION_SECONDS);
+    return {
+      credentials: { AWS_ACCESS_KEY_ID: session.accessKeyId, AWS_SECRET_ACCESS_KEY: session.secretAccessKey, AWS_SESSION_TOKEN: session.sessionToken },
+      defaults,
+    };
+  };
+
   const python = new PythonInterpreters(deps.env ?? process.env, (line) => logger.warn(line));
   const checkRuntimeAvailable = async (runtime: RuntimeSpec) => {
     if (runtime.pythonVersion === undefined || (await python.find(runtime.pythonVersion)) !== undefined) return;
@@ -126,6 +174,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       python,
       sandboxed: isolation.sandboxed,
       onProgress: (line) => logger.info(line),
+      identity: (spec) => environmentIdentity(spec),
     }),
     isolation,
     prestart: config.prestart,
@@ -199,27 +248,15 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   });
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
-  const rootKeyRecord: AccessKeyRecord = {
-    secretAccessKey: rootKey.secretAccessKey,
-    accountId: config.accountId,
-    principalArn: rootPrincipalArn(config.accountId),
-    identity: { kind: 'root' },
-  };
-  // IAM writes are one at a time across roles, users and policies: attaching and deleting a policy never interleave.
-  const iamWrites = new Mutex();
-  const policies = new ManagedPolicies(adapters.identities, partition, clock, iamWrites);
-  const roles = new Roles(adapters.identities, partition, clock, policies, iamWrites);
-  const users = new Users(adapters.identities, partition, clock, policies, iamWrites, new SecretBox(rootKey.secretAccessKey, 'access-key secrets'));
-  const unreadableKeys = await users.loadKeys();
-  if (unreadableKeys.length > 0) {
-    logger.warn({ accessKeyIds: unreadableKeys }, 'access keys sealed under another root key cannot be read and are refused; delete them and create new ones');
-  }
   const lookupKey: AccessKeyLookup = (id, token) => {
-    // Long-term keys sign without a session token; one sent with them makes the request invalid, as on AWS.
-    if (token !== undefined) return undefined;
+    // Temporary keys are valid only with their token; long-term keys only without one, as on AWS.
+    if (token !== undefined) return sessions.lookup(id, token);
     return id === rootKey.accessKeyId ? rootKeyRecord : users.lookupKey(id);
   };
-  const authorizer = new PolicyAuthorizer({ roles, users, policies, clock, resourcePolicy: async (arn) => functionPolicies.documentFor(arn) });
+  // A function's resource policy, or a role's trust policy (AssumeRole is authorized on the role).
+  const resourcePolicy = async (arn: string) =>
+    functionPolicies.documentFor(arn) ?? (arn.includes(':role/') ? (await roles.byArn(arn).catch(() => undefined))?.assumeRolePolicyDocument : undefined);
+  const authorizer = new PolicyAuthorizer({ roles, users, policies, clock, resourcePolicy });
   const server = createApiServer({
     services: {
       partition,
@@ -240,6 +277,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       roles,
       policies,
       users,
+      sessions,
       functionPolicies,
     },
     lookupKey,
@@ -251,6 +289,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   });
   await listen(server, config.port, config.host);
   const { port } = server.address() as AddressInfo;
+  listening(`http://${loopbackOf(config.host)}:${port}`);
   // Events accepted before a restart (or a crash) run again now, and mappings poll again.
   async.start();
   supervisor.start();
@@ -299,6 +338,13 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     close: () => (closing ??= shutdown(true)),
     destroy: () => (closing ??= shutdown(false)),
   };
+}
+
+/** An address the host's own processes (the environments) reach the server at. */
+function loopbackOf(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

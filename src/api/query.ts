@@ -60,6 +60,7 @@ const QUERY_CODES: Readonly<Record<string, string>> = {
   IncompleteSignatureException: 'IncompleteSignature',
   MissingAuthenticationTokenException: 'MissingAuthenticationToken',
   AccessDeniedException: 'AccessDenied',
+  ExpiredTokenException: 'ExpiredToken',
   UnknownOperationException: 'InvalidAction',
   ValidationException: 'ValidationError',
   ServiceException: 'ServiceFailure',

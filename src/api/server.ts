@@ -67,7 +67,7 @@ export function allRoutes(services: Services): Route[] {
     ...selflessRoutes(services),
     ...s3NotificationRoutes(services),
     ...iamRoutes(services),
-    ...stsRoutes(),
+    ...stsRoutes(services),
   ];
 }
 

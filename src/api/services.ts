@@ -1,4 +1,4 @@
-import type { ManagedPolicies, Roles, Users } from '../auth/index.js';
+import type { ManagedPolicies, Roles, RoleSessions, Users } from '../auth/index.js';
 import type { Partition } from '../core/index.js';
 import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionPolicies, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
@@ -28,5 +28,6 @@ export interface Services {
   readonly roles: Roles;
   readonly policies: ManagedPolicies;
   readonly users: Users;
+  readonly sessions: RoleSessions;
   readonly functionPolicies: FunctionPolicies;
 }

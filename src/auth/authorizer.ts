@@ -2,7 +2,7 @@ import { AwsError, type Clock, type PolicyHolderRecord } from '../core/index.js'
 import type { AuthorizationContext, Authorize, Caller } from './authorize.js';
 import type { RequestContextValues } from './conditions.js';
 import type { ManagedPolicies } from './managed-policies.js';
-import { evaluate, parsePolicy, type Policy, type PolicyKind, type PrincipalFacts } from './policy.js';
+import { evaluate, parsePolicy, resourceGrant, type Policy, type PolicyKind, type PrincipalFacts } from './policy.js';
 import type { Roles } from './roles.js';
 import type { Users } from './users.js';
 
@@ -44,9 +44,14 @@ export class PolicyAuthorizer {
     const resourceText = await this.deps.resourcePolicy(resource);
     const resourcePolicy = resourceText === undefined ? undefined : this.#parse(resourceText, 'resource');
     const request = { principal: principalFacts(caller), action, resource, context: this.#contextValues(caller, context) };
-    const decision = evaluate(request, identity, resourcePolicy, accountOf(resource));
-    if (decision === 'Allow') return;
+    let decision = evaluate(request, identity, resourcePolicy, accountOf(resource));
     const who = `User: ${caller.principalArn} is not authorized to perform: ${action} on resource: ${resource}`;
+    // Assuming a role needs its trust policy to name the caller, whatever the caller's own policies allow.
+    if (decision !== 'ExplicitDeny' && action.toLowerCase() === 'sts:assumerole') {
+      const grant = resourcePolicy === undefined ? 'none' : resourceGrant(request, resourcePolicy);
+      decision = grant === 'direct' ? 'Allow' : grant === 'account' ? evaluate(request, identity) : 'ImplicitDeny';
+    }
+    if (decision === 'Allow') return;
     if (decision === 'ExplicitDeny') {
       const where = evaluate(request, identity) === 'ExplicitDeny' ? 'an identity-based policy' : 'a resource-based policy';
       throw new AwsError('AccessDeniedException', `${who} with an explicit deny in ${where}`);

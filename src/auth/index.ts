@@ -24,3 +24,4 @@ export { ManagedPolicies, type ManagedPolicy, type CreatePolicyInput } from './m
 export { Users, type AccessKeyMetadata, type CreateUserInput, type NewAccessKey } from './users.js';
 export { SecretBox, Signer } from './secret-box.js';
 export { PolicyAuthorizer, type ResourcePolicyLookup } from './authorizer.js';
+export { RoleSessions, type SessionCredentials } from './sessions.js';

@@ -169,6 +169,18 @@ export function evaluate(request: AccessRequest, identityPolicies: readonly Poli
   return identityAllows && resourceTrustsAccount ? 'Allow' : 'ImplicitDeny';
 }
 
+/**
+ * How a resource policy's Allow statements name the caller for a request (explicit denies aside):
+ * directly (its ARN, or its role for a role session), only through its account, or not at all. A
+ * role's trust policy must name the caller one way or the other; through the account, the caller's
+ * identity policies must allow too.
+ */
+export function resourceGrant(request: AccessRequest, policy: Policy): 'direct' | 'account' | 'none' {
+  const allows = policy.statements.filter((s) => s.effect === 'Allow' && statementApplies(s, request, true));
+  if (allows.length === 0) return 'none';
+  return allows.some((s) => !namesOnlyTheAccount(s, request.principal)) ? 'direct' : 'account';
+}
+
 function statementApplies(s: Statement, request: AccessRequest, resourcePolicy: boolean): boolean {
   const actionMatches = (list: readonly string[]) => list.some((a) => globMatch(a, request.action, true));
   if (s.action !== undefined && !actionMatches(s.action)) return false;

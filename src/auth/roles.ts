@@ -80,6 +80,14 @@ export class Roles {
     return record;
   }
 
+  /** The role an ARN names (its path included), or NoSuchEntity. */
+  async byArn(arn: string): Promise<RoleRecord> {
+    const name = arn.slice(arn.lastIndexOf('/') + 1);
+    const record = /^arn:aws[a-z-]*:iam::\d{12}:role\//.test(arn) && ROLE_NAME.test(name) ? await this.store.getRole(name) : undefined;
+    if (record === undefined || record.arn !== arn) throw new AwsError('NoSuchEntity', `The role with name ${name} cannot be found.`);
+    return record;
+  }
+
   /** Roles by name, from after `marker` (a role name), at most `maxItems`. */
   async list(options: { pathPrefix?: string; marker?: string; maxItems?: number }): Promise<Page<RoleRecord>> {
     const maxItems = checkMaxItems(options.maxItems);

@@ -39,6 +39,7 @@ export const AWS_ERRORS = {
   IncompleteSignatureException: { status: 403, fault: 'User', messageKey: 'message', typed: false },
   MissingAuthenticationTokenException: { status: 403, fault: 'User', messageKey: 'message', typed: false },
   AccessDeniedException: { status: 403, fault: 'User', messageKey: 'Message', typed: false },
+  ExpiredTokenException: { status: 403, fault: 'User', messageKey: 'message', typed: false },
   UnknownOperationException: { status: 404, fault: 'User', messageKey: 'message', typed: false },
   RequestTimeoutException: { status: 408, fault: 'User', messageKey: 'message', typed: false },
   // IAM and STS (AWS Query protocol: the code as the XML error's <Code>, the status as IAM answers it).

@@ -167,6 +167,7 @@ export class InvokeService {
         ephemeralStorageMb: record.ephemeralStorageMb,
         codeDir: this.#o.code.directory(record.codeSha256),
         environment: record.environment ?? {},
+        role: record.role,
         logGroup: record.logGroup,
         region: this.#o.partition.region,
         architecture: record.architecture,

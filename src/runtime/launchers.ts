@@ -19,6 +19,19 @@ export interface LauncherOptions {
   /** Whether environments run in a sandbox (Lambda's paths, read-only binds) or as plain processes (host paths). */
   readonly sandboxed: boolean;
   readonly onProgress?: (line: string) => void;
+  /**
+   * The variables that give an environment its identity (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+   * AWS_SESSION_TOKEN for a session of its role) and where the AWS SDKs inside find the platform
+   * (AWS_ENDPOINT_URL); asked once per environment start.
+   */
+  readonly identity?: (spec: EnvironmentSpec) => Promise<EnvironmentIdentity>;
+}
+
+export interface EnvironmentIdentity {
+  /** Set by the platform, after the function's own variables: the function cannot override them. */
+  readonly credentials: Readonly<Record<string, string>>;
+  /** Set before the function's own variables: a function may point its SDK elsewhere. */
+  readonly defaults: Readonly<Record<string, string>>;
 }
 
 const NODE_RUNTIME = /^nodejs(\d+)\.x$/;
@@ -33,12 +46,15 @@ const PYTHON_RUNTIME = /^python(3\.\d+)$/;
 export function lambdaEnvironment(
   spec: EnvironmentSpec,
   paths: { runtimeApi: string; logStream: string; taskRoot: string; runtimeDir: string; binDir: string },
+  identity: EnvironmentIdentity = { credentials: {}, defaults: {} },
 ): Record<string, string> {
   return {
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     PATH: `${paths.binDir}:/usr/local/bin:/usr/bin:/bin`,
+    ...identity.defaults,
     ...spec.environment,
+    ...identity.credentials,
     _HANDLER: spec.handler,
     AWS_LAMBDA_RUNTIME_API: paths.runtimeApi,
     AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
@@ -102,10 +118,12 @@ export function createLauncher(options: LauncherOptions): Launcher {
 
   const launch = async (spec: EnvironmentSpec, runtimeApi: string, logStream: string): Promise<LaunchPlan> => {
     const common = { runtimeApi, logStream, taskRoot: taskRoot(spec) };
+    // A pre-started runtime's template has no function, so no role, yet.
+    const identity = spec.role === '' || options.identity === undefined ? undefined : await options.identity(spec);
     if (PROVIDED_RUNTIME.test(spec.runtime)) {
       // https://docs.aws.amazon.com/lambda/latest/dg/runtimes-custom.html : the package's `bootstrap`, run
       // as it is; AWS_EXECUTION_ENV is not set for OS-only runtimes.
-      const { AWS_EXECUTION_ENV: _, ...env } = lambdaEnvironment(spec, { ...common, runtimeDir: common.taskRoot, binDir: '/usr/local/bin' });
+      const { AWS_EXECUTION_ENV: _, ...env } = lambdaEnvironment(spec, { ...common, runtimeDir: common.taskRoot, binDir: '/usr/local/bin' }, identity);
       const command = join(common.taskRoot, 'bootstrap');
       await checkEntrypoint(join(spec.codeDir, 'bootstrap'), command);
       return { command, args: [], env, binds: [] };
@@ -116,7 +134,7 @@ export function createLauncher(options: LauncherOptions): Launcher {
       if (interpreter === undefined) throw new Error(`no Python ${python[1]} interpreter on this host`);
       await precompilePython(interpreter, compiled);
       const dir = runtimeDir('python');
-      const env = lambdaEnvironment(spec, { ...common, runtimeDir: dir, binDir: dirname(interpreter.path) });
+      const env = lambdaEnvironment(spec, { ...common, runtimeDir: dir, binDir: dirname(interpreter.path) }, identity);
       env.PYTHONPATH = dir;
       // An interpreter outside /usr (pyenv, a venv's base) is shown at its own path, read-only.
       const binds = runtimeBind('python');
@@ -138,7 +156,7 @@ export function createLauncher(options: LauncherOptions): Launcher {
     // private to root (a build unpacked into a mktemp folder), and a bind mount keeps its mode.
     if (options.sandboxed) binds.push({ source: hostBinary, target: binary });
     const dir = runtimeDir('nodejs');
-    const env = lambdaEnvironment(spec, { ...common, runtimeDir: dir, binDir: dirname(binary) });
+    const env = lambdaEnvironment(spec, { ...common, runtimeDir: dir, binDir: dirname(binary) }, identity);
     env.NODE_PATH = `${dir}:${common.taskRoot}`;
     // Lambda's Node bootstrap sizes the V8 heap from the configured memory, leaving room for the rest.
     const heapMb = Math.max(64, Math.floor(spec.memorySize * 0.9));

@@ -359,7 +359,7 @@ export class EnvironmentPool {
     let group = this.#prestarted.get(key);
     if (group === undefined) {
       // Nothing of the function in the template: only what every matching function has in common.
-      group = new PrestartGroup({ ...spec, key, functionName: '', handler: '', version: '$LATEST', environment: {}, codeDir: '/' });
+      group = new PrestartGroup({ ...spec, key, functionName: '', handler: '', version: '$LATEST', environment: {}, role: '', codeDir: '/' });
       this.#prestarted.set(key, group);
     }
     if (group.all.size >= MAX_PRESTARTED_PER_TEMPLATE) return;

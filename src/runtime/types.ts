@@ -14,6 +14,8 @@ export interface EnvironmentSpec {
   readonly ephemeralStorageMb: number;
   readonly codeDir: string;
   readonly environment: Readonly<Record<string, string>>;
+  /** The execution role's ARN: the environment's credentials are a session of it. */
+  readonly role: string;
   readonly logGroup: string;
   readonly region: string;
   readonly architecture: 'x86_64' | 'arm64';
