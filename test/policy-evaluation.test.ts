@@ -124,6 +124,18 @@ const notResourceCases: Case[] = [
 
 const combinationCases: Case[] = [
   { name: 'no policy at all: implicit deny', expect: 'ImplicitDeny' },
+  {
+    name: 'condition keys match regardless of case (Lambda writes AWS:SourceArn)',
+    identity: [[allow({ Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::uploads' } } })]],
+    request: { context: { 'aws:SourceArn': 'arn:aws:s3:::uploads' } },
+    expect: 'Allow',
+  },
+  {
+    name: 'a policy variable matches its key regardless of case',
+    identity: [[allow({ Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:\${AWS:Username}` })]],
+    request: { resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:alice`, context: { 'aws:username': 'alice' } },
+    expect: 'Allow',
+  },
   { name: 'an empty set of identity policies', identity: [], expect: 'ImplicitDeny' },
   { name: 'allow', identity: [[allow()]], expect: 'Allow' },
   { name: 'deny alone', identity: [[deny()]], expect: 'ExplicitDeny' },
