@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { loadConfig } from '../src/core/index.js';
 import { createLogger } from '../src/core/logger.js';
 import { createPlatform } from '../src/platform.js';
+import { ensureLambdaRole } from '../test/support/roles.js';
 import { announce, exitWhenParentLeaves } from './children.js';
 
 /** What the platform child tells the benchmark when it is ready. */
@@ -24,6 +25,8 @@ if (!dataDir) {
 const config = loadConfig(process.env, { port: 0, host: '127.0.0.1', dataDir });
 const logger = createLogger({ ...config.serverLog, textSink: (line) => process.stderr.write(`${line}\n`) });
 const platform = await createPlatform(config, { logger });
+// The role the benchmark's functions run as: CreateFunction refuses one IAM does not hold.
+await ensureLambdaRole({ url: platform.url, region: config.region, credentials: platform.rootKey }, 'bench');
 // destroy, not close: the benchmark is over when this is asked, so nothing in flight is worth draining.
 // The data dir is the benchmark's throwaway: removing it here too covers a parent that was SIGKILLed.
 exitWhenParentLeaves(async () => {

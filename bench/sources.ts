@@ -22,6 +22,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { makeZip } from '../test/support/zip.js';
 import { cpuSnapshot } from './cpu.js';
 import { get } from './http-client.js';
+import { ROLE } from './scenarios.js';
 import type { PlatformInfo } from './server.js';
 import { signedGet } from './sign.js';
 
@@ -94,7 +95,7 @@ export async function measureSqs(lambda: LambdaClient, platform: PlatformInfo, p
         FunctionName: 'sqs-echo',
         Runtime: 'nodejs22.x',
         Handler: 'index.handler',
-        Role: 'arn:aws:iam::000000000000:role/bench',
+        Role: ROLE,
         Code: { ZipFile: await makeZip({ 'index.js': HANDLER }) },
       }),
     );
@@ -195,7 +196,7 @@ export async function measureKinesis(lambda: LambdaClient, platform: PlatformInf
         FunctionName: 'kinesis-counter',
         Runtime: 'nodejs22.x',
         Handler: 'index.handler',
-        Role: 'arn:aws:iam::000000000000:role/bench',
+        Role: ROLE,
         Code: { ZipFile: await makeZip({ 'index.js': COUNTER }) },
       }),
     );

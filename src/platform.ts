@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdapters } from './adapters.js';
 import { CodeLinks, createApiServer, NotificationTokens } from './api/index.js';
 import {
+  ExecutionRoles,
   loadRootKey,
   ManagedPolicies,
   PolicyAuthorizer,
@@ -123,6 +124,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   if (unreadableKeys.length > 0) {
     logger.warn({ accessKeyIds: unreadableKeys }, 'access keys sealed under another root key cannot be read and are refused; delete them and create new ones');
   }
+  const executionRoles = new ExecutionRoles(roles, partition);
   const sessions = new RoleSessions(new Signer(rootKey.secretAccessKey, 'role sessions'), clock);
   // Environments started before the server listens (provisioned ones, at a restart) wait for its address.
   let listening!: (url: string) => void;
@@ -160,8 +162,14 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     accountConcurrency: config.accountConcurrency,
     hostMemoryMb,
     checkRuntimeAvailable,
+    checkRoleAssumable: (roleArn, functionArn) => executionRoles.checkAssumable(roleArn, functionArn),
   });
   await registry.load();
+  for (const { roleArn, outcome } of await executionRoles.adoptMissing(registry.roleArns())) {
+    if (outcome === 'created')
+      logger.warn({ roleArn }, 'functions name a role IAM did not hold: created it, trusting lambda.amazonaws.com, with no permissions');
+    else logger.warn({ roleArn }, 'functions name a role of another account: they run without role credentials');
+  }
   const aliases = new AliasRegistry(store, registry, changes, partition);
   await aliases.load();
   const logs = new LogStore(adapters.logs, reportError, config.logs, clock);

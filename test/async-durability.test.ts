@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { CreateFunctionCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { ROLE } from './support/platform.js';
 import { Sha256 } from './support/sha256.js';
 import { startServer, stillRunning, waitGone, type SeenProcess, type ServerProcess } from './support/server-process.js';
 import { decode, nodeZip } from './support/zip.js';
@@ -19,7 +20,6 @@ import { decode, nodeZip } from './support/zip.js';
  * to an HTTP recorder this test runs on the host (environments share the host network).
  */
 
-const ROLE = 'arn:aws:iam::000000000000:role/test';
 /** Generous: the dispatcher runs a few events at a time per function on a 2-core box. */
 const PROCESS_TIMEOUT_MS = 90_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { startPlatform, type TestPlatform } from './support/platform.js';
+import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { nodeZip } from './support/zip.js';
 
 const run = promisify(execFile);
@@ -67,7 +67,7 @@ describe(
         '--handler',
         'index.handler',
         '--role',
-        'arn:aws:iam::000000000000:role/any',
+        ROLE,
         '--zip-file',
         'fileb://f.zip',
       );

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { startPlatform, type TestPlatform } from './support/platform.js';
 import { nodeZip } from './support/zip.js';
 
@@ -91,6 +93,17 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     const created = await cli('deploy', join(work, 'hello'), '--name', 'hello', '--handler', 'index.handler', '--runtime', 'nodejs22.x');
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /^created hello \(nodejs22\.x, index\.handler\): CodeSha256=\S+ CodeSize=\d+/);
+    // Without --role, the first deploy makes the default execution role, as the console does.
+    const roleArn = `arn:aws:iam::${t.platform.config.accountId}:role/selfless`;
+    assert.match(created.stderr, new RegExp(`created the execution role ${roleArn} \\(AWSLambdaBasicExecutionRole\\)`));
+    const iam = new IAMClient({ endpoint: t.platform.url, region: t.platform.config.region, credentials: t.platform.rootKey });
+    const attached = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'selfless' }));
+    iam.destroy();
+    assert.deepEqual(
+      attached.AttachedPolicies?.map((p) => p.PolicyName),
+      ['AWSLambdaBasicExecutionRole'],
+    );
+    assert.equal((await t.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'hello' }))).Role, roleArn);
 
     const updated = await cli('deploy', join(work, 'hello'), '--name', 'hello', '--timeout', '7', '--env', 'GREETING=hi', 'PAIR=x=y', '--json');
     assert.equal(updated.code, 0, updated.stderr);
@@ -105,6 +118,7 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     const run = await cli('deploy', join(work, 'boom.zip'), '--name', 'boom', '--handler', 'index.handler', '--runtime', 'nodejs22.x');
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^created boom /);
+    assert.doesNotMatch(run.stderr, /created the execution role/, 'the default role is made once, then reused');
   });
 
   it('invokes and prints the payload; --log puts the log tail on stderr', async () => {

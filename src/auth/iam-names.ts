@@ -17,6 +17,17 @@ export function iamValidation(member: string, value: string, constraint: string)
   );
 }
 
+const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
+
+/** An IAM path (`/`, or `/division/team/`), `/` unless given. */
+export function checkIamPath(given: string | undefined): string {
+  const path = given ?? '/';
+  if (path.length > 512 || !PATH.test(path)) {
+    throw iamValidation('path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+  }
+  return path;
+}
+
 /** MaxItems of IAM's List operations: 1–1000, 100 unless given. */
 export function checkMaxItems(given: number | undefined): number {
   const maxItems = given ?? 100;

@@ -3,7 +3,7 @@ import { AwsError, Mutex, type Clock, type ManagedPolicyRecord, type Partition }
 import type { IdentityStore } from '../store/index.js';
 import { AWS_MANAGED_POLICIES } from './aws-managed-policies.js';
 import { checkPolicyDocument } from './policy-document.js';
-import { checkMaxItems, iamValidation, type Page, randomIamId } from './iam-names.js';
+import { checkIamPath, checkMaxItems, iamValidation, type Page, randomIamId } from './iam-names.js';
 
 /** A managed policy as IAM answers it: a customer's (stored) or one of AWS's (built in, read-only). */
 export type ManagedPolicy = Omit<ManagedPolicyRecord, 'nextVersion' | 'tags'> & { readonly awsManaged: boolean };
@@ -17,7 +17,6 @@ export interface CreatePolicyInput {
 }
 
 const POLICY_NAME = /^[\w+=,.@-]{1,128}$/;
-const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
 const MAX_VERSIONS = 5;
 const AWS_POLICY_PREFIX = 'arn:aws:iam::aws:policy/';
 
@@ -59,9 +58,7 @@ export class ManagedPolicies {
     return this.writes.run(async () => {
       if (!POLICY_NAME.test(input.policyName))
         throw iamValidation('policyName', input.policyName, 'Member must satisfy regular expression pattern: [\\w+=,.@-]+');
-      const path = input.path ?? '/';
-      if (path.length > 512 || !PATH.test(path))
-        throw iamValidation('path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
+      const path = checkIamPath(input.path);
       if (input.description !== undefined && input.description.length > 1000) {
         throw iamValidation('description', input.description, 'Member must have length less than or equal to 1000');
       }

@@ -1,6 +1,6 @@
 import { AwsError, Mutex, type Clock, type Partition, type RoleRecord } from '../core/index.js';
 import type { IdentityStore } from '../store/index.js';
-import { checkMaxItems, iamValidation, randomIamId, type Page } from './iam-names.js';
+import { checkIamPath, checkMaxItems, iamValidation, randomIamId, type Page } from './iam-names.js';
 import type { ManagedPolicies } from './managed-policies.js';
 import { checkPolicyDocument } from './policy-document.js';
 import { checkNoPolicies, PolicyHolder } from './policy-holder.js';
@@ -15,7 +15,6 @@ export interface CreateRoleInput {
 }
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
 
 /**
  * IAM roles: what a function runs as (its `Role`), and whom the role trusts to assume it. Names are
@@ -40,10 +39,7 @@ export class Roles {
 
   async create(input: CreateRoleInput): Promise<RoleRecord> {
     checkName(input.roleName);
-    const path = input.path ?? '/';
-    if (path.length > 512 || !PATH.test(path)) {
-      throw iamValidation('path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
-    }
+    const path = checkIamPath(input.path);
     if (input.description !== undefined && input.description.length > 1000) {
       throw iamValidation('description', input.description, 'Member must have length less than or equal to 1000');
     }

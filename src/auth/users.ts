@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AwsError, type Clock, type Mutex, type Partition, type StoredAccessKey, type UserRecord } from '../core/index.js';
 import type { IdentityStore } from '../store/index.js';
 import type { AccessKeyRecord } from './authorize.js';
-import { checkMaxItems, iamValidation, randomIamId, type Page } from './iam-names.js';
+import { checkIamPath, checkMaxItems, iamValidation, randomIamId, type Page } from './iam-names.js';
 import type { ManagedPolicies } from './managed-policies.js';
 import { checkNoPolicies, PolicyHolder } from './policy-holder.js';
 import type { SecretBox } from './secret-box.js';
@@ -25,7 +25,6 @@ export interface NewAccessKey {
 export type AccessKeyMetadata = Omit<StoredAccessKey, 'sealedSecret'>;
 
 const USER_NAME = /^[\w+=,.@-]{1,64}$/;
-const PATH = /^(\/|\/[\u0021-\u007E]+\/)$/;
 /** IAM's quota of access keys per user. */
 const KEYS_PER_USER = 2;
 
@@ -71,10 +70,7 @@ export class Users {
   create(input: CreateUserInput): Promise<UserRecord> {
     return this.writes.run(async () => {
       checkName(input.userName);
-      const path = input.path ?? '/';
-      if (path.length > 512 || !PATH.test(path)) {
-        throw iamValidation('path', path, 'Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)');
-      }
+      const path = checkIamPath(input.path);
       const tags = input.tags ?? [];
       if (tags.length > 50) throw iamValidation('tags', `${tags.length} tags`, 'Member must have length less than or equal to 50');
       const record: UserRecord = {

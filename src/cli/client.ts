@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -77,10 +78,7 @@ export async function resolveConnection(flags: ConnectionFlags, env: NodeJS.Proc
 }
 
 export function createLambdaClient(connection: Connection): LambdaClient {
-  // The SDK warns on Node 20 about its own future releases; selfless pins a version that supports
-  // Node 20, so the warning tells a CLI user nothing they can act on, and it would land in the middle
-  // of output such as `invoke --log`. Only this CLI process is affected, and an explicit setting wins.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  quietNodeVersionWarning();
   return new LambdaClient({
     endpoint: connection.endpoint,
     region: connection.region,
@@ -90,9 +88,17 @@ export function createLambdaClient(connection: Connection): LambdaClient {
   });
 }
 
+function quietNodeVersionWarning(): void {
+  // The SDK warns on Node 20 about its own future releases; selfless pins a version that supports
+  // Node 20, so the warning tells a CLI user nothing they can act on, and it would land in the middle
+  // of output such as `invoke --log`. Only this CLI process is affected, and an explicit setting wins.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
 /** A connection plus the clients built on it, released together. */
 export class Session {
   #lambda: LambdaClient | undefined;
+  #iam: IAMClient | undefined;
   readonly #signer: SignatureV4;
 
   constructor(readonly connection: Connection) {
@@ -106,6 +112,13 @@ export class Session {
 
   get lambda(): LambdaClient {
     return (this.#lambda ??= createLambdaClient(this.connection));
+  }
+
+  /** IAM at the same endpoint (selfless routes by the signature's service). */
+  get iam(): IAMClient {
+    quietNodeVersionWarning();
+    const { endpoint, region, credentials } = this.connection;
+    return (this.#iam ??= new IAMClient({ endpoint, region, credentials, maxAttempts: 1 }));
   }
 
   /** GET one of selfless's own `/selfless/v1/...` routes, signed like every Lambda API call. */
@@ -153,6 +166,8 @@ export class Session {
   close(): void {
     this.#lambda?.destroy();
     this.#lambda = undefined;
+    this.#iam?.destroy();
+    this.#iam = undefined;
   }
 }
 

@@ -6,7 +6,9 @@ import {
   UpdateFunctionConfigurationCommand,
   type FunctionConfiguration,
 } from '@aws-sdk/client-lambda';
+import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { InvalidArgumentError, type Command } from 'commander';
+import { LAMBDA_TRUST_POLICY } from '../auth/execution-roles.js';
 import { addConnectionOptions, withSession, type ConnectionFlags } from './client.js';
 import { usageError } from './errors.js';
 import { err, formatBytes, json, out } from './format.js';
@@ -25,7 +27,9 @@ interface DeployFlags extends ConnectionFlags {
 }
 
 export const DEFAULT_RUNTIME = 'nodejs24.x';
-export const DEFAULT_ROLE = 'arn:aws:iam::000000000000:role/selfless';
+/** The role a function created without --role runs as: made on first use, trusting Lambda, allowed to write logs. */
+export const DEFAULT_ROLE_NAME = 'selfless';
+const BASIC_EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
 /** Above this, zipping and uploading take long enough that silence would look like a hang. */
 const LARGE_PACKAGE_BYTES = 5 * 1024 * 1024;
 
@@ -52,7 +56,7 @@ export function registerDeploy(program: Command): void {
       .option('--memory <mb>', 'memory in MB, 128-10240 (on create, default 128)', integer('--memory'))
       .option('--timeout <seconds>', 'timeout in seconds, 1-900 (on create, default 3)', integer('--timeout'))
       .option('--env <KEY=VALUE...>', 'environment variables; on update they replace the existing set', envPair)
-      .option('--role <arn>', `execution role (on create, default ${DEFAULT_ROLE})`)
+      .option('--role <arn>', `execution role (on create, default: the role ${DEFAULT_ROLE_NAME}, created with AWSLambdaBasicExecutionRole if missing)`)
       .option('--description <text>', 'description')
       .option('--json', 'print the resulting function configuration as JSON'),
   )
@@ -79,7 +83,7 @@ async function deploy(path: string, flags: DeployFlags): Promise<void> {
           Code: { ZipFile: zip },
           Handler: flags.handler,
           Runtime: (flags.runtime ?? DEFAULT_RUNTIME) as FunctionConfiguration['Runtime'],
-          Role: flags.role ?? DEFAULT_ROLE,
+          Role: flags.role ?? (await defaultRole(s.iam)),
           ...configurationChanges(flags),
         }),
       );
@@ -107,6 +111,19 @@ async function deploy(path: string, flags: DeployFlags): Promise<void> {
     `${created ? 'created' : 'updated'} ${configuration.FunctionName} (${configuration.Runtime}, ${configuration.Handler}): ` +
       `CodeSha256=${configuration.CodeSha256} CodeSize=${configuration.CodeSize} (${formatBytes(configuration.CodeSize ?? 0)})\n`,
   );
+}
+
+/** The ARN of the default execution role, created (trusting Lambda, with basic execution permissions) if it does not exist. */
+async function defaultRole(iam: IAMClient): Promise<string> {
+  const found = await iam.send(new GetRoleCommand({ RoleName: DEFAULT_ROLE_NAME })).catch((error: Error) => {
+    if (error.name === 'NoSuchEntityException') return undefined;
+    throw error;
+  });
+  if (found?.Role?.Arn !== undefined) return found.Role.Arn;
+  const { Role } = await iam.send(new CreateRoleCommand({ RoleName: DEFAULT_ROLE_NAME, AssumeRolePolicyDocument: LAMBDA_TRUST_POLICY }));
+  await iam.send(new AttachRolePolicyCommand({ RoleName: DEFAULT_ROLE_NAME, PolicyArn: BASIC_EXECUTION_POLICY }));
+  err(`created the execution role ${Role!.Arn!} (AWSLambdaBasicExecutionRole); --role names another`);
+  return Role!.Arn!;
 }
 
 /** The settings shared by create and update, only where a flag was given. */

@@ -45,6 +45,8 @@ export interface RegistryOptions {
   readonly hostMemoryMb: number;
   /** Refuses (throws) a runtime this host cannot run, e.g. a Python version with no interpreter. */
   readonly checkRuntimeAvailable: (runtime: RuntimeSpec) => Promise<void>;
+  /** Refuses (throws) a role that does not exist or that Lambda may not assume. */
+  readonly checkRoleAssumable: (roleArn: string, functionArn: string) => Promise<void>;
 }
 
 export interface ListPage {
@@ -196,6 +198,14 @@ export class FunctionRegistry {
     return versions;
   }
 
+  /** Every role a function ($LATEST or a published version) runs as. */
+  roleArns(): Set<string> {
+    const arns = new Set<string>();
+    for (const record of this.#cache.values()) arns.add(record.role);
+    for (const versions of this.#versions.values()) for (const record of versions.values()) arns.add(record.role);
+    return arns;
+  }
+
   /** The functions ($LATEST or a published version) that run as a role, by name. */
   usingRole(roleArn: string): string[] {
     const names = new Set<string>();
@@ -236,6 +246,7 @@ export class FunctionRegistry {
       }
       const runtime = input.runtime;
       await this.#options.checkRuntimeAvailable(resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes }));
+      await this.#options.checkRoleAssumable(role, functionArn(this.#options.partition, ref.name));
       const environment = input.environment === undefined ? undefined : checkEnvironment(input.environment);
       const now = this.#options.clock.now();
       const draft = {
@@ -312,10 +323,12 @@ export class FunctionRegistry {
         await this.#options.checkRuntimeAvailable(resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes }));
       }
       const environment = input.environment === undefined ? current.environment : checkEnvironment(input.environment);
+      const role = input.role === undefined ? current.role : checkRole(input.role);
+      if (input.role !== undefined) await this.#options.checkRoleAssumable(role, functionArn(this.#options.partition, current.name));
       const record: FunctionRecord = {
         ...current,
         runtime,
-        role: input.role === undefined ? current.role : checkRole(input.role),
+        role,
         handler: input.handler === undefined ? current.handler : checkHandler(input.handler),
         description: input.description === undefined ? current.description : checkDescription(input.description),
         timeout: input.timeout === undefined ? current.timeout : checkTimeout(input.timeout),

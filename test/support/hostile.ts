@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { ZipEntry } from './zip.js';
+import { ensureLambdaRole } from './roles.js';
 
 /** The package root: dist/test/support → ../../.. */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -130,6 +131,8 @@ export async function startServerProcess(options: { fd3?: number; env?: NodeJS.P
     throw error;
   }
   const credentials = JSON.parse(await readFile(join(dataDir, 'credentials.json'), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+  // The role the suite's functions run as (ROLE); CreateFunction refuses one IAM does not hold.
+  await ensureLambdaRole({ url, region: 'us-east-1', credentials });
   const client = new LambdaClient({
     endpoint: url,
     region: 'us-east-1',

@@ -5,6 +5,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { loadConfig, type ConfigFlags } from '../../src/core/index.js';
 import { createLogger, type Logger } from '../../src/core/logger.js';
 import { createPlatform, type Platform, type PlatformDeps } from '../../src/platform.js';
+import { ensureLambdaRole } from './roles.js';
 
 export interface TestPlatform {
   readonly platform: Platform;
@@ -40,6 +41,8 @@ export async function startPlatform(
   const config = loadConfig({ ...cacheEnv(), ...env }, { port: 0, ...flags, dataDir });
   const platform = await createPlatform(config, { ...deps, logger: captureLogger(logs), env: { ...process.env, ...env } });
   const client = clientFor(platform);
+  // The role the suite's functions run as (ROLE); CreateFunction refuses one IAM does not hold.
+  await ensureLambdaRole({ url: platform.url, region: config.region, credentials: platform.rootKey });
   return {
     platform,
     client,

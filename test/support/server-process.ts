@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Platform } from '../../src/platform.js';
+import { ensureLambdaRole } from './roles.js';
 
 // Compiled to dist/test/support/, so the repository root is three levels up.
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -124,6 +125,8 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
   const region = serverEnv(options.env).SELFLESS_REGION ?? 'us-east-1';
   const url = ready[1]!;
   const pid = child.pid!;
+  // The role the suite's functions run as (ROLE); CreateFunction refuses one IAM does not hold.
+  await ensureLambdaRole({ url, region, credentials: key });
 
   return {
     child,
