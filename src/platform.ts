@@ -182,6 +182,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       python,
       sandboxed: isolation.sandboxed,
       onProgress: (line) => logger.info(line),
+      onWarning: (line) => logger.warn(line),
       identity: (spec) => environmentIdentity(spec),
     }),
     isolation,
@@ -190,6 +191,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     logs,
     clock,
     idleTimeoutMs: config.idleTimeoutMs,
+    // Retired an hour before their credentials expire: the longest invocation (15 min) still ends in time.
+    maxLifetimeMs: (ENVIRONMENT_SESSION_SECONDS - 3600) * 1000,
     log: logger,
   });
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
@@ -203,7 +206,11 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const functionPolicies = new FunctionPolicies(store, registry, aliases, partition);
   await functionPolicies.load();
   const sourceClients = new SourceClients(deps.env ?? process.env, sourceOverrides);
-  const eventSourceMappings = new EventSourceMappings(store, registry, aliases, new SqsInspector(sourceClients), partition, clock);
+  const roleAccess = async (roleArn: string, action: string, resource: string) => {
+    const role = await roles.byArn(roleArn).catch(() => undefined);
+    return role !== undefined && authorizer.roleAllows(role, action, resource);
+  };
+  const eventSourceMappings = new EventSourceMappings(store, registry, aliases, new SqsInspector(sourceClients), partition, clock, roleAccess);
   await eventSourceMappings.load();
   // What follows the control plane: the registries' own memory, stale environments, provisioned configs.
   changes.subscribe((change) => {

@@ -98,7 +98,14 @@ describe('IAM managed policies: the customer’s and AWS’s, attached to roles'
     assert.deepEqual((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'worker', PathPrefix: '/service-role/' }))).AttachedPolicies?.length, 1);
     assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: Policy!.Arn }))).Policy?.AttachmentCount, 1);
     const onlyAttached = await iam.send(new ListPoliciesCommand({ OnlyAttached: true }));
-    assert.deepEqual(onlyAttached.Policies?.map((p) => p.PolicyName).sort(), ['AWSLambdaBasicExecutionRole', 'invoke-all']);
+    // The three source policies are attached to the suite's own role (test/support/roles.ts).
+    assert.deepEqual(onlyAttached.Policies?.map((p) => p.PolicyName).sort(), [
+      'AWSLambdaBasicExecutionRole',
+      'AWSLambdaDynamoDBExecutionRole',
+      'AWSLambdaKinesisExecutionRole',
+      'AWSLambdaSQSQueueExecutionRole',
+      'invoke-all',
+    ]);
     await assert.rejects(iam.send(new DeletePolicyCommand({ PolicyArn: Policy!.Arn })), {
       name: 'DeleteConflictException',
       message: 'Cannot delete a policy attached to entities.',

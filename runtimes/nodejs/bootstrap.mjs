@@ -58,6 +58,41 @@ function receiveAssignment() {
 
 const env = process.env;
 
+// As a plain process (no sandbox, so no /node_modules holding the AWS SDK), import falls back to the
+// SDK's folder for a package the function's own node_modules lack, as require() does by NODE_PATH.
+if (env.SELFLESS_NODE_SDK) registerSdkFallback(pathToFileURL(join(env.SELFLESS_NODE_SDK, 'fallback.mjs')).href);
+
+function registerSdkFallback(parentURL) {
+  const nodeModule = require('node:module');
+  // Bare specifiers only (`@aws-sdk/client-s3`), never paths or URLs; the function's own error wins.
+  const bare = (specifier) => !/^(?:\.{0,2}\/|[a-zA-Z][a-zA-Z\d+.-]*:)/.test(specifier);
+  if (typeof nodeModule.registerHooks === 'function') {
+    // Node 22.15 and later: in-thread, synchronous hooks, no loader thread to start.
+    nodeModule.registerHooks({
+      resolve(specifier, context, next) {
+        try {
+          return next(specifier, context);
+        } catch (error) {
+          if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !bare(specifier)) throw error;
+          try {
+            return next(specifier, { ...context, parentURL });
+          } catch {
+            throw error;
+          }
+        }
+      },
+    });
+    return;
+  }
+  const hooks = `export async function resolve(specifier, context, next) {
+    try { return await next(specifier, context); } catch (error) {
+      if (error?.code !== 'ERR_MODULE_NOT_FOUND' || /^(?:\\.{0,2}\\/|[a-zA-Z][a-zA-Z\\d+.-]*:)/.test(specifier)) throw error;
+      try { return await next(specifier, { ...context, parentURL: ${JSON.stringify(parentURL)} }); } catch { throw error; }
+    }
+  }`;
+  nodeModule.register(`data:text/javascript,${encodeURIComponent(hooks)}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors (names as the RIC's Errors.js: `Runtime.<Class>`, set on the prototype so stacks show them)
 

@@ -1,4 +1,4 @@
-import { AwsError, type Clock, type PolicyHolderRecord } from '../core/index.js';
+import { AwsError, type Clock, type PolicyHolderRecord, type RoleRecord } from '../core/index.js';
 import type { AuthorizationContext, Authorize, Caller } from './authorize.js';
 import type { RequestContextValues } from './conditions.js';
 import type { ManagedPolicies } from './managed-policies.js';
@@ -59,6 +59,26 @@ export class PolicyAuthorizer {
     throw new AwsError('AccessDeniedException', `${who} because no identity-based policy allows the ${action} action`);
   }
 
+  /**
+   * Whether a role's own policies allow it `action` on `resource`, as a session of the role would be
+   * judged by the service that holds the resource (whose resource policy selfless cannot see).
+   */
+  async roleAllows(role: RoleRecord, action: string, resource: string): Promise<boolean> {
+    const accountId = role.arn.split(':')[4]!;
+    const request = {
+      principal: { arn: role.arn, accountId, roleArn: role.arn },
+      action,
+      resource,
+      context: {
+        'aws:PrincipalArn': role.arn,
+        'aws:PrincipalAccount': accountId,
+        'aws:PrincipalType': 'AssumedRole',
+        'aws:CurrentTime': new Date(this.deps.clock.now()).toISOString(),
+      },
+    };
+    return evaluate(request, await this.#policiesOf(role)) === 'Allow';
+  }
+
   /** The caller's identity policies: its inline policies and the default versions of those attached. */
   async #identityPolicies(caller: Caller): Promise<Policy[]> {
     const { identity } = caller;
@@ -71,7 +91,10 @@ export class PolicyAuthorizer {
       if (error instanceof AwsError && error.code === 'NoSuchEntity') return [];
       throw error;
     }
-    if (holder === undefined) return [];
+    return holder === undefined ? [] : this.#policiesOf(holder);
+  }
+
+  async #policiesOf(holder: PolicyHolderRecord): Promise<Policy[]> {
     const documents = Object.values(holder.inlinePolicies ?? {});
     for (const arn of holder.attachedPolicies ?? []) {
       const policy = await this.deps.policies.get(arn).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import type { Command } from 'commander';
 import { defaultRuntimeCacheDir } from '../core/index.js';
 import { usageError } from './errors.js';
@@ -13,7 +14,7 @@ export function registerDoctor(program: Command): void {
 
 async function doctor(): Promise<void> {
   // Loaded on demand, like serve: the other commands never need them.
-  const [{ detectIsolation, findNodeBinary, PythonInterpreters }, { runtimeSpec, SUPPORTED_RUNTIMES }] = await Promise.all([
+  const [{ detectIsolation, findNodeBinary, findNodeSdk, nodeSdkVersions, PythonInterpreters }, { runtimeSpec, SUPPORTED_RUNTIMES }] = await Promise.all([
     import('../runtime/index.js'),
     import('../control/index.js'),
   ]);
@@ -38,7 +39,7 @@ async function doctor(): Promise<void> {
         found instanceof Error
           ? `no  ${id}: ${found.message}`
           : found
-            ? `ok  ${id}: ${found.path} (Python ${found.version})`
+            ? `ok  ${id}: ${found.path} (Python ${found.version}, ${await botoVersions(found.path)})`
             : `no  ${id}: no python${spec.pythonVersion} on PATH or in /usr/bin, /usr/local/bin (or set SELFLESS_PYTHON_${spec.pythonVersion.replace('.', '_')})`;
     } else if (spec.major !== undefined) {
       const binary = findNodeBinary(spec.major, { cacheDir });
@@ -49,5 +50,26 @@ async function doctor(): Promise<void> {
     }
     text += `  ${line}\n`;
   }
+  const sdk = nodeSdkVersions(cacheDir);
+  text += sdk
+    ? `AWS SDK for JavaScript v3 in nodejs runtimes: ${findNodeSdk(cacheDir)}\n${Object.entries(sdk)
+        .map(([name, version]) => `  ${name} ${version}\n`)
+        .join('')}`
+    : 'AWS SDK for JavaScript v3 in nodejs runtimes: installed from the npm registry with the first nodejs environment (or now: selfless runtimes install nodejs24.x)\n';
   await out(text);
+}
+
+/** boto3 and botocore as a function would import them: Lambda's python runtimes carry both. */
+function botoVersions(python: string): Promise<string> {
+  return new Promise((resolve) => {
+    const script = 'import boto3, botocore; print(boto3.__version__, botocore.__version__)';
+    execFile(python, ['-c', script], { timeout: 30_000 }, (error, stdout) => {
+      const [boto3, botocore] = stdout.trim().split(' ');
+      resolve(
+        error === null && botocore !== undefined
+          ? `boto3 ${boto3}, botocore ${botocore}`
+          : 'NO boto3: functions that import it must bundle it, or install it for this interpreter (Debian: apt-get install python3-boto3)',
+      );
+    });
+  });
 }

@@ -13,7 +13,7 @@ export function registerRuntimes(program: Command): void {
   const runtimes = program.command('runtimes').description('manage the language runtimes functions run on');
   runtimes
     .command('install')
-    .description('install the Node build a runtime needs ahead of time, so no function waits for the download')
+    .description('install the Node build a runtime needs, and the AWS SDK nodejs runtimes carry, ahead of time, so no function waits for the download')
     .argument('<runtime...>', 'runtime identifiers, e.g. nodejs22.x nodejs24.x')
     .option('--runtime-cache <dir>', 'where builds are installed, shared by every data dir (env SELFLESS_RUNTIME_CACHE)')
     .option('--print-path', 'print only the path of each node binary on stdout (for scripts)')
@@ -23,7 +23,10 @@ export function registerRuntimes(program: Command): void {
 
 async function install(ids: string[], flags: InstallFlags): Promise<void> {
   // Loaded on demand: the runtime table and the installer are only needed by this command.
-  const [{ runtimeSpec, SUPPORTED_RUNTIMES }, { ensureNodeBinary }] = await Promise.all([import('../control/index.js'), import('../runtime/index.js')]);
+  const [{ runtimeSpec, SUPPORTED_RUNTIMES }, { ensureNodeBinary, ensureNodeSdk }] = await Promise.all([
+    import('../control/index.js'),
+    import('../runtime/index.js'),
+  ]);
   const specs = ids.map((id) => {
     const spec = runtimeSpec(id);
     if (spec === undefined) throw usageError(`unknown runtime '${id}'; selfless runs ${SUPPORTED_RUNTIMES.join(', ')}`);
@@ -42,4 +45,7 @@ async function install(ids: string[], flags: InstallFlags): Promise<void> {
     const binary = await ensureNodeBinary(spec.major, { cacheDir, onProgress: (line) => err(`${spec.id}: ${line}`) });
     await out(flags.printPath ? `${binary}\n` : `${spec.id}: ${binary}\n`);
   }
+  // The AWS SDK every nodejs runtime carries, so the first function does not wait for it either.
+  const sdk = await ensureNodeSdk({ cacheDir, onProgress: (line) => err(line) });
+  if (!flags.printPath) await out(`AWS SDK for JavaScript v3: ${sdk}\n`);
 }

@@ -64,6 +64,16 @@ export interface SourceInspector {
   queueVisibilityTimeout(queueArn: string): Promise<number>;
 }
 
+/** Whether the role `roleArn` may call `action` on `resource` (false for a role IAM does not hold). */
+export type RoleAccessCheck = (roleArn: string, action: string, resource: string) => Promise<boolean>;
+
+/** What a function's role must be allowed on its source before Lambda maps them, in the order Lambda names them. */
+const READ_ACTIONS: Record<EventSourceKind, readonly string[]> = {
+  sqs: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+  kinesis: ['kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:DescribeStream', 'kinesis:ListStreams'],
+  dynamodb: ['dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:DescribeStream', 'dynamodb:ListStreams'],
+};
+
 /** Sources whose poller selfless has; the others are refused by name. */
 const SUPPORTED: ReadonlySet<EventSourceKind> = new Set(['sqs', 'kinesis', 'dynamodb']);
 const SOURCE_NAMES: Record<EventSourceKind, string> = { sqs: 'SQS', kinesis: 'Kinesis', dynamodb: 'DynamoDB Streams' };
@@ -86,6 +96,7 @@ export class EventSourceMappings {
     private readonly inspector: SourceInspector,
     private readonly partition: Partition,
     private readonly clock: Clock,
+    private readonly roleAccess: RoleAccessCheck,
   ) {}
 
   async load(): Promise<void> {
@@ -129,6 +140,7 @@ export class EventSourceMappings {
       maximumConcurrency: input.maximumConcurrency ?? undefined,
     });
     const stream = this.#streamSettings(source, target.name, input, undefined);
+    await this.#checkRoleReads(source, input.eventSourceArn, target.role);
     await this.#checkVisibility(source, input.eventSourceArn, target.timeout);
     const enabled = input.enabled ?? true;
     const record: EventSourceMappingRecord = {
@@ -161,7 +173,10 @@ export class EventSourceMappings {
       functionResponseTypes: input.functionResponseTypes ?? current.functionResponseTypes,
       maximumConcurrency: input.maximumConcurrency === null ? undefined : (input.maximumConcurrency ?? current.maximumConcurrency),
     });
-    if (target !== undefined) await this.#checkVisibility(current.source, current.eventSourceArn, target.timeout);
+    if (target !== undefined) {
+      await this.#checkRoleReads(current.source, current.eventSourceArn, target.role);
+      await this.#checkVisibility(current.source, current.eventSourceArn, target.timeout);
+    }
     const stream = this.#streamSettings(current.source, target?.name ?? current.functionName, input, current);
     const enabled = input.enabled ?? current.enabled;
     const state: EventSourceMappingState = enabled !== current.enabled ? (enabled ? 'Enabling' : 'Disabling') : 'Updating';
@@ -313,12 +328,26 @@ export class EventSourceMappings {
   }
 
   /** The function a mapping invokes: a version or alias must exist. */
-  #function(functionName: string): { name: string; qualifier?: string; timeout: number } {
+  #function(functionName: string): { name: string; qualifier?: string; timeout: number; role: string } {
     const ref = parseFunctionName(functionName, this.partition, 140);
     const latest = this.registry.require(ref.name, ref.qualifier);
     const record = this.aliases.target(latest.name, ref.qualifier);
     if (record === undefined) throw this.registry.notFound(latest.name, ref.qualifier);
-    return { name: latest.name, ...(ref.qualifier === undefined ? {} : { qualifier: ref.qualifier }), timeout: record.timeout };
+    return { name: latest.name, ...(ref.qualifier === undefined ? {} : { qualifier: ref.qualifier }), timeout: record.timeout, role: record.role };
+  }
+
+  /**
+   * Lambda refuses a mapping whose function's role may not read the source, in its own words. The
+   * role's policies decide; the source's own policy lives with the source, where selfless cannot see it.
+   */
+  async #checkRoleReads(source: EventSourceKind, arn: string, roleArn: string): Promise<void> {
+    for (const action of READ_ACTIONS[source]) {
+      if (await this.roleAccess(roleArn, action, arn)) continue;
+      if (source === 'sqs') throw invalidParameter(`The function execution role does not have permissions to call ${action.slice(4)} on SQS`);
+      throw invalidParameter(
+        `Cannot access stream ${arn}. Please ensure the role can perform the GetRecords, GetShardIterator, DescribeStream, and ListStreams Actions on your stream in IAM.`,
+      );
+    }
   }
 
   /** Lambda refuses an SQS mapping whose function could outlast the queue's visibility timeout: the message would be handed out twice. */

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InitFailure } from './function-errors.js';
 import { ensureNodeBinary } from './node-builds.js';
+import { ensureNodeSdk } from './node-sdk.js';
 import type { PythonInterpreter, PythonInterpreters } from './python-interpreters.js';
 import type { EnvironmentSpec, LaunchPlan, Launcher, ReadOnlyBind } from './types.js';
 
@@ -11,7 +12,7 @@ import type { EnvironmentSpec, LaunchPlan, Launcher, ReadOnlyBind } from './type
 export const RUNTIMES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'runtimes');
 
 /** Where a sandboxed environment sees things: Lambda's own paths. */
-export const SANDBOX_PATHS = { task: '/var/task', runtime: '/var/runtime', lang: '/var/lang' } as const;
+export const SANDBOX_PATHS = { task: '/var/task', runtime: '/var/runtime', lang: '/var/lang', sdk: '/node_modules' } as const;
 
 export interface LauncherOptions {
   readonly runtimeCacheDir: string;
@@ -19,6 +20,8 @@ export interface LauncherOptions {
   /** Whether environments run in a sandbox (Lambda's paths, read-only binds) or as plain processes (host paths). */
   readonly sandboxed: boolean;
   readonly onProgress?: (line: string) => void;
+  /** Something the operator should fix (default: onProgress). */
+  readonly onWarning?: (line: string) => void;
   /**
    * The variables that give an environment its identity (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
    * AWS_SESSION_TOKEN for a session of its role) and where the AWS SDKs inside find the platform
@@ -52,6 +55,9 @@ export function lambdaEnvironment(
     LANG: 'en_US.UTF-8',
     TZ: ':UTC',
     PATH: `${paths.binDir}:/usr/local/bin:/usr/bin:/bin`,
+    // The function's user has no home of its own; SDKs look there for their config files, and must
+    // not find the operator's.
+    HOME: '/tmp',
     ...identity.defaults,
     ...spec.environment,
     ...identity.credentials,
@@ -116,6 +122,17 @@ export function createLauncher(options: LauncherOptions): Launcher {
   const runtimeDir = (name: string) => (options.sandboxed ? SANDBOX_PATHS.runtime : join(RUNTIMES_DIR, name));
   const runtimeBind = (name: string): ReadOnlyBind[] => (options.sandboxed ? [{ source: join(RUNTIMES_DIR, name), target: SANDBOX_PATHS.runtime }] : []);
 
+  // Installed with the first Node environment; a host that cannot install it runs functions without
+  // it (each bundles its own), says so once, and tries again at the next start.
+  let sdkInstall: Promise<string | undefined> | undefined;
+  const nodeSdk = () =>
+    (sdkInstall ??= ensureNodeSdk({ cacheDir: options.runtimeCacheDir, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).catch(
+      (error: unknown) => {
+        (options.onWarning ?? options.onProgress)?.(`${(error as Error).message}; nodejs functions run without the AWS SDK unless they bundle it`);
+        return undefined;
+      },
+    ));
+
   const launch = async (spec: EnvironmentSpec, runtimeApi: string, logStream: string): Promise<LaunchPlan> => {
     const common = { runtimeApi, logStream, taskRoot: taskRoot(spec) };
     // A pre-started runtime's template has no function, so no role, yet.
@@ -149,15 +166,25 @@ export function createLauncher(options: LauncherOptions): Launcher {
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
     );
+    const sdk = await nodeSdk();
     // In a sandbox the Node binary is shown at /var/lang/bin/node, as on Lambda.
     const binary = options.sandboxed ? join(SANDBOX_PATHS.lang, 'bin', 'node') : hostBinary;
     const binds = runtimeBind('nodejs');
     // The binary alone (it needs nothing else of its installation): the folder it came from may be
     // private to root (a build unpacked into a mktemp folder), and a bind mount keeps its mode.
     if (options.sandboxed) binds.push({ source: hostBinary, target: binary });
+    // The AWS SDK at /node_modules: both require() and import walk up to it from /var/task, after the
+    // function's own node_modules, so a bundled copy wins as on Lambda.
+    if (options.sandboxed && sdk !== undefined) binds.push({ source: join(sdk, 'node_modules'), target: SANDBOX_PATHS.sdk });
     const dir = runtimeDir('nodejs');
     const env = lambdaEnvironment(spec, { ...common, runtimeDir: dir, binDir: dirname(binary) }, identity);
     env.NODE_PATH = `${dir}:${common.taskRoot}`;
+    // A plain process has no /node_modules: require() finds the SDK through NODE_PATH, and import
+    // through the runtime's fallback resolver, which SELFLESS_NODE_SDK switches on.
+    if (!options.sandboxed && sdk !== undefined) {
+      env.NODE_PATH = `${dir}:${join(sdk, 'node_modules')}:${common.taskRoot}`;
+      env.SELFLESS_NODE_SDK = sdk;
+    }
     // Lambda's Node bootstrap sizes the V8 heap from the configured memory, leaving room for the rest.
     const heapMb = Math.max(64, Math.floor(spec.memorySize * 0.9));
     return withExecWrapper({ command: binary, args: [`--max-old-space-size=${heapMb}`, join(dir, 'bootstrap.mjs')], env, binds }, spec, options.sandboxed);
@@ -178,4 +205,4 @@ export function createLauncher(options: LauncherOptions): Launcher {
 }
 
 /** Environment variables a pre-started runtime starts with: the same for every function it may run. */
-const GENERIC_VARIABLES = ['LANG', 'TZ', 'PATH', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_RUNTIME_DIR', 'NODE_PATH', 'PYTHONPATH'] as const;
+const GENERIC_VARIABLES = ['LANG', 'TZ', 'PATH', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_RUNTIME_DIR', 'NODE_PATH', 'PYTHONPATH', 'SELFLESS_NODE_SDK'] as const;

@@ -16,6 +16,11 @@ export interface PoolOptions {
   readonly clock: Scheduler;
   /** Idle environments older than this are stopped, so an idle platform holds no function processes. */
   readonly idleTimeoutMs: number;
+  /**
+   * An environment given a function this long ago is retired (after the invocation it is running) and
+   * replaced on demand: its role credentials were issued then, and must not expire under it.
+   */
+  readonly maxLifetimeMs?: number;
   readonly initTimeoutMs?: number;
   /** Keep generic runtimes started ahead of demand, so a cold start skips the runtime's own start. */
   readonly prestart?: boolean;
@@ -117,6 +122,8 @@ export class EnvironmentPool {
   readonly #owners = new Map<Environment, Group>();
   /** Gives back each owned environment's hold on its code, once it has stopped. */
   readonly #codeHolds = new Map<Environment, () => void>();
+  /** When each owned environment is retired for age (see maxLifetimeMs). */
+  readonly #lifetimes = new Map<Environment, Timer>();
   #prestartHits = 0;
   readonly #running = new Set<Promise<unknown>>();
   #reaper: Timer | undefined;
@@ -323,6 +330,12 @@ export class EnvironmentPool {
     this.#owners.set(env, group);
     group.all.add(env);
     this.#codeHolds.set(env, this.#options.code?.hold(group.spec.codeDir) ?? (() => undefined));
+    const { maxLifetimeMs } = this.#options;
+    if (maxLifetimeMs !== undefined)
+      this.#lifetimes.set(
+        env,
+        this.#options.clock.setTimeout(() => env.retire(), maxLifetimeMs),
+      );
   }
 
   #newEnvironment(spec: EnvironmentSpec, prestarted: boolean, provisioned = false): Environment {
@@ -386,6 +399,8 @@ export class EnvironmentPool {
     if (group === undefined) return this.#dropPrestarted(env);
     this.#owners.delete(env);
     group.all.delete(env);
+    this.#lifetimes.get(env)?.cancel();
+    this.#lifetimes.delete(env);
     const current = this.#groups.get(group.spec.key) === group;
     if (group.all.size === 0 && group.waiting.length === 0 && group.provisioned === 0 && current) {
       this.#groups.delete(group.spec.key);
