@@ -124,7 +124,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   if (unreadableKeys.length > 0) {
     logger.warn({ accessKeyIds: unreadableKeys }, 'access keys sealed under another root key cannot be read and are refused; delete them and create new ones');
   }
-  const executionRoles = new ExecutionRoles(roles, partition);
+  const executionRoles = new ExecutionRoles(roles, partition, (...ask) => authorizer.serviceAllowed(...ask));
   const sessions = new RoleSessions(new Signer(rootKey.secretAccessKey, 'role sessions'), clock);
   // Environments started before the server listens (provisioned ones, at a restart) wait for its address.
   let listening!: (url: string) => void;
@@ -294,6 +294,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       users,
       sessions,
       functionPolicies,
+      serviceAllowed: (...ask) => authorizer.serviceAllowed(...ask),
     },
     lookupKey,
     authorize: deps.authorize ?? authorizer.authorize,

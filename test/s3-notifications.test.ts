@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { readLogs, waitFor } from './support/async.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { signedFetch } from './support/signed-fetch.js';
@@ -50,6 +50,17 @@ describe('S3-compatible stores notifying a function directly (webhook)', () => {
         Handler: 'index.handler',
         Role: ROLE,
         Code: { ZipFile: await nodeZip(`exports.handler = async (event) => { console.log(${JSON.stringify(MARKER)} + JSON.stringify(event)); };`) },
+      }),
+    );
+    // As on AWS, S3 may invoke a function only where the function's policy lets it, per bucket.
+    await t.client.send(
+      new AddPermissionCommand({
+        FunctionName: 'thumbnails',
+        StatementId: 's3-photos',
+        Action: 'lambda:InvokeFunction',
+        Principal: 's3.amazonaws.com',
+        SourceArn: 'arn:aws:s3:::photos',
+        SourceAccount: t.platform.config.accountId,
       }),
     );
     const res = await signedFetch(t.platform, 'GET', '/selfless/v1/functions/thumbnails/s3-notifications');
@@ -102,6 +113,48 @@ describe('S3-compatible stores notifying a function directly (webhook)', () => {
     });
     assert.equal(forged.status, 403);
     assert.notEqual(forged.headers.get('x-amzn-errortype'), null);
+  });
+
+  it("refuses a notification the function's policy does not allow s3.amazonaws.com to send for that bucket (403), queueing nothing", async () => {
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'unpermitted',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip('exports.handler = async () => 1;') },
+      }),
+    );
+    const own = (await (await signedFetch(t.platform, 'GET', '/selfless/v1/functions/unpermitted/s3-notifications')).json()) as typeof endpoint;
+    const send = () =>
+      fetch(own.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: own.authorization },
+        body: JSON.stringify(minioNotification('a.jpg')),
+      });
+    const denied = await send();
+    assert.equal(denied.status, 403);
+    assert.equal(denied.headers.get('x-amzn-errortype'), 'AccessDeniedException');
+    assert.match(
+      ((await denied.json()) as { Message?: string; message?: string }).Message ?? '',
+      /does not allow s3\.amazonaws\.com to invoke it for bucket photos: aws lambda add-permission/,
+    );
+    // Another bucket's permission is not this one's.
+    const addFor = (bucket: string) =>
+      t.client.send(
+        new AddPermissionCommand({
+          FunctionName: 'unpermitted',
+          StatementId: `s3-${bucket}`,
+          Action: 'lambda:InvokeFunction',
+          Principal: 's3.amazonaws.com',
+          SourceArn: `arn:aws:s3:::${bucket}`,
+        }),
+      );
+    await addFor('videos');
+    assert.equal((await send()).status, 403);
+    assert.equal(await t.platform.async.depth('unpermitted'), 0, 'nothing was queued');
+    await addFor('photos');
+    assert.equal((await send()).status, 202);
   });
 
   it('refuses a missing or wrong token (403) and a body without records (400), invoking nothing', async () => {

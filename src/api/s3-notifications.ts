@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { AwsError, parseFunctionName } from '../core/index.js';
+import { AwsError, functionArn, parseFunctionName } from '../core/index.js';
 import { MAX_EVENT_PAYLOAD_BYTES } from '../invoke/index.js';
 import { header, jsonBody, route, type Route } from './http.js';
 import { functionInPath } from './resources.js';
@@ -73,7 +73,9 @@ export function s3NotificationRoutes(s: Services): Route[] {
         if (!Array.isArray(body.Records) || body.Records.length === 0) {
           throw new AwsError('InvalidRequestContentException', 'The notification has no Records: send S3-format bucket notification records.');
         }
-        const records = body.Records.map((record: unknown) => lambdaS3Record(record, s.partition.region));
+        const records: Json[] = body.Records.map((record: unknown) => lambdaS3Record(record, s.partition.region));
+        // S3 invokes as s3.amazonaws.com: the function's policy must allow it for each bucket, as on AWS.
+        if (ctx.caller === undefined) await checkS3MayInvoke(s, name, new Set(records.map((r) => (r.s3 as { bucket: { name: string } }).bucket.name)));
         await s.async.enqueue({
           functionName: name,
           payload: Buffer.from(JSON.stringify({ Records: records })),
@@ -89,6 +91,19 @@ export function s3NotificationRoutes(s: Services): Route[] {
 }
 
 type Json = Record<string, unknown>;
+
+async function checkS3MayInvoke(s: Services, name: string, buckets: ReadonlySet<string>): Promise<void> {
+  const arn = functionArn(s.partition, name);
+  for (const bucket of buckets) {
+    const context = { 'aws:SourceArn': `arn:aws:s3:::${bucket}`, 'aws:SourceAccount': s.partition.accountId };
+    if (await s.serviceAllowed('s3.amazonaws.com', 'lambda:InvokeFunction', arn, context)) continue;
+    throw new AwsError(
+      'AccessDeniedException',
+      `The resource-based policy of ${arn} does not allow s3.amazonaws.com to invoke it for bucket ${bucket}: ` +
+        `aws lambda add-permission --function-name ${name} --statement-id s3-${bucket} --action lambda:InvokeFunction --principal s3.amazonaws.com --source-arn arn:aws:s3:::${bucket}`,
+    );
+  }
+}
 const object = (value: unknown): Json => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {});
 
 /**

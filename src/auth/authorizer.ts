@@ -60,6 +60,18 @@ export class PolicyAuthorizer {
   }
 
   /**
+   * Whether an AWS service acting on its own behalf (`s3.amazonaws.com` delivering a bucket's
+   * notification, `lambda.amazonaws.com` assuming an execution role) may do `action` on `resource`:
+   * only the resource's policy can say so. `context` carries `aws:SourceArn` / `aws:SourceAccount`.
+   */
+  async serviceAllowed(service: string, action: string, resource: string, context: RequestContextValues): Promise<boolean> {
+    const text = await this.deps.resourcePolicy(resource);
+    if (text === undefined) return false;
+    const request = { principal: { arn: service, service: true }, action, resource, context };
+    return evaluate(request, [], this.#parse(text, resource.includes(':role/') ? 'trust' : 'resource'), accountOf(resource)) === 'Allow';
+  }
+
+  /**
    * Whether a role's own policies allow it `action` on `resource`, as a session of the role would be
    * judged by the service that holds the resource (whose resource policy selfless cannot see).
    */

@@ -1,5 +1,5 @@
-import { AwsError, invalidParameter, type Partition, type RoleRecord } from '../core/index.js';
-import { evaluate, parsePolicy } from './policy.js';
+import { AwsError, invalidParameter, type Partition } from '../core/index.js';
+import type { RequestContextValues } from './conditions.js';
 import type { Roles } from './roles.js';
 
 const LAMBDA_SERVICE = 'lambda.amazonaws.com';
@@ -16,6 +16,9 @@ export interface AdoptedRole {
   readonly outcome: 'created' | 'foreign';
 }
 
+/** Whether a service may do an action on a resource, by the resource's policy (PolicyAuthorizer.serviceAllowed). */
+export type ServiceAllowed = (service: string, action: string, resource: string, context: RequestContextValues) => Promise<boolean>;
+
 /**
  * Execution roles: the role a function names must exist and trust Lambda to assume it, as Lambda
  * checks on CreateFunction and UpdateFunctionConfiguration.
@@ -24,15 +27,14 @@ export class ExecutionRoles {
   constructor(
     private readonly roles: Roles,
     private readonly partition: Partition,
+    private readonly serviceAllowed: ServiceAllowed,
   ) {}
 
   /** Throws Lambda's InvalidParameterValueException unless `roleArn` names a role that trusts lambda.amazonaws.com. */
   async checkAssumable(roleArn: string, functionArn: string): Promise<void> {
-    const role = await this.roles.byArn(roleArn).catch((error: unknown) => {
-      if (error instanceof AwsError && error.code === 'NoSuchEntity') return undefined;
-      throw error;
-    });
-    if (role === undefined || !this.#trustsLambda(role, functionArn)) {
+    // A role that does not exist has no trust policy, so nothing allows it.
+    const context = { 'aws:SourceAccount': this.partition.accountId, 'aws:SourceArn': functionArn };
+    if (!(await this.serviceAllowed(LAMBDA_SERVICE, 'sts:AssumeRole', roleArn, context))) {
       throw invalidParameter('The role defined for the function cannot be assumed by Lambda.');
     }
   }
@@ -65,15 +67,5 @@ export class ExecutionRoles {
       }
     }
     return adopted;
-  }
-
-  #trustsLambda(role: RoleRecord, functionArn: string): boolean {
-    const request = {
-      principal: { arn: LAMBDA_SERVICE, service: true },
-      action: 'sts:AssumeRole',
-      resource: role.arn,
-      context: { 'aws:SourceAccount': this.partition.accountId, 'aws:SourceArn': functionArn },
-    };
-    return evaluate(request, [], parsePolicy(role.assumeRolePolicyDocument, 'trust'), this.partition.accountId) === 'Allow';
   }
 }

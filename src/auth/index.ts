@@ -25,4 +25,4 @@ export { Users, type AccessKeyMetadata, type CreateUserInput, type NewAccessKey 
 export { SecretBox, Signer } from './secret-box.js';
 export { PolicyAuthorizer, type ResourcePolicyLookup } from './authorizer.js';
 export { RoleSessions, type SessionCredentials } from './sessions.js';
-export { ExecutionRoles, LAMBDA_TRUST_POLICY, type AdoptedRole } from './execution-roles.js';
+export { ExecutionRoles, LAMBDA_TRUST_POLICY, type AdoptedRole, type ServiceAllowed } from './execution-roles.js';
