@@ -389,6 +389,16 @@ describe('errors', () => {
     await verify(base);
   });
 
+  test('an x-amz-* header added after signing (the session token aside)', async () => {
+    await rejectsWith(
+      verify(withHeaders(base, { 'x-amz-log-type': 'Tail', 'X-Amz-Client-Context': 'e30=' })),
+      'InvalidSignatureException',
+      'There were headers present in the request which were not signed: x-amz-client-context, x-amz-log-type',
+    );
+    // Other headers may come unsigned, as SDKs send user-agent and proxies add their own.
+    await verify(withHeaders(base, { 'user-agent': 'added/1.0', 'x-forwarded-for': '10.0.0.1' }));
+  });
+
   test('no Authorization header and no presigned query', async () => {
     await rejectsWith(verify(withAuth(undefined)), 'MissingAuthenticationTokenException', 'Missing Authentication Token');
     await rejectsWith(verify(withAuth('')), 'MissingAuthenticationTokenException', 'Missing Authentication Token');

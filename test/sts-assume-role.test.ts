@@ -3,9 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { AttachRolePolicyCommand, CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { systemScheduler } from '../src/core/index.js';
 import { rejectsWith } from './support/assertions.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
+import { Sha256 } from './support/sha256.js';
 import { nodeZip } from './support/zip.js';
 
 interface Key {
@@ -140,6 +143,44 @@ describe('STS AssumeRole: temporary credentials, decided by the role trust polic
     const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(body!, 'base64url').toString()), n: 'admin' })).toString('base64url');
     await rejectsWith(lambda({ ...a, sessionToken: `${forged}.${mac}` }).send(new ListFunctionsCommand({})), 'UnrecognizedClientException', 403, invalid);
     await rejectsWith(sts({ ...a, sessionToken: 'garbage' }).send(new GetCallerIdentityCommand({})), 'InvalidClientTokenId', 403);
+  });
+
+  it('a presigned URL made with session credentials carries the token, and holds only with it and only until the session ends', async () => {
+    const key = await userKey('presigner', mayAssume('reader'));
+    const { session } = await assume(key, 'reader', { DurationSeconds: 900 });
+    const url = new URL(t.platform.url);
+    const presign = async (credentials: Key, expiresIn = 300) => {
+      const signer = new SignatureV4({ service: 'lambda', region: 'us-east-1', credentials, sha256: Sha256 });
+      const request = new HttpRequest({
+        method: 'GET',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: '/2015-03-31/functions/f',
+        headers: { host: url.host },
+      });
+      const signed = await signer.presign(request, { expiresIn, signingDate: new Date(Date.now() + offsetMs) });
+      return `${t.platform.url}${signed.path}?${new URLSearchParams(signed.query as Record<string, string>).toString()}`;
+    };
+    const presigned = await presign(session);
+    assert.match(presigned, /X-Amz-Security-Token=/);
+    const ok = await fetch(presigned);
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.equal(((await ok.json()) as { Configuration: { FunctionName: string } }).Configuration.FunctionName, 'f');
+    // The same key without its token is not a key at all.
+    const tokenless = await fetch(await presign({ accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey }));
+    assert.equal(tokenless.status, 403);
+    assert.equal(tokenless.headers.get('x-amzn-errortype'), 'UnrecognizedClientException');
+    // A URL that outlives the session: refused once the session has ended, whatever its own expiry says.
+    const longLived = await presign(session, 3600);
+    offsetMs += 901_000;
+    try {
+      const late = await fetch(longLived);
+      assert.equal(late.status, 403);
+      assert.equal(late.headers.get('x-amzn-errortype'), 'ExpiredTokenException');
+    } finally {
+      offsetMs = 0;
+    }
   });
 
   it('after its expiry a session is refused with ExpiredTokenException (ExpiredToken from STS)', async () => {

@@ -141,6 +141,7 @@ export async function checkSigV4Head(
     throw new AwsError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   }
   const signingDate = checkScope(claim, service);
+  checkAmzHeadersSigned(claim, headers);
 
   const secretAccessKey = lookupSecret(claim.accessKeyId, claim.sessionToken);
   if (secretAccessKey === undefined) {
@@ -182,6 +183,18 @@ export async function checkSigV4Head(
       throw invalidSignature(SIGNATURE_MISMATCH);
     },
   };
+}
+
+/**
+ * Every `x-amz-*` header must be among the signed ones, so that none can be added to a captured request
+ * (`X-Amz-Log-Type: Tail` to read its logs, say). The session token is the exception AWS's own test
+ * suite makes: a client may add it after signing.
+ */
+function checkAmzHeadersSigned(claim: Claim, headers: HeaderIndex): void {
+  const unsigned = [...headers.keys()].filter((name) => name.startsWith('x-amz-') && name !== 'x-amz-security-token' && !claim.signedHeaders.includes(name));
+  if (unsigned.length > 0) {
+    throw invalidSignature(`There were headers present in the request which were not signed: ${unsigned.sort().join(', ')}`);
+  }
 }
 
 function incomplete(message: string): AwsError {
