@@ -6,6 +6,7 @@ import { createAdapters } from './adapters.js';
 import { CodeLinks, createApiServer, NotificationTokens } from './api/index.js';
 import {
   ExecutionRoles,
+  Groups,
   loadRootKey,
   ManagedPolicies,
   PolicyAuthorizer,
@@ -120,6 +121,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const policies = new ManagedPolicies(adapters.identities, partition, clock, iamWrites);
   const roles = new Roles(adapters.identities, partition, clock, policies, iamWrites);
   const users = new Users(adapters.identities, partition, clock, policies, iamWrites, new SecretBox(rootKey.secretAccessKey, 'access-key secrets'));
+  const groups = new Groups(adapters.identities, partition, clock, policies, users, iamWrites);
   const unreadableKeys = await users.loadKeys();
   if (unreadableKeys.length > 0) {
     logger.warn({ accessKeyIds: unreadableKeys }, 'access keys sealed under another root key cannot be read and are refused; delete them and create new ones');
@@ -271,7 +273,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   // A function's resource policy, or a role's trust policy (AssumeRole is authorized on the role).
   const resourcePolicy = async (arn: string) =>
     functionPolicies.documentFor(arn) ?? (arn.includes(':role/') ? (await roles.byArn(arn).catch(() => undefined))?.assumeRolePolicyDocument : undefined);
-  const authorizer = new PolicyAuthorizer({ roles, users, policies, clock, resourcePolicy });
+  const authorizer = new PolicyAuthorizer({ roles, users, groups, policies, clock, resourcePolicy });
   const server = createApiServer({
     services: {
       partition,
@@ -292,6 +294,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       roles,
       policies,
       users,
+      groups,
       sessions,
       functionPolicies,
       serviceAllowed: (...ask) => authorizer.serviceAllowed(...ask),

@@ -16,6 +16,14 @@ import {
   ListRolesCommand,
   PutRolePolicyCommand,
   UpdateAssumeRolePolicyCommand,
+  CreateUserCommand,
+  ListInstanceProfilesForRoleCommand,
+  ListRoleTagsCommand,
+  ListUserTagsCommand,
+  TagRoleCommand,
+  TagUserCommand,
+  UntagRoleCommand,
+  UntagUserCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { CreateFunctionCommand, DeleteFunctionCommand } from '@aws-sdk/client-lambda';
@@ -180,6 +188,41 @@ describe('IAM roles and STS over the AWS Query protocol', () => {
     await iam.send(new DeleteRolePolicyCommand({ RoleName: 'with-policies', PolicyName: 'another' }));
     assert.deepEqual((await iam.send(new ListRolePoliciesCommand({ RoleName: 'with-policies' }))).PolicyNames, []);
     await iam.send(new DeleteRoleCommand({ RoleName: 'with-policies' }));
+  });
+
+  it('tags and untags roles and users (keys regardless of case), lists their tags, and has no instance profiles', async () => {
+    await iam.send(new CreateRoleCommand({ RoleName: 'tagged', AssumeRolePolicyDocument: TRUST_LAMBDA, Tags: [{ Key: 'team', Value: 'a' }] }));
+    await iam.send(
+      new TagRoleCommand({
+        RoleName: 'tagged',
+        Tags: [
+          { Key: 'Team', Value: 'b' },
+          { Key: 'env', Value: 'dev' },
+        ],
+      }),
+    );
+    assert.deepEqual((await iam.send(new ListRoleTagsCommand({ RoleName: 'tagged' }))).Tags, [
+      { Key: 'Team', Value: 'b' },
+      { Key: 'env', Value: 'dev' },
+    ]);
+    const first = await iam.send(new ListRoleTagsCommand({ RoleName: 'tagged', MaxItems: 1 }));
+    assert.equal(first.IsTruncated, true);
+    assert.deepEqual((await iam.send(new ListRoleTagsCommand({ RoleName: 'tagged', Marker: first.Marker }))).Tags, [{ Key: 'env', Value: 'dev' }]);
+    await iam.send(new UntagRoleCommand({ RoleName: 'tagged', TagKeys: ['TEAM', 'absent'] }));
+    assert.deepEqual((await iam.send(new GetRoleCommand({ RoleName: 'tagged' }))).Role?.Tags, [{ Key: 'env', Value: 'dev' }]);
+    const many = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: '' }));
+    await assert.rejects(iam.send(new TagRoleCommand({ RoleName: 'tagged', Tags: many })), { name: 'LimitExceededException' });
+
+    await iam.send(new CreateUserCommand({ UserName: 'tagged-user' }));
+    await iam.send(new TagUserCommand({ UserName: 'tagged-user', Tags: [{ Key: 'owner', Value: 'me' }] }));
+    assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: 'tagged-user' }))).Tags, [{ Key: 'owner', Value: 'me' }]);
+    await iam.send(new UntagUserCommand({ UserName: 'tagged-user', TagKeys: ['owner'] }));
+    assert.deepEqual((await iam.send(new ListUserTagsCommand({ UserName: 'tagged-user' }))).Tags, []);
+    await assert.rejects(iam.send(new TagUserCommand({ UserName: 'nobody', Tags: [{ Key: 'a', Value: 'b' }] })), { name: 'NoSuchEntityException' });
+
+    const profiles = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: 'tagged' }));
+    assert.deepEqual(profiles.InstanceProfiles, []);
+    await assert.rejects(iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: 'nobody' })), { name: 'NoSuchEntityException' });
   });
 
   it('keeps roles across a restart', async () => {

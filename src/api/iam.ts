@@ -1,5 +1,7 @@
 import type { AccessKeyMetadata, Caller, ManagedPolicy } from '../auth/index.js';
-import { AwsError, type RoleRecord, type UserRecord } from '../core/index.js';
+import { pageByName } from '../auth/iam-names.js';
+import { tagPage, type IamTag } from '../auth/iam-tags.js';
+import { AwsError, type GroupRecord, type RoleRecord, type UserRecord } from '../core/index.js';
 import type { RequestContext, Route } from './http.js';
 import { route } from './http.js';
 import { memberList, queryParams, queryReply, requiredParam, type XmlValue } from './query.js';
@@ -22,7 +24,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       ...(path === null ? {} : { path }),
       ...(description === null ? {} : { description }),
       ...(maxSessionDuration === null ? {} : { maxSessionDuration: Number(maxSessionDuration) }),
-      tags: memberList(p, 'Tags').map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
+      tags: tagsParam(p),
     });
     return { Role: roleXml(record) };
   },
@@ -64,7 +66,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
       policyDocument: requiredParam(p, 'PolicyDocument'),
       ...(path === null ? {} : { path }),
       ...(description === null ? {} : { description }),
-      tags: memberList(p, 'Tags').map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
+      tags: tagsParam(p),
     });
     return { Policy: policyXml(policy, 0) };
   },
@@ -133,6 +135,29 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     const pathPrefix = p.get('PathPrefix');
     return attachedXml(await s.roles.permissions.attached(requiredParam(p, 'RoleName'), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) }));
   },
+  TagRole: async (p, s) => {
+    await s.roles.retag(requiredParam(p, 'RoleName'), { tags: tagsParam(p) });
+    return undefined;
+  },
+  UntagRole: async (p, s) => {
+    await s.roles.retag(requiredParam(p, 'RoleName'), { untag: tagKeysParam(p) });
+    return undefined;
+  },
+  ListRoleTags: async (p, s) => tagsXml((await s.roles.get(requiredParam(p, 'RoleName'))).tags, p),
+  TagUser: async (p, s) => {
+    await s.users.retag(requiredParam(p, 'UserName'), { tags: tagsParam(p) });
+    return undefined;
+  },
+  UntagUser: async (p, s) => {
+    await s.users.retag(requiredParam(p, 'UserName'), { untag: tagKeysParam(p) });
+    return undefined;
+  },
+  ListUserTags: async (p, s) => tagsXml((await s.users.get(requiredParam(p, 'UserName'))).tags, p),
+  // selfless has no instance profiles (they are EC2's); Terraform asks before it deletes a role.
+  ListInstanceProfilesForRole: async (p, s) => {
+    await s.roles.get(requiredParam(p, 'RoleName'));
+    return { InstanceProfiles: [], IsTruncated: false };
+  },
   UpdateAssumeRolePolicy: async (p, s) => {
     await s.roles.updateAssumeRolePolicy(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyDocument'));
     return undefined;
@@ -142,7 +167,7 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     const record = await s.users.create({
       userName: requiredParam(p, 'UserName'),
       ...(path === null ? {} : { path }),
-      tags: memberList(p, 'Tags').map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
+      tags: tagsParam(p),
     });
     return { User: userXml(record) };
   },
@@ -161,8 +186,73 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     return { Users: page.items.map(userXml), IsTruncated: page.marker !== undefined, Marker: page.marker };
   },
   DeleteUser: async (p, s) => {
-    await s.users.delete(requiredParam(p, 'UserName'));
+    await s.users.delete(requiredParam(p, 'UserName'), (user) => s.groups.checkInNoGroup(user.userName));
     return undefined;
+  },
+  CreateGroup: async (p, s) => {
+    const path = p.get('Path');
+    return { Group: groupXml(await s.groups.create({ groupName: requiredParam(p, 'GroupName'), ...(path === null ? {} : { path }) })) };
+  },
+  GetGroup: async (p, s) => {
+    const group = await s.groups.get(requiredParam(p, 'GroupName'));
+    const members = (await Promise.all(group.users.map((name) => s.users.get(name)))).sort((a, b) =>
+      a.userName.toLowerCase().localeCompare(b.userName.toLowerCase()),
+    );
+    const page = pageByName(members, (u) => u.userName, p.get('Marker') ?? undefined, optionalNumber(p, 'MaxItems'));
+    return { Group: groupXml(group), Users: page.items.map(userXml), IsTruncated: page.marker !== undefined, Marker: page.marker };
+  },
+  ListGroups: async (p, s) => {
+    const pathPrefix = p.get('PathPrefix');
+    const page = await s.groups.list({ ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) });
+    return { Groups: page.items.map(groupXml), IsTruncated: page.marker !== undefined, Marker: page.marker };
+  },
+  ListGroupsForUser: async (p, s) => {
+    const page = await s.groups.of(requiredParam(p, 'UserName'), pageOptions(p));
+    return { Groups: page.items.map(groupXml), IsTruncated: page.marker !== undefined, Marker: page.marker };
+  },
+  DeleteGroup: async (p, s) => {
+    await s.groups.delete(requiredParam(p, 'GroupName'));
+    return undefined;
+  },
+  AddUserToGroup: async (p, s) => {
+    await s.groups.addUser(requiredParam(p, 'GroupName'), requiredParam(p, 'UserName'));
+    return undefined;
+  },
+  RemoveUserFromGroup: async (p, s) => {
+    await s.groups.removeUser(requiredParam(p, 'GroupName'), requiredParam(p, 'UserName'));
+    return undefined;
+  },
+  PutGroupPolicy: async (p, s) => {
+    await s.groups.permissions.put(requiredParam(p, 'GroupName'), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
+    return undefined;
+  },
+  GetGroupPolicy: async (p, s) => {
+    const groupName = requiredParam(p, 'GroupName');
+    const policyName = requiredParam(p, 'PolicyName');
+    const document = await s.groups.permissions.get(groupName, policyName);
+    return { GroupName: (await s.groups.get(groupName)).groupName, PolicyName: policyName, PolicyDocument: encodeURIComponent(document) };
+  },
+  DeleteGroupPolicy: async (p, s) => {
+    await s.groups.permissions.delete(requiredParam(p, 'GroupName'), requiredParam(p, 'PolicyName'));
+    return undefined;
+  },
+  ListGroupPolicies: async (p, s) => {
+    const page = await s.groups.permissions.list(requiredParam(p, 'GroupName'), pageOptions(p));
+    return { PolicyNames: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker };
+  },
+  AttachGroupPolicy: async (p, s) => {
+    await s.groups.permissions.attach(requiredParam(p, 'GroupName'), requiredParam(p, 'PolicyArn'));
+    return undefined;
+  },
+  DetachGroupPolicy: async (p, s) => {
+    await s.groups.permissions.detach(requiredParam(p, 'GroupName'), requiredParam(p, 'PolicyArn'));
+    return undefined;
+  },
+  ListAttachedGroupPolicies: async (p, s) => {
+    const pathPrefix = p.get('PathPrefix');
+    return attachedXml(
+      await s.groups.permissions.attached(requiredParam(p, 'GroupName'), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) }),
+    );
   },
   CreateAccessKey: async (p, s, caller) => {
     const key = await s.users.createAccessKey(userParam(p, s, caller));
@@ -229,10 +319,12 @@ async function iamResource(p: URLSearchParams, s: Services, caller: Caller | und
   const account = s.partition.accountId;
   const policyArn = p.get('PolicyArn');
   const roleName = p.get('RoleName');
+  const groupName = p.get('GroupName');
   const userName = p.get('UserName') ?? (/AccessKey/.test(p.get('Action') ?? '') ? callerUser(s, caller) : undefined);
   const path = p.get('Path') ?? '/';
   // A user or role operation names that entity even when it also names a policy (AttachRolePolicy is on the role).
   if (roleName !== null) return (await s.roles.get(roleName).catch(() => undefined))?.arn ?? `arn:aws:iam::${account}:role${path}${roleName}`;
+  if (groupName !== null) return (await s.groups.get(groupName).catch(() => undefined))?.arn ?? `arn:aws:iam::${account}:group${path}${groupName}`;
   if (userName !== undefined) return (await s.users.get(userName).catch(() => undefined))?.arn ?? `arn:aws:iam::${account}:user${path}${userName}`;
   if (policyArn !== null) return policyArn;
   const policyName = p.get('PolicyName');
@@ -253,6 +345,19 @@ function callerUser(s: Services, caller: Caller | undefined): string | undefined
   return caller === undefined ? undefined : s.users.ownerOf(caller.accessKeyId);
 }
 
+function tagsParam(p: URLSearchParams): IamTag[] {
+  return memberList(p, 'Tags').map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' }));
+}
+
+function tagKeysParam(p: URLSearchParams): string[] {
+  return memberList(p, 'TagKeys').map((item) => item[''] ?? '');
+}
+
+function tagsXml(tags: readonly IamTag[], p: URLSearchParams): Record<string, XmlValue> {
+  const page = tagPage(tags, p.get('Marker') ?? undefined, optionalNumber(p, 'MaxItems'));
+  return { Tags: page.items.map((t) => ({ Key: t.key, Value: t.value })), IsTruncated: page.marker !== undefined, Marker: page.marker };
+}
+
 function attachedXml(page: { items: string[]; marker?: string }): Record<string, XmlValue> {
   return {
     AttachedPolicies: page.items.map((arn) => ({ PolicyName: arn.slice(arn.lastIndexOf('/') + 1), PolicyArn: arn })),
@@ -264,8 +369,13 @@ function attachedXml(page: { items: string[]; marker?: string }): Record<string,
 /** Marker and MaxItems, as IAM's List operations take them. */
 function pageOptions(p: URLSearchParams): { marker?: string; maxItems?: number } {
   const marker = p.get('Marker');
-  const maxItems = p.get('MaxItems');
-  return { ...(marker === null ? {} : { marker }), ...(maxItems === null ? {} : { maxItems: Number(maxItems) }) };
+  const maxItems = optionalNumber(p, 'MaxItems');
+  return { ...(marker === null ? {} : { marker }), ...(maxItems === undefined ? {} : { maxItems }) };
+}
+
+function optionalNumber(p: URLSearchParams, name: string): number | undefined {
+  const value = p.get(name);
+  return value === null ? undefined : Number(value);
 }
 
 export function iamRoutes(s: Services): Route[] {
@@ -323,6 +433,10 @@ function roleXml(r: RoleRecord): Record<string, XmlValue> {
     MaxSessionDuration: r.maxSessionDuration,
     Tags: r.tags.length === 0 ? undefined : r.tags.map((t) => ({ Key: t.key, Value: t.value })),
   };
+}
+
+function groupXml(g: GroupRecord): Record<string, XmlValue> {
+  return { Path: g.path, GroupName: g.groupName, GroupId: g.groupId, Arn: g.arn, CreateDate: new Date(g.createDate) };
 }
 
 function userXml(u: UserRecord): Record<string, XmlValue> {

@@ -1,4 +1,4 @@
-import type { ManagedPolicies, Roles, RoleSessions, ServiceAllowed, Users } from '../auth/index.js';
+import type { Groups, ManagedPolicies, Roles, RoleSessions, ServiceAllowed, Users } from '../auth/index.js';
 import type { Partition } from '../core/index.js';
 import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionPolicies, FunctionRegistry } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
@@ -28,6 +28,7 @@ export interface Services {
   readonly roles: Roles;
   readonly policies: ManagedPolicies;
   readonly users: Users;
+  readonly groups: Groups;
   readonly sessions: RoleSessions;
   readonly functionPolicies: FunctionPolicies;
   /** Whether a service principal (S3 delivering a notification) may act on a resource, by its resource policy. */

@@ -1,6 +1,7 @@
 import { AwsError, type Clock, type PolicyHolderRecord, type RoleRecord } from '../core/index.js';
 import type { AuthorizationContext, Authorize, Caller } from './authorize.js';
 import type { RequestContextValues } from './conditions.js';
+import type { Groups } from './groups.js';
 import type { ManagedPolicies } from './managed-policies.js';
 import { evaluate, parsePolicy, resourceGrant, type Policy, type PolicyKind, type PrincipalFacts } from './policy.js';
 import type { Roles } from './roles.js';
@@ -12,6 +13,7 @@ export type ResourcePolicyLookup = (resourceArn: string) => Promise<string | und
 export interface AuthorizerDeps {
   readonly roles: Roles;
   readonly users: Users;
+  readonly groups: Groups;
   readonly policies: ManagedPolicies;
   readonly resourcePolicy: ResourcePolicyLookup;
   readonly clock: Clock;
@@ -103,7 +105,10 @@ export class PolicyAuthorizer {
       if (error instanceof AwsError && error.code === 'NoSuchEntity') return [];
       throw error;
     }
-    return holder === undefined ? [] : this.#policiesOf(holder);
+    if (holder === undefined) return [];
+    // A user also has the policies of each group it is in.
+    const groups = identity.kind === 'user' ? (await this.deps.groups.of(identity.userName, { maxItems: 1000 })).items : [];
+    return (await Promise.all([holder, ...groups].map((h) => this.#policiesOf(h)))).flat();
   }
 
   async #policiesOf(holder: PolicyHolderRecord): Promise<Policy[]> {

@@ -37,6 +37,14 @@ export function checkMaxItems(given: number | undefined): number {
   return maxItems;
 }
 
+/** One page of entities sorted by name (as the store lists them), after `marker` (a name, any case), at most `maxItems`. */
+export function pageByName<T>(all: readonly T[], nameOf: (item: T) => string, marker: string | undefined, maxItems: number | undefined): Page<T> {
+  const limit = checkMaxItems(maxItems);
+  const from = marker === undefined ? 0 : all.filter((item) => nameOf(item).toLowerCase() <= marker.toLowerCase()).length;
+  const items = all.slice(from, from + limit);
+  return from + limit < all.length ? { items, marker: nameOf(items[items.length - 1]!) } : { items };
+}
+
 /** The random part of an IAM id (its kind is its prefix: AROA roles, ANPA policies). */
 export function randomIamId(length: number): string {
   let id = '';

@@ -26,3 +26,4 @@ export { SecretBox, Signer } from './secret-box.js';
 export { PolicyAuthorizer, type ResourcePolicyLookup } from './authorizer.js';
 export { RoleSessions, type SessionCredentials } from './sessions.js';
 export { ExecutionRoles, LAMBDA_TRUST_POLICY, type AdoptedRole, type ServiceAllowed } from './execution-roles.js';
+export { Groups } from './groups.js';

@@ -175,7 +175,7 @@ export class ManagedPolicies {
   /** How many roles and users each managed policy is attached to (AttachmentCount; ListPolicies OnlyAttached). */
   async attachmentCounts(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    const holders = [...(await this.store.listRoles()), ...(await this.store.listUsers())];
+    const holders = [...(await this.store.listRoles()), ...(await this.store.listUsers()), ...(await this.store.listGroups())];
     for (const arn of holders.flatMap((h) => h.attachedPolicies ?? [])) counts.set(arn, (counts.get(arn) ?? 0) + 1);
     return counts;
   }

@@ -1,8 +1,9 @@
 import { AwsError, Mutex, type Clock, type Partition, type RoleRecord } from '../core/index.js';
 import type { IdentityStore } from '../store/index.js';
-import { checkIamPath, checkMaxItems, iamValidation, randomIamId, type Page } from './iam-names.js';
+import { checkIamPath, iamValidation, pageByName, randomIamId, type Page } from './iam-names.js';
 import type { ManagedPolicies } from './managed-policies.js';
 import { checkPolicyDocument } from './policy-document.js';
+import { type IamTag, withoutTags, withTags } from './iam-tags.js';
 import { checkNoPolicies, PolicyHolder } from './policy-holder.js';
 
 export interface CreateRoleInput {
@@ -86,13 +87,9 @@ export class Roles {
 
   /** Roles by name, from after `marker` (a role name), at most `maxItems`. */
   async list(options: { pathPrefix?: string; marker?: string; maxItems?: number }): Promise<Page<RoleRecord>> {
-    const maxItems = checkMaxItems(options.maxItems);
     const prefix = options.pathPrefix ?? '/';
     const all = (await this.store.listRoles()).filter((r) => r.path.startsWith(prefix));
-    const start = options.marker === undefined ? 0 : all.findIndex((r) => r.roleName.toLowerCase() > options.marker!.toLowerCase());
-    const from = start === -1 ? all.length : start;
-    const items = all.slice(from, from + maxItems);
-    return from + maxItems < all.length ? { items, marker: items[items.length - 1]!.roleName } : { items };
+    return pageByName(all, (r) => r.roleName, options.marker, options.maxItems);
   }
 
   /** Refused while functions still run as the role (`inUseBy` names them). */
@@ -104,6 +101,15 @@ export class Roles {
         throw new AwsError('DeleteConflict', `Cannot delete entity, must change the role of the functions using it first: ${inUseBy.slice(0, 10).join(', ')}.`);
       }
       if (!(await this.store.deleteRole(record.roleName))) throw new AwsError('NoSuchEntity', `The role with name ${roleName} cannot be found.`);
+    });
+  }
+
+  /** TagRole (`tags` given) or UntagRole (`untag` given). */
+  retag(roleName: string, change: { tags?: readonly IamTag[]; untag?: readonly string[] }): Promise<void> {
+    return this.#mutex.run(async () => {
+      const record = await this.get(roleName);
+      const tags = change.tags === undefined ? record.tags : withTags(record.tags, change.tags);
+      await this.store.replaceRole({ ...record, tags: change.untag === undefined ? tags : withoutTags(tags, change.untag) });
     });
   }
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { AwsError, type Clock, type Mutex, type Partition, type StoredAccessKey, type UserRecord } from '../core/index.js';
 import type { IdentityStore } from '../store/index.js';
 import type { AccessKeyRecord } from './authorize.js';
-import { checkIamPath, checkMaxItems, iamValidation, randomIamId, type Page } from './iam-names.js';
+import { checkIamPath, checkMaxItems, iamValidation, pageByName, randomIamId, type Page } from './iam-names.js';
+import { type IamTag, withoutTags, withTags } from './iam-tags.js';
 import type { ManagedPolicies } from './managed-policies.js';
 import { checkNoPolicies, PolicyHolder } from './policy-holder.js';
 import type { SecretBox } from './secret-box.js';
@@ -95,18 +96,25 @@ export class Users {
 
   /** Users by name, from after `marker` (a user name), at most `maxItems`. */
   async list(options: { pathPrefix?: string; marker?: string; maxItems?: number }): Promise<Page<UserRecord>> {
-    const maxItems = checkMaxItems(options.maxItems);
     const prefix = options.pathPrefix ?? '/';
     const all = (await this.store.listUsers()).filter((u) => u.path.startsWith(prefix));
-    const from = options.marker === undefined ? 0 : all.filter((u) => u.userName.toLowerCase() <= options.marker!.toLowerCase()).length;
-    const items = all.slice(from, from + maxItems);
-    return from + maxItems < all.length ? { items, marker: items[items.length - 1]!.userName } : { items };
+    return pageByName(all, (u) => u.userName, options.marker, options.maxItems);
   }
 
-  /** Refused while the user has access keys or policies, as IAM refuses it. */
-  delete(userName: string): Promise<void> {
+  /** TagUser (`tags` given) or UntagUser (`untag` given). */
+  retag(userName: string, change: { tags?: readonly IamTag[]; untag?: readonly string[] }): Promise<void> {
     return this.writes.run(async () => {
       const record = await this.get(userName);
+      const tags = change.tags === undefined ? record.tags : withTags(record.tags, change.tags);
+      await this.store.replaceUser({ ...record, tags: change.untag === undefined ? tags : withoutTags(tags, change.untag) });
+    });
+  }
+
+  /** Refused while the user has access keys or policies, or while `refuse` throws (it is in a group), as IAM refuses it. */
+  delete(userName: string, refuse: (user: UserRecord) => Promise<void> = async () => undefined): Promise<void> {
+    return this.writes.run(async () => {
+      const record = await this.get(userName);
+      await refuse(record);
       if ((await this.store.listAccessKeys(record.userName)).length > 0) {
         throw new AwsError('DeleteConflict', 'Cannot delete entity, must delete access keys first.');
       }

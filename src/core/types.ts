@@ -174,6 +174,17 @@ export interface UserRecord extends PolicyHolderRecord {
   readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
 }
 
+/** An IAM group (CreateGroup): its members get its policies on top of their own. */
+export interface GroupRecord extends PolicyHolderRecord {
+  readonly groupName: string;
+  readonly groupId: string;
+  readonly arn: string;
+  readonly path: string;
+  readonly createDate: number;
+  /** Member user names, as the users spell them, in the order they were added. */
+  readonly users: readonly string[];
+}
+
 /** A user's access key as kept at rest: the secret sealed (AES-256-GCM) under a key derived from the root secret. */
 export interface StoredAccessKey {
   readonly accessKeyId: string;

@@ -11,6 +11,7 @@ import type {
   StoredAccessKey,
   UsageRecord,
   UserRecord,
+  GroupRecord,
 } from '../core/index.js';
 import type { FailedEventStore } from '../queue/index.js';
 
@@ -113,6 +114,12 @@ export interface IdentityStore {
   listPolicies(): Promise<ManagedPolicyRecord[]>;
   replacePolicy(record: ManagedPolicyRecord): Promise<void>;
   deletePolicy(arn: string): Promise<boolean>;
+  /** false when a group of that name (in any case) exists. */
+  insertGroup(record: GroupRecord): Promise<boolean>;
+  getGroup(name: string): Promise<GroupRecord | undefined>;
+  listGroups(): Promise<GroupRecord[]>;
+  replaceGroup(record: GroupRecord): Promise<void>;
+  deleteGroup(name: string): Promise<boolean>;
   /** false when a user of that name (in any case) exists. */
   insertUser(record: UserRecord): Promise<boolean>;
   getUser(name: string): Promise<UserRecord | undefined>;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ManagedPolicyRecord, RoleRecord, StoredAccessKey, UserRecord } from '../../src/core/index.js';
+import type { GroupRecord, ManagedPolicyRecord, RoleRecord, StoredAccessKey, UserRecord } from '../../src/core/index.js';
 import type { IdentityStore } from '../../src/store/index.js';
 
 const role = (roleName: string, extra: Partial<RoleRecord> = {}): RoleRecord => ({
@@ -101,6 +101,31 @@ export function identityStoreContract(adapter: string, open: () => Promise<{ sto
         );
         assert.equal(await store.deletePolicy(arn), true);
         assert.equal(await store.getPolicy(arn), undefined);
+      }),
+    );
+    it(
+      'a group name is taken regardless of case; groups are listed by name, replaced (members kept) and deleted once',
+      withStore(async (store) => {
+        const group = (groupName: string, users: string[] = []): GroupRecord => ({
+          groupName,
+          groupId: `AGPA${groupName.toUpperCase()}`,
+          arn: `arn:aws:iam::000000000000:group/${groupName}`,
+          path: '/',
+          createDate: 0,
+          users,
+        });
+        assert.equal(await store.insertGroup(group('Admins')), true);
+        assert.equal(await store.insertGroup(group('admins')), false);
+        await store.insertGroup(group('Readers'));
+        await store.replaceGroup(group('Admins', ['alice', 'Bob']));
+        assert.deepEqual((await store.getGroup('ADMINS'))?.users, ['alice', 'Bob']);
+        assert.deepEqual(
+          (await store.listGroups()).map((g) => g.groupName),
+          ['Admins', 'Readers'],
+        );
+        assert.equal(await store.deleteGroup('admins'), true);
+        assert.equal(await store.deleteGroup('admins'), false);
+        assert.equal(await store.getGroup('Admins'), undefined);
       }),
     );
     it(

@@ -11,6 +11,7 @@ import type {
   RoleRecord,
   StoredAccessKey,
   UserRecord,
+  GroupRecord,
   UsageRecord,
 } from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
@@ -103,6 +104,10 @@ CREATE TABLE IF NOT EXISTS iam_roles (
 CREATE TABLE IF NOT EXISTS iam_policies (
   name TEXT PRIMARY KEY COLLATE NOCASE,
   arn TEXT NOT NULL UNIQUE,
+  record TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS iam_groups (
+  name TEXT PRIMARY KEY COLLATE NOCASE,
   record TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS iam_users (
@@ -244,6 +249,11 @@ export class SqliteStore implements Store {
       listPolicies: db.prepare<[], { record: string }>('SELECT record FROM iam_policies ORDER BY name'),
       replacePolicy: db.prepare('UPDATE iam_policies SET record = ? WHERE arn = ?'),
       deletePolicy: db.prepare('DELETE FROM iam_policies WHERE arn = ?'),
+      insertGroup: db.prepare('INSERT OR IGNORE INTO iam_groups (name, record) VALUES (?, ?)'),
+      getGroup: db.prepare<[string], { record: string }>('SELECT record FROM iam_groups WHERE name = ?'),
+      listGroups: db.prepare<[], { record: string }>('SELECT record FROM iam_groups ORDER BY name'),
+      replaceGroup: db.prepare('UPDATE iam_groups SET record = ? WHERE name = ?'),
+      deleteGroup: db.prepare('DELETE FROM iam_groups WHERE name = ?'),
       insertUser: db.prepare('INSERT OR IGNORE INTO iam_users (name, record) VALUES (?, ?)'),
       getUser: db.prepare<[string], { record: string }>('SELECT record FROM iam_users WHERE name = ?'),
       listUsers: db.prepare<[], { record: string }>('SELECT record FROM iam_users ORDER BY name'),
@@ -419,6 +429,27 @@ export class SqliteStore implements Store {
 
   async deletePolicy(arn: string): Promise<boolean> {
     return this.#statements.deletePolicy.run(arn).changes === 1;
+  }
+
+  async insertGroup(record: GroupRecord): Promise<boolean> {
+    return this.#statements.insertGroup.run(record.groupName, JSON.stringify(record)).changes === 1;
+  }
+
+  async getGroup(name: string): Promise<GroupRecord | undefined> {
+    const row = this.#statements.getGroup.get(name);
+    return row === undefined ? undefined : (JSON.parse(row.record) as GroupRecord);
+  }
+
+  async listGroups(): Promise<GroupRecord[]> {
+    return this.#statements.listGroups.all().map((row) => JSON.parse(row.record) as GroupRecord);
+  }
+
+  async replaceGroup(record: GroupRecord): Promise<void> {
+    this.#statements.replaceGroup.run(JSON.stringify(record), record.groupName);
+  }
+
+  async deleteGroup(name: string): Promise<boolean> {
+    return this.#statements.deleteGroup.run(name).changes === 1;
   }
 
   async insertUser(record: UserRecord): Promise<boolean> {
