@@ -141,6 +141,7 @@ export class EventSourceMappings {
     });
     const stream = this.#streamSettings(source, target.name, input, undefined);
     await this.#checkRoleReads(source, input.eventSourceArn, target.role);
+    await this.#checkRoleWrites(stream.onFailure, target.role);
     await this.#checkVisibility(source, input.eventSourceArn, target.timeout);
     const enabled = input.enabled ?? true;
     const record: EventSourceMappingRecord = {
@@ -178,6 +179,10 @@ export class EventSourceMappings {
       await this.#checkVisibility(current.source, current.eventSourceArn, target.timeout);
     }
     const stream = this.#streamSettings(current.source, target?.name ?? current.functionName, input, current);
+    if (target !== undefined || input.onFailure !== undefined) {
+      const named = current.qualifier === undefined ? current.functionName : `${current.functionName}:${current.qualifier}`;
+      await this.#checkRoleWrites(stream.onFailure, (target ?? this.#function(named)).role);
+    }
     const enabled = input.enabled ?? current.enabled;
     const state: EventSourceMappingState = enabled !== current.enabled ? (enabled ? 'Enabling' : 'Disabling') : 'Updating';
     const where = target ?? { name: current.functionName, qualifier: current.qualifier };
@@ -315,6 +320,7 @@ export class EventSourceMappings {
           : lambdaDestination(input.onFailure, functionName, this.partition, {
               field: 'destinationConfig.onFailure.destination',
               kind: 'On-failure destinations',
+              alsoQueues: true,
             });
     return {
       ...(startingPosition === undefined ? {} : { startingPosition }),
@@ -334,6 +340,14 @@ export class EventSourceMappings {
     const record = this.aliases.target(latest.name, ref.qualifier);
     if (record === undefined) throw this.registry.notFound(latest.name, ref.qualifier);
     return { name: latest.name, ...(ref.qualifier === undefined ? {} : { qualifier: ref.qualifier }), timeout: record.timeout, role: record.role };
+  }
+
+  /** The role must be allowed to send to an SQS on-failure destination, as Lambda checks. */
+  async #checkRoleWrites(destination: string | undefined, roleArn: string): Promise<void> {
+    if (destination === undefined || !destination.startsWith('arn:aws:sqs:')) return;
+    if (!(await this.roleAccess(roleArn, 'sqs:SendMessage', destination))) {
+      throw invalidParameter('The function execution role does not have permissions to call SendMessage on SQS');
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type Message,
   type MessageAttributeValue,
   type SQSClient,
@@ -40,6 +41,11 @@ export class SqsQueue implements QueueSource<Message> {
     ).QueueUrl;
     if (this.#url === undefined) throw new Error(`SQS did not return a URL for ${this.#arn}`);
     return this.#url;
+  }
+
+  /** One message (an on-failure record). */
+  async send(body: string): Promise<void> {
+    await this.#client.send(new SendMessageCommand({ QueueUrl: await this.url(), MessageBody: body }));
   }
 
   async visibilityTimeout(): Promise<number> {

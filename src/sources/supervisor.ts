@@ -183,8 +183,8 @@ export class MappingSupervisor {
 
   /**
    * A stream batch that failed for good: Lambda's on-failure record (the batch's place in the stream,
-   * not its data) as an async event for the destination function; without a destination it is skipped,
-   * as on Lambda, and said in the log.
+   * not its data) as an async event for the destination function, or a message to the destination
+   * queue; without a destination it is skipped, as on Lambda, and said in the log.
    */
   async #discard(
     record: EventSourceMappingRecord,
@@ -210,6 +210,12 @@ export class MappingSupervisor {
       timestamp: new Date(clock.now()).toISOString(),
       ...failure.batchInfo,
     };
+    if (record.onFailure.startsWith('arn:aws:sqs:')) {
+      // Sent with the server's credentials for that queue (sources.json, or the standard chain), as the
+      // poller reads; a failure to send throws, and the shard reads the batch again from its checkpoint.
+      await new SqsQueue(this.#o.clients, record.onFailure).send(JSON.stringify(payload));
+      return;
+    }
     await this.#o.async.enqueue({
       functionName: record.onFailure,
       payload: Buffer.from(JSON.stringify(payload)),

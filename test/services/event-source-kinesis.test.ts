@@ -12,6 +12,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { readLogs, waitFor } from '../support/async.js';
 import { MOTO_ACCOUNT, motoMissing, startMoto, type Moto } from '../support/moto.js';
 import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
@@ -201,6 +203,45 @@ describe('Kinesis event source mappings', { skip: motoMissing() ?? false }, () =
     );
   });
 
+  it('sends a batch that failed for good to an SQS on-failure destination, once the role may send there', async () => {
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: moto.url, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    try {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'stream-failures' }));
+      const queueArn = `arn:aws:sqs:us-east-1:${MOTO_ACCOUNT}:stream-failures`;
+      await createStream('to-queue', 1);
+      await deploy(t.client, 'queue-fragile');
+      const input = {
+        FunctionName: 'queue-fragile',
+        EventSourceArn: arn('to-queue'),
+        MaximumRetryAttempts: 0,
+        BatchSize: 1,
+        DestinationConfig: { OnFailure: { Destination: queueArn } },
+      };
+      await assert.rejects(mapping(input), {
+        name: 'InvalidParameterValueException',
+        message: 'The function execution role does not have permissions to call SendMessage on SQS',
+      });
+      const iam = new IAMClient({ region: 'us-east-1', endpoint: t.platform.url, credentials: t.platform.rootKey });
+      const send = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn }] };
+      await iam.send(new PutRolePolicyCommand({ RoleName: 'test', PolicyName: 'send-failures', PolicyDocument: JSON.stringify(send) }));
+      iam.destroy();
+      const { UUID } = await mapping(input);
+      assert.equal((await state(UUID!)).DestinationConfig?.OnFailure?.Destination, queueArn);
+      await put('to-queue', [['k', 'poison']]);
+      const message = await waitFor(
+        'the on-failure message',
+        async () => (await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }))).Messages?.[0],
+      );
+      const record = JSON.parse(message.Body!) as any;
+      assert.equal(record.requestContext.condition, 'RetryAttemptsExhausted');
+      assert.equal(record.requestContext.functionArn, 'arn:aws:lambda:us-east-1:000000000000:function:queue-fragile');
+      assert.equal(record.KinesisBatchInfo.streamArn, arn('to-queue'));
+      assert.equal(record.KinesisBatchInfo.batchSize, 1);
+    } finally {
+      sqs.destroy();
+    }
+  });
+
   it('reads one shard with several batches at once under ParallelizationFactor, in order per partition key', async () => {
     await createStream('busy', 1);
     await deploy(t.client, 'parallel', SLOW);
@@ -288,9 +329,17 @@ describe('Kinesis event source mappings', { skip: motoMissing() ?? false }, () =
       mapping({
         FunctionName: 'checker',
         EventSourceArn: arn('checked'),
-        DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:123456789012:dlq' } },
+        DestinationConfig: { OnFailure: { Destination: 'arn:aws:sns:us-east-1:123456789012:alerts' } },
       }),
-      { name: 'InvalidParameterValueException', message: /On-failure destinations of type sqs are not supported by selfless yet/ },
+      { name: 'InvalidParameterValueException', message: /On-failure destinations of type sns are not supported by selfless yet/ },
+    );
+    await assert.rejects(
+      mapping({
+        FunctionName: 'checker',
+        EventSourceArn: arn('checked'),
+        DestinationConfig: { OnFailure: { Destination: 'arn:aws:sqs:us-east-1:123456789012:dlq.fifo' } },
+      }),
+      { name: 'InvalidParameterValueException', message: /must be standard queues/ },
     );
     await assert.rejects(
       mapping({
