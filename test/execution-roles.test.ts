@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
@@ -15,10 +13,10 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { LAMBDA_TRUST_POLICY } from '../src/auth/index.js';
+import { awsCli } from './support/aws-cli.js';
 import { startPlatform, type TestPlatform } from './support/platform.js';
 import { decode, nodeZip } from './support/zip.js';
 
-const run = promisify(execFile);
 const CANNOT_ASSUME = 'The role defined for the function cannot be assumed by Lambda.';
 const trust = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 
@@ -108,16 +106,9 @@ describe('a function runs as a role that exists and trusts Lambda, as CreateFunc
     const dir = await mkdtemp(join(tmpdir(), 'selfless-roles-'));
     try {
       await writeFile(join(dir, 'fn.zip'), await nodeZip('exports.handler = async () => 1;'));
-      const env = {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: t.platform.rootKey.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: t.platform.rootKey.secretAccessKey,
-        AWS_DEFAULT_REGION: t.platform.config.region,
-        AWS_PAGER: '',
-      };
-      const args = ['--endpoint-url', t.platform.url, 'lambda', 'create-function', '--function-name', 'cli', '--runtime', 'nodejs22.x'];
-      args.push('--handler', 'index.handler', '--role', roleArn('missing'), '--zip-file', `fileb://${join(dir, 'fn.zip')}`);
-      await assert.rejects(run('/usr/bin/aws', args, { env }), (error: any) => {
+      const args = ['lambda', 'create-function', '--function-name', 'cli', '--runtime', 'nodejs22.x', '--handler', 'index.handler'];
+      args.push('--role', roleArn('missing'), '--zip-file', `fileb://${join(dir, 'fn.zip')}`);
+      await assert.rejects(awsCli(t.platform)(...args), (error: any) => {
         assert.match(
           error.stderr,
           /An error occurred \(InvalidParameterValueException\) when calling the CreateFunction operation: The role defined for the function cannot be assumed by Lambda\./,

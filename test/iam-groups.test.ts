@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
   AddUserToGroupCommand,
@@ -25,10 +23,10 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { rejectsWith } from './support/assertions.js';
+import { awsCli } from './support/aws-cli.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { nodeZip } from './support/zip.js';
 
-const run = promisify(execFile);
 const READ_ONLY = 'arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess';
 
 describe('IAM groups: a user has the policies of the groups it is in', () => {
@@ -153,21 +151,10 @@ describe('IAM groups: a user has the policies of the groups it is in', () => {
   });
 
   it('works from the AWS CLI: create-group, add-user-to-group, get-group', async () => {
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: t.platform.rootKey.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: t.platform.rootKey.secretAccessKey,
-      AWS_DEFAULT_REGION: t.platform.config.region,
-      AWS_PAGER: '',
-    };
-    const aws = async (...args: string[]) =>
-      JSON.parse((await run('/usr/bin/aws', ['--endpoint-url', t.platform.url, '--output', 'json', 'iam', ...args], { env })).stdout || '{}') as Record<
-        string,
-        any
-      >;
-    assert.equal((await aws('create-group', '--group-name', 'cli-group')).Group.GroupName, 'cli-group');
-    await aws('add-user-to-group', '--group-name', 'cli-group', '--user-name', 'alice');
-    const got = await aws('get-group', '--group-name', 'cli-group');
+    const aws = awsCli(t.platform);
+    assert.equal((await aws('iam', 'create-group', '--group-name', 'cli-group')).Group.GroupName, 'cli-group');
+    await aws('iam', 'add-user-to-group', '--group-name', 'cli-group', '--user-name', 'alice');
+    const got = await aws('iam', 'get-group', '--group-name', 'cli-group');
     assert.deepEqual(
       got.Users.map((u: { UserName: string }) => u.UserName),
       ['alice'],

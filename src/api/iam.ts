@@ -1,7 +1,8 @@
 import type { AccessKeyMetadata, Caller, ManagedPolicy } from '../auth/index.js';
+import type { PolicyHolder } from '../auth/policy-holder.js';
 import { pageByName } from '../auth/iam-names.js';
 import { tagPage, type IamTag } from '../auth/iam-tags.js';
-import { AwsError, type GroupRecord, type RoleRecord, type UserRecord } from '../core/index.js';
+import { AwsError, type GroupRecord, type PolicyHolderRecord, type RoleRecord, type UserRecord } from '../core/index.js';
 import type { RequestContext, Route } from './http.js';
 import { route } from './http.js';
 import { memberList, queryParams, queryReply, requiredParam, type XmlValue } from './query.js';
@@ -12,8 +13,53 @@ const IAM_BODY_LIMIT = 512 * 1024;
 
 type Operation = (params: URLSearchParams, s: Services, caller: Caller | undefined) => Promise<Record<string, XmlValue> | undefined>;
 
+/** The policies of roles, users and groups, operated on alike: inline (Put/Get/Delete/List…Policy) and managed (Attach/Detach/ListAttached…Policies). */
+function permissionOperations(
+  kind: 'Role' | 'User' | 'Group',
+  holder: (s: Services) => { readonly permissions: PolicyHolder<PolicyHolderRecord>; canonicalName(name: string): Promise<string> },
+): Record<string, Operation> {
+  const nameParam = `${kind}Name`;
+  return {
+    [`Put${kind}Policy`]: async (p, s) => {
+      await holder(s).permissions.put(requiredParam(p, nameParam), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
+      return undefined;
+    },
+    [`Get${kind}Policy`]: async (p, s) => {
+      const name = requiredParam(p, nameParam);
+      const policyName = requiredParam(p, 'PolicyName');
+      const document = await holder(s).permissions.get(name, policyName);
+      return { [nameParam]: await holder(s).canonicalName(name), PolicyName: policyName, PolicyDocument: encodeURIComponent(document) };
+    },
+    [`Delete${kind}Policy`]: async (p, s) => {
+      await holder(s).permissions.delete(requiredParam(p, nameParam), requiredParam(p, 'PolicyName'));
+      return undefined;
+    },
+    [`List${kind}Policies`]: async (p, s) => {
+      const page = await holder(s).permissions.list(requiredParam(p, nameParam), pageOptions(p));
+      return { PolicyNames: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker };
+    },
+    [`Attach${kind}Policy`]: async (p, s) => {
+      await holder(s).permissions.attach(requiredParam(p, nameParam), requiredParam(p, 'PolicyArn'));
+      return undefined;
+    },
+    [`Detach${kind}Policy`]: async (p, s) => {
+      await holder(s).permissions.detach(requiredParam(p, nameParam), requiredParam(p, 'PolicyArn'));
+      return undefined;
+    },
+    [`ListAttached${kind}Policies`]: async (p, s) => {
+      const pathPrefix = p.get('PathPrefix');
+      return attachedXml(
+        await holder(s).permissions.attached(requiredParam(p, nameParam), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) }),
+      );
+    },
+  };
+}
+
 /** The IAM operations selfless answers (AWS Query protocol, one endpoint, dispatched by `Action`). */
 const OPERATIONS: Readonly<Record<string, Operation>> = {
+  ...permissionOperations('Role', (s) => ({ permissions: s.roles.permissions, canonicalName: async (n) => (await s.roles.get(n)).roleName })),
+  ...permissionOperations('User', (s) => ({ permissions: s.users.permissions, canonicalName: async (n) => (await s.users.get(n)).userName })),
+  ...permissionOperations('Group', (s) => ({ permissions: s.groups.permissions, canonicalName: async (n) => (await s.groups.get(n)).groupName })),
   CreateRole: async (p, s) => {
     const maxSessionDuration = p.get('MaxSessionDuration');
     const description = p.get('Description');
@@ -39,24 +85,6 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     const role = await s.roles.get(name);
     await s.roles.delete(name, s.registry.usingRole(role.arn));
     return undefined;
-  },
-  PutRolePolicy: async (p, s) => {
-    await s.roles.permissions.put(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
-    return undefined;
-  },
-  GetRolePolicy: async (p, s) => {
-    const roleName = requiredParam(p, 'RoleName');
-    const policyName = requiredParam(p, 'PolicyName');
-    const document = await s.roles.permissions.get(roleName, policyName);
-    return { RoleName: (await s.roles.get(roleName)).roleName, PolicyName: policyName, PolicyDocument: encodeURIComponent(document) };
-  },
-  DeleteRolePolicy: async (p, s) => {
-    await s.roles.permissions.delete(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyName'));
-    return undefined;
-  },
-  ListRolePolicies: async (p, s) => {
-    const page = await s.roles.permissions.list(requiredParam(p, 'RoleName'), pageOptions(p));
-    return { PolicyNames: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker };
   },
   CreatePolicy: async (p, s) => {
     const path = p.get('Path');
@@ -122,18 +150,6 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   SetDefaultPolicyVersion: async (p, s) => {
     await s.policies.setDefaultVersion(requiredParam(p, 'PolicyArn'), requiredParam(p, 'VersionId'));
     return undefined;
-  },
-  AttachRolePolicy: async (p, s) => {
-    await s.roles.permissions.attach(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyArn'));
-    return undefined;
-  },
-  DetachRolePolicy: async (p, s) => {
-    await s.roles.permissions.detach(requiredParam(p, 'RoleName'), requiredParam(p, 'PolicyArn'));
-    return undefined;
-  },
-  ListAttachedRolePolicies: async (p, s) => {
-    const pathPrefix = p.get('PathPrefix');
-    return attachedXml(await s.roles.permissions.attached(requiredParam(p, 'RoleName'), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) }));
   },
   TagRole: async (p, s) => {
     await s.roles.retag(requiredParam(p, 'RoleName'), { tags: tagsParam(p) });
@@ -222,38 +238,6 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     await s.groups.removeUser(requiredParam(p, 'GroupName'), requiredParam(p, 'UserName'));
     return undefined;
   },
-  PutGroupPolicy: async (p, s) => {
-    await s.groups.permissions.put(requiredParam(p, 'GroupName'), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
-    return undefined;
-  },
-  GetGroupPolicy: async (p, s) => {
-    const groupName = requiredParam(p, 'GroupName');
-    const policyName = requiredParam(p, 'PolicyName');
-    const document = await s.groups.permissions.get(groupName, policyName);
-    return { GroupName: (await s.groups.get(groupName)).groupName, PolicyName: policyName, PolicyDocument: encodeURIComponent(document) };
-  },
-  DeleteGroupPolicy: async (p, s) => {
-    await s.groups.permissions.delete(requiredParam(p, 'GroupName'), requiredParam(p, 'PolicyName'));
-    return undefined;
-  },
-  ListGroupPolicies: async (p, s) => {
-    const page = await s.groups.permissions.list(requiredParam(p, 'GroupName'), pageOptions(p));
-    return { PolicyNames: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker };
-  },
-  AttachGroupPolicy: async (p, s) => {
-    await s.groups.permissions.attach(requiredParam(p, 'GroupName'), requiredParam(p, 'PolicyArn'));
-    return undefined;
-  },
-  DetachGroupPolicy: async (p, s) => {
-    await s.groups.permissions.detach(requiredParam(p, 'GroupName'), requiredParam(p, 'PolicyArn'));
-    return undefined;
-  },
-  ListAttachedGroupPolicies: async (p, s) => {
-    const pathPrefix = p.get('PathPrefix');
-    return attachedXml(
-      await s.groups.permissions.attached(requiredParam(p, 'GroupName'), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) }),
-    );
-  },
   CreateAccessKey: async (p, s, caller) => {
     const key = await s.users.createAccessKey(userParam(p, s, caller));
     return {
@@ -278,36 +262,6 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   DeleteAccessKey: async (p, s, caller) => {
     await s.users.deleteAccessKey(userParam(p, s, caller), requiredParam(p, 'AccessKeyId'));
     return undefined;
-  },
-  PutUserPolicy: async (p, s) => {
-    await s.users.permissions.put(requiredParam(p, 'UserName'), requiredParam(p, 'PolicyName'), requiredParam(p, 'PolicyDocument'));
-    return undefined;
-  },
-  GetUserPolicy: async (p, s) => {
-    const userName = requiredParam(p, 'UserName');
-    const policyName = requiredParam(p, 'PolicyName');
-    const document = await s.users.permissions.get(userName, policyName);
-    return { UserName: (await s.users.get(userName)).userName, PolicyName: policyName, PolicyDocument: encodeURIComponent(document) };
-  },
-  DeleteUserPolicy: async (p, s) => {
-    await s.users.permissions.delete(requiredParam(p, 'UserName'), requiredParam(p, 'PolicyName'));
-    return undefined;
-  },
-  ListUserPolicies: async (p, s) => {
-    const page = await s.users.permissions.list(requiredParam(p, 'UserName'), pageOptions(p));
-    return { PolicyNames: page.items, IsTruncated: page.marker !== undefined, Marker: page.marker };
-  },
-  AttachUserPolicy: async (p, s) => {
-    await s.users.permissions.attach(requiredParam(p, 'UserName'), requiredParam(p, 'PolicyArn'));
-    return undefined;
-  },
-  DetachUserPolicy: async (p, s) => {
-    await s.users.permissions.detach(requiredParam(p, 'UserName'), requiredParam(p, 'PolicyArn'));
-    return undefined;
-  },
-  ListAttachedUserPolicies: async (p, s) => {
-    const pathPrefix = p.get('PathPrefix');
-    return attachedXml(await s.users.permissions.attached(requiredParam(p, 'UserName'), { ...(pathPrefix === null ? {} : { pathPrefix }), ...pageOptions(p) }));
   },
 };
 
