@@ -4,12 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  GetRoleCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
 import {
   CreateFunctionCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   InvokeCommand,
+  LambdaClient,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { LAMBDA_TRUST_POLICY } from '../src/auth/index.js';
@@ -100,6 +109,53 @@ describe('a function runs as a role that exists and trusts Lambda, as CreateFunc
     assert.equal((await t.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'plain' }))).Role, roleArn('lambda-role'));
     const moved = await t.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Role: roleArn('test') }));
     assert.equal(moved.Role, roleArn('test'));
+  });
+
+  it('asks iam:PassRole (passed to lambda.amazonaws.com) of a user who gives a function a role, as AWS does', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'deployer' }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'deployer' }));
+    const lambdaOnly = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration'], Resource: '*' }],
+    };
+    await iam.send(new PutUserPolicyCommand({ UserName: 'deployer', PolicyName: 'lambda-only', PolicyDocument: JSON.stringify(lambdaOnly) }));
+    const deployer = new LambdaClient({
+      endpoint: t.platform.url,
+      region: t.platform.config.region,
+      credentials: { accessKeyId: AccessKey!.AccessKeyId!, secretAccessKey: AccessKey!.SecretAccessKey! },
+      maxAttempts: 1,
+    });
+    try {
+      const createAs = async (name: string) =>
+        deployer.send(
+          new CreateFunctionCommand({
+            FunctionName: name,
+            Runtime: 'nodejs22.x',
+            Handler: 'index.handler',
+            Role: roleArn('lambda-role'),
+            Code: { ZipFile: await nodeZip('exports.handler = async () => 1;') },
+          }),
+        );
+      await assert.rejects(createAs('passed'), (error: any) => {
+        assert.equal(error.name, 'AccessDeniedException');
+        assert.equal(
+          error.message,
+          `User: arn:aws:iam::${account}:user/deployer is not authorized to perform: iam:PassRole on resource: ${roleArn('lambda-role')} because no identity-based policy allows the iam:PassRole action`,
+        );
+        return true;
+      });
+      await assert.rejects(t.client.send(new GetFunctionCommand({ FunctionName: 'passed' })), { name: 'ResourceNotFoundException' });
+      // Changing other settings passes no role; giving one does.
+      await deployer.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Timeout: 5 }));
+      await assert.rejects(deployer.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'plain', Role: roleArn('lambda-role') })), {
+        name: 'AccessDeniedException',
+      });
+      // AWSLambda_FullAccess allows iam:PassRole where iam:PassedToService is lambda.amazonaws.com.
+      await iam.send(new AttachUserPolicyCommand({ UserName: 'deployer', PolicyArn: 'arn:aws:iam::aws:policy/AWSLambda_FullAccess' }));
+      assert.equal((await createAs('passed')).Role, roleArn('lambda-role'));
+    } finally {
+      deployer.destroy();
+    }
   });
 
   it('answers the AWS CLI with the same error', async () => {

@@ -1,5 +1,5 @@
 import { AwsError, invalidParameter, parseFunctionName, resolveQualifier, type FunctionRecord } from '../core/index.js';
-import { jsonBody, nextMarker, pageParams, route, type Route } from './http.js';
+import { jsonBody, nextMarker, pageParams, route, type RequestContext, type Route } from './http.js';
 import { functionInBody, functionInPath } from './resources.js';
 import type { Services } from './services.js';
 import { createFunctionInput, updateCodeInput, updateConfigurationInput } from './function-inputs.js';
@@ -34,7 +34,7 @@ export function functionRoutes(s: Services): Route[] {
         // Even when it published version 1, CreateFunction answers with the unqualified ARN.
         return { status: 201, body: functionConfiguration(record, s.partition, { arnQualifier: '' }) };
       },
-      { bodyLimit: CREATE_BODY_LIMIT, resource: functionInBody(s.partition) },
+      { bodyLimit: CREATE_BODY_LIMIT, resource: functionInBody(s.partition), alsoAuthorize: passRole },
     ),
 
     route('GET', '/2015-03-31/functions', 'ListFunctions', (ctx) => {
@@ -107,7 +107,7 @@ export function functionRoutes(s: Services): Route[] {
         const record = await s.registry.updateConfiguration(ctx.params.FunctionName!, updateConfigurationInput(jsonBody(ctx)));
         return { status: 200, body: functionConfiguration(record, s.partition) };
       },
-      { resource },
+      { resource, alsoAuthorize: passRole },
     ),
 
     route(
@@ -121,4 +121,13 @@ export function functionRoutes(s: Services): Route[] {
       { resource },
     ),
   ];
+}
+
+/**
+ * Giving a function a role is passing the role to Lambda: AWS asks `iam:PassRole` on it of the caller
+ * (with `iam:PassedToService`), so that lambda:CreateFunction alone cannot run code as any role.
+ */
+function passRole(ctx: RequestContext): Array<{ action: string; resource: string; conditionValues: Record<string, string> }> {
+  const role = jsonBody(ctx).Role;
+  return typeof role === 'string' ? [{ action: 'iam:PassRole', resource: role, conditionValues: { 'iam:PassedToService': 'lambda.amazonaws.com' } }] : [];
 }

@@ -53,12 +53,17 @@ export interface Route {
   /** The ARN authorize() is asked about; `*` for operations on no one resource. */
   readonly resource: (ctx: RequestContext) => string | Promise<string>;
   readonly auth: AuthMode;
+  /**
+   * Further authorizations the request needs beyond `action` on `resource`, decided alike and in
+   * order: `iam:PassRole` on the role a function is given, as AWS asks it of CreateFunction.
+   */
+  readonly alsoAuthorize?: (ctx: RequestContext) => ReadonlyArray<{ action: string; resource: string; conditionValues?: Record<string, string> }>;
   /** Largest body this operation accepts. */
   readonly bodyLimit: number;
   readonly handler: Handler;
 }
 
-export type RouteOptions = Partial<Pick<Route, 'service' | 'action' | 'resource' | 'auth' | 'bodyLimit'>>;
+export type RouteOptions = Partial<Pick<Route, 'service' | 'action' | 'resource' | 'auth' | 'bodyLimit' | 'alsoAuthorize'>>;
 
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const anyResource = () => '*';
@@ -74,6 +79,7 @@ export function route(method: string, path: string, operation: string, handler: 
     resource: options.resource ?? anyResource,
     auth: options.auth ?? 'sigv4',
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    ...(options.alsoAuthorize === undefined ? {} : { alsoAuthorize: options.alsoAuthorize }),
     handler,
   };
 }

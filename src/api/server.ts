@@ -154,9 +154,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
       const action = typeof route.action === 'string' ? route.action : route.action(ctx);
       const named = route.resource(ctx);
       const resource = typeof named === 'string' ? named : await named;
-      const decided = options.authorize(action, resource, { caller, requestId, sourceIp: req.socket.remoteAddress });
+      const sourceIp = req.socket.remoteAddress;
+      const decided = options.authorize(action, resource, { caller, requestId, sourceIp });
       // A synchronous decision (the root key's) costs the request no extra turn of the event loop.
       if (decided !== undefined) await decided;
+      for (const also of route.alsoAuthorize?.(ctx) ?? []) {
+        const context = { caller, requestId, sourceIp, ...(also.conditionValues === undefined ? {} : { conditionValues: also.conditionValues }) };
+        const more = options.authorize(also.action, also.resource, context);
+        if (more !== undefined) await more;
+      }
     }
     send(res, requestId, await matched.route.handler(ctx));
   } catch (error) {

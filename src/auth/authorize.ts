@@ -37,6 +37,8 @@ export interface AuthorizationContext {
   readonly requestId: string;
   /** The client's address as the connection shows it (`aws:SourceIp`). */
   readonly sourceIp: string | undefined;
+  /** Condition keys particular to this authorization (`iam:PassedToService` for iam:PassRole). */
+  readonly conditionValues?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -148,6 +148,7 @@ export class PolicyAuthorizer {
       'aws:username': identity.kind === 'user' ? identity.userName : undefined,
       'aws:userid': identity.kind === 'user' ? identity.userId : identity.kind === 'role' ? `${identity.roleId}:${identity.sessionName}` : caller.accountId,
       ...(caller.sessionToken === undefined ? {} : { 'aws:MultiFactorAuthPresent': 'false' }),
+      ...context.conditionValues,
     };
   }
 }
