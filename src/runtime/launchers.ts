@@ -38,6 +38,8 @@ export interface EnvironmentIdentity {
 }
 
 const NODE_RUNTIME = /^nodejs(\d+)\.x$/;
+/** After a failed install of the runtime SDK, environments start without it for this long before the next try. */
+const SDK_RETRY_MS = 10 * 60_000;
 const PROVIDED_RUNTIME = /^provided\.al(2|2023)$/;
 const PYTHON_RUNTIME = /^python(3\.\d+)$/;
 
@@ -122,16 +124,26 @@ export function createLauncher(options: LauncherOptions): Launcher {
   const runtimeDir = (name: string) => (options.sandboxed ? SANDBOX_PATHS.runtime : join(RUNTIMES_DIR, name));
   const runtimeBind = (name: string): ReadOnlyBind[] => (options.sandboxed ? [{ source: join(RUNTIMES_DIR, name), target: SANDBOX_PATHS.runtime }] : []);
 
-  // Installed with the first Node environment; a host that cannot install it runs functions without
-  // it (each bundles its own), says so once, and tries again at the next start.
+  // Installed with the first Node environment. A host that cannot install it (no registry, no npm) runs
+  // functions without it (each bundles its own), says so, and tries again after SDK_RETRY_MS.
   let sdkInstall: Promise<string | undefined> | undefined;
-  const nodeSdk = () =>
-    (sdkInstall ??= ensureNodeSdk({ cacheDir: options.runtimeCacheDir, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).catch(
+  let sdkFailedAt = 0;
+  const nodeSdk = () => {
+    if (sdkInstall !== undefined && sdkFailedAt !== 0 && Date.now() - sdkFailedAt >= SDK_RETRY_MS) sdkInstall = undefined;
+    return (sdkInstall ??= ensureNodeSdk({ cacheDir: options.runtimeCacheDir, ...(options.onProgress ? { onProgress: options.onProgress } : {}) }).then(
+      (dir) => {
+        sdkFailedAt = 0;
+        return dir;
+      },
       (error: unknown) => {
-        (options.onWarning ?? options.onProgress)?.(`${(error as Error).message}; nodejs functions run without the AWS SDK unless they bundle it`);
+        sdkFailedAt = Date.now();
+        (options.onWarning ?? options.onProgress)?.(
+          `${(error as Error).message}; nodejs functions run without the AWS SDK unless they bundle it (tried again in ${SDK_RETRY_MS / 60_000} minutes)`,
+        );
         return undefined;
       },
     ));
+  };
 
   const launch = async (spec: EnvironmentSpec, runtimeApi: string, logStream: string): Promise<LaunchPlan> => {
     const common = { runtimeApi, logStream, taskRoot: taskRoot(spec) };
