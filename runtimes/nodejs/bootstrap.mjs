@@ -65,7 +65,7 @@ if (env.SELFLESS_NODE_SDK) registerSdkFallback(pathToFileURL(join(env.SELFLESS_N
 function registerSdkFallback(parentURL) {
   const nodeModule = require('node:module');
   // Bare specifiers only (`@aws-sdk/client-s3`), never paths or URLs; the function's own error wins.
-  const bare = (specifier) => !/^(?:\.{0,2}\/|[a-zA-Z][a-zA-Z\d+.-]*:)/.test(specifier);
+  const notBare = /^(?:\.{0,2}\/|[a-zA-Z][a-zA-Z\d+.-]*:)/;
   if (typeof nodeModule.registerHooks === 'function') {
     // Node 22.15 and later: in-thread, synchronous hooks, no loader thread to start.
     nodeModule.registerHooks({
@@ -73,7 +73,7 @@ function registerSdkFallback(parentURL) {
         try {
           return next(specifier, context);
         } catch (error) {
-          if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !bare(specifier)) throw error;
+          if (error?.code !== 'ERR_MODULE_NOT_FOUND' || notBare.test(specifier)) throw error;
           try {
             return next(specifier, { ...context, parentURL });
           } catch {
@@ -84,9 +84,10 @@ function registerSdkFallback(parentURL) {
     });
     return;
   }
-  const hooks = `export async function resolve(specifier, context, next) {
+  const hooks = `const notBare = new RegExp(${JSON.stringify(notBare.source)});
+  export async function resolve(specifier, context, next) {
     try { return await next(specifier, context); } catch (error) {
-      if (error?.code !== 'ERR_MODULE_NOT_FOUND' || /^(?:\\.{0,2}\\/|[a-zA-Z][a-zA-Z\\d+.-]*:)/.test(specifier)) throw error;
+      if (error?.code !== 'ERR_MODULE_NOT_FOUND' || notBare.test(specifier)) throw error;
       try { return await next(specifier, { ...context, parentURL: ${JSON.stringify(parentURL)} }); } catch { throw error; }
     }
   }`;

@@ -107,7 +107,7 @@ export class PolicyAuthorizer {
     }
     if (holder === undefined) return [];
     // A user also has the policies of each group it is in.
-    const groups = identity.kind === 'user' ? (await this.deps.groups.of(identity.userName, { maxItems: 1000 })).items : [];
+    const groups = identity.kind === 'user' ? await this.deps.groups.withMember(identity.userName) : [];
     return (await Promise.all([holder, ...groups].map((h) => this.#policiesOf(h)))).flat();
   }
 

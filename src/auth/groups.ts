@@ -57,11 +57,15 @@ export class Groups {
     return pageByName(all, (g) => g.groupName, options.marker, options.maxItems);
   }
 
-  /** The groups a user is in, by name. */
+  /** ListGroupsForUser: the groups a user (which must exist) is in, by name. */
   async of(userName: string, options: { marker?: string; maxItems?: number } = {}): Promise<Page<GroupRecord>> {
     const user = await this.users.get(userName);
-    const all = (await this.store.listGroups()).filter((g) => isMember(g, user.userName));
-    return pageByName(all, (g) => g.groupName, options.marker, options.maxItems);
+    return pageByName(await this.withMember(user.userName), (g) => g.groupName, options.marker, options.maxItems);
+  }
+
+  /** Every group with `userName` (a user's own spelling, or any case) among its members, by name. */
+  async withMember(userName: string): Promise<GroupRecord[]> {
+    return (await this.store.listGroups()).filter((g) => isMember(g, userName));
   }
 
   /** Refused while the group has members or policies, as IAM refuses it. */
@@ -94,7 +98,7 @@ export class Groups {
 
   /** For DeleteUser, which IAM refuses while the user is in a group (run inside the shared IAM writes). */
   async checkInNoGroup(userName: string): Promise<void> {
-    if ((await this.store.listGroups()).some((g) => isMember(g, userName))) throw new AwsError('DeleteConflict', MEMBERS_FIRST);
+    if ((await this.withMember(userName)).length > 0) throw new AwsError('DeleteConflict', MEMBERS_FIRST);
   }
 }
 

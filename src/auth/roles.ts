@@ -3,7 +3,7 @@ import type { IdentityStore } from '../store/index.js';
 import { checkIamPath, iamValidation, pageByName, randomIamId, type Page } from './iam-names.js';
 import type { ManagedPolicies } from './managed-policies.js';
 import { checkPolicyDocument } from './policy-document.js';
-import { type IamTag, withoutTags, withTags } from './iam-tags.js';
+import { retagged, type TagChange } from './iam-tags.js';
 import { checkNoPolicies, PolicyHolder } from './policy-holder.js';
 
 export interface CreateRoleInput {
@@ -105,11 +105,10 @@ export class Roles {
   }
 
   /** TagRole (`tags` given) or UntagRole (`untag` given). */
-  retag(roleName: string, change: { tags?: readonly IamTag[]; untag?: readonly string[] }): Promise<void> {
+  retag(roleName: string, change: TagChange): Promise<void> {
     return this.#mutex.run(async () => {
       const record = await this.get(roleName);
-      const tags = change.tags === undefined ? record.tags : withTags(record.tags, change.tags);
-      await this.store.replaceRole({ ...record, tags: change.untag === undefined ? tags : withoutTags(tags, change.untag) });
+      await this.store.replaceRole({ ...record, tags: retagged(record.tags, change) });
     });
   }
 

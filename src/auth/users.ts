@@ -3,7 +3,7 @@ import { AwsError, type Clock, type Mutex, type Partition, type StoredAccessKey,
 import type { IdentityStore } from '../store/index.js';
 import type { AccessKeyRecord } from './authorize.js';
 import { checkIamPath, checkMaxItems, iamValidation, pageByName, randomIamId, type Page } from './iam-names.js';
-import { type IamTag, withoutTags, withTags } from './iam-tags.js';
+import { retagged, type TagChange } from './iam-tags.js';
 import type { ManagedPolicies } from './managed-policies.js';
 import { checkNoPolicies, PolicyHolder } from './policy-holder.js';
 import type { SecretBox } from './secret-box.js';
@@ -102,11 +102,10 @@ export class Users {
   }
 
   /** TagUser (`tags` given) or UntagUser (`untag` given). */
-  retag(userName: string, change: { tags?: readonly IamTag[]; untag?: readonly string[] }): Promise<void> {
+  retag(userName: string, change: TagChange): Promise<void> {
     return this.writes.run(async () => {
       const record = await this.get(userName);
-      const tags = change.tags === undefined ? record.tags : withTags(record.tags, change.tags);
-      await this.store.replaceUser({ ...record, tags: change.untag === undefined ? tags : withoutTags(tags, change.untag) });
+      await this.store.replaceUser({ ...record, tags: retagged(record.tags, change) });
     });
   }
 
