@@ -28,6 +28,7 @@ import {
   EventSourceMappings,
   FunctionPolicies,
   FunctionRegistry,
+  FunctionUrls,
   ProvisionedConfigs,
   type RuntimeSpec,
 } from './control/index.js';
@@ -207,6 +208,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   await eventInvokeConfigs.load();
   const functionPolicies = new FunctionPolicies(store, registry, aliases, partition);
   await functionPolicies.load();
+  const functionUrls = new FunctionUrls(store, registry, aliases, partition, clock);
+  await functionUrls.load();
   const sourceClients = new SourceClients(deps.env ?? process.env, sourceOverrides);
   const roleAccess = async (roleArn: string, action: string, resource: string) => {
     const role = await roles.byArn(roleArn).catch(() => undefined);
@@ -227,12 +230,14 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
         aliases.forgetFunction(change.functionName);
         eventInvokeConfigs.forgetFunction(change.functionName);
         functionPolicies.forgetFunction(change.functionName);
+        functionUrls.forgetFunction(change.functionName);
         for (const uuid of eventSourceMappings.forgetFunction(change.functionName)) supervisor.reconcile(uuid);
         pool.retireFunction(change.functionName);
         return provisionedConfigs.follow(change);
       case 'AliasMoved':
         if (change.after === undefined && change.before !== undefined) {
           background(functionPolicies.forgetQualifier(change.functionName, change.before.name), 'forgetting an alias policy', backgroundError);
+          background(functionUrls.forgetQualifier(change.functionName, change.before.name), 'deleting an alias URL', backgroundError);
         }
         provisionedConfigs.follow(change);
         return provisioned.follow(change);
@@ -297,6 +302,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       groups,
       sessions,
       functionPolicies,
+      functionUrls,
+      publicAllowed: (action, resource, conditionValues) => authorizer.publicAllowed(action, resource, conditionValues),
       serviceAllowed: (...ask) => authorizer.serviceAllowed(...ask),
     },
     lookupKey,

@@ -18,6 +18,9 @@ import { concurrencyRoutes } from './concurrency.js';
 import { eventInvokeConfigRoutes } from './event-invoke-config.js';
 import { eventSourceMappingRoutes } from './event-source-mappings.js';
 import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './front-door-limits.js';
+import { FunctionUrlGateway } from './function-url-gateway.js';
+import { functionUrlTarget } from './function-url-hosts.js';
+import { functionUrlRoutes } from './function-urls.js';
 import { functionRoutes } from './functions.js';
 import type { BodyStream, Reply, RequestContext, Route } from './http.js';
 import { invokeRoutes } from './invoke.js';
@@ -63,6 +66,7 @@ export function allRoutes(services: Services): Route[] {
     ...eventSourceMappingRoutes(services),
     ...tagRoutes(services),
     ...permissionRoutes(services),
+    ...functionUrlRoutes(services),
     ...accountRoutes(services),
     ...selflessRoutes(services),
     ...s3NotificationRoutes(services),
@@ -80,7 +84,26 @@ export function createApiServer(options: ApiOptions): Server {
   const router = new Router(allRoutes(options.services));
   const budget = new UnverifiedBodyBudget(options.limits.maxUnverifiedBodyBytes);
   const lookupSecret: SecretLookup = (id, token) => options.lookupKey(id, token)?.secretAccessKey;
+  const urls = new FunctionUrlGateway({
+    functionUrls: options.services.functionUrls,
+    invoke: options.services.invoke,
+    partition: options.services.partition,
+    clock: options.clock,
+    lookupKey: options.lookupKey,
+    authorize: options.authorize,
+    publicAllowed: options.services.publicAllowed,
+    bodyTimeoutMs: options.limits.bodyTimeoutMs,
+    log: options.log,
+  });
   const server = createServer((req, res) => {
+    // A function URL's request (by its host name, or the path form) is the function's, not the API's.
+    const url = functionUrlTarget(req.headers.host, req.url ?? '/');
+    if (url !== undefined) {
+      const requestId = newRequestId();
+      if (options.accessLog) logAccess(req, res, requestId, options.log, () => 'FunctionUrl');
+      void urls.serve(req, res, url.urlId, url.target, requestId);
+      return;
+    }
     void handle(req, res, { router, options, budget, lookupSecret });
   });
   capConnections(server, options.limits);

@@ -1,10 +1,19 @@
 import type { Groups, ManagedPolicies, Roles, RoleSessions, ServiceAllowed, Users } from '../auth/index.js';
 import type { Partition } from '../core/index.js';
-import type { AliasRegistry, CodeRepository, EventInvokeConfigs, EventSourceMappings, FunctionPolicies, FunctionRegistry } from '../control/index.js';
+import type {
+  AliasRegistry,
+  CodeRepository,
+  EventInvokeConfigs,
+  EventSourceMappings,
+  FunctionPolicies,
+  FunctionRegistry,
+  FunctionUrls,
+} from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
+import type { PublicAllowed } from './function-url-gateway.js';
 import type { NotificationTokens } from './s3-notifications.js';
 
 /** What the routes work with: the services built by the composition root. */
@@ -31,6 +40,9 @@ export interface Services {
   readonly groups: Groups;
   readonly sessions: RoleSessions;
   readonly functionPolicies: FunctionPolicies;
+  readonly functionUrls: FunctionUrls;
+  /** Whether anyone, unsigned, may invoke a function URL of auth type NONE (by the function's policy). */
+  readonly publicAllowed: PublicAllowed;
   /** Whether a service principal (S3 delivering a notification) may act on a resource, by its resource policy. */
   readonly serviceAllowed: ServiceAllowed;
 }

@@ -74,6 +74,18 @@ export class PolicyAuthorizer {
   }
 
   /**
+   * Whether anyone at all, unsigned (a public function URL's caller), may do `action` on `resource`:
+   * only the resource's policy can say so, and only by naming every principal (`"*"`).
+   */
+  async publicAllowed(action: string, resource: string, context: RequestContextValues): Promise<boolean> {
+    const text = await this.deps.resourcePolicy(resource);
+    if (text === undefined) return false;
+    // Judged like a service principal (the resource policy alone speaks), under a name no statement uses.
+    const request = { principal: { arn: 'anonymous', service: true }, action, resource, context };
+    return evaluate(request, [], this.#parse(text, 'resource'), accountOf(resource)) === 'Allow';
+  }
+
+  /**
    * Whether a role's own policies allow it `action` on `resource`, as a session of the role would be
    * judged by the service that holds the resource (whose resource policy selfless cannot see).
    */

@@ -15,3 +15,4 @@ export {
   type UpdateEventSourceMappingInput,
 } from './event-source-mappings.js';
 export { FunctionPolicies, type AddPermissionInput } from './function-policies.js';
+export { FunctionUrls, type FunctionUrlInput } from './function-urls.js';

@@ -87,6 +87,30 @@ export interface FunctionPolicyRecord {
   readonly statements: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
 
+/** A function URL's CORS settings, as CreateFunctionUrlConfig takes them (members left out are absent). */
+export interface FunctionUrlCors {
+  readonly allowCredentials?: boolean;
+  readonly allowHeaders?: readonly string[];
+  readonly allowMethods?: readonly string[];
+  readonly allowOrigins?: readonly string[];
+  readonly exposeHeaders?: readonly string[];
+  readonly maxAge?: number;
+}
+
+/** A function URL: an HTTP endpoint for the unqualified function (qualifier '') or one alias. */
+export interface FunctionUrlRecord {
+  readonly functionName: string;
+  readonly qualifier: string;
+  /** The URL's host label, `<urlId>.lambda-url.<region>.…`: 32 lowercase letters and digits, as AWS's. */
+  readonly urlId: string;
+  readonly authType: 'NONE' | 'AWS_IAM';
+  readonly invokeMode: 'BUFFERED' | 'RESPONSE_STREAM';
+  readonly cors?: FunctionUrlCors;
+  /** ISO-8601 with microseconds, as Lambda writes them. */
+  readonly creationTime: string;
+  readonly lastModifiedTime: string;
+}
+
 /** The kinds of event source a mapping polls. */
 export type EventSourceKind = 'sqs' | 'kinesis' | 'dynamodb';
 

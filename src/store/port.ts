@@ -3,6 +3,7 @@ import type {
   EventInvokeConfigRecord,
   EventSourceMappingRecord,
   FunctionPolicyRecord,
+  FunctionUrlRecord,
   FunctionRecord,
   LogEvent,
   ManagedPolicyRecord,
@@ -73,6 +74,10 @@ export interface ControlStore {
   putFunctionPolicy(record: FunctionPolicyRecord): Promise<void>;
   deleteFunctionPolicy(functionName: string, qualifier: string): Promise<boolean>;
   listFunctionPolicies(): Promise<FunctionPolicyRecord[]>;
+  /** Writes a function URL (kept only while its function exists); its urlId is unique. */
+  putFunctionUrl(record: FunctionUrlRecord): Promise<void>;
+  deleteFunctionUrl(functionName: string, qualifier: string): Promise<boolean>;
+  listFunctionUrls(): Promise<FunctionUrlRecord[]>;
 }
 
 /** Usage records: one append per invocation (batched), read for reports. */

@@ -4,6 +4,7 @@ import type {
   EventInvokeConfigRecord,
   EventSourceMappingRecord,
   FunctionPolicyRecord,
+  FunctionUrlRecord,
   FunctionRecord,
   LogEvent,
   ManagedPolicyRecord,
@@ -124,6 +125,13 @@ CREATE INDEX IF NOT EXISTS iam_access_keys_user ON iam_access_keys(user_name, cr
 CREATE TABLE IF NOT EXISTS function_policies (
   function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   qualifier TEXT NOT NULL,
+  record TEXT NOT NULL,
+  PRIMARY KEY (function_name, qualifier)
+);
+CREATE TABLE IF NOT EXISTS function_urls (
+  function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
+  qualifier TEXT NOT NULL,
+  url_id TEXT NOT NULL UNIQUE,
   record TEXT NOT NULL,
   PRIMARY KEY (function_name, qualifier)
 );
@@ -270,6 +278,11 @@ export class SqliteStore implements Store {
       putFunctionPolicy: db.prepare(`INSERT OR REPLACE INTO function_policies (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteFunctionPolicy: db.prepare('DELETE FROM function_policies WHERE function_name = ? AND qualifier = ?'),
       listFunctionPolicies: db.prepare<[], { record: string }>('SELECT record FROM function_policies ORDER BY function_name, qualifier'),
+      putFunctionUrl: db.prepare(
+        'INSERT OR REPLACE INTO function_urls (function_name, qualifier, url_id, record) SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM functions WHERE name = ?)',
+      ),
+      deleteFunctionUrl: db.prepare('DELETE FROM function_urls WHERE function_name = ? AND qualifier = ?'),
+      listFunctionUrls: db.prepare<[], { record: string }>('SELECT record FROM function_urls ORDER BY function_name, qualifier'),
       // An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the delete would cascade to its checkpoints.
       putMapping: db.prepare(
         `INSERT INTO event_source_mappings (uuid, function_name, record) ${VALUES_OF_LIVE_FUNCTION} ON CONFLICT(uuid) DO UPDATE SET function_name = excluded.function_name, record = excluded.record`,
@@ -512,6 +525,18 @@ export class SqliteStore implements Store {
 
   async listFunctionPolicies(): Promise<FunctionPolicyRecord[]> {
     return this.#statements.listFunctionPolicies.all().map((row) => JSON.parse(row.record) as FunctionPolicyRecord);
+  }
+
+  async putFunctionUrl(record: FunctionUrlRecord): Promise<void> {
+    this.#statements.putFunctionUrl.run(record.functionName, record.qualifier, record.urlId, JSON.stringify(record), record.functionName);
+  }
+
+  async deleteFunctionUrl(functionName: string, qualifier: string): Promise<boolean> {
+    return this.#statements.deleteFunctionUrl.run(functionName, qualifier).changes === 1;
+  }
+
+  async listFunctionUrls(): Promise<FunctionUrlRecord[]> {
+    return this.#statements.listFunctionUrls.all().map((row) => JSON.parse(row.record) as FunctionUrlRecord);
   }
 
   async putEventSourceMapping(record: EventSourceMappingRecord): Promise<void> {
