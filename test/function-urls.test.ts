@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
   AddPermissionCommand,
@@ -16,9 +18,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { rejectsWith } from './support/assertions.js';
+import { awsCli } from './support/aws-cli.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { Sha256 } from './support/sha256.js';
 import { nodeZip } from './support/zip.js';
+
+const run = promisify(execFile);
 
 interface Answer {
   status: number;
@@ -338,5 +343,25 @@ describe('function URLs: the configuration API and requests served as payload 2.
     const { FunctionUrl } = await t.client.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'other', AuthType: 'NONE' }));
     await t.client.send(new DeleteFunctionCommand({ FunctionName: 'other' }));
     assert.equal((await call(port, { host: hostOf(FunctionUrl!) })).status, 403);
+  });
+
+  it('works with the AWS CLI, and the FunctionUrl it prints is one curl reaches as it is', async () => {
+    const aws = awsCli(t.platform);
+    await t.client.send(
+      new CreateFunctionCommand({ FunctionName: 'cli', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip(ECHO) } }),
+    );
+    const created = await aws('lambda', 'create-function-url-config', '--function-name', 'cli', '--auth-type', 'NONE', '--cors', 'AllowOrigins=*,MaxAge=10');
+    assert.equal(created.AuthType, 'NONE');
+    assert.deepEqual(created.Cors, { AllowOrigins: ['*'], MaxAge: 10 });
+    await aws('lambda', 'add-permission', '--function-name', 'cli', '--statement-id', 'url', '--action', 'lambda:InvokeFunctionUrl', '--principal', '*', '--function-url-auth-type', 'NONE');
+    const { stdout } = await run('curl', ['-s', '-i', `${created.FunctionUrl}hello?name=curl`]);
+    assert.match(stdout, /^HTTP\/1\.1 200 OK/);
+    const event = JSON.parse(stdout.slice(stdout.indexOf('\r\n\r\n') + 4)) as { rawPath: string; queryStringParameters: Record<string, string> };
+    assert.equal(event.rawPath, '/hello');
+    assert.deepEqual(event.queryStringParameters, { name: 'curl' });
+    const listed = await aws('lambda', 'list-function-url-configs', '--function-name', 'cli');
+    assert.equal(listed.FunctionUrlConfigs.length, 1);
+    await aws('lambda', 'delete-function-url-config', '--function-name', 'cli');
+    await assert.rejects(aws('lambda', 'get-function-url-config', '--function-name', 'cli'), /ResourceNotFoundException/);
   });
 });
