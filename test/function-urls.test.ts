@@ -353,7 +353,20 @@ describe('function URLs: the configuration API and requests served as payload 2.
     const created = await aws('lambda', 'create-function-url-config', '--function-name', 'cli', '--auth-type', 'NONE', '--cors', 'AllowOrigins=*,MaxAge=10');
     assert.equal(created.AuthType, 'NONE');
     assert.deepEqual(created.Cors, { AllowOrigins: ['*'], MaxAge: 10 });
-    await aws('lambda', 'add-permission', '--function-name', 'cli', '--statement-id', 'url', '--action', 'lambda:InvokeFunctionUrl', '--principal', '*', '--function-url-auth-type', 'NONE');
+    await aws(
+      'lambda',
+      'add-permission',
+      '--function-name',
+      'cli',
+      '--statement-id',
+      'url',
+      '--action',
+      'lambda:InvokeFunctionUrl',
+      '--principal',
+      '*',
+      '--function-url-auth-type',
+      'NONE',
+    );
     const { stdout } = await run('curl', ['-s', '-i', `${created.FunctionUrl}hello?name=curl`]);
     assert.match(stdout, /^HTTP\/1\.1 200 OK/);
     const event = JSON.parse(stdout.slice(stdout.indexOf('\r\n\r\n') + 4)) as { rawPath: string; queryStringParameters: Record<string, string> };

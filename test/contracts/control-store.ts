@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AliasRecord, EventInvokeConfigRecord, EventSourceMappingRecord, FunctionRecord, ProvisionedConcurrencyRecord } from '../../src/core/index.js';
+import type {
+  AliasRecord,
+  EventInvokeConfigRecord,
+  EventSourceMappingRecord,
+  FunctionRecord,
+  FunctionUrlRecord,
+  ProvisionedConcurrencyRecord,
+} from '../../src/core/index.js';
 import type { FailedEventStore } from '../../src/queue/index.js';
 import type { ControlStore } from '../../src/store/index.js';
 
@@ -165,6 +172,38 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
           (await store.listEventSourceMappings()).map((m) => m.uuid),
           ['m-other'],
         );
+      }),
+    );
+
+    it(
+      'keeps function URLs per function and qualifier, deletes them with their function, and writes none for a function that is gone',
+      withStore(async (store) => {
+        const url = (functionName: string, qualifier: string, urlId: string): FunctionUrlRecord => ({
+          functionName,
+          qualifier,
+          urlId,
+          authType: 'NONE',
+          invokeMode: 'BUFFERED',
+          creationTime: '2026-01-01T00:00:00.000000Z',
+          lastModifiedTime: '2026-01-01T00:00:00.000000Z',
+        });
+        await store.insertFunction(fn('f'));
+        await store.putFunctionUrl(url('f', '', 'a'.repeat(32)));
+        await store.putFunctionUrl(url('f', 'live', 'b'.repeat(32)));
+        await store.putFunctionUrl({ ...url('f', 'live', 'b'.repeat(32)), authType: 'AWS_IAM' });
+        assert.deepEqual(
+          (await store.listFunctionUrls()).map((u) => [u.qualifier, u.authType]),
+          [
+            ['', 'NONE'],
+            ['live', 'AWS_IAM'],
+          ],
+        );
+        assert.equal(await store.deleteFunctionUrl('f', 'live'), true);
+        assert.equal(await store.deleteFunctionUrl('f', 'live'), false);
+        await store.deleteFunction('f');
+        assert.deepEqual(await store.listFunctionUrls(), []);
+        await store.putFunctionUrl(url('f', '', 'c'.repeat(32)));
+        assert.deepEqual(await store.listFunctionUrls(), []);
       }),
     );
 
