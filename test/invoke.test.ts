@@ -128,10 +128,12 @@ describe('synchronous invoke through the Runtime API', () => {
     assert.equal(json((await invoke('noexport')).Payload).errorType, 'Runtime.HandlerNotFound');
     await deploy('syntax', { 'index.js': 'exports.handler = async () => {' });
     assert.equal(json((await invoke('syntax')).Payload).errorType, 'Runtime.UserCodeSyntaxError');
-    await deploy('streaming', { 'index.js': 'exports.handler = awslambda.streamifyResponse(async (e, stream) => stream.end("x"));' });
+    await deploy('streaming', {
+      'index.js': "exports.handler = async () => 1; exports.handler[Symbol.for('aws.lambda.runtime.handler.streaming')] = 'request';",
+    });
     const streaming = json((await invoke('streaming')).Payload);
     assert.equal(streaming.errorType, 'Runtime.MalformedStreamingHandler');
-    assert.match(String(streaming.errorMessage), /not supported by selfless yet/);
+    assert.equal(streaming.errorMessage, 'Only response streaming is supported.');
   });
 
   it('reuses a warm environment: init runs once, state survives between invocations', async () => {

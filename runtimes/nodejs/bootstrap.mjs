@@ -102,6 +102,7 @@ class HandlerNotFound extends Error {}
 class MalformedHandlerName extends Error {}
 class UserCodeSyntaxError extends Error {}
 class MalformedStreamingHandler extends Error {}
+class InvalidStreamingOperation extends Error {}
 class NodeJsExit extends Error {
   constructor() {
     super('The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes');
@@ -114,7 +115,7 @@ class UnhandledPromiseRejection extends Error {
     this.promise = promise;
   }
 }
-for (const E of [ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError, MalformedStreamingHandler, NodeJsExit, UnhandledPromiseRejection]) {
+for (const E of [ImportModuleError, HandlerNotFound, MalformedHandlerName, UserCodeSyntaxError, MalformedStreamingHandler, InvalidStreamingOperation, NodeJsExit, UnhandledPromiseRejection]) {
   E.prototype.name = `Runtime.${E.name}`;
 }
 
@@ -277,6 +278,7 @@ const lostApi = (err) => die(`Runtime API request failed: ${err && err.message}`
 const TASK_ROOT = resolvePath(env.LAMBDA_TASK_ROOT || process.cwd());
 const HANDLER = env._HANDLER ?? '';
 const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HANDLER_HIGHWATERMARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
 const STREAM_RESPONSE = 'response';
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
@@ -343,7 +345,7 @@ async function loadHandler(full) {
   }
 
   if (env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA !== '1' && env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA !== 'true') {
-    globalThis.awslambda = { streamifyResponse };
+    globalThis.awslambda = { ...globalThis.awslambda, streamifyResponse, HttpResponseStream };
   }
 
   let mod;
@@ -369,10 +371,7 @@ async function loadHandler(full) {
   // Note: real nodejs24.x rejects callback handlers (3+ parameters) at init with
   // Runtime.CallbackHandlerDeprecated; selfless keeps supporting them on every Node version.
   const streaming = fn[HANDLER_STREAMING];
-  if (streaming === STREAM_RESPONSE) {
-    throw new MalformedStreamingHandler('Response streaming (awslambda.streamifyResponse) is not supported by selfless yet.');
-  }
-  if (streaming !== undefined && streaming !== null && streaming !== false) {
+  if (streaming !== undefined && streaming !== null && streaming !== false && streaming !== STREAM_RESPONSE) {
     throw new MalformedStreamingHandler('Only response streaming is supported.');
   }
   return fn;
@@ -381,13 +380,124 @@ async function loadHandler(full) {
 // ---------------------------------------------------------------------------------------------
 // awslambda global (the RIC provides it for response streaming)
 
-// The global exists so code that uses it loads; such a handler is then refused at init, since the
-// platform does not carry streamed responses yet (never accept and ignore).
-function streamifyResponse(handler) {
+// Response streaming as the RIC does it: a handler marked by streamifyResponse is called as
+// handler(event, responseStream, context); what it writes goes to /response as it is written (chunked,
+// Lambda-Runtime-Function-Response-Mode: streaming), and a failure after that is told in trailers.
+
+function streamifyResponse(handler, options) {
   handler[HANDLER_STREAMING] = STREAM_RESPONSE;
+  if (typeof options?.highWaterMark === 'number') handler[HANDLER_HIGHWATERMARK] = parseInt(String(options.highWaterMark));
   return handler;
 }
 
+const HTTP_INTEGRATION_CONTENT_TYPE = 'application/vnd.awslambda.http-integration-response';
+const PRELUDE_DELIMITER_LENGTH = 8;
+
+/** Function URLs read a JSON prelude (statusCode, headers, cookies) and eight NUL bytes before the body. */
+const HttpResponseStream = {
+  from(stream, prelude) {
+    stream.setContentType(HTTP_INTEGRATION_CONTENT_TYPE);
+    const text = JSON.stringify(prelude);
+    stream._onBeforeFirstWrite = (write) => {
+      write(text);
+      write(new Uint8Array(PRELUDE_DELIMITER_LENGTH));
+    };
+    return stream;
+  },
+};
+
+/**
+ * The /response request of a streamed answer, as the writable the handler is given: the content type may
+ * be set until the first write; objects written are sent as JSON; `fail` ends it with error trailers.
+ */
+function openResponseStream(id, highWaterMark) {
+  const req = httpRequest({
+    host: API_HOST,
+    port: API_PORT,
+    method: 'POST',
+    path: `${PREFIX}/invocation/${encodeURIComponent(id)}/response`,
+    headers: {
+      'Lambda-Runtime-Function-Response-Mode': 'streaming',
+      Trailer: `${ERROR_TYPE_HEADER}, Lambda-Runtime-Function-Error-Body`,
+      'Content-Type': 'application/octet-stream',
+      'Transfer-Encoding': 'chunked',
+    },
+    agent,
+    ...(highWaterMark === undefined ? {} : { highWaterMark }),
+  });
+  const answered = new Promise((resolve, reject) => {
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', resolve);
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+  });
+  let written = false;
+  const write = req.write.bind(req);
+  req.setContentType = (contentType) => {
+    if (written) throw new InvalidStreamingOperation('Cannot set content-type, too late.');
+    req.setHeader('Content-Type', contentType);
+  };
+  req.write = (chunk, encoding, callback) => {
+    const data = typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk : JSON.stringify(chunk);
+    if (!written) {
+      written = true;
+      if (typeof req._onBeforeFirstWrite === 'function') req._onBeforeFirstWrite((bytes) => write(bytes));
+    }
+    return write(data, encoding, callback);
+  };
+  const fail = (err) => {
+    const error = toRapidResponse(err);
+    if (!written && typeof req._onBeforeFirstWrite === 'function') {
+      written = true;
+      req._onBeforeFirstWrite((bytes) => write(bytes));
+    }
+    if (!req.writableEnded) {
+      req.addTrailers({ [ERROR_TYPE_HEADER]: headerSafe(error.errorType), 'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(error)).toString('base64') });
+      req.end();
+    }
+    return answered.catch(() => undefined);
+  };
+  return { stream: req, answered, fail };
+}
+
+/** Runs a streaming handler for one invocation: reported once its stream has ended and /response answered. */
+function runStreaming(inv, event, context) {
+  inv.reported = true;
+  const { stream, answered, fail } = openResponseStream(inv.id, handler[HANDLER_HIGHWATERMARK]);
+  const failed = (err) => {
+    logFailure('Invoke Error', err);
+    return fail(err);
+  };
+  onEmptyLoop = () => {
+    onEmptyLoop = undefined;
+    finish(failed(new NodeJsExit()));
+  };
+  const finish = (reported) => {
+    inflight = reported.then(() => {
+      current = undefined;
+      onEmptyLoop = undefined;
+      afterReport();
+    }, lostApi);
+  };
+  let result;
+  try {
+    result = handler(event, stream, context);
+  } catch (err) {
+    return finish(failed(err));
+  }
+  if (!result || typeof result.then !== 'function') return finish(failed(new Error('Streaming does not support non-async handlers.')));
+  finish(
+    result.then(
+      async (value) => {
+        if (value !== undefined) console.warn('Streaming handlers ignore return values.');
+        await answered;
+      },
+      (err) => failed(err),
+    ),
+  );
+}
 
 // ---------------------------------------------------------------------------------------------
 // Invocation loop (RIC Runtime.js, CallbackContext.js, InvokeContext.js)
@@ -536,6 +646,7 @@ function onInvocation(res) {
       tenantId: h['lambda-runtime-aws-tenant-id'],
       getRemainingTimeInMillis: () => deadline - Date.now(),
     };
+    if (handler[HANDLER_STREAMING] === STREAM_RESPONSE) return runStreaming(inv, event, context);
     const result = handler(event, context, callback);
     if (result && typeof result.then === 'function') result.then(succeed, fail);
   } catch (err) {

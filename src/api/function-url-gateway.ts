@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { callerOf, checkSigV4Head, type AccessKeyLookup, type Authorize, type Caller, type SecretLookup } from '../auth/index.js';
 import type { FunctionUrls } from '../control/index.js';
 import { AwsError, BodyTimeoutError, readLimitedBody, type Clock, type FunctionUrlCors, type FunctionUrlRecord, type Partition } from '../core/index.js';
@@ -7,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import { MAX_SYNC_PAYLOAD_BYTES, type InvokeService } from '../invoke/index.js';
 import { urlEvent } from './function-url-events.js';
 import { urlResponse, type UrlResponse } from './function-url-responses.js';
+import { streamedUrlResponse, type StreamedUrlResponse } from './function-url-streams.js';
 
 /** Whether anyone at all (no signature) may do `action` on `resource`, by the resource's policy alone. */
 export type PublicAllowed = (action: string, resource: string, conditionValues: Readonly<Record<string, string>>) => Promise<boolean>;
@@ -78,7 +78,11 @@ export class FunctionUrlGateway {
         requestId,
         streamResponse: record.invokeMode === 'RESPONSE_STREAM',
       });
-      if (out.stream !== undefined) return streamed(res, headers, out.stream.body);
+      if (out.stream !== undefined) {
+        const streamedResponse = await streamedUrlResponse(out.stream);
+        if (streamedResponse === undefined) return void badGateway(res, headers);
+        return streamed(res, headers, streamedResponse);
+      }
       const response = out.functionError === undefined ? urlResponse(out.payload) : undefined;
       if (response === undefined) return void badGateway(res, headers);
       reply(res, headers, response);
@@ -180,8 +184,12 @@ function reply(res: ServerResponse, base: Record<string, string>, response: UrlR
   send(res, response.status, headers, response.body);
 }
 
-function streamed(res: ServerResponse, base: Record<string, string>, body: Readable): void {
-  res.writeHead(200, { 'Content-Type': 'application/octet-stream', ...base });
+/** A streamed answer goes out chunked, each piece as the function writes it. */
+function streamed(res: ServerResponse, base: Record<string, string>, response: StreamedUrlResponse): void {
+  const headers: Record<string, string | string[]> = { ...response.head.headers, ...base };
+  if (response.head.cookies.length > 0) headers['set-cookie'] = [...response.head.cookies];
+  res.writeHead(response.head.status, headers);
+  const { body } = response;
   body.once('error', () => res.destroy());
   res.once('close', () => body.destroy());
   body.pipe(res);

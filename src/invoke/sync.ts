@@ -46,6 +46,8 @@ export interface SyncInvokeOutput {
   readonly functionError?: string;
   /** Base64 of the last 4 KB of the log, when asked for. */
   readonly logResult?: string;
+  /** A streamed answer's log tail, when asked for: known once the stream has ended. */
+  readonly streamLogResult?: Promise<string>;
 }
 
 export interface InvokeServiceOptions {
@@ -140,11 +142,14 @@ export class InvokeService {
       ...(result.functionError ? { functionError: result.functionError } : {}),
       ...(result.stream === undefined ? {} : { stream: result.stream }),
     };
-    // A stream's log tail is known only once it has ended: its reader asks then.
-    if (!input.logTail || result.stream !== undefined) return output;
-    const report = await invocation.report;
-    const bytes = Buffer.from(report.log);
-    return { ...output, logResult: bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)).toString('base64') };
+    if (!input.logTail) return output;
+    const tail = invocation.report.then((report) => {
+      const bytes = Buffer.from(report.log);
+      return bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)).toString('base64');
+    });
+    // A stream's log tail is known only once it has ended: its reader waits for it then.
+    if (result.stream !== undefined) return { ...output, streamLogResult: tail };
+    return { ...output, logResult: await tail };
   }
 
   /** DryRun: checks the caller may invoke and the target exists, runs nothing. */

@@ -53,6 +53,8 @@ export interface InvocationResult {
 
 /** A response as the runtime writes it, with back-pressure: a slow reader slows the runtime, not the server's memory. */
 export interface ResponseStream {
+  /** The Content-Type the runtime gave its stream (`application/octet-stream` unless it set one). */
+  readonly contentType: string;
   readonly body: Readable;
   /**
    * How it ended: without an error, or with one, the function's (reported in Lambda's error trailers

@@ -432,7 +432,7 @@ export class Environment {
 
   /** Hands the caller the body as the runtime writes it; the invocation is answered when it ends. */
   #streamResponse(current: Current, req: IncomingMessage, res: ServerResponse): void {
-    const open = openStream();
+    const open = openStream(headerValue(req, 'content-type') ?? 'application/octet-stream');
     current.streaming = open;
     current.resolveResult({ payload: Buffer.alloc(0), outcome: 'success', stream: open.stream });
     feed(req, open, MAX_STREAMED_RESPONSE_BYTES, () => this.#oversize(current, res, MAX_STREAMED_RESPONSE_BYTES));

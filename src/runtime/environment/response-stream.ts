@@ -31,12 +31,12 @@ export interface OpenStream {
   end(end: StreamEnd): void;
 }
 
-export function openStream(): OpenStream {
+export function openStream(contentType: string): OpenStream {
   const body = new PassThrough();
   let resolveEnd!: (end: StreamEnd) => void;
   const ended = new Promise<StreamEnd>((resolve) => (resolveEnd = resolve));
   return {
-    stream: { body, ended },
+    stream: { contentType, body, ended },
     sink: body,
     end: (end) => {
       if (!body.destroyed) body.end();
