@@ -35,7 +35,8 @@ import {
 import { background, invalidParameter, Mutex, newHexId, systemScheduler, type Partition, type PlatformConfig, type Scheduler } from './core/index.js';
 import { createLogger, reportTo, type Logger } from './core/logger.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
-import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector } from './sources/index.js';
+import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector, SqsQueue } from './sources/index.js';
+import { EventRules, ruleArn, ScheduleDelivery, ScheduleEngine, Schedules, TimedRegistry } from './schedules/index.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import {
   closeInheritedDescriptors,
@@ -268,6 +269,36 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     log: logger,
     owner: platformId,
   });
+  // Schedules: delivered through the async queue (so the function's retries and destinations apply),
+  // each run allowed as AWS allows it — a rule by the function's policy for events.amazonaws.com, a
+  // schedule by its execution role (or the function's policy for scheduler.amazonaws.com).
+  const scheduleDelivery = new ScheduleDelivery({
+    partition,
+    clock,
+    enqueue: (input) => async.enqueue(input),
+    mayInvoke: async (record, functionArn, roleArn) => {
+      const action = 'lambda:InvokeFunction';
+      if (record.kind === 'rule') {
+        const context = { 'aws:SourceArn': ruleArn(partition, record.name), 'aws:SourceAccount': partition.accountId };
+        return authorizer.serviceAllowed('events.amazonaws.com', action, functionArn, context);
+      }
+      if (roleArn !== undefined && (await roleAccess(roleArn, action, functionArn))) return true;
+      return authorizer.serviceAllowed('scheduler.amazonaws.com', action, functionArn, { 'aws:SourceAccount': partition.accountId });
+    },
+    deadLetter: (queueArn, body) => new SqsQueue(sourceClients, queueArn).send(body),
+    log: logger,
+  });
+  const scheduleEngine = new ScheduleEngine({
+    store,
+    clock,
+    deliver: (record, dueMs) => scheduleDelivery.deliver(record, dueMs),
+    completed: (record) => (record.kind === 'schedule' ? schedules.completed(record) : Promise.resolve()),
+    log: logger,
+  });
+  const timed = new TimedRegistry(store, scheduleEngine);
+  await timed.load();
+  const rules = new EventRules(timed, partition, clock);
+  const schedules = new Schedules(timed, partition, clock);
   const codeLinks = new CodeLinks(rootKey.secretAccessKey, clock);
 
   const lookupKey: AccessKeyLookup = (id, token) => {
@@ -305,6 +336,9 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       functionUrls,
       publicAllowed: (action, resource, conditionValues) => authorizer.publicAllowed(action, resource, conditionValues),
       serviceAllowed: (...ask) => authorizer.serviceAllowed(...ask),
+      rules,
+      schedules,
+      scheduleEngine,
     },
     lookupKey,
     authorize: deps.authorize ?? authorizer.authorize,
@@ -319,6 +353,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   // Events accepted before a restart (or a crash) run again now, and mappings poll again.
   async.start();
   supervisor.start();
+  // Runs that fell due while the platform was stopped go out now (the young enough ones), then on time.
+  await scheduleEngine.start();
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
 
   let closing: Promise<void> | undefined;
@@ -328,6 +364,9 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     // Pollers stop taking batches; one being processed finishes (drain) or is cut short with its
     // environment (destroy), and what was not deleted from its source reappears there.
     const pollersStopped = supervisor.close();
+    // No run fires from here; one being handed to the queue finishes first, retries waiting are given up.
+    scheduleDelivery.close();
+    await scheduleEngine.close();
     // Async attempts in flight finish and settle first; queued events wait in the queue for the next start.
     if (drain) {
       await pollersStopped;

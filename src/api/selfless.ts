@@ -103,6 +103,23 @@ export function selflessRoutes(s: Services): Route[] {
       return { status: 200, body: { total: s.pool.stats(), functions } };
     }),
 
+    // Every scheduled rule and Scheduler schedule, with its last and next runs (`selfless schedule ls`).
+    own('GET', '/selfless/v1/schedules', 'ListSchedules', (ctx) => {
+      const count = Math.min(intParam(ctx.query, 'next', 3), 100);
+      const schedules = s.scheduleEngine.overview(count).map(({ record, lastFireMs, nextRuns }) => ({
+        kind: record.kind,
+        name: record.name,
+        ...(record.kind === 'schedule' ? { groupName: record.groupName, timezone: record.timezone } : {}),
+        arn: record.kind === 'rule' ? s.rules.arnOf(record.name) : s.schedules.arnOf(record),
+        scheduleExpression: record.scheduleExpression,
+        state: record.state,
+        targets: record.kind === 'rule' ? record.targets.map((t) => t.arn) : [record.target.arn],
+        lastFire: lastFireMs === undefined ? null : new Date(lastFireMs).toISOString(),
+        nextRuns: nextRuns.map((ms) => new Date(ms).toISOString()),
+      }));
+      return { status: 200, body: { schedules } };
+    }),
+
     own(
       'GET',
       '/selfless/code/{file}',

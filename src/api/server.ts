@@ -17,6 +17,8 @@ import { aliasRoutes } from './aliases.js';
 import { concurrencyRoutes } from './concurrency.js';
 import { eventInvokeConfigRoutes } from './event-invoke-config.js';
 import { eventSourceMappingRoutes } from './event-source-mappings.js';
+import { eventsRoutes } from './events.js';
+import { schedulerRoutes } from './scheduler.js';
 import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './front-door-limits.js';
 import { FunctionUrlGateway } from './function-url-gateway.js';
 import { functionUrlTarget } from './function-url-hosts.js';
@@ -72,6 +74,8 @@ export function allRoutes(services: Services): Route[] {
     ...s3NotificationRoutes(services),
     ...iamRoutes(services),
     ...stsRoutes(services),
+    ...eventsRoutes(services),
+    ...schedulerRoutes(services),
   ];
 }
 

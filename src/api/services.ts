@@ -15,6 +15,7 @@ import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
 import type { PublicAllowed } from './function-url-gateway.js';
 import type { NotificationTokens } from './s3-notifications.js';
+import type { EventRules, ScheduleEngine, Schedules } from '../schedules/index.js';
 
 /** What the routes work with: the services built by the composition root. */
 export interface Services {
@@ -45,4 +46,8 @@ export interface Services {
   readonly publicAllowed: PublicAllowed;
   /** Whether a service principal (S3 delivering a notification) may act on a resource, by its resource policy. */
   readonly serviceAllowed: ServiceAllowed;
+  /** EventBridge's scheduled rules, Scheduler's schedules, and the engine that runs both. */
+  readonly rules: EventRules;
+  readonly schedules: Schedules;
+  readonly scheduleEngine: ScheduleEngine;
 }

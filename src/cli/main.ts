@@ -8,6 +8,7 @@ import { registerInvoke } from './invoke.js';
 import { registerLogs } from './logs.js';
 import { registerLs } from './ls.js';
 import { registerRm } from './rm.js';
+import { registerSchedule } from './schedule.js';
 import { registerRuntimes } from './runtimes.js';
 import { registerServe } from './serve.js';
 import { registerUsage } from './usage.js';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerLogs(program);
   registerUsage(program);
   registerEvents(program);
+  registerSchedule(program);
   registerRuntimes(program);
   registerDoctor(program);
   return program;

@@ -50,6 +50,9 @@ export const AWS_ERRORS = {
   ValidationError: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
   InvalidAction: { status: 400, fault: 'User', messageKey: 'Message', typed: true },
   LimitExceeded: { status: 409, fault: 'User', messageKey: 'Message', typed: true },
+  // EventBridge and EventBridge Scheduler (their service models; EventBridge answers its errors with 400).
+  ConflictException: { status: 409, fault: 'User', messageKey: 'Message', typed: false },
+  LimitExceededException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;

@@ -233,3 +233,69 @@ export interface ManagedPolicyRecord {
   readonly nextVersion: number;
   readonly tags: ReadonlyArray<{ readonly key: string; readonly value: string }>;
 }
+
+/** How long EventBridge keeps trying to deliver a run, and how often (a target's RetryPolicy). */
+export interface DeliveryRetryPolicy {
+  readonly maximumRetryAttempts: number;
+  readonly maximumEventAgeInSeconds: number;
+}
+
+/** A target of a scheduled EventBridge rule: a Lambda function, and what it is sent. */
+export interface RuleTargetRecord {
+  readonly id: string;
+  readonly arn: string;
+  readonly input?: string;
+  readonly inputPath?: string;
+  readonly inputTransformer?: { readonly inputPathsMap?: Readonly<Record<string, string>>; readonly inputTemplate: string };
+  readonly roleArn?: string;
+  readonly retryPolicy?: Partial<DeliveryRetryPolicy>;
+  /** An SQS queue for runs that could not be delivered. */
+  readonly deadLetterArn?: string;
+}
+
+/** An EventBridge rule on the default bus with a ScheduleExpression (PutRule, PutTargets). */
+export interface EventRuleRecord {
+  readonly kind: 'rule';
+  readonly name: string;
+  readonly scheduleExpression: string;
+  readonly state: 'ENABLED' | 'DISABLED';
+  readonly description?: string;
+  readonly roleArn?: string;
+  readonly targets: readonly RuleTargetRecord[];
+  readonly createdAt: number;
+  /** Since when the schedule has been in force as it is (created, enabled or its expression changed): runs before it are not owed. */
+  readonly activeSince: number;
+}
+
+/** An EventBridge Scheduler schedule (CreateSchedule), in a schedule group. */
+export interface SchedulerScheduleRecord {
+  readonly kind: 'schedule';
+  readonly name: string;
+  readonly groupName: string;
+  readonly scheduleExpression: string;
+  readonly timezone: string;
+  readonly state: 'ENABLED' | 'DISABLED';
+  readonly description?: string;
+  readonly startDate?: number;
+  readonly endDate?: number;
+  readonly flexibleWindow: { readonly mode: 'OFF' | 'FLEXIBLE'; readonly maximumWindowInMinutes?: number };
+  readonly target: {
+    readonly arn: string;
+    readonly roleArn: string;
+    readonly input?: string;
+    readonly retryPolicy: DeliveryRetryPolicy;
+    readonly deadLetterArn?: string;
+  };
+  readonly actionAfterCompletion: 'NONE' | 'DELETE';
+  readonly createdAt: number;
+  readonly modifiedAt: number;
+  readonly activeSince: number;
+}
+
+/** What fires on a schedule: a rule or a Scheduler schedule. */
+export type TimedRecord = EventRuleRecord | SchedulerScheduleRecord;
+
+/** A timed record's unique key in the store: `rule/default/NAME` or `schedule/GROUP/NAME`. */
+export const timedKey = (record: TimedRecord): string => (record.kind === 'rule' ? ruleKey(record.name) : scheduleKey(record.groupName, record.name));
+export const ruleKey = (name: string): string => `rule/default/${name}`;
+export const scheduleKey = (group: string, name: string): string => `schedule/${group}/${name}`;

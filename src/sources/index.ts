@@ -1,5 +1,5 @@
 export { SourceClients } from './clients.js';
 export { MappingSupervisor } from './supervisor.js';
-export { SqsInspector } from './sqs.js';
+export { SqsInspector, SqsQueue } from './sqs.js';
 export { batchItemFailures } from './runner.js';
 export { loadSourceOverrides, type SourceOverride } from './overrides.js';

@@ -13,6 +13,7 @@ import type {
   UsageRecord,
   UserRecord,
   GroupRecord,
+  TimedRecord,
 } from '../core/index.js';
 import type { FailedEventStore } from '../queue/index.js';
 
@@ -78,6 +79,19 @@ export interface ControlStore {
   putFunctionUrl(record: FunctionUrlRecord): Promise<void>;
   deleteFunctionUrl(functionName: string, qualifier: string): Promise<boolean>;
   listFunctionUrls(): Promise<FunctionUrlRecord[]>;
+  /**
+   * Scheduled rules and Scheduler schedules, by `timedKey` (they name functions but are not theirs: a
+   * rule outlives its target, as on AWS). Writing a record keeps its last fire time.
+   */
+  putTimed(record: TimedRecord): Promise<void>;
+  /** Deletes a record and its last fire time. */
+  deleteTimed(key: string): Promise<boolean>;
+  listTimed(): Promise<Array<{ record: TimedRecord; lastFireMs: number | undefined }>>;
+  /**
+   * Moves a schedule's last fire time from `expected` to `fireMs` if it is still `expected`: true when this
+   * caller moved it (and so owns that run), false when another did or the record is gone.
+   */
+  advanceFire(key: string, expected: number | undefined, fireMs: number): Promise<boolean>;
 }
 
 /** Usage records: one append per invocation (batched), read for reports. */

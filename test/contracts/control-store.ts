@@ -6,8 +6,11 @@ import type {
   EventSourceMappingRecord,
   FunctionRecord,
   FunctionUrlRecord,
+  EventRuleRecord,
+  SchedulerScheduleRecord,
   ProvisionedConcurrencyRecord,
 } from '../../src/core/index.js';
+import { timedKey } from '../../src/core/index.js';
 import type { FailedEventStore } from '../../src/queue/index.js';
 import type { ControlStore } from '../../src/store/index.js';
 
@@ -204,6 +207,46 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
         assert.deepEqual(await store.listFunctionUrls(), []);
         await store.putFunctionUrl(url('f', '', 'c'.repeat(32)));
         assert.deepEqual(await store.listFunctionUrls(), []);
+      }),
+    );
+
+    it(
+      'keeps scheduled rules and schedules with their last fire time, advanced only from the value it had',
+      withStore(async (store) => {
+        const rule: EventRuleRecord = { kind: 'rule', name: 'nightly', scheduleExpression: 'rate(1 day)', state: 'ENABLED', targets: [], createdAt: 1, activeSince: 1 };
+        const schedule: SchedulerScheduleRecord = {
+          kind: 'schedule',
+          name: 'once',
+          groupName: 'default',
+          scheduleExpression: 'at(2030-01-01T00:00:00)',
+          timezone: 'UTC',
+          state: 'ENABLED',
+          flexibleWindow: { mode: 'OFF' },
+          target: { arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', roleArn: 'arn:aws:iam::000000000000:role/r', retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 } },
+          actionAfterCompletion: 'NONE',
+          createdAt: 1,
+          modifiedAt: 1,
+          activeSince: 1,
+        };
+        await store.putTimed(rule);
+        await store.putTimed(schedule);
+        assert.equal(await store.advanceFire('rule/default/nightly', undefined, 100), true);
+        assert.equal(await store.advanceFire('rule/default/nightly', undefined, 200), false, 'a second writer from the same start loses');
+        assert.equal(await store.advanceFire('rule/default/nightly', 100, 200), true);
+        // Rewriting the record (DisableRule, say) keeps when it last fired.
+        await store.putTimed({ ...rule, state: 'DISABLED' });
+        assert.deepEqual(
+          (await store.listTimed()).map(({ record, lastFireMs }) => [timedKey(record), record.state, lastFireMs]),
+          [
+            ['rule/default/nightly', 'DISABLED', 200],
+            ['schedule/default/once', 'ENABLED', undefined],
+          ],
+        );
+        assert.equal(await store.deleteTimed('rule/default/nightly'), true);
+        assert.equal(await store.deleteTimed('rule/default/nightly'), false);
+        assert.equal(await store.advanceFire('rule/default/nightly', 200, 300), false, 'a deleted record does not fire');
+        await store.putTimed(rule);
+        assert.equal((await store.listTimed()).find((t) => t.record.kind === 'rule')?.lastFireMs, undefined, 'a new rule of the same name starts afresh');
       }),
     );
 

@@ -14,7 +14,9 @@ import type {
   UserRecord,
   GroupRecord,
   UsageRecord,
+  TimedRecord,
 } from '../../core/index.js';
+import { timedKey } from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
 import type { Store } from '../port.js';
 
@@ -134,6 +136,11 @@ CREATE TABLE IF NOT EXISTS function_urls (
   url_id TEXT NOT NULL UNIQUE,
   record TEXT NOT NULL,
   PRIMARY KEY (function_name, qualifier)
+);
+CREATE TABLE IF NOT EXISTS timed (
+  key TEXT PRIMARY KEY,
+  record TEXT NOT NULL,
+  last_fire_ms INTEGER
 );
 CREATE TABLE IF NOT EXISTS event_invoke_configs (
   function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
@@ -283,6 +290,10 @@ export class SqliteStore implements Store {
       ),
       deleteFunctionUrl: db.prepare('DELETE FROM function_urls WHERE function_name = ? AND qualifier = ?'),
       listFunctionUrls: db.prepare<[], { record: string }>('SELECT record FROM function_urls ORDER BY function_name, qualifier'),
+      putTimed: db.prepare('INSERT INTO timed (key, record) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET record = excluded.record'),
+      deleteTimed: db.prepare('DELETE FROM timed WHERE key = ?'),
+      listTimed: db.prepare<[], { record: string; last_fire_ms: number | null }>('SELECT record, last_fire_ms FROM timed ORDER BY key'),
+      advanceFire: db.prepare('UPDATE timed SET last_fire_ms = ? WHERE key = ? AND last_fire_ms IS ?'),
       // An upsert, not INSERT OR REPLACE: a replace deletes the row first, and the delete would cascade to its checkpoints.
       putMapping: db.prepare(
         `INSERT INTO event_source_mappings (uuid, function_name, record) ${VALUES_OF_LIVE_FUNCTION} ON CONFLICT(uuid) DO UPDATE SET function_name = excluded.function_name, record = excluded.record`,
@@ -537,6 +548,22 @@ export class SqliteStore implements Store {
 
   async listFunctionUrls(): Promise<FunctionUrlRecord[]> {
     return this.#statements.listFunctionUrls.all().map((row) => JSON.parse(row.record) as FunctionUrlRecord);
+  }
+
+  async putTimed(record: TimedRecord): Promise<void> {
+    this.#statements.putTimed.run(timedKey(record), JSON.stringify(record));
+  }
+
+  async deleteTimed(key: string): Promise<boolean> {
+    return this.#statements.deleteTimed.run(key).changes === 1;
+  }
+
+  async listTimed(): Promise<Array<{ record: TimedRecord; lastFireMs: number | undefined }>> {
+    return this.#statements.listTimed.all().map((row) => ({ record: JSON.parse(row.record) as TimedRecord, lastFireMs: row.last_fire_ms ?? undefined }));
+  }
+
+  async advanceFire(key: string, expected: number | undefined, fireMs: number): Promise<boolean> {
+    return this.#statements.advanceFire.run(fireMs, key, expected ?? null).changes === 1;
   }
 
   async putEventSourceMapping(record: EventSourceMappingRecord): Promise<void> {
