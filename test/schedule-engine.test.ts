@@ -27,7 +27,11 @@ function schedule(name: string, scheduleExpression: string, activeSince: number,
     timezone: 'UTC',
     state: 'ENABLED',
     flexibleWindow: { mode: 'OFF' },
-    target: { arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', roleArn: 'arn:aws:iam::000000000000:role/r', retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 } },
+    target: {
+      arn: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+      roleArn: 'arn:aws:iam::000000000000:role/r',
+      retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86_400 },
+    },
     actionAfterCompletion: 'NONE',
     createdAt: activeSince,
     modifiedAt: activeSince,
@@ -158,7 +162,10 @@ describe('the schedule engine', () => {
     const clock = new ManualScheduler(start);
     const { engine, delivered, completed } = engineOn(store, clock);
     await put(engine, schedule('once', 'at(2026-04-01T09:30:00)', start, { actionAfterCompletion: 'DELETE', timezone: 'Europe/Paris' }));
-    assert.deepEqual(engine.upcoming(schedule('once', 'at(2026-04-01T09:30:00)', start, { timezone: 'Europe/Paris' }), 3).map((ms) => new Date(ms).toISOString()), ['2026-04-01T07:30:00.000Z']);
+    assert.deepEqual(
+      engine.upcoming(schedule('once', 'at(2026-04-01T09:30:00)', start, { timezone: 'Europe/Paris' }), 3).map((ms) => new Date(ms).toISOString()),
+      ['2026-04-01T07:30:00.000Z'],
+    );
     clock.advance(7.5 * HOUR);
     await waitFor('the completion', async () => completed.length === 1 || undefined);
     assert.deepEqual(delivered, [{ key: 'schedule/default/once', due: '2026-04-01T07:30:00.000Z' }]);
@@ -179,7 +186,10 @@ describe('the schedule engine', () => {
     assert.equal(delivered.length, 0);
     clock.advance(10 * 60_000);
     await waitFor('the first run after enabling', async () => delivered.length === 1 || undefined);
-    assert.deepEqual(delivered.map((d) => d.due), ['2026-05-01T01:10:00.000Z']);
+    assert.deepEqual(
+      delivered.map((d) => d.due),
+      ['2026-05-01T01:10:00.000Z'],
+    );
     await engine.close();
   });
 
@@ -187,11 +197,17 @@ describe('the schedule engine', () => {
     const start = utc('2026-06-01T00:00:00Z');
     const clock = new ManualScheduler(start);
     const { engine, delivered } = engineOn(store, clock);
-    const record = schedule('flexible', 'rate(1 hour)', start, { flexibleWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 15 }, endDate: start + 90 * 60_000 });
+    const record = schedule('flexible', 'rate(1 hour)', start, {
+      flexibleWindow: { mode: 'FLEXIBLE', maximumWindowInMinutes: 15 },
+      endDate: start + 90 * 60_000,
+    });
     await put(engine, record);
     clock.advance(HOUR + 15 * 60_000);
     await waitFor('the run', async () => delivered.length === 1 || undefined);
-    assert.deepEqual(delivered.map((d) => d.due), ['2026-06-01T01:00:00.000Z']);
+    assert.deepEqual(
+      delivered.map((d) => d.due),
+      ['2026-06-01T01:00:00.000Z'],
+    );
     assert.deepEqual(engine.upcoming(record, 3), []);
     clock.advance(2 * HOUR);
     await settle();

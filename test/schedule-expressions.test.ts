@@ -27,7 +27,16 @@ describe('schedule expressions', () => {
     assert.deepEqual(rule('rate(5 minutes)'), { kind: 'rate', periodMs: 300_000 });
     assert.deepEqual(rule('rate(2 hours)'), { kind: 'rate', periodMs: 7_200_000 });
     assert.deepEqual(rule('rate(1 day)'), { kind: 'rate', periodMs: 86_400_000 });
-    for (const bad of ['rate(1 minutes)', 'rate(5 minute)', 'rate(0 minutes)', 'rate(-1 minutes)', 'rate(1 second)', 'rate(1.5 hours)', 'rate(5  minutes)', 'rate(5 Minutes)']) {
+    for (const bad of [
+      'rate(1 minutes)',
+      'rate(5 minute)',
+      'rate(0 minutes)',
+      'rate(-1 minutes)',
+      'rate(1 second)',
+      'rate(1.5 hours)',
+      'rate(5  minutes)',
+      'rate(5 Minutes)',
+    ]) {
       assert.equal(rule(bad), undefined, bad);
     }
   });
@@ -36,7 +45,10 @@ describe('schedule expressions', () => {
     assert.deepEqual(runs('rate(5 minutes)', '2026-01-01T00:00:00Z', 3), ['2026-01-01T00:05:00.000Z', '2026-01-01T00:10:00.000Z', '2026-01-01T00:15:00.000Z']);
     const rate = rule('rate(1 hour)')!;
     // With a StartDate the first run is the StartDate itself.
-    assert.equal(iso(nextRun(rate, { afterMs: utc('2026-01-01T00:00:00Z'), anchorMs: utc('2026-01-02T00:00:00Z'), startMs: utc('2026-01-02T00:00:00Z') })), '2026-01-02T00:00:00.000Z');
+    assert.equal(
+      iso(nextRun(rate, { afterMs: utc('2026-01-01T00:00:00Z'), anchorMs: utc('2026-01-02T00:00:00Z'), startMs: utc('2026-01-02T00:00:00Z') })),
+      '2026-01-02T00:00:00.000Z',
+    );
     // None after the EndDate.
     assert.equal(nextRun(rate, { afterMs: utc('2026-01-01T00:30:00Z'), anchorMs: utc('2026-01-01T00:00:00Z'), endMs: utc('2026-01-01T00:59:00Z') }), undefined);
   });
@@ -81,7 +93,10 @@ describe('schedule expressions', () => {
   it('reads at() for Scheduler only, in its time zone', () => {
     assert.equal(rule('at(2026-05-01T10:00:00)'), undefined);
     assert.deepEqual(parseExpression('at(2026-05-01T10:00:00)', { allowAt: true }), { kind: 'at', atMs: utc('2026-05-01T10:00:00Z') });
-    assert.deepEqual(parseExpression('at(2026-05-01T10:00:00)', { allowAt: true, timezone: 'Europe/Paris' }), { kind: 'at', atMs: utc('2026-05-01T08:00:00Z') });
+    assert.deepEqual(parseExpression('at(2026-05-01T10:00:00)', { allowAt: true, timezone: 'Europe/Paris' }), {
+      kind: 'at',
+      atMs: utc('2026-05-01T08:00:00Z'),
+    });
     assert.equal(parseExpression('at(2026-02-30T10:00:00)', { allowAt: true }), undefined);
     assert.equal(parseExpression('at(2026-05-01 10:00:00)', { allowAt: true }), undefined);
   });

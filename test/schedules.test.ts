@@ -16,7 +16,14 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AddPermissionCommand, CreateFunctionCommand } from '@aws-sdk/client-lambda';
-import { CreateScheduleCommand, DeleteScheduleCommand, GetScheduleCommand, ListSchedulesCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
+  SchedulerClient,
+  UpdateScheduleCommand,
+} from '@aws-sdk/client-scheduler';
 import { ManualScheduler } from '../src/core/index.js';
 import { readLogs, waitFor } from './support/async.js';
 import { awsCli } from './support/aws-cli.js';
@@ -54,7 +61,15 @@ describe('schedules: EventBridge rules and Scheduler', () => {
   const time = new ManualScheduler();
 
   const deploy = async (name: string) => {
-    await t.client.send(new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip(RECORDER) } }));
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip(RECORDER) },
+      }),
+    );
   };
   const allowEvents = (name: string, rule: string) =>
     t.client.send(
@@ -78,7 +93,10 @@ describe('schedules: EventBridge rules and Scheduler', () => {
     events = new EventBridgeClient(endpoint);
     scheduler = new SchedulerClient(endpoint);
     const iam = new IAMClient(endpoint);
-    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
     schedulerRole = (await iam.send(new CreateRoleCommand({ RoleName: 'scheduler', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
     const invoke = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fnArn('job') }] });
     await iam.send(new PutRolePolicyCommand({ RoleName: 'scheduler', PolicyName: 'invoke-job', PolicyDocument: invoke }));
@@ -230,24 +248,32 @@ describe('schedules: EventBridge rules and Scheduler', () => {
     await advance(61_000);
     await waitFor('the one-time run', async () => ((await recorded(t, 'job')).length === 2 ? true : undefined));
     assert.deepEqual((await recorded(t, 'job'))[1], {});
-    await waitFor('the completed schedule to go', async () => ((await scheduler.send(new ListSchedulesCommand({}))).Schedules?.length === 0 ? true : undefined));
+    await waitFor('the completed schedule to go', async () =>
+      (await scheduler.send(new ListSchedulesCommand({}))).Schedules?.length === 0 ? true : undefined,
+    );
     const missing = await errorOf(scheduler.send(new GetScheduleCommand({ Name: 'once' })));
     assert.equal(missing.name, 'ResourceNotFoundException');
     assert.equal(missing.message, 'Schedule once does not exist.');
   });
 
-  it("refuses Scheduler input as Scheduler does", async () => {
+  it('refuses Scheduler input as Scheduler does', async () => {
     const base = { FlexibleTimeWindow: { Mode: 'OFF' as const }, Target: { Arn: fnArn('job'), RoleArn: schedulerRole } };
-    await scheduler.send(new CreateScheduleCommand({ Name: 'dup', ScheduleExpression: 'cron(0 9 ? * MON *)', ScheduleExpressionTimezone: 'Europe/Paris', ...base }));
+    await scheduler.send(
+      new CreateScheduleCommand({ Name: 'dup', ScheduleExpression: 'cron(0 9 ? * MON *)', ScheduleExpressionTimezone: 'Europe/Paris', ...base }),
+    );
     const dup = await errorOf(scheduler.send(new CreateScheduleCommand({ Name: 'dup', ScheduleExpression: 'rate(1 hour)', ...base })));
     assert.equal(dup.name, 'ConflictException');
     assert.equal(dup.$metadata?.httpStatusCode, 409);
     const group = await errorOf(scheduler.send(new CreateScheduleCommand({ Name: 'g', GroupName: 'team', ScheduleExpression: 'rate(1 hour)', ...base })));
     assert.equal(group.name, 'ResourceNotFoundException');
     assert.equal(group.message, 'Schedule group team does not exist.');
-    const flexible = await errorOf(scheduler.send(new CreateScheduleCommand({ Name: 'f', ScheduleExpression: 'rate(1 hour)', ...base, FlexibleTimeWindow: { Mode: 'FLEXIBLE' } })));
+    const flexible = await errorOf(
+      scheduler.send(new CreateScheduleCommand({ Name: 'f', ScheduleExpression: 'rate(1 hour)', ...base, FlexibleTimeWindow: { Mode: 'FLEXIBLE' } })),
+    );
     assert.equal(flexible.name, 'ValidationException');
-    const zone = await errorOf(scheduler.send(new CreateScheduleCommand({ Name: 'z', ScheduleExpression: 'rate(1 hour)', ScheduleExpressionTimezone: 'Mars/Olympus', ...base })));
+    const zone = await errorOf(
+      scheduler.send(new CreateScheduleCommand({ Name: 'z', ScheduleExpression: 'rate(1 hour)', ScheduleExpressionTimezone: 'Mars/Olympus', ...base })),
+    );
     assert.equal(zone.name, 'ValidationException');
     const expression = await errorOf(scheduler.send(new CreateScheduleCommand({ Name: 'e', ScheduleExpression: 'rate(1 hours)', ...base })));
     assert.equal(expression.name, 'ValidationException');
@@ -311,7 +337,15 @@ describe('schedules across a restart', () => {
     const first = await startPlatform({ dataDir }, {}, { clock });
     const endpoint = { endpoint: first.platform.url, region: 'us-east-1', credentials: first.platform.rootKey, maxAttempts: 1 };
     const events = new EventBridgeClient(endpoint);
-    await first.client.send(new CreateFunctionCommand({ FunctionName: 'tick', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await nodeZip(RECORDER) } }));
+    await first.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'tick',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip(RECORDER) },
+      }),
+    );
     await first.client.send(
       new AddPermissionCommand({ FunctionName: 'tick', StatementId: 'events', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' }),
     );

@@ -33,7 +33,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     const state = optional(b, 'State', expectString) ?? 'ENABLED';
     if (state !== 'ENABLED' && state !== 'DISABLED') throw validationError('state', state, 'Member must satisfy enum value set: [ENABLED, DISABLED]');
     const description = optional(b, 'Description', expectString);
-    if (description !== undefined && description.length > 512) throw validationError('description', description, 'Member must have length less than or equal to 512');
+    if (description !== undefined && description.length > 512)
+      throw validationError('description', description, 'Member must have length less than or equal to 512');
     if (optional(b, 'Tags', (f, v) => v) !== undefined) throw new AwsError('ValidationException', 'Tags on rules are not supported by selfless yet.');
     const arn = await s.rules.put({
       name,
@@ -73,14 +74,16 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   },
   PutTargets: async (b, s) => {
     const raw = required(b, 'Targets');
-    if (!Array.isArray(raw) || raw.length < 1 || raw.length > 10) throw validationError('targets', raw, 'Member must have length less than or equal to 10 and greater than or equal to 1');
+    if (!Array.isArray(raw) || raw.length < 1 || raw.length > 10)
+      throw validationError('targets', raw, 'Member must have length less than or equal to 10 and greater than or equal to 1');
     const targets = raw.map((t, i) => targetOf(expectObject(`Targets.${i + 1}`, t)));
     const failed = await s.rules.putTargets(ruleName(b, 'Rule'), targets, optional(b, 'EventBusName', expectString));
     return { FailedEntryCount: failed.length, FailedEntries: failed.map(failedShape) };
   },
   RemoveTargets: async (b, s) => {
     const raw = required(b, 'Ids');
-    if (!Array.isArray(raw) || raw.length < 1 || raw.length > 100) throw validationError('ids', raw, 'Member must have length less than or equal to 100 and greater than or equal to 1');
+    if (!Array.isArray(raw) || raw.length < 1 || raw.length > 100)
+      throw validationError('ids', raw, 'Member must have length less than or equal to 100 and greater than or equal to 1');
     const ids = raw.map((id, i) => expectString(`Ids.${i + 1}`, id));
     const failed = await s.rules.removeTargets(ruleName(b, 'Rule'), ids, optional(b, 'EventBusName', expectString));
     return { FailedEntryCount: failed.length, FailedEntries: failed.map(failedShape) };
@@ -146,10 +149,14 @@ function targetOf(t: Body): RuleTargetRecord {
   if (!NAME.test(id)) throw validationError('id', id, 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+');
   const arn = expectString('Arn', required(t, 'Arn'));
   if (!LAMBDA_ARN.test(arn)) {
-    throw new AwsError('ValidationException', `Target ${id}: selfless delivers scheduled rules to Lambda functions only, and ${arn} is not a Lambda function ARN.`);
+    throw new AwsError(
+      'ValidationException',
+      `Target ${id}: selfless delivers scheduled rules to Lambda functions only, and ${arn} is not a Lambda function ARN.`,
+    );
   }
   const unsupported = TARGET_SERVICES.find((name) => t[name] !== undefined && t[name] !== null);
-  if (unsupported !== undefined) throw new AwsError('ValidationException', `Target ${id}: ${unsupported} is for other target types; a Lambda target takes none.`);
+  if (unsupported !== undefined)
+    throw new AwsError('ValidationException', `Target ${id}: ${unsupported} is for other target types; a Lambda target takes none.`);
   const input = optional(t, 'Input', expectString);
   const inputPath = optional(t, 'InputPath', expectString);
   const transformer = optional(t, 'InputTransformer', expectObject);
@@ -184,7 +191,12 @@ function targetOf(t: Body): RuleTargetRecord {
     ...(roleArn === undefined ? {} : { roleArn }),
     ...(attempts === undefined && age === undefined
       ? {}
-      : { retryPolicy: { ...(attempts === undefined ? {} : { maximumRetryAttempts: attempts }), ...(age === undefined ? {} : { maximumEventAgeInSeconds: age }) } }),
+      : {
+          retryPolicy: {
+            ...(attempts === undefined ? {} : { maximumRetryAttempts: attempts }),
+            ...(age === undefined ? {} : { maximumEventAgeInSeconds: age }),
+          },
+        }),
     ...(deadLetterArn === undefined ? {} : { deadLetterArn }),
   };
 }
@@ -232,4 +244,8 @@ function targetShape(t: RuleTargetRecord): Record<string, unknown> {
   };
 }
 
-const failedShape = (f: { targetId: string; errorCode: string; errorMessage: string }) => ({ TargetId: f.targetId, ErrorCode: f.errorCode, ErrorMessage: f.errorMessage });
+const failedShape = (f: { targetId: string; errorCode: string; errorMessage: string }) => ({
+  TargetId: f.targetId,
+  ErrorCode: f.errorCode,
+  ErrorMessage: f.errorMessage,
+});

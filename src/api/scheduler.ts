@@ -70,7 +70,11 @@ export function schedulerRoutes(s: Services): Route[] {
         if (!Number.isInteger(max)) throw validationError('maxResults', raw, 'Member must be an integer');
         checkRange('maxResults', max, 1, 100);
         const { schedules, nextMarker } = s.schedules.list(
-          { groupName: ctx.query.get('ScheduleGroup') ?? undefined, namePrefix: ctx.query.get('NamePrefix') ?? undefined, state: ctx.query.get('State') ?? undefined },
+          {
+            groupName: ctx.query.get('ScheduleGroup') ?? undefined,
+            namePrefix: ctx.query.get('NamePrefix') ?? undefined,
+            state: ctx.query.get('State') ?? undefined,
+          },
           ctx.query.get('NextToken') ?? undefined,
           max,
         );
@@ -121,11 +125,13 @@ function scheduleInput(ctx: RequestContext): ScheduleInput {
   if (minutes !== undefined) checkRange('flexibleTimeWindow.maximumWindowInMinutes', minutes, 1, 1440);
   const target = expectObject('Target', required(b, 'Target'));
   const arn = expectString('Arn', required(target, 'Arn'));
-  if (!LAMBDA_ARN.test(arn)) throw new AwsError('ValidationException', `selfless's Scheduler delivers to Lambda functions only, and ${arn} is not a Lambda function ARN.`);
+  if (!LAMBDA_ARN.test(arn))
+    throw new AwsError('ValidationException', `selfless's Scheduler delivers to Lambda functions only, and ${arn} is not a Lambda function ARN.`);
   const other = OTHER_TARGETS.find((field) => target[field] !== undefined && target[field] !== null);
   if (other !== undefined) throw new AwsError('ValidationException', `${other} is for other target types; a Lambda target takes none.`);
   const roleArn = expectString('RoleArn', required(target, 'RoleArn'));
-  if (!ROLE_ARN.test(roleArn)) throw validationError('target.roleArn', roleArn, 'Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$');
+  if (!ROLE_ARN.test(roleArn))
+    throw validationError('target.roleArn', roleArn, 'Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$');
   const input = optional(target, 'Input', expectString);
   if (input === '') throw validationError('target.input', input, 'Member must have length greater than or equal to 1');
   const retry = optional(target, 'RetryPolicy', expectObject);
@@ -139,11 +145,14 @@ function scheduleInput(ctx: RequestContext): ScheduleInput {
     throw new AwsError('ValidationException', 'DeadLetterConfig.Arn must be an SQS queue ARN.');
   }
   const state = optional(b, 'State', expectString);
-  if (state !== undefined && state !== 'ENABLED' && state !== 'DISABLED') throw validationError('state', state, 'Member must satisfy enum value set: [ENABLED, DISABLED]');
+  if (state !== undefined && state !== 'ENABLED' && state !== 'DISABLED')
+    throw validationError('state', state, 'Member must satisfy enum value set: [ENABLED, DISABLED]');
   const after = optional(b, 'ActionAfterCompletion', expectString);
-  if (after !== undefined && after !== 'NONE' && after !== 'DELETE') throw validationError('actionAfterCompletion', after, 'Member must satisfy enum value set: [NONE, DELETE]');
+  if (after !== undefined && after !== 'NONE' && after !== 'DELETE')
+    throw validationError('actionAfterCompletion', after, 'Member must satisfy enum value set: [NONE, DELETE]');
   const description = optional(b, 'Description', expectString);
-  if (description !== undefined && description.length > 512) throw validationError('description', description, 'Member must have length less than or equal to 512');
+  if (description !== undefined && description.length > 512)
+    throw validationError('description', description, 'Member must have length less than or equal to 512');
   const group = optional(b, 'GroupName', expectString);
   if (group !== undefined && !NAME.test(group)) throw validationError('groupName', group, 'Member must satisfy regular expression pattern: ^[0-9a-zA-Z-_.]+$');
   return {

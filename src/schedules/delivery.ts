@@ -1,4 +1,13 @@
-import { AwsError, newRequestId, parseFunctionName, type DeliveryRetryPolicy, type Partition, type Scheduler, type TimedRecord, type Timer } from '../core/index.js';
+import {
+  AwsError,
+  newRequestId,
+  parseFunctionName,
+  type DeliveryRetryPolicy,
+  type Partition,
+  type Scheduler,
+  type TimedRecord,
+  type Timer,
+} from '../core/index.js';
 import type { Logger } from '../core/logger.js';
 import { ruleArn, scheduleArn, scheduledEvent, schedulerPayload, targetPayload } from './payloads.js';
 
@@ -104,9 +113,18 @@ export class ScheduleDelivery {
     try {
       parseFunctionName(attempt.functionArn, this.#p.partition);
       if (!(await this.#p.mayInvoke(attempt.record, attempt.functionArn, attempt.roleArn))) {
-        throw new AwsError('AccessDeniedException', `Not authorized to invoke ${attempt.functionArn}: add a permission for the service (or give the role lambda:InvokeFunction).`);
+        throw new AwsError(
+          'AccessDeniedException',
+          `Not authorized to invoke ${attempt.functionArn}: add a permission for the service (or give the role lambda:InvokeFunction).`,
+        );
       }
-      await this.#p.enqueue({ functionName: attempt.functionArn, payload: Buffer.from(payload), requestId: newRequestId(), limit: EVENT_PAYLOAD_LIMIT, operation: 'Event' });
+      await this.#p.enqueue({
+        functionName: attempt.functionArn,
+        payload: Buffer.from(payload),
+        requestId: newRequestId(),
+        limit: EVENT_PAYLOAD_LIMIT,
+        operation: 'Event',
+      });
       return;
     } catch (error) {
       const code = error instanceof AwsError ? error.code : 'InternalError';
@@ -117,10 +135,16 @@ export class ScheduleDelivery {
     const ageMs = clock.now() + delay - dueMs;
     if (failure.retryable && number <= attempt.retry.maximumRetryAttempts && ageMs <= attempt.retry.maximumEventAgeInSeconds * 1000) {
       if (await this.#wait(delay)) return this.#run(attempt, dueMs, number + 1);
-      log.warn({ target: attempt.functionArn, attempts: number }, `${attempt.label}: run of ${new Date(dueMs).toISOString()} dropped with its retries at shutdown`);
+      log.warn(
+        { target: attempt.functionArn, attempts: number },
+        `${attempt.label}: run of ${new Date(dueMs).toISOString()} dropped with its retries at shutdown`,
+      );
       return;
     }
-    log.warn({ target: attempt.functionArn, errorCode: failure.code, attempts: number }, `${attempt.label}: run of ${new Date(dueMs).toISOString()} not delivered: ${failure.message}`);
+    log.warn(
+      { target: attempt.functionArn, errorCode: failure.code, attempts: number },
+      `${attempt.label}: run of ${new Date(dueMs).toISOString()} not delivered: ${failure.message}`,
+    );
     if (attempt.deadLetterArn === undefined) return;
     try {
       await this.#p.deadLetter(attempt.deadLetterArn, payload);

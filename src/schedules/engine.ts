@@ -84,7 +84,7 @@ export class ScheduleEngine {
   async close(): Promise<void> {
     this.#closed = true;
     for (const entry of this.#entries.values()) entry.timer?.cancel();
-    await Promise.allSettled([...this.#entries.values()].map((e) => e.delivering));
+    await Promise.allSettled([...this.#entries.values()].flatMap((e) => (e.delivering === undefined ? [] : [e.delivering])));
   }
 
   #put(record: TimedRecord, lastFireMs: number | undefined): void {
@@ -122,7 +122,10 @@ export class ScheduleEngine {
       // Missed while nothing could fire it: the latest missed run, once, if still young enough.
       const latest = latestRunBefore(entry.recurrence, windowOf(record, entry.settledMs), now) ?? due;
       if (now - latest <= maxEventAgeMs(record)) return void this.#fire(key, entry, latest);
-      this.#o.log.warn({ schedule: key, due: new Date(latest).toISOString() }, 'a run missed while the platform was stopped is older than its maximum event age: skipped');
+      this.#o.log.warn(
+        { schedule: key, due: new Date(latest).toISOString() },
+        'a run missed while the platform was stopped is older than its maximum event age: skipped',
+      );
       entry.settledMs = now;
       return this.#plan(key, entry);
     }
@@ -142,7 +145,9 @@ export class ScheduleEngine {
     if (this.#entries.get(key) !== entry) return;
     if (owned) {
       entry.lastFireMs = dueMs;
-      const delivering = this.#o.deliver(entry.record, dueMs).catch((error: unknown) => this.#o.log.error({ err: error, schedule: key }, 'delivering a run failed'));
+      const delivering = this.#o
+        .deliver(entry.record, dueMs)
+        .catch((error: unknown) => this.#o.log.error({ err: error, schedule: key }, 'delivering a run failed'));
       entry.delivering = delivering;
     } else {
       // Another process took this run (or the record is gone): follow the stored time.

@@ -5,9 +5,7 @@ import { Cron } from 'croner';
  * Scheduler only, the one-time `at(yyyy-mm-ddThh:mm:ss)`.
  */
 export type Recurrence =
-  | { readonly kind: 'rate'; readonly periodMs: number }
-  | { readonly kind: 'cron'; readonly cron: Cron }
-  | { readonly kind: 'at'; readonly atMs: number };
+  { readonly kind: 'rate'; readonly periodMs: number } | { readonly kind: 'cron'; readonly cron: Cron } | { readonly kind: 'at'; readonly atMs: number };
 
 const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
 const CRON = /^cron\((.*)\)$/;

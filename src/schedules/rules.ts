@@ -1,4 +1,14 @@
-import { AwsError, pageAfter, resourceNotFound, ruleKey, type Clock, type EventRuleRecord, type Partition, type RuleTargetRecord, type TimedRecord } from '../core/index.js';
+import {
+  AwsError,
+  pageAfter,
+  resourceNotFound,
+  ruleKey,
+  type Clock,
+  type EventRuleRecord,
+  type Partition,
+  type RuleTargetRecord,
+  type TimedRecord,
+} from '../core/index.js';
 import { parseExpression } from './expressions.js';
 import { ruleArn } from './payloads.js';
 import type { TimedRegistry } from './registry.js';
@@ -47,7 +57,10 @@ export class EventRules {
   async put(input: PutRuleInput): Promise<string> {
     checkBus(input.eventBusName);
     if (input.eventPattern !== undefined) {
-      throw new AwsError('ValidationException', 'selfless runs scheduled rules only: EventPattern is not supported (there is no event bus to match events on); give a ScheduleExpression.');
+      throw new AwsError(
+        'ValidationException',
+        'selfless runs scheduled rules only: EventPattern is not supported (there is no event bus to match events on); give a ScheduleExpression.',
+      );
     }
     if (input.scheduleExpression === undefined) throw new AwsError('ValidationException', 'Parameter(s) EventPattern or ScheduleExpression must be specified.');
     if (parseExpression(input.scheduleExpression, { allowAt: false }) === undefined) {
@@ -79,7 +92,12 @@ export class EventRules {
     return this.#existing(name);
   }
 
-  list(namePrefix: string | undefined, eventBusName: string | undefined, marker: string | undefined, limit: number): { rules: EventRuleRecord[]; nextMarker?: string } {
+  list(
+    namePrefix: string | undefined,
+    eventBusName: string | undefined,
+    marker: string | undefined,
+    limit: number,
+  ): { rules: EventRuleRecord[]; nextMarker?: string } {
     checkBus(eventBusName);
     const rules = this.#rules().filter((r) => namePrefix === undefined || r.name.startsWith(namePrefix));
     const { items, nextMarker } = pageAfter(rules, (r) => r.name, marker, limit);
@@ -136,7 +154,8 @@ export class EventRules {
     await this.#registry.write(ruleKey(name), (current) => {
       const rule = this.#ruleOrThrow(name, current);
       for (const id of ids) {
-        if (!rule.targets.some((t) => t.id === id)) failed.push({ targetId: id, errorCode: 'ResourceNotFoundException', errorMessage: `Target ${id} does not exist on rule ${name}.` });
+        if (!rule.targets.some((t) => t.id === id))
+          failed.push({ targetId: id, errorCode: 'ResourceNotFoundException', errorMessage: `Target ${id} does not exist on rule ${name}.` });
       }
       return { ...rule, targets: rule.targets.filter((t) => !ids.includes(t.id)) };
     });

@@ -113,7 +113,10 @@ export class Schedules {
   list(filter: ScheduleFilter, marker: string | undefined, limit: number): { schedules: SchedulerScheduleRecord[]; nextMarker?: string } {
     if (filter.groupName !== undefined) checkGroup(filter.groupName);
     if (filter.state !== undefined && filter.state !== 'ENABLED' && filter.state !== 'DISABLED') {
-      throw new AwsError('ValidationException', `1 validation error detected: Value '${filter.state}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]`);
+      throw new AwsError(
+        'ValidationException',
+        `1 validation error detected: Value '${filter.state}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]`,
+      );
     }
     const schedules = this.#registry
       .all()

@@ -213,7 +213,15 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
     it(
       'keeps scheduled rules and schedules with their last fire time, advanced only from the value it had',
       withStore(async (store) => {
-        const rule: EventRuleRecord = { kind: 'rule', name: 'nightly', scheduleExpression: 'rate(1 day)', state: 'ENABLED', targets: [], createdAt: 1, activeSince: 1 };
+        const rule: EventRuleRecord = {
+          kind: 'rule',
+          name: 'nightly',
+          scheduleExpression: 'rate(1 day)',
+          state: 'ENABLED',
+          targets: [],
+          createdAt: 1,
+          activeSince: 1,
+        };
         const schedule: SchedulerScheduleRecord = {
           kind: 'schedule',
           name: 'once',
@@ -222,7 +230,11 @@ export function controlStoreContract(adapter: string, open: () => Promise<Contro
           timezone: 'UTC',
           state: 'ENABLED',
           flexibleWindow: { mode: 'OFF' },
-          target: { arn: 'arn:aws:lambda:us-east-1:000000000000:function:f', roleArn: 'arn:aws:iam::000000000000:role/r', retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 } },
+          target: {
+            arn: 'arn:aws:lambda:us-east-1:000000000000:function:f',
+            roleArn: 'arn:aws:iam::000000000000:role/r',
+            retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 86400 },
+          },
           actionAfterCompletion: 'NONE',
           createdAt: 1,
           modifiedAt: 1,

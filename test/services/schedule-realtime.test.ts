@@ -14,8 +14,12 @@ describe('a rate(1 minute) rule on the real clock', () => {
     t = await startPlatform();
     events = new EventBridgeClient({ endpoint: t.platform.url, region: 'us-east-1', credentials: t.platform.rootKey, maxAttempts: 1 });
     const code = await nodeZip("exports.handler = async (event) => { console.log('FIRED ' + event.time); };");
-    await t.client.send(new CreateFunctionCommand({ FunctionName: 'minutely', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: code } }));
-    await t.client.send(new AddPermissionCommand({ FunctionName: 'minutely', StatementId: 'events', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' }));
+    await t.client.send(
+      new CreateFunctionCommand({ FunctionName: 'minutely', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: code } }),
+    );
+    await t.client.send(
+      new AddPermissionCommand({ FunctionName: 'minutely', StatementId: 'events', Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' }),
+    );
   });
   after(async () => {
     events.destroy();
@@ -26,11 +30,10 @@ describe('a rate(1 minute) rule on the real clock', () => {
     const created = Date.now();
     await events.send(new PutRuleCommand({ Name: 'minutely', ScheduleExpression: 'rate(1 minute)' }));
     await events.send(new PutTargetsCommand({ Rule: 'minutely', Targets: [{ Id: 'f', Arn: 'arn:aws:lambda:us-east-1:000000000000:function:minutely' }] }));
-    const line = await waitFor(
-      'the first run',
-      async () => (await readLogs(t.platform, 'minutely')).find((e) => e.message.includes('FIRED ')),
-      { timeoutMs: 150_000, everyMs: 500 },
-    );
+    const line = await waitFor('the first run', async () => (await readLogs(t.platform, 'minutely')).find((e) => e.message.includes('FIRED ')), {
+      timeoutMs: 150_000,
+      everyMs: 500,
+    });
     const fired = Date.parse(line.message.slice(line.message.indexOf('FIRED ') + 6));
     // The run is due one period after the rule was created: its event says so, to the second.
     assert.ok(Math.abs(fired - (created + 60_000)) <= 2000, `fired at ${new Date(fired).toISOString()}, rule created at ${new Date(created).toISOString()}`);
