@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DeleteRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { startPlatform, type TestPlatform } from './support/platform.js';
@@ -219,6 +220,24 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     const boom = asJson.functions.find((f) => f.functionName === 'boom');
     assert.equal(boom?.errors, 1);
     assert.ok(asJson.total.requests >= 5);
+  });
+
+  it('schedule ls shows each rule and schedule with its next runs', async () => {
+    assert.match((await cli('schedule', 'ls')).stdout, /^no schedules/);
+    const events = new EventBridgeClient({ endpoint: t.platform.url, region: 'us-east-1', credentials: t.platform.rootKey, maxAttempts: 1 });
+    await events.send(new PutRuleCommand({ Name: 'daily-report', ScheduleExpression: 'cron(30 6 * * ? *)' }));
+    await events.send(new PutTargetsCommand({ Rule: 'daily-report', Targets: [{ Id: 'h', Arn: 'arn:aws:lambda:us-east-1:000000000000:function:hello' }] }));
+    const run = await cli('schedule', 'ls', '--next', '2');
+    assert.equal(run.code, 0, run.stderr);
+    const row = /^rule daily-report\s+cron\(30 6 \* \* \? \*\)\s+ENABLED\s+hello\s+-\s+(\S+) (\S+)$/m.exec(run.stdout);
+    assert.ok(row, run.stdout);
+    assert.match(row[1]!, /T06:30:00\.000Z$/);
+    assert.equal(Date.parse(row[2]!) - Date.parse(row[1]!), 86_400_000);
+    const listed = JSON.parse((await cli('schedule', 'ls', '--json')).stdout) as Array<{ name: string; nextRuns: string[] }>;
+    assert.equal(listed.find((r) => r.name === 'daily-report')?.nextRuns.length, 3);
+    await events.send(new RemoveTargetsCommand({ Rule: 'daily-report', Ids: ['h'] }));
+    await events.send(new DeleteRuleCommand({ Name: 'daily-report' }));
+    events.destroy();
   });
 
   it('exits 3 without credentials, saying where it looked', async () => {
