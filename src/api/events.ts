@@ -1,13 +1,12 @@
 import { AwsError, checkRange, validationError, type RuleTargetRecord } from '../core/index.js';
 import type { EventRuleRecord } from '../core/index.js';
 import { header, jsonBody, route, type Reply, type RequestContext, type Route } from './http.js';
+import { deadLetterArnOf, LAMBDA_FUNCTION_ARN, retryPolicyOf } from './schedule-targets.js';
 import type { Services } from './services.js';
 import { expectInteger, expectObject, expectString, expectStringMap, optional, required, type Body } from './wire.js';
 
 /** EventBridge's names (rules, target ids). */
 const NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
-/** The targets selfless delivers to: Lambda functions (a version or alias too). */
-const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]+)?$/;
 const TARGET_SERVICES = [
   'EcsParameters',
   'KinesisParameters',
@@ -148,7 +147,7 @@ function targetOf(t: Body): RuleTargetRecord {
   const id = expectString('Id', required(t, 'Id'));
   if (!NAME.test(id)) throw validationError('id', id, 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+');
   const arn = expectString('Arn', required(t, 'Arn'));
-  if (!LAMBDA_ARN.test(arn)) {
+  if (!LAMBDA_FUNCTION_ARN.test(arn)) {
     throw new AwsError(
       'ValidationException',
       `Target ${id}: selfless delivers scheduled rules to Lambda functions only, and ${arn} is not a Lambda function ARN.`,
@@ -164,17 +163,9 @@ function targetOf(t: Body): RuleTargetRecord {
     throw new AwsError('ValidationException', `Target ${id}: only one of Input, InputPath, or InputTransformer must be provided.`);
   }
   if (input !== undefined && !isJson(input)) throw new AwsError('ValidationException', `Target ${id}: Input is not valid JSON text.`);
-  const retry = optional(t, 'RetryPolicy', expectObject);
-  const attempts = retry === undefined ? undefined : optional(retry, 'MaximumRetryAttempts', expectInteger);
-  const age = retry === undefined ? undefined : optional(retry, 'MaximumEventAgeInSeconds', expectInteger);
-  if (attempts !== undefined) checkRange('maximumRetryAttempts', attempts, 0, 185);
-  if (age !== undefined) checkRange('maximumEventAgeInSeconds', age, 60, 86_400);
+  const retryPolicy = retryPolicyOf(t, '');
   const roleArn = optional(t, 'RoleArn', expectString);
-  const deadLetter = optional(t, 'DeadLetterConfig', expectObject);
-  const deadLetterArn = deadLetter === undefined ? undefined : optional(deadLetter, 'Arn', expectString);
-  if (deadLetterArn !== undefined && !/^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w-]{1,80}$/.test(deadLetterArn)) {
-    throw new AwsError('ValidationException', `Target ${id}: DeadLetterConfig.Arn must be an SQS queue ARN.`);
-  }
+  const deadLetterArn = deadLetterArnOf(t, `Target ${id}: `);
   return {
     id,
     arn,
@@ -189,14 +180,7 @@ function targetOf(t: Body): RuleTargetRecord {
           },
         }),
     ...(roleArn === undefined ? {} : { roleArn }),
-    ...(attempts === undefined && age === undefined
-      ? {}
-      : {
-          retryPolicy: {
-            ...(attempts === undefined ? {} : { maximumRetryAttempts: attempts }),
-            ...(age === undefined ? {} : { maximumEventAgeInSeconds: age }),
-          },
-        }),
+    ...(retryPolicy === undefined ? {} : { retryPolicy }),
     ...(deadLetterArn === undefined ? {} : { deadLetterArn }),
   };
 }

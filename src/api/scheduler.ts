@@ -1,13 +1,12 @@
 import { AwsError, checkRange, validationError, type SchedulerScheduleRecord } from '../core/index.js';
 import type { ScheduleInput } from '../schedules/index.js';
 import { jsonBody, route, type RequestContext, type Route } from './http.js';
+import { deadLetterArnOf, LAMBDA_FUNCTION_ARN, retryPolicyOf } from './schedule-targets.js';
 import type { Services } from './services.js';
 import { expectInteger, expectObject, expectString, optional, required, type Body } from './wire.js';
 
 const NAME = /^[0-9a-zA-Z\-_.]{1,64}$/;
 const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-/** The targets selfless delivers to: Lambda functions (a version or alias too). */
-const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]+)?$/;
 const OTHER_TARGETS = ['EcsParameters', 'EventBridgeParameters', 'KinesisParameters', 'SageMakerPipelineParameters', 'SqsParameters'];
 
 /**
@@ -125,7 +124,7 @@ function scheduleInput(ctx: RequestContext): ScheduleInput {
   if (minutes !== undefined) checkRange('flexibleTimeWindow.maximumWindowInMinutes', minutes, 1, 1440);
   const target = expectObject('Target', required(b, 'Target'));
   const arn = expectString('Arn', required(target, 'Arn'));
-  if (!LAMBDA_ARN.test(arn))
+  if (!LAMBDA_FUNCTION_ARN.test(arn))
     throw new AwsError('ValidationException', `selfless's Scheduler delivers to Lambda functions only, and ${arn} is not a Lambda function ARN.`);
   const other = OTHER_TARGETS.find((field) => target[field] !== undefined && target[field] !== null);
   if (other !== undefined) throw new AwsError('ValidationException', `${other} is for other target types; a Lambda target takes none.`);
@@ -134,16 +133,8 @@ function scheduleInput(ctx: RequestContext): ScheduleInput {
     throw validationError('target.roleArn', roleArn, 'Member must satisfy regular expression pattern: ^arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+$');
   const input = optional(target, 'Input', expectString);
   if (input === '') throw validationError('target.input', input, 'Member must have length greater than or equal to 1');
-  const retry = optional(target, 'RetryPolicy', expectObject);
-  const attempts = retry === undefined ? undefined : optional(retry, 'MaximumRetryAttempts', expectInteger);
-  const age = retry === undefined ? undefined : optional(retry, 'MaximumEventAgeInSeconds', expectInteger);
-  if (attempts !== undefined) checkRange('target.retryPolicy.maximumRetryAttempts', attempts, 0, 185);
-  if (age !== undefined) checkRange('target.retryPolicy.maximumEventAgeInSeconds', age, 60, 86_400);
-  const deadLetter = optional(target, 'DeadLetterConfig', expectObject);
-  const deadLetterArn = deadLetter === undefined ? undefined : optional(deadLetter, 'Arn', expectString);
-  if (deadLetterArn !== undefined && !/^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w-]{1,80}$/.test(deadLetterArn)) {
-    throw new AwsError('ValidationException', 'DeadLetterConfig.Arn must be an SQS queue ARN.');
-  }
+  const retryPolicy = retryPolicyOf(target, 'target.retryPolicy.');
+  const deadLetterArn = deadLetterArnOf(target, '');
   const state = optional(b, 'State', expectString);
   if (state !== undefined && state !== 'ENABLED' && state !== 'DISABLED')
     throw validationError('state', state, 'Member must satisfy enum value set: [ENABLED, DISABLED]');
@@ -169,10 +160,7 @@ function scheduleInput(ctx: RequestContext): ScheduleInput {
       arn,
       roleArn,
       input,
-      retryPolicy:
-        attempts === undefined && age === undefined
-          ? undefined
-          : { ...(attempts === undefined ? {} : { maximumRetryAttempts: attempts }), ...(age === undefined ? {} : { maximumEventAgeInSeconds: age }) },
+      retryPolicy,
       deadLetterArn,
     },
     actionAfterCompletion: after,
