@@ -214,4 +214,33 @@ describe('the schedule engine', () => {
     assert.equal(delivered.length, 1);
     await engine.close();
   });
+
+  it('waits out a timer that wakes early (Node caps delays at about 24.8 days)', async () => {
+    const start = utc('2026-07-01T00:00:00Z');
+    const clock = new ManualScheduler(start);
+    // A clock whose timers wake after an hour at the most, as Node's wake after 2^31 - 1 ms.
+    const capped = {
+      now: () => clock.now(),
+      setTimeout: (cb: () => void, ms: number) => clock.setTimeout(cb, Math.min(ms, HOUR)),
+      setInterval: clock.setInterval.bind(clock),
+    };
+    const delivered: string[] = [];
+    const engine = new ScheduleEngine({
+      store,
+      clock: capped,
+      deliver: async (_record, dueMs) => void delivered.push(new Date(dueMs).toISOString()),
+      completed: async () => undefined,
+      log: captureLogger([]),
+    });
+    await put(engine, schedule('far', 'at(2026-07-01T03:30:00)', start));
+    for (let hour = 1; hour <= 3; hour += 1) {
+      clock.advance(HOUR);
+      await settle();
+      assert.equal(delivered.length, 0, `nothing by hour ${hour}`);
+    }
+    clock.advance(HOUR / 2);
+    await waitFor('the run on time', async () => delivered.length === 1 || undefined);
+    assert.deepEqual(delivered, ['2026-07-01T03:30:00.000Z']);
+    await engine.close();
+  });
 });

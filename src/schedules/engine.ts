@@ -130,7 +130,8 @@ export class ScheduleEngine {
       return this.#plan(key, entry);
     }
     const at = due + flexibleDelayMs(key, record, due);
-    entry.timer = this.#o.clock.setTimeout(() => void this.#fire(key, entry, due), at - now);
+    // A timer may wake early: the system's cap delays at about 24.8 days (a yearly cron, an at() months ahead).
+    entry.timer = this.#o.clock.setTimeout(() => (this.#o.clock.now() < at ? this.#plan(key, entry) : void this.#fire(key, entry, due)), at - now);
   }
 
   async #fire(key: string, entry: Entry, dueMs: number): Promise<void> {
