@@ -1,4 +1,5 @@
 import type { AsyncRun } from './async.js';
+import type { FunctionUrlRun } from './function-url.js';
 import type { AliasFirstInvokes, ProvisionedRun } from './provisioned.js';
 import type { ScaleOut } from './scale.js';
 import type { KinesisRun, SqsRun } from './sources.js';
@@ -13,6 +14,8 @@ export interface Measurements {
     /** Runtime processes under the platform after the c=10 runs: how many environments that concurrency started. */
     readonly environmentsAfterC10: number | undefined;
   };
+  /** One echo function through its function URL and through the Invoke API at c=10, one entry per round. */
+  readonly functionUrl: { readonly c10: FunctionUrlRun[] };
   /** Event invokes at c=10, one entry per round: the enqueue rate and the end-to-end processing rate. */
   readonly async: { readonly c10: AsyncRun[] };
   readonly cold: {
@@ -129,6 +132,7 @@ export function buildRows(m: Measurements): Row[] {
     rps('warm invoke c=10', w10.rps, f10.rps, '≥ 15% of floor and ≥ 6,000/s (stretch 10,000)', check(w10.rps >= 0.15 * f10.rps && w10.rps >= 6000)),
     ms('warm invoke c=10', 'p50', w10.p50Ms, f10.p50Ms, httpFloor),
     ms('warm invoke c=10', 'p99', w10.p99Ms, f10.p99Ms, httpFloor),
+    ...functionUrlRows(m, f10, rps, ms),
     ...asyncRows(m, f10, w10.rps, ms),
     ...m.cold.runtimes.flatMap((r) => coldRows(r, ms)),
     ms('2nd invoke of a new env', 'p50', second.p50Ms, f1.p50Ms, httpFloor),
@@ -220,6 +224,31 @@ type MsRow = (scenario: string, figure: string, value: number, floor: number, fl
  * the node:http floor; end-to-end: acknowledged events per second from the first 202 to the last
  * invocation's end, against the sync invoke rate at c=10 (what the same function runs when called directly).
  */
+type RpsRow = (scenario: string, value: number, floor: number, target?: string, verdict?: Verdict) => Row;
+
+/** The function URL next to the floor, and the Invoke API on the same function next to it. */
+function functionUrlRows(m: Measurements, f10: ReturnType<typeof medians>, rps: RpsRow, ms: MsRow): Row[] {
+  if (m.functionUrl.c10.length === 0) return [];
+  const url = medians(m.functionUrl.c10.map((r) => r.url));
+  const invoke = medians(m.functionUrl.c10.map((r) => r.invoke));
+  return [
+    rps('function URL c=10', url.rps, f10.rps),
+    ms('function URL c=10', 'p50', url.p50Ms, f10.p50Ms, 'node:http'),
+    ms('function URL c=10', 'p99', url.p99Ms, f10.p99Ms, 'node:http'),
+    {
+      scenario: 'Invoke, same function c=10',
+      figure: 'req/s',
+      unit: 'req/s',
+      value: invoke.rps,
+      floor: url.rps,
+      floorLabel: 'function URL',
+      ratio: `URL is ${pct(url.rps / invoke.rps)} of Invoke`,
+      target: '—',
+      verdict: '',
+    },
+  ];
+}
+
 function asyncRows(m: Measurements, f10: ReturnType<typeof medians>, syncC10: number, ms: MsRow): Row[] {
   if (m.async.c10.length === 0) return [];
   const e = medians(m.async.c10.map((r) => r.enqueue));

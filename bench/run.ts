@@ -8,6 +8,7 @@ import { findNodeBinary, PythonInterpreters } from '../src/runtime/index.js';
 import { measureAsync, type AsyncRun } from './async.js';
 import { startChild, stopAllChildren, type ChildServer } from './children.js';
 import { childPids } from './cpu.js';
+import { createUrlEcho, urlVsInvoke, type FunctionUrlRun } from './function-url.js';
 import { closeClient } from './http-client.js';
 import { provisionedVsOnDemand, type ProvisionedRun } from './provisioned.js';
 import {
@@ -196,6 +197,17 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     const environmentsAfterC10 = (await childPids(platform.pid)).length;
     say(`runtime processes under the platform after c=10: ${environmentsAfterC10}`);
 
+    // A function URL against the Invoke API, on one function, in the same round.
+    const urlEcho = await createUrlEcho(lambda, platform.info, 'url-echo');
+    const urlRuns: FunctionUrlRun[] = [];
+    for (let round = 1; round <= options.rounds; round++) {
+      const plan: LoadPlan = { connections: 10, warmupS: options.warmupS, durationS: options.durationS };
+      const run = await urlVsInvoke(platform.info, 'url-echo', urlEcho, plan, platform.pid);
+      urlRuns.push(run);
+      say(`round ${round}/${options.rounds} c=10 function URL: ${describeRun(run.url)}`);
+      say(`round ${round}/${options.rounds} c=10 Invoke API, same function: ${describeRun(run.invoke)}`);
+    }
+
     // Event invokes: a new echo function per round; each round waits for its backlog to drain, so
     // nothing queued runs under the next round or the cold starts.
     const asyncRuns: AsyncRun[] = [];
@@ -299,6 +311,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
         floor: { c1: floorRuns[1]!, c10: floorRuns[10]! },
         warm: { c1: warmRuns[1]!, c10: warmRuns[10]!, environmentsAfterC10 },
         async: { c10: asyncRuns },
+        functionUrl: { c10: urlRuns },
         cold: { firstMs: nodeOff.firstMs, secondMs: nodeOff.secondMs, spawnMs: runtimes[0]!.spawnMs, runtimes, skipped },
         scaleOut: scaleRuns,
         provisioned,
