@@ -282,8 +282,13 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
         const context = { 'aws:SourceArn': ruleArn(partition, record.name), 'aws:SourceAccount': partition.accountId };
         return authorizer.serviceAllowed('events.amazonaws.com', action, functionArn, context);
       }
-      if (roleArn !== undefined && (await roleAccess(roleArn, action, functionArn))) return true;
-      return authorizer.serviceAllowed('scheduler.amazonaws.com', action, functionArn, { 'aws:SourceAccount': partition.accountId });
+      const context = { 'aws:SourceAccount': partition.accountId };
+      // Scheduler acts as the role only if the role trusts it, and then as far as the role's policies go.
+      const asRole =
+        roleArn !== undefined &&
+        (await authorizer.serviceAllowed('scheduler.amazonaws.com', 'sts:AssumeRole', roleArn, context)) &&
+        (await roleAccess(roleArn, action, functionArn));
+      return asRole || authorizer.serviceAllowed('scheduler.amazonaws.com', action, functionArn, context);
     },
     deadLetter: (queueArn, body) => new SqsQueue(sourceClients, queueArn).send(body),
     log: logger,

@@ -58,6 +58,7 @@ describe('schedules: EventBridge rules and Scheduler', () => {
   let events: EventBridgeClient;
   let scheduler: SchedulerClient;
   let schedulerRole: string;
+  let untrustingRole: string;
   const time = new ManualScheduler();
 
   const deploy = async (name: string) => {
@@ -100,6 +101,14 @@ describe('schedules: EventBridge rules and Scheduler', () => {
     schedulerRole = (await iam.send(new CreateRoleCommand({ RoleName: 'scheduler', AssumeRolePolicyDocument: trust }))).Role!.Arn!;
     const invoke = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fnArn('job') }] });
     await iam.send(new PutRolePolicyCommand({ RoleName: 'scheduler', PolicyName: 'invoke-job', PolicyDocument: invoke }));
+    // Allowed to invoke, but trusting Lambda only: Scheduler cannot act as it.
+    const lambdaTrust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    untrustingRole = (await iam.send(new CreateRoleCommand({ RoleName: 'not-for-scheduler', AssumeRolePolicyDocument: lambdaTrust }))).Role!.Arn!;
+    const invokeAny = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: '*' }] });
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'not-for-scheduler', PolicyName: 'invoke-any', PolicyDocument: invokeAny }));
     iam.destroy();
     for (const name of ['ticker', 'shaped', 'unpermitted', 'job']) await deploy(name);
   });
@@ -254,6 +263,21 @@ describe('schedules: EventBridge rules and Scheduler', () => {
     const missing = await errorOf(scheduler.send(new GetScheduleCommand({ Name: 'once' })));
     assert.equal(missing.name, 'ResourceNotFoundException');
     assert.equal(missing.message, 'Schedule once does not exist.');
+  });
+
+  it('sends nothing through a role that does not trust Scheduler', async () => {
+    await scheduler.send(
+      new CreateScheduleCommand({
+        Name: 'untrusted',
+        ScheduleExpression: 'rate(1 minute)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: { Arn: fnArn('unpermitted'), RoleArn: untrustingRole },
+      }),
+    );
+    await advance(60_000);
+    await waitFor('the refusal in the log', async () => t.logs.find((line) => line.includes('schedule default/untrusted') && line.includes('not delivered')));
+    assert.deepEqual(await recorded(t, 'unpermitted'), []);
+    await scheduler.send(new DeleteScheduleCommand({ Name: 'untrusted' }));
   });
 
   it('refuses Scheduler input as Scheduler does', async () => {
