@@ -36,11 +36,14 @@ export class TimedRegistry {
 
   /**
    * Replaces the record under `key` with what `change` makes of the current one (undefined when there is
-   * none): a record to store, or null to delete it. `change` throws to refuse.
+   * none): a record to store, null to delete it, or the current record itself to leave it as it is
+   * (nothing written, the engine's plan untouched). `change` throws to refuse.
    */
   write<T extends TimedRecord>(key: string, change: (current: TimedRecord | undefined) => T | null): Promise<T | null> {
     return this.#writes.run(async () => {
-      const next = change(this.#records.get(key));
+      const current = this.#records.get(key);
+      const next = change(current);
+      if (next === current) return next;
       if (next === null) {
         await this.#store.deleteTimed(key);
         this.#records.delete(key);

@@ -105,8 +105,7 @@ export class Schedules {
   async completed(record: SchedulerScheduleRecord): Promise<void> {
     await this.#registry.write(scheduleKey(record.groupName, record.name), (current) => {
       // Updated since (given another expression, say): it is no longer the schedule that completed.
-      if (current === undefined || current !== record) return current ?? null;
-      return null;
+      return current === record || current === undefined ? null : current;
     });
   }
 
