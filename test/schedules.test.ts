@@ -355,6 +355,9 @@ describe('schedules: EventBridge rules and Scheduler', () => {
   });
 });
 
+/** Until the function's async queue holds nothing: every event run and acknowledged. */
+const settled = (t: TestPlatform) => waitFor('the queue to settle', async () => ((await t.platform.async.depth('tick')) === 0 ? true : undefined));
+
 describe('schedules across a restart', () => {
   it('sends the run missed while stopped once, and never one already sent', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'selfless-restart-'));
@@ -381,6 +384,9 @@ describe('schedules across a restart', () => {
     events.destroy();
     clock.advance(60_000);
     await waitFor('the first run', async () => ((await recorded(first, 'tick')).length === 1 ? true : undefined));
+    // Stopped only once the event is settled in the queue: a destroy before that would run it again at
+    // the next start (at-least-once, as Lambda's async invocation), which is not the schedule firing twice.
+    await settled(first);
     await first.stop();
 
     // Down for the runs of +2 and +3 minutes: started again at +3.5, the +3 one is sent, once.
@@ -394,6 +400,7 @@ describe('schedules across a restart', () => {
       // A second restart at the same moment: nothing more.
       if (attempt === 2) await new Promise((resolve) => setTimeout(resolve, 500));
       times.splice(0, times.length, ...(await recorded(again, 'tick')).map((e) => e.time as string));
+      await settled(again);
       await again.stop();
       assert.equal(got.length, 2);
     }
