@@ -308,8 +308,10 @@ export class Environment {
     this.#served += 1;
     this.#log.write(`START RequestId: ${request.requestId} Version: ${this.spec.version}`, current);
     publish('selfless:invoke:start', () => ({ ...this.#names(), requestId: request.requestId, cold: current.cold }));
-    const headers: Record<string, string> = {
+    // With its length, the event goes out as one plain body in the write that carries the head, not chunked.
+    const headers: Record<string, string | number> = {
       'Content-Type': 'application/json',
+      'Content-Length': request.payload.length,
       'Lambda-Runtime-Aws-Request-Id': request.requestId,
       'Lambda-Runtime-Deadline-Ms': String(deadline),
       'Lambda-Runtime-Invoked-Function-Arn': request.invokedArn,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cgroupFreezer, type Freezer } from './freezer.js';
@@ -86,11 +86,44 @@ function ownDirectory(mount: Mount, ownPath: string): string {
 }
 
 /**
- * A cgroup file's number. Read synchronously on purpose: cgroup files live in kernel memory and answer
- * in microseconds, while an asynchronous read costs four thread-pool round trips (open, fstat, read,
- * close), and one is read after every invocation.
+ * A cgroup counter read after every invocation (the memory peak), from a descriptor kept open: each
+ * reading is one pread, synchronous on purpose, since cgroup files live in kernel memory and answer in
+ * microseconds while an asynchronous read costs thread-pool round trips (open, fstat, read, close).
+ * Reads 0 once the group is gone.
  */
-const readNumber = async (path: string): Promise<number> => Number(readFileSync(path, 'utf8').trim()) || 0;
+class CounterFile {
+  #fd: number | undefined;
+  readonly #buffer = Buffer.alloc(32);
+
+  constructor(private readonly path: string) {}
+
+  read(): number {
+    try {
+      this.#fd ??= openSync(this.path, 'r');
+      const bytes = readSync(this.#fd, this.#buffer, 0, this.#buffer.length, 0);
+      return Number(this.#buffer.toString('latin1', 0, bytes).trim()) || 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** A group's peak memory reading, and its removal, which closes the counter first. */
+function peakOf(path: string, remove: () => Promise<void>): Pick<EnvironmentCgroup, 'peakBytes' | 'remove'> {
+  const counter = new CounterFile(path);
+  return {
+    peakBytes: async () => counter.read(),
+    remove: () => {
+      counter.close();
+      return remove();
+    },
+  };
+}
 
 async function readKeyed(path: string, key: string): Promise<number> {
   const text = await readFile(path, 'utf8').catch(() => '');
@@ -201,10 +234,9 @@ class CgroupV1Driver implements CgroupDriver {
     return {
       procsFiles,
       freezer: freezer === undefined ? undefined : cgroupFreezer(freezer),
-      peakBytes: () => readNumber(join(memory, 'memory.max_usage_in_bytes')).catch(() => 0),
       oomKills: () => readKeyed(join(memory, 'memory.oom_control'), 'oom_kill'),
       kill: () => killListed(procsFiles),
-      remove: () => removeDirs(dirs),
+      ...peakOf(join(memory, 'memory.max_usage_in_bytes'), () => removeDirs(dirs)),
     };
   }
 }
@@ -238,12 +270,11 @@ class CgroupV2Driver implements CgroupDriver {
     return {
       procsFiles,
       freezer: this.freezes ? cgroupFreezer(dir) : undefined,
-      peakBytes: () => readNumber(join(dir, 'memory.peak')).catch(() => 0),
       oomKills: () => readKeyed(join(dir, 'memory.events'), 'oom_kill'),
       kill: async () => {
         await writeFile(join(dir, 'cgroup.kill'), '1').catch(() => killListed(procsFiles));
       },
-      remove: () => removeDirs([dir]),
+      ...peakOf(join(dir, 'memory.peak'), () => removeDirs([dir])),
     };
   }
 }
