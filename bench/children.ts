@@ -17,8 +17,8 @@ const running = new Set<ChildServer<unknown>>();
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 8_000;
 
-export async function startChild<T>(label: string, entry: URL, env: NodeJS.ProcessEnv = {}): Promise<ChildServer<T>> {
-  const child = spawn(process.execPath, [fileURLToPath(entry)], {
+export async function startChild<T>(label: string, entry: URL, env: NodeJS.ProcessEnv = {}, nodeArgs: readonly string[] = []): Promise<ChildServer<T>> {
+  const child = spawn(process.execPath, [...nodeArgs, fileURLToPath(entry)], {
     env: { ...process.env, ...env },
     // stdin stays an open pipe: its end tells the child that this process is gone, even after a SIGKILL.
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
  */
 export interface CpuSnapshot {
   readonly server: number | undefined;
-  /** Per child pid, ms. */
+  /** Per descendant pid, ms. */
   readonly children: ReadonlyMap<number, number>;
   readonly client: NodeJS.CpuUsage;
 }
@@ -17,7 +17,7 @@ export interface CpuSnapshot {
 export interface CpuPerRequest {
   /** µs of the server process per 2xx response. */
   readonly serverUs: number | undefined;
-  /** µs of its child processes per 2xx response (the runtimes, for the platform). */
+  /** µs of every process below it per 2xx response (the runtimes, for the platform). */
   readonly childrenUs: number | undefined;
   /** µs of this process (the load generator) per 2xx response. */
   readonly clientUs: number;
@@ -48,7 +48,32 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** Processes whose parent is `pid`: for the platform, its runtime environments. */
+/**
+ * Every process below `pid`, however deep: for the platform, its runtime environments (a sandboxed
+ * runtime runs under bubblewrap, a grandchild, so children alone would miss it).
+ */
+export function descendantPids(pid: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    execFile('ps', ['-e', '-o', 'pid=,ppid='], (error, stdout) => {
+      if (error) return resolve([]);
+      const children = new Map<number, number[]>();
+      for (const line of stdout.split('\n')) {
+        const [child, parent] = line.trim().split(/\s+/).map(Number);
+        if (!child || parent === undefined) continue;
+        children.set(parent, [...(children.get(parent) ?? []), child]);
+      }
+      const found: number[] = [];
+      for (let queue = [...(children.get(pid) ?? [])]; queue.length > 0;) {
+        const next = queue.shift()!;
+        found.push(next);
+        queue = [...queue, ...(children.get(next) ?? [])];
+      }
+      resolve(found);
+    });
+  });
+}
+
+/** Processes whose parent is `pid`: for the platform, its runtime environments (or their sandboxes). */
 export function childPids(pid: number): Promise<number[]> {
   return new Promise((resolve) => {
     execFile('ps', ['-o', 'pid=', '--ppid', String(pid)], (error, stdout) => {
@@ -67,7 +92,7 @@ export function childPids(pid: number): Promise<number[]> {
 export async function cpuSnapshot(serverPid: number | undefined): Promise<CpuSnapshot> {
   const children = new Map<number, number>();
   if (serverPid !== undefined) {
-    for (const pid of await childPids(serverPid)) {
+    for (const pid of await descendantPids(serverPid)) {
       const ms = processCpuMs(pid);
       if (ms !== undefined) children.set(pid, ms);
     }

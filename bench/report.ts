@@ -14,6 +14,9 @@ export interface Measurements {
     /** Runtime processes under the platform after the c=10 runs: how many environments that concurrency started. */
     readonly environmentsAfterC10: number | undefined;
   };
+  /** serverless-offline 13 serving the same echo handler through its Lambda Invoke endpoint, when installed. */
+  readonly offline?: { readonly c1: Run[]; readonly c10: Run[] } | undefined;
+  readonly offlineSkipped?: string;
   /** One echo function through its function URL and through the Invoke API at c=10, one entry per round. */
   readonly functionUrl: { readonly c10: FunctionUrlRun[] };
   /** Event invokes at c=10, one entry per round: the enqueue rate and the end-to-end processing rate. */
@@ -79,7 +82,16 @@ export interface Row {
 }
 
 /** Medians over rounds, as BENCHMARKS.md asks for a noisy shared machine. */
-export function medians(runs: readonly Run[]): { rps: number; p50Ms: number; p99Ms: number; serverUs: number; childrenUs: number; clientUs: number } {
+export interface Medians {
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly serverUs: number;
+  readonly childrenUs: number;
+  readonly clientUs: number;
+}
+
+export function medians(runs: readonly Run[]): Medians {
   const of = (pick: (r: Run) => number | undefined) => median(runs.map((r) => pick(r) ?? Number.NaN));
   return {
     rps: of((r) => r.rps),
@@ -132,6 +144,7 @@ export function buildRows(m: Measurements): Row[] {
     rps('warm invoke c=10', w10.rps, f10.rps, '≥ 15% of floor and ≥ 6,000/s (stretch 10,000)', check(w10.rps >= 0.15 * f10.rps && w10.rps >= 6000)),
     ms('warm invoke c=10', 'p50', w10.p50Ms, f10.p50Ms, httpFloor),
     ms('warm invoke c=10', 'p99', w10.p99Ms, f10.p99Ms, httpFloor),
+    ...offlineRows(m, w10.rps, f1, f10, rps),
     ...functionUrlRows(m, f10, rps, ms),
     ...asyncRows(m, f10, w10.rps, ms),
     ...m.cold.runtimes.flatMap((r) => coldRows(r, ms)),
@@ -139,6 +152,32 @@ export function buildRows(m: Measurements): Row[] {
     ...provisionedRows(m, ms),
     ...scaleRows(m, ms),
     ...sqsRows(m),
+  ];
+}
+
+/**
+ * serverless-offline on the same load, and selfless's warm c=10 rate against it: issue 13 asks for at
+ * least three times its rate, measured in the same run.
+ */
+function offlineRows(m: Measurements, warm10: number, f1: Medians, f10: Medians, rps: RpsRow): Row[] {
+  if (m.offline === undefined) return [];
+  const o1 = medians(m.offline.c1);
+  const o10 = medians(m.offline.c10);
+  const times = warm10 / o10.rps;
+  return [
+    rps('serverless-offline c=1', o1.rps, f1.rps),
+    rps('serverless-offline c=10', o10.rps, f10.rps),
+    {
+      scenario: 'warm invoke c=10 vs serverless-offline',
+      figure: 'req/s',
+      unit: 'req/s',
+      value: warm10,
+      floor: o10.rps,
+      floorLabel: 'serverless-offline',
+      ratio: `×${times.toFixed(2)}`,
+      target: '≥ ×3',
+      verdict: check(times >= 3),
+    },
   ];
 }
 
@@ -399,15 +438,25 @@ export function renderTable(rows: readonly Row[]): string {
  * at once), so only runs with similar latency compare, e.g. selfless against itself across commits.
  */
 export function cpuNotes(m: Measurements): string[] {
-  return ([1, 10] as const).map((c) => {
-    const w = medians(c === 1 ? m.warm.c1 : m.warm.c10);
-    const f = medians(c === 1 ? m.floor.c1 : m.floor.c10);
-    return (
-      `CPU per invoke at c=${c}: platform ${fmtValue(w.serverUs, 'µs')} + runtimes ${fmtValue(w.childrenUs, 'µs')}, ` +
-      `load generator ${fmtValue(w.clientUs, 'µs')} (floor: server ${fmtValue(f.serverUs, 'µs')}, load generator ${fmtValue(f.clientUs, 'µs')}; ` +
-      'waiting costs CPU here, so compare with other selfless runs rather than with the floor)'
-    );
-  });
+  const offline =
+    m.offline === undefined
+      ? [`serverless-offline rows skipped: ${m.offlineSkipped ?? 'not measured'}`]
+      : ([1, 10] as const).map((c) => {
+          const o = medians(c === 1 ? m.offline!.c1 : m.offline!.c10);
+          return `serverless-offline 13 at c=${c} (its default worker-thread handlers, Lambda Invoke endpoint): ${fmtValue(o.rps, 'req/s')}, p50 ${fmtMs(o.p50Ms)}, p99 ${fmtMs(o.p99Ms)}, CPU ${fmtValue(o.serverUs + o.childrenUs, 'µs')} per invoke`;
+        });
+  return [
+    ...offline,
+    ...([1, 10] as const).map((c) => {
+      const w = medians(c === 1 ? m.warm.c1 : m.warm.c10);
+      const f = medians(c === 1 ? m.floor.c1 : m.floor.c10);
+      return (
+        `CPU per invoke at c=${c}: platform ${fmtValue(w.serverUs, 'µs')} + runtimes ${fmtValue(w.childrenUs, 'µs')}, ` +
+        `load generator ${fmtValue(w.clientUs, 'µs')} (floor: server ${fmtValue(f.serverUs, 'µs')}, load generator ${fmtValue(f.clientUs, 'µs')}; ` +
+        'waiting costs CPU here, so compare with other selfless runs rather than with the floor)'
+      );
+    }),
+  ];
 }
 
 /** Anything that makes a figure untrustworthy: failed or non-2xx requests during a measured run. */
@@ -424,6 +473,10 @@ export function problems(m: Measurements): string[] {
   scan('floor c=10', m.floor.c10);
   scan('warm invoke c=1', m.warm.c1);
   scan('warm invoke c=10', m.warm.c10);
+  if (m.offline !== undefined) {
+    scan('serverless-offline c=1', m.offline.c1);
+    scan('serverless-offline c=10', m.offline.c10);
+  }
   scan(
     'durable enqueue c=10',
     m.async.c10.map((r) => r.enqueue),

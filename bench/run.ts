@@ -10,6 +10,7 @@ import { startChild, stopAllChildren, type ChildServer } from './children.js';
 import { childPids } from './cpu.js';
 import { createUrlEcho, urlVsInvoke, type FunctionUrlRun } from './function-url.js';
 import { closeClient } from './http-client.js';
+import { offlineMissing, startOffline, type OfflineServer } from './offline.js';
 import { provisionedVsOnDemand, type ProvisionedRun } from './provisioned.js';
 import {
   asyncNotes,
@@ -170,6 +171,8 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), { SELFLESS_BENCH_DATA_DIR: join(dataDir, 'platform'), ...moto?.env }),
   ]);
   const lambda = lambdaFor(platform);
+  const noOffline = offlineMissing();
+  let offline: OfflineServer | undefined;
   let noPool: { platform: Platform; lambda: LambdaClient } | undefined;
   try {
     await createEchoFunction(lambda, 'echo');
@@ -179,10 +182,16 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
 
     const floorRuns: Record<number, Run[]> = { 1: [], 10: [] };
     const warmRuns: Record<number, Run[]> = { 1: [], 10: [] };
+    const offlineRuns: Record<number, Run[]> = { 1: [], 10: [] };
     const targets: [Target, Record<number, Run[]>][] = [
       [floorTarget(floor.info.url, floor.pid), floorRuns],
       [invokeTarget(platform.info, 'echo', platform.pid), warmRuns],
     ];
+    if (noOffline === undefined) {
+      say('starting serverless-offline 13 with the same echo handler');
+      offline = await startOffline();
+      targets.push([offline.target, offlineRuns]);
+    } else say(`serverless-offline rows skipped: ${noOffline}`);
     // Floor and platform alternate within each round, so drift on a shared machine hits both alike.
     for (let round = 1; round <= options.rounds; round++) {
       for (const connections of CONCURRENCY) {
@@ -194,6 +203,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
         }
       }
     }
+    await offline?.stop();
     const environmentsAfterC10 = (await childPids(platform.pid)).length;
     say(`runtime processes under the platform after c=10: ${environmentsAfterC10}`);
 
@@ -310,6 +320,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
       measurements: {
         floor: { c1: floorRuns[1]!, c10: floorRuns[10]! },
         warm: { c1: warmRuns[1]!, c10: warmRuns[10]!, environmentsAfterC10 },
+        ...(offline === undefined ? { offlineSkipped: noOffline } : { offline: { c1: offlineRuns[1]!, c10: offlineRuns[10]! } }),
         async: { c10: asyncRuns },
         functionUrl: { c10: urlRuns },
         cold: { firstMs: nodeOff.firstMs, secondMs: nodeOff.secondMs, spawnMs: runtimes[0]!.spawnMs, runtimes, skipped },
@@ -322,6 +333,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     };
   } finally {
     await moto?.stop();
+    await offline?.stop();
     lambda.destroy();
     noPool?.lambda.destroy();
     closeClient();

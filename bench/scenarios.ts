@@ -32,6 +32,14 @@ export const floorTarget = (url: string, pid?: number): Target => ({
   headers: async () => ({ 'content-type': 'application/json' }),
 });
 
+/** The relay floor (relay-floor.ts): three loopback exchanges through a runtime process, nothing else. */
+export const relayTarget = (url: string, pid?: number): Target => ({
+  label: 'relay floor',
+  url: new URL('/invoke', url),
+  ...(pid === undefined ? {} : { pid }),
+  headers: async () => ({ 'content-type': 'application/json' }),
+});
+
 export const invokeTarget = (platform: PlatformInfo, name: string, pid?: number): Target => {
   const url = invokeUrl(platform, name);
   return { label: `invoke ${name}`, url, ...(pid === undefined ? {} : { pid }), headers: () => signedPost(url, PAYLOAD, platform) };

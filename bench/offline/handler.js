@@ -1,0 +1,1 @@
+exports.echo = async (e) => e;
