@@ -583,7 +583,10 @@ exports.handler = async () => {
 
   it('sees its code on a read-only mount at /var/task, however its runtime was started', { timeout: 180_000 }, async () => {
     writes ??= await writerRuns();
-    for (const { how, body } of writes) assert.ok(body.taskMountOptions.split(',').includes('ro'), `${how}: /var/task mounted ${body.taskMountOptions}`);
+    for (const { how, body } of writes) {
+      const options = body.taskMountOptions.split(',');
+      for (const flag of ['ro', 'nosuid', 'nodev']) assert.ok(options.includes(flag), `${how}: /var/task mounted ${body.taskMountOptions}, without ${flag}`);
+    }
     await assertInnocentWorks();
   });
 

@@ -25,36 +25,174 @@ const require = createRequire(import.meta.url);
 // cold start on Node 22.
 const { Agent, request: httpRequest } = require('node:http');
 const net = require('node:net');
-// One keep-alive connection to the Runtime API for the process's life (the assignment wait included).
+// The connection streamed answers go over (see RuntimeApiConnection for everything else).
 const agent = new Agent({ keepAlive: true, maxSockets: 1, noDelay: true });
 
+// ---------------------------------------------------------------------------------------------
+// Runtime API client: one keep-alive connection, reused for every call, no timeouts.
+
+const API = process.env.AWS_LAMBDA_RUNTIME_API;
+if (!API) die('AWS_LAMBDA_RUNTIME_API is not set');
+const apiMatch = /^\[?([^\]]*)\]?:(\d+)$/.exec(API);
+const API_HOST = apiMatch ? apiMatch[1] : API;
+const API_PORT = apiMatch ? Number(apiMatch[2]) : 80;
+const PREFIX = '/2018-06-01/runtime';
+const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
+
+function die(message) {
+  process.stderr.write(`[selfless runtime] ${message}\n`);
+  process.exit(1);
+}
+
+/**
+ * The hot path's client: a plain HTTP/1.1 exchange over one keep-alive socket, one request at a time,
+ * the request written in one piece. node:http's client costs this process more CPU per invocation than
+ * the handler of a small function does (its agent, parser and streams); the wire is the same Runtime API.
+ * Streamed answers and the pre-start assignment keep node:http on a connection of their own.
+ */
+class RuntimeApiConnection {
+  #socket;
+  #queue = [];
+  #active;
+  #received = [];
+  #receivedBytes = 0;
+
+  /** Resolves to { status, headers (lower-case names), body: Buffer }; rejects when the connection fails. */
+  request(method, path, headers, body) {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ method, path, headers, body, resolve, reject });
+      if (this.#active === undefined) this.#sendNext();
+    });
+  }
+
+  #connect() {
+    const socket = net.connect({ host: API_HOST, port: API_PORT, noDelay: true });
+    socket.setKeepAlive(true);
+    socket.on('data', (chunk) => this.#onData(chunk));
+    socket.on('error', (err) => this.#fail(socket, err));
+    socket.on('close', () => this.#fail(socket, new Error('the Runtime API closed the connection')));
+    this.#socket = socket;
+    return socket;
+  }
+
+  #sendNext() {
+    const req = this.#queue.shift();
+    if (req === undefined) {
+      // Idle, the connection must not keep the process alive: a handler's empty event loop is how an
+      // invocation without a callback ends (beforeExit), as it is with node:http's agent.
+      this.#socket?.unref();
+      return;
+    }
+    this.#active = req;
+    const socket = this.#socket ?? this.#connect();
+    socket.ref();
+    let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${API}\r\n`;
+    if (req.headers !== undefined) for (const name in req.headers) head += `${name}: ${req.headers[name]}\r\n`;
+    if (req.body === undefined) {
+      socket.write(`${head}\r\n`);
+    } else if (typeof req.body === 'string') {
+      socket.write(`${head}Content-Length: ${Buffer.byteLength(req.body)}\r\n\r\n${req.body}`);
+    } else {
+      socket.cork();
+      socket.write(`${head}Content-Length: ${req.body.length}\r\n\r\n`);
+      socket.write(req.body);
+      socket.uncork();
+    }
+  }
+
+  #onData(chunk) {
+    if (this.#active === undefined) return; // nothing was asked: the platform has no say here
+    this.#received.push(chunk);
+    this.#receivedBytes += chunk.length;
+    const data = this.#received.length === 1 ? chunk : Buffer.concat(this.#received, this.#receivedBytes);
+    const response = parseResponse(data);
+    if (response === undefined) {
+      this.#received = [data];
+      return;
+    }
+    this.#received = [];
+    this.#receivedBytes = 0;
+    const req = this.#active;
+    this.#active = undefined;
+    if (response.close) {
+      this.#socket.removeAllListeners('close');
+      this.#socket.destroy();
+      this.#socket = undefined;
+    }
+    req.resolve(response);
+    this.#sendNext();
+  }
+
+  #fail(socket, err) {
+    if (socket !== this.#socket) return;
+    this.#socket = undefined;
+    const failed = [this.#active, ...this.#queue].filter((r) => r !== undefined);
+    this.#active = undefined;
+    this.#queue = [];
+    for (const req of failed) req.reject(err);
+  }
+}
+
+/**
+ * One whole response at the start of `data`, or undefined while incomplete: status, lower-case headers,
+ * the body by Content-Length (or chunked), and whether the server will close the connection.
+ */
+function parseResponse(data) {
+  const end = data.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const lines = data.toString('latin1', 0, end).split('\r\n');
+  const status = Number(lines[0].slice(9, 12));
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(':');
+    if (colon > 0) headers[lines[i].slice(0, colon).toLowerCase()] = lines[i].slice(colon + 1).trim();
+  }
+  const close = headers.connection?.toLowerCase() === 'close';
+  const start = end + 4;
+  if (headers['transfer-encoding']?.toLowerCase() === 'chunked') {
+    const parts = [];
+    let at = start;
+    for (;;) {
+      const lineEnd = data.indexOf('\r\n', at);
+      if (lineEnd < 0) return undefined;
+      const size = parseInt(data.toString('latin1', at, lineEnd), 16);
+      if (size === 0) {
+        // The last chunk, any trailers, then an empty line.
+        if (data.indexOf('\r\n\r\n', lineEnd) < 0) return undefined;
+        return { status, headers, body: Buffer.concat(parts), close };
+      }
+      if (data.length < lineEnd + 2 + size + 2) return undefined;
+      parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
+      at = lineEnd + 2 + size + 2;
+    }
+  }
+  const length = Number(headers['content-length'] ?? 0);
+  if (data.length < start + length) return undefined;
+  return { status, headers, body: data.subarray(start, start + length), close };
+}
+
+const api = new RuntimeApiConnection();
+const rapid = (method, path, headers, body) => api.request(method, path, headers, body);
+
 // Pre-started by selfless ahead of any function (SELFLESS_PRESTARTED=1): wait for the function this
-// runtime is given before anything reads its configuration. Everything above is loaded already.
+// runtime is given before anything reads its configuration. Everything above is loaded already, and
+// the wait is on the connection /next will use, so the platform has checked who is at its other end.
 if (process.env.SELFLESS_PRESTARTED === '1') await receiveAssignment();
 
-function receiveAssignment() {
-  return new Promise((resolveAssignment) => {
-    const giveUp = (why) => {
-      process.stderr.write(`selfless runtime: no assignment: ${why}\n`);
-      process.exit(1);
-    };
-    const req = httpRequest(`http://${process.env.AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/selfless/assignment`, { agent }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return giveUp(`HTTP ${res.statusCode}`);
-        const { environment } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        delete process.env.SELFLESS_PRESTARTED;
-        Object.assign(process.env, environment);
-        process.chdir(environment.LAMBDA_TASK_ROOT);
-        // NODE_PATH is read once at startup: read it again now that it names the function's folder.
-        require('node:module')._initPaths?.();
-        resolveAssignment();
-      });
-    });
-    req.on('error', (err) => giveUp(err.message));
-    req.end();
-  });
+async function receiveAssignment() {
+  const res = await rapid('GET', `${PREFIX}/selfless/assignment`, undefined, undefined).catch((err) => giveUp(err.message));
+  if (res.status !== 200) giveUp(`HTTP ${res.status}`);
+  const { environment } = JSON.parse(res.body.toString('utf8'));
+  delete process.env.SELFLESS_PRESTARTED;
+  Object.assign(process.env, environment);
+  process.chdir(environment.LAMBDA_TASK_ROOT);
+  // NODE_PATH is read once at startup: read it again now that it names the function's folder.
+  require('node:module')._initPaths?.();
+}
+
+function giveUp(why) {
+  process.stderr.write(`selfless runtime: no assignment: ${why}\n`);
+  process.exit(1);
 }
 
 const env = process.env;
@@ -235,152 +373,6 @@ function logFailure(label, err) {
   if (JSON_LOGS) logError(intoError(err));
   else logError(label, toFormatted(intoError(err)));
 }
-
-// ---------------------------------------------------------------------------------------------
-// Runtime API client: one keep-alive connection, reused for every call, no timeouts.
-
-const API = env.AWS_LAMBDA_RUNTIME_API;
-if (!API) die('AWS_LAMBDA_RUNTIME_API is not set');
-const apiMatch = /^\[?([^\]]*)\]?:(\d+)$/.exec(API);
-const API_HOST = apiMatch ? apiMatch[1] : API;
-const API_PORT = apiMatch ? Number(apiMatch[2]) : 80;
-const PREFIX = '/2018-06-01/runtime';
-const ERROR_TYPE_HEADER = 'Lambda-Runtime-Function-Error-Type';
-
-function die(message) {
-  process.stderr.write(`[selfless runtime] ${message}\n`);
-  process.exit(1);
-}
-
-/**
- * The hot path's client: a plain HTTP/1.1 exchange over one keep-alive socket, one request at a time,
- * the request written in one piece. node:http's client costs this process more CPU per invocation than
- * the handler of a small function does (its agent, parser and streams); the wire is the same Runtime API.
- * Streamed answers and the pre-start assignment keep node:http on a connection of their own.
- */
-class RuntimeApiConnection {
-  #socket;
-  #queue = [];
-  #active;
-  #received = [];
-  #receivedBytes = 0;
-
-  /** Resolves to { status, headers (lower-case names), body: Buffer }; rejects when the connection fails. */
-  request(method, path, headers, body) {
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ method, path, headers, body, resolve, reject });
-      if (this.#active === undefined) this.#sendNext();
-    });
-  }
-
-  #connect() {
-    const socket = net.connect({ host: API_HOST, port: API_PORT, noDelay: true });
-    socket.setKeepAlive(true);
-    socket.on('data', (chunk) => this.#onData(chunk));
-    socket.on('error', (err) => this.#fail(socket, err));
-    socket.on('close', () => this.#fail(socket, new Error('the Runtime API closed the connection')));
-    this.#socket = socket;
-    return socket;
-  }
-
-  #sendNext() {
-    const req = this.#queue.shift();
-    if (req === undefined) {
-      // Idle, the connection must not keep the process alive: a handler's empty event loop is how an
-      // invocation without a callback ends (beforeExit), as it is with node:http's agent.
-      this.#socket?.unref();
-      return;
-    }
-    this.#active = req;
-    const socket = this.#socket ?? this.#connect();
-    socket.ref();
-    let head = `${req.method} ${req.path} HTTP/1.1\r\nHost: ${API}\r\n`;
-    if (req.headers !== undefined) for (const name in req.headers) head += `${name}: ${req.headers[name]}\r\n`;
-    if (req.body === undefined) {
-      socket.write(`${head}\r\n`);
-    } else if (typeof req.body === 'string') {
-      socket.write(`${head}Content-Length: ${Buffer.byteLength(req.body)}\r\n\r\n${req.body}`);
-    } else {
-      socket.cork();
-      socket.write(`${head}Content-Length: ${req.body.length}\r\n\r\n`);
-      socket.write(req.body);
-      socket.uncork();
-    }
-  }
-
-  #onData(chunk) {
-    if (this.#active === undefined) return; // nothing was asked: the platform has no say here
-    this.#received.push(chunk);
-    this.#receivedBytes += chunk.length;
-    const data = this.#received.length === 1 ? chunk : Buffer.concat(this.#received, this.#receivedBytes);
-    const response = parseResponse(data);
-    if (response === undefined) {
-      this.#received = [data];
-      return;
-    }
-    this.#received = [];
-    this.#receivedBytes = 0;
-    const req = this.#active;
-    this.#active = undefined;
-    if (response.close) {
-      this.#socket.removeAllListeners('close');
-      this.#socket.destroy();
-      this.#socket = undefined;
-    }
-    req.resolve(response);
-    this.#sendNext();
-  }
-
-  #fail(socket, err) {
-    if (socket !== this.#socket) return;
-    this.#socket = undefined;
-    const failed = [this.#active, ...this.#queue].filter((r) => r !== undefined);
-    this.#active = undefined;
-    this.#queue = [];
-    for (const req of failed) req.reject(err);
-  }
-}
-
-/**
- * One whole response at the start of `data`, or undefined while incomplete: status, lower-case headers,
- * the body by Content-Length (or chunked), and whether the server will close the connection.
- */
-function parseResponse(data) {
-  const end = data.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const lines = data.toString('latin1', 0, end).split('\r\n');
-  const status = Number(lines[0].slice(9, 12));
-  const headers = {};
-  for (let i = 1; i < lines.length; i++) {
-    const colon = lines[i].indexOf(':');
-    if (colon > 0) headers[lines[i].slice(0, colon).toLowerCase()] = lines[i].slice(colon + 1).trim();
-  }
-  const close = headers.connection?.toLowerCase() === 'close';
-  const start = end + 4;
-  if (headers['transfer-encoding']?.toLowerCase() === 'chunked') {
-    const parts = [];
-    let at = start;
-    for (;;) {
-      const lineEnd = data.indexOf('\r\n', at);
-      if (lineEnd < 0) return undefined;
-      const size = parseInt(data.toString('latin1', at, lineEnd), 16);
-      if (size === 0) {
-        // The last chunk, any trailers, then an empty line.
-        if (data.indexOf('\r\n\r\n', lineEnd) < 0) return undefined;
-        return { status, headers, body: Buffer.concat(parts), close };
-      }
-      if (data.length < lineEnd + 2 + size + 2) return undefined;
-      parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
-      at = lineEnd + 2 + size + 2;
-    }
-  }
-  const length = Number(headers['content-length'] ?? 0);
-  if (data.length < start + length) return undefined;
-  return { status, headers, body: data.subarray(start, start + length), close };
-}
-
-const api = new RuntimeApiConnection();
-const rapid = (method, path, headers, body) => api.request(method, path, headers, body);
 
 function postJson(path, body, errorType) {
   const headers = { 'Content-Type': 'application/json' };

@@ -319,8 +319,12 @@ export class EnvironmentPool {
       this.#own(env, group);
       started = env.start();
     }
-    // Replace what was taken, or have one ready for the next new function like this one.
-    if (key !== undefined) this.#prestart(key, group.spec);
+    // Replace what was taken, or have one ready for the next new function like this one: once this
+    // one has initialised, so that booting the replacement does not take CPU from that init.
+    if (key !== undefined) {
+      const replace = () => this.#prestart(key, group.spec);
+      started.then(replace, replace);
+    }
     // The invocation that asked for this environment gets the init error, as on Lambda.
     started.catch((failure: InitFailure) => group.waiting.shift()?.fail(failure));
   }

@@ -8,6 +8,7 @@ import { removeCgroupRoot, type CgroupDriver, type EnvironmentCgroup } from './c
 import { run } from './exec.js';
 import { SignalFreezer, type Freezer } from './freezer.js';
 import { ENVIRONMENT_LIMITS, SANDBOX_UIDS, type ConfinedProcess, type ConfineOptions, type Isolation } from './isolation.js';
+import { MountHelper } from './mount-helper.js';
 import { pidAlive } from './pid-alive.js';
 import { killGroup, plainExitReason, signalWords } from './plain.js';
 import { RssWatchdog } from './rss-watchdog.js';
@@ -54,8 +55,39 @@ export class BubblewrapSandbox implements Isolation {
     return this.slots !== undefined;
   }
 
+  /** Started with the first pre-started environment, so that it is up by the time one is assigned. */
+  #mounts: MountHelper | undefined;
+
+  /**
+   * The code bound read-only before it reaches the shared folder: flags set by a later remount would
+   * not propagate into the sandbox, while a moved read-only mount arrives there read-only.
+   */
+  async #bindCode(codeDir: string, stage: string, slot: string): Promise<void> {
+    if (this.#mounts?.alive === true) {
+      try {
+        return await this.#mounts.bindReadOnly(codeDir, stage, slot);
+      } catch {
+        // mount(8) below says what is wrong, if anything still is.
+      }
+    }
+    const { sh, mount } = this.tools;
+    await run(sh, ['-c', `${mount} --bind -o ro,nosuid,nodev "$1" "$2" && ${mount} --move "$2" "$3"`, 'sh', codeDir, stage, slot], true);
+  }
+
+  async #detach(slot: string): Promise<void> {
+    if (this.#mounts?.alive === true) {
+      try {
+        return await this.#mounts.detach(slot);
+      } catch {
+        // As above.
+      }
+    }
+    await run(this.tools.umount, ['--lazy', slot], true);
+  }
+
   async confine(spec: EnvironmentSpec, plan: LaunchPlan, name: string, options: ConfineOptions): Promise<ConfinedProcess> {
     if (options.prestarted && this.slots === undefined) throw new Error('this host cannot pre-start sandboxed environments');
+    if (options.prestarted) this.#mounts ??= MountHelper.start();
     const uid = this.#uids.allocate();
     const slot = options.prestarted ? join(this.slots!.shared, name) : undefined;
     const stage = options.prestarted ? join(this.slots!.stage, name) : undefined;
@@ -129,9 +161,7 @@ export class BubblewrapSandbox implements Isolation {
       thaw: () => freezer?.thaw(),
       assignCode: async (codeDir) => {
         if (slot === undefined || stage === undefined) throw new Error('only a pre-started environment is assigned code');
-        // Read-only before it reaches the shared folder: flags set by a later remount would not
-        // propagate into the sandbox, while a moved read-only mount arrives there read-only.
-        await run(tools.sh, ['-c', `${tools.mount} --bind -o ro,nosuid,nodev "$1" "$2" && ${tools.mount} --move "$2" "$3"`, 'sh', codeDir, stage, slot], true);
+        await this.#bindCode(codeDir, stage, slot);
         codeMounted = true;
       },
       peakMemoryMb,
@@ -153,7 +183,7 @@ export class BubblewrapSandbox implements Isolation {
           await cgroup?.kill();
           await cgroup?.remove();
           if (slot !== undefined && stage !== undefined) {
-            if (codeMounted) await run(tools.umount, ['--lazy', slot], true);
+            if (codeMounted) await this.#detach(slot);
             await rmdir(slot);
             await rmdir(stage);
           }
@@ -175,6 +205,7 @@ export class BubblewrapSandbox implements Isolation {
         return confined.release();
       }),
     );
+    this.#mounts?.close();
     if (this.cgroups !== undefined) await removeCgroupRoot(this.cgroups);
     if (this.slots !== undefined) {
       for (const dir of [this.slots.shared, this.slots.stage]) {
