@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
@@ -138,5 +138,80 @@ describe('CPU in proportion to memory', () => {
       await t.client.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify({ action: 'end', pid }) }));
     }
     assert.deepEqual(weights, v2 ? { 128: '7', 1769: '100' } : { 128: '74', 1769: '1024' });
+  });
+});
+
+/** The CPU weight of every environment group below the platform's own (`selfless-<pid>-<random>`). */
+function environmentWeights(): string[] {
+  const v1 = cgroupDir(process.pid, 'cpu');
+  const own = v1 ?? cgroupDir(process.pid, '');
+  if (own === undefined) return [];
+  const file = v1 !== undefined ? 'cpu.shares' : 'cpu.weight';
+  const weights: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const path = `${dir}/${entry.name}`;
+      // Environment groups are named by their id, 32 hex digits.
+      if (/^[0-9a-f]{32}$/.test(entry.name)) {
+        const weight = readControl(`${path}/${file}`);
+        if (weight !== undefined) weights.push(weight);
+      } else if (depth < 2) walk(path, depth + 1);
+    }
+  };
+  for (const entry of readdirSync(own)) if (entry.startsWith(`selfless-${process.pid}-`)) walk(`${own}/${entry}`, 0);
+  return weights;
+}
+
+describe('pre-started runtimes wait in the background', () => {
+  let t: TestPlatform;
+  before(async () => {
+    t = await startPlatform();
+  });
+  after(async () => {
+    await t?.stop();
+  });
+
+  it('gives a pre-started runtime the least CPU weight until a function is assigned to it', { timeout: 60_000 }, async (context) => {
+    if (!t.platform.isolation.sandboxed) return context.skip('plain processes have no cgroups of their own');
+    const v2 = cgroupDir(process.pid, 'cpu') === undefined;
+    const offered = !v2 || (readControl(`${cgroupDir(process.pid, '')}/cgroup.controllers`) ?? '').split(' ').includes('cpu');
+    if (!offered) return context.skip('this host gives no cpu controller to the platform');
+    const least = v2 ? '1' : '2';
+    const weightOf128 = v2 ? '7' : '74';
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'background-weight',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip(BACKGROUND) },
+      }),
+    );
+    // The first invoke fills the pool of its configuration; once it is ready, the next function takes one of it.
+    const first = await t.client.send(new InvokeCommand({ FunctionName: 'background-weight', Payload: JSON.stringify({ action: 'start' }) }));
+    const started = JSON.parse(Buffer.from(first.Payload!).toString()) as { pid: number };
+    await t.client.send(new InvokeCommand({ FunctionName: 'background-weight', Payload: JSON.stringify({ action: 'end', pid: started.pid }) }));
+    const ready = () => t.platform.pool.prestartedRuntimes().some((p) => p.ready > 0 && p.starting === 0);
+    for (let i = 0; i < 400 && !ready(); i++) await sleep(50);
+    assert.ok(ready(), 'pre-started runtimes became ready');
+    const pooled = t.platform.pool.prestartedRuntimes().reduce((n, p) => n + p.ready, 0);
+    assert.equal(environmentWeights().filter((w) => w === least).length, pooled, `weights ${environmentWeights().join(', ')} for ${pooled} pre-started`);
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'background-weight-2',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await nodeZip(BACKGROUND) },
+      }),
+    );
+    const out = await t.client.send(new InvokeCommand({ FunctionName: 'background-weight-2', Payload: JSON.stringify({ action: 'start' }) }));
+    const { pid, uid } = JSON.parse(Buffer.from(out.Payload!).toString()) as { pid: number; uid: number };
+    assert.equal(t.platform.pool.stats().prestartHits >= 1, true, 'the second function took a pre-started runtime');
+    const host = processesOfUid(uid)[0]!;
+    const v1 = cgroupDir(host, 'cpu');
+    assert.equal(v1 !== undefined ? readControl(`${v1}/cpu.shares`) : readControl(`${cgroupDir(host, '')}/cpu.weight`), weightOf128);
+    await t.client.send(new InvokeCommand({ FunctionName: 'background-weight-2', Payload: JSON.stringify({ action: 'end', pid }) }));
   });
 });

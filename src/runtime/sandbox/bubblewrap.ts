@@ -95,7 +95,11 @@ export class BubblewrapSandbox implements Isolation {
     try {
       if (slot !== undefined) await mkdir(slot, { mode: 0o755 });
       if (stage !== undefined) await mkdir(stage, { mode: 0o700 });
-      cgroup = await this.cgroups?.create(name, { memoryBytes: spec.memorySize * 1024 * 1024, pids: ENVIRONMENT_LIMITS.processes });
+      cgroup = await this.cgroups?.create(name, {
+        memoryBytes: spec.memorySize * 1024 * 1024,
+        pids: ENVIRONMENT_LIMITS.processes,
+        background: options.prestarted,
+      });
     } catch (error) {
       this.#uids.release(uid);
       if (slot !== undefined) await rmdir(slot).catch(() => undefined);
@@ -161,6 +165,8 @@ export class BubblewrapSandbox implements Isolation {
       thaw: () => freezer?.thaw(),
       assignCode: async (codeDir) => {
         if (slot === undefined || stage === undefined) throw new Error('only a pre-started environment is assigned code');
+        // From now on it starts a function: ahead of pre-started runtimes still booting.
+        cgroup?.foreground();
         await this.#bindCode(codeDir, stage, slot);
         codeMounted = true;
       },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cgroupFreezer, type Freezer } from './freezer.js';
@@ -8,6 +8,11 @@ import { pidAlive } from './pid-alive.js';
 export interface CgroupLimits {
   readonly memoryBytes: number;
   readonly pids: number;
+  /**
+   * A pre-started environment, booting or waiting for a function: it gets the least CPU weight until
+   * foreground(), so that booting it takes no CPU from environments running functions.
+   */
+  readonly background?: boolean;
 }
 
 /** One environment's control group(s): every process of the environment is in them from before exec. */
@@ -18,6 +23,8 @@ export interface EnvironmentCgroup {
   readonly freezer: Freezer | undefined;
   /** Peak memory of the environment since it started, in bytes. */
   peakBytes(): Promise<number>;
+  /** The CPU weight its memory gives it, from now on (a background group's is the least until then). */
+  foreground(): void;
   /** How many times the kernel's OOM killer struck inside the environment. */
   oomKills(): Promise<number>;
   /** SIGKILL to every process in the group, including those that left the process group or session. */
@@ -44,6 +51,18 @@ const vcpus = (limits: CgroupLimits) => limits.memoryBytes / (1024 * 1024) / MB_
 const cpuShares = (limits: CgroupLimits) => Math.max(2, Math.round(vcpus(limits) * 1024));
 /** v2's cpu.weight: 100 per vCPU (the default), within 1..10000. */
 const cpuWeight = (limits: CgroupLimits) => Math.min(10_000, Math.max(1, Math.round(vcpus(limits) * 100)));
+/** The least weight each version allows: what a background group gets. */
+const LEAST_SHARES = 2;
+const LEAST_WEIGHT = 1;
+
+/** A control file written as an environment is assigned: synchronously (microseconds); a group gone is nothing to do. */
+function writeNow(path: string, value: string): void {
+  try {
+    writeFileSync(path, value);
+  } catch {
+    // The environment ended.
+  }
+}
 
 interface Mount {
   readonly root: string;
@@ -225,7 +244,7 @@ class CgroupV1Driver implements CgroupDriver {
       // No swap beyond the limit (the file exists only where swap accounting is on).
       await writeFile(join(memory, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => undefined);
       await writeFile(join(pids, 'pids.max'), String(limits.pids));
-      if (cpu !== undefined) await writeFile(join(cpu, 'cpu.shares'), String(cpuShares(limits)));
+      if (cpu !== undefined) await writeFile(join(cpu, 'cpu.shares'), String(limits.background === true ? LEAST_SHARES : cpuShares(limits)));
     } catch (error) {
       await removeDirs(dirs).catch(() => undefined);
       throw error;
@@ -236,6 +255,9 @@ class CgroupV1Driver implements CgroupDriver {
       freezer: freezer === undefined ? undefined : cgroupFreezer(freezer),
       oomKills: () => readKeyed(join(memory, 'memory.oom_control'), 'oom_kill'),
       kill: () => killListed(procsFiles),
+      foreground: () => {
+        if (cpu !== undefined && limits.background === true) writeNow(join(cpu, 'cpu.shares'), String(cpuShares(limits)));
+      },
       ...peakOf(join(memory, 'memory.max_usage_in_bytes'), () => removeDirs(dirs)),
     };
   }
@@ -261,7 +283,7 @@ class CgroupV2Driver implements CgroupDriver {
       await writeFile(join(dir, 'memory.max'), String(limits.memoryBytes));
       await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
       await writeFile(join(dir, 'pids.max'), String(limits.pids));
-      if (this.weighsCpu) await writeFile(join(dir, 'cpu.weight'), String(cpuWeight(limits)));
+      if (this.weighsCpu) await writeFile(join(dir, 'cpu.weight'), String(limits.background === true ? LEAST_WEIGHT : cpuWeight(limits)));
     } catch (error) {
       await removeDirs([dir]).catch(() => undefined);
       throw error;
@@ -273,6 +295,9 @@ class CgroupV2Driver implements CgroupDriver {
       oomKills: () => readKeyed(join(dir, 'memory.events'), 'oom_kill'),
       kill: async () => {
         await writeFile(join(dir, 'cgroup.kill'), '1').catch(() => killListed(procsFiles));
+      },
+      foreground: () => {
+        if (this.weighsCpu && limits.background === true) writeNow(join(dir, 'cpu.weight'), String(cpuWeight(limits)));
       },
       ...peakOf(join(dir, 'memory.peak'), () => removeDirs([dir])),
     };
