@@ -17,7 +17,7 @@ const IDLE = new Set(['(idle)', '(root)']);
  * the Node internal or package it ran in (the HTTP parser, socket reads and writes). Shares are of busy
  * samples; µs per invoke apportions `cpuUsPerInvoke` (measured from /proc over the same load) by them.
  */
-export function summarizeProfile(profile: CpuProfile, cpuUsPerInvoke: number, top = 24): string {
+export function summarizeProfile(profile: CpuProfile, cpuUsPerInvoke: number, top = Number(process.env.PROFILE_ROWS ?? 24)): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

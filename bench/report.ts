@@ -1,6 +1,7 @@
 import type { AsyncRun } from './async.js';
 import type { FunctionUrlRun } from './function-url.js';
 import type { AliasFirstInvokes, ProvisionedRun } from './provisioned.js';
+import type { Density } from './density.js';
 import type { ScaleOut } from './scale.js';
 import type { KinesisRun, SqsRun } from './sources.js';
 import { RUNTIME, type ColdStarts, type Run } from './scenarios.js';
@@ -8,6 +9,8 @@ import { median, summarize } from './stats.js';
 
 export interface Measurements {
   readonly floor: { readonly c1: Run[]; readonly c10: Run[] };
+  /** The relay floor (relay-floor.ts): an invoke's three loopback exchanges through a runtime process, nothing else. */
+  readonly relay?: { readonly c1: Run[]; readonly c10: Run[] };
   readonly warm: {
     readonly c1: Run[];
     readonly c10: Run[];
@@ -32,6 +35,8 @@ export interface Measurements {
     /** Runtimes left out, and why (e.g. no python3.11 on this host). */
     readonly skipped: string[];
   };
+  /** Idle environments per GB (PSS), per runtime. */
+  readonly density?: Density[];
   /** Scale-out of one new Node function from 0 to N environments, one entry per round (pool on). */
   readonly scaleOut: ScaleOut[];
   /** First invoke of aliases with provisioned concurrency against aliases of on-demand functions (pool on). */
@@ -64,7 +69,7 @@ const COLD_TARGETS: Record<string, { withoutPool?: number; withPool?: number; st
 };
 
 export type Verdict = 'met' | 'MISSED' | '';
-type Unit = 'req/s' | 'events/s' | 'envs/s' | 'ms' | 'µs';
+type Unit = 'req/s' | 'events/s' | 'envs/s' | 'envs/GB' | 'ms' | 'µs';
 
 /** The durable enqueue rate's target: Event invokes acknowledged per second at c=10. */
 const ENQUEUE_TARGET = 5000;
@@ -144,6 +149,7 @@ export function buildRows(m: Measurements): Row[] {
     rps('warm invoke c=10', w10.rps, f10.rps, '≥ 15% of floor and ≥ 6,000/s (stretch 10,000)', check(w10.rps >= 0.15 * f10.rps && w10.rps >= 6000)),
     ms('warm invoke c=10', 'p50', w10.p50Ms, f10.p50Ms, httpFloor),
     ms('warm invoke c=10', 'p99', w10.p99Ms, f10.p99Ms, httpFloor),
+    ...relayRows(m, w1, w10, f1, f10, rps, ms),
     ...offlineRows(m, w10.rps, f1, f10, rps),
     ...functionUrlRows(m, f10, rps, ms),
     ...asyncRows(m, f10, w10.rps, ms),
@@ -151,7 +157,26 @@ export function buildRows(m: Measurements): Row[] {
     ms('2nd invoke of a new env', 'p50', second.p50Ms, f1.p50Ms, httpFloor),
     ...provisionedRows(m, ms),
     ...scaleRows(m, ms),
+    ...densityRows(m),
     ...sqsRows(m),
+  ];
+}
+
+/**
+ * The relay floor: what an invoke costs at the least when its handler runs in another process (three
+ * loopback HTTP exchanges); selfless's warm rows against it say how much the platform's own work adds.
+ */
+function relayRows(m: Measurements, w1: Medians, w10: Medians, f1: Medians, f10: Medians, rps: RpsRow, ms: MsRow): Row[] {
+  if (m.relay === undefined) return [];
+  const r1 = medians(m.relay.c1);
+  const r10 = medians(m.relay.c10);
+  const label = 'relay floor';
+  return [
+    rps('relay floor c=1', r1.rps, f1.rps),
+    ms('relay floor c=1', 'p50', r1.p50Ms, f1.p50Ms, 'node:http'),
+    rps('relay floor c=10', r10.rps, f10.rps),
+    { ...rps('warm invoke c=10 vs relay floor', w10.rps, r10.rps), floorLabel: label, ratio: `${pct(w10.rps / r10.rps)} of the relay floor` },
+    ms('warm invoke c=1 vs relay floor', 'p50', w1.p50Ms, r1.p50Ms, label),
   ];
 }
 
@@ -227,6 +252,24 @@ function scaleRows(m: Measurements, ms: MsRow): Row[] {
       verdict: Number.isFinite(rate) ? check(rate >= BURST_TARGET) : 'MISSED',
     },
   ];
+}
+
+/** Issue 13's density targets: idle environments per GB of PSS. */
+const DENSITY_TARGETS: Record<string, number> = { Node: 60, Python: 90 };
+
+function densityRows(m: Measurements): Row[] {
+  return (m.density ?? []).map((d) => ({
+    scenario: `density, idle ${d.language} envs`,
+    figure: 'per GB',
+    unit: 'envs/GB',
+    value: d.perGb,
+    // Lambda gives each environment at least 128 MB.
+    floor: 8,
+    floorLabel: 'Lambda, 128 MB each',
+    ratio: `${d.pssMbPerEnvironment.toFixed(1)} MB PSS each (${d.environments} envs)`,
+    target: `≥ ${DENSITY_TARGETS[d.language] ?? '—'}/GB`,
+    verdict: DENSITY_TARGETS[d.language] === undefined ? '' : check(d.perGb >= DENSITY_TARGETS[d.language]!),
+  }));
 }
 
 /** How the scale-out rounds and the provisioned series went, for the notes under the table. */
@@ -471,6 +514,10 @@ export function problems(m: Measurements): string[] {
   };
   scan('floor c=1', m.floor.c1);
   scan('floor c=10', m.floor.c10);
+  if (m.relay !== undefined) {
+    scan('relay floor c=1', m.relay.c1);
+    scan('relay floor c=10', m.relay.c10);
+  }
   scan('warm invoke c=1', m.warm.c1);
   scan('warm invoke c=10', m.warm.c10);
   if (m.offline !== undefined) {
@@ -513,6 +560,7 @@ export function problems(m: Measurements): string[] {
 export function fmtValue(value: number, unit: Unit): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (unit === 'envs/s') return `${value.toFixed(1)}/s`;
+  if (unit === 'envs/GB') return `${value.toFixed(0)}/GB`;
   if (unit === 'req/s' || unit === 'events/s') return `${Math.round(value).toLocaleString('en-US')}/s`;
   if (unit === 'µs') return `${Math.round(value).toLocaleString('en-US')} µs`;
   return fmtMs(value);

@@ -7,6 +7,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { findNodeBinary, PythonInterpreters } from '../src/runtime/index.js';
 import { measureAsync, type AsyncRun } from './async.js';
 import { startChild, stopAllChildren, type ChildServer } from './children.js';
+import { idleDensity, type Density } from './density.js';
 import { childPids } from './cpu.js';
 import { createUrlEcho, urlVsInvoke, type FunctionUrlRun } from './function-url.js';
 import { closeClient } from './http-client.js';
@@ -41,6 +42,7 @@ import {
   processSpawnTimes,
   PYTHON_ECHO,
   PYTHON_VERSION,
+  relayTarget,
   RUNTIME,
   type EchoKind,
   type LoadPlan,
@@ -118,6 +120,8 @@ const SQS_MESSAGES = 500;
 /** Records through the Kinesis mapping row. */
 const KINESIS_RECORDS = 2000;
 const COLD_PAUSE_MS = 100;
+/** Idle environments the density rows measure, per runtime. */
+const DENSITY_ENVIRONMENTS = 20;
 
 type Platform = ChildServer<PlatformInfo>;
 
@@ -166,8 +170,9 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
   const noMoto = motoMissing();
   const moto: Moto | undefined = noMoto === undefined ? await startMoto() : undefined;
   say('starting the floor server and the platform, each in its own process');
-  const [floor, platform] = await Promise.all([
+  const [floor, relay, platform] = await Promise.all([
     startChild<{ url: string }>('floor', new URL('./floor-server.js', import.meta.url)),
+    startChild<{ url: string }>('relay', new URL('./relay-floor.js', import.meta.url)),
     startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), { SELFLESS_BENCH_DATA_DIR: join(dataDir, 'platform'), ...moto?.env }),
   ]);
   const lambda = lambdaFor(platform);
@@ -183,8 +188,10 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     const floorRuns: Record<number, Run[]> = { 1: [], 10: [] };
     const warmRuns: Record<number, Run[]> = { 1: [], 10: [] };
     const offlineRuns: Record<number, Run[]> = { 1: [], 10: [] };
+    const relayRuns: Record<number, Run[]> = { 1: [], 10: [] };
     const targets: [Target, Record<number, Run[]>][] = [
       [floorTarget(floor.info.url, floor.pid), floorRuns],
+      [relayTarget(relay.info.url, relay.pid), relayRuns],
       [invokeTarget(platform.info, 'echo', platform.pid), warmRuns],
     ];
     if (noOffline === undefined) {
@@ -204,6 +211,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
       }
     }
     await offline?.stop();
+    await relay.stop();
     const environmentsAfterC10 = (await childPids(platform.pid)).length;
     say(`runtime processes under the platform after c=10: ${environmentsAfterC10}`);
 
@@ -315,16 +323,26 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
       );
     }
 
+    const density: Density[] = [];
+    for (const language of python === undefined ? (['Node'] as const) : (['Node', 'Python'] as const)) {
+      say(`density: ${DENSITY_ENVIRONMENTS} idle ${language} environments of one new function, PSS of the processes below the platform before and after`);
+      const d = await idleDensity(lambda, platform.info, platform.pid, language, DENSITY_ENVIRONMENTS);
+      density.push(d);
+      say(`density ${language}: ${d.environments} runtime processes added, ${d.pssMbPerEnvironment.toFixed(1)} MB PSS each, ${d.perGb.toFixed(0)} per GB`);
+    }
+
     return {
       firstInvokeMs,
       measurements: {
         floor: { c1: floorRuns[1]!, c10: floorRuns[10]! },
+        relay: { c1: relayRuns[1]!, c10: relayRuns[10]! },
         warm: { c1: warmRuns[1]!, c10: warmRuns[10]!, environmentsAfterC10 },
         ...(offline === undefined ? { offlineSkipped: noOffline } : { offline: { c1: offlineRuns[1]!, c10: offlineRuns[10]! } }),
         async: { c10: asyncRuns },
         functionUrl: { c10: urlRuns },
         cold: { firstMs: nodeOff.firstMs, secondMs: nodeOff.secondMs, spawnMs: runtimes[0]!.spawnMs, runtimes, skipped },
         scaleOut: scaleRuns,
+        density,
         provisioned,
         sqs,
         kinesis,
