@@ -205,6 +205,18 @@ describe('synchronous invoke through the Runtime API', () => {
     assert.equal(JSON.parse(decode((await invoke('crash')).Payload)), 'alive');
   });
 
+  it('hands a 5 MB event to the handler whole and returns its 5 MB answer whole, twice on one environment', async () => {
+    await deploy('large-echo', { 'index.js': 'exports.handler = async (e) => ({ n: e.data.length, data: e.data });' }, { MemorySize: 512 });
+    for (const fill of ['a', 'b']) {
+      const data = fill.repeat(5 * 1024 * 1024);
+      const out = await invoke('large-echo', { data });
+      assert.equal(out.FunctionError, undefined);
+      const answer = json(out.Payload) as { n: number; data: string };
+      assert.equal(answer.n, data.length);
+      assert.ok(answer.data === data, `the answer's data differs (${answer.data.length} characters)`);
+    }
+  });
+
   it('refuses a response over 6 MB with Function.ResponseSizeTooLarge, and the next invocation works', async () => {
     await deploy('big', { 'index.js': 'exports.handler = async (e) => e.big ? "x".repeat(7 * 1024 * 1024) : "small";' }, { MemorySize: 512 });
     const out = await invoke('big', { big: true });

@@ -56,6 +56,8 @@ class RuntimeApiConnection {
   #active;
   #received = [];
   #receivedBytes = 0;
+  /** The head of the response being received, once it is complete. */
+  #head;
 
   /** Resolves to { status, headers (lower-case names), body: Buffer }; rejects when the connection fails. */
   request(method, path, headers, body) {
@@ -104,28 +106,37 @@ class RuntimeApiConnection {
     if (this.#active === undefined) return; // nothing was asked: the platform has no say here
     this.#received.push(chunk);
     this.#receivedBytes += chunk.length;
-    const data = this.#received.length === 1 ? chunk : Buffer.concat(this.#received, this.#receivedBytes);
-    const response = parseResponse(data);
-    if (response === undefined) {
+    if (this.#head === undefined) {
+      // Heads are small: joined until one is complete; a large body is joined once, when all of it is here.
+      const data = this.#received.length === 1 ? chunk : Buffer.concat(this.#received, this.#receivedBytes);
       this.#received = [data];
-      return;
+      this.#head = parseHead(data);
+      if (this.#head === undefined) return;
     }
+    const head = this.#head;
+    const end = head.bodyStart + head.length;
+    if (this.#receivedBytes < end) return;
+    const data = this.#received.length === 1 ? this.#received[0] : Buffer.concat(this.#received, this.#receivedBytes);
     this.#received = [];
     this.#receivedBytes = 0;
+    this.#head = undefined;
     const req = this.#active;
     this.#active = undefined;
-    if (response.close) {
+    if (head.close) {
       this.#socket.removeAllListeners('close');
       this.#socket.destroy();
       this.#socket = undefined;
     }
-    req.resolve(response);
+    req.resolve({ status: head.status, headers: head.headers, body: data.subarray(head.bodyStart, end) });
     this.#sendNext();
   }
 
   #fail(socket, err) {
     if (socket !== this.#socket) return;
     this.#socket = undefined;
+    this.#received = [];
+    this.#receivedBytes = 0;
+    this.#head = undefined;
     const failed = [this.#active, ...this.#queue].filter((r) => r !== undefined);
     this.#active = undefined;
     this.#queue = [];
@@ -134,41 +145,26 @@ class RuntimeApiConnection {
 }
 
 /**
- * One whole response at the start of `data`, or undefined while incomplete: status, lower-case headers,
- * the body by Content-Length (or chunked), and whether the server will close the connection.
+ * A response's head at the start of `data`, or undefined while incomplete: status, lower-case headers,
+ * where the body starts and its Content-Length (the platform sends one with every answer, as Lambda's
+ * Runtime API does), and whether the server will close the connection.
  */
-function parseResponse(data) {
+function parseHead(data) {
   const end = data.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const lines = data.toString('latin1', 0, end).split('\r\n');
-  const status = Number(lines[0].slice(9, 12));
   const headers = {};
   for (let i = 1; i < lines.length; i++) {
     const colon = lines[i].indexOf(':');
     if (colon > 0) headers[lines[i].slice(0, colon).toLowerCase()] = lines[i].slice(colon + 1).trim();
   }
-  const close = headers.connection?.toLowerCase() === 'close';
-  const start = end + 4;
-  if (headers['transfer-encoding']?.toLowerCase() === 'chunked') {
-    const parts = [];
-    let at = start;
-    for (;;) {
-      const lineEnd = data.indexOf('\r\n', at);
-      if (lineEnd < 0) return undefined;
-      const size = parseInt(data.toString('latin1', at, lineEnd), 16);
-      if (size === 0) {
-        // The last chunk, any trailers, then an empty line.
-        if (data.indexOf('\r\n\r\n', lineEnd) < 0) return undefined;
-        return { status, headers, body: Buffer.concat(parts), close };
-      }
-      if (data.length < lineEnd + 2 + size + 2) return undefined;
-      parts.push(data.subarray(lineEnd + 2, lineEnd + 2 + size));
-      at = lineEnd + 2 + size + 2;
-    }
-  }
-  const length = Number(headers['content-length'] ?? 0);
-  if (data.length < start + length) return undefined;
-  return { status, headers, body: data.subarray(start, start + length), close };
+  return {
+    status: Number(lines[0].slice(9, 12)),
+    headers,
+    bodyStart: end + 4,
+    length: Number(headers['content-length'] ?? 0),
+    close: headers.connection?.toLowerCase() === 'close',
+  };
 }
 
 const api = new RuntimeApiConnection();
