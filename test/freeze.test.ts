@@ -102,6 +102,14 @@ function readControl(path: string): string | undefined {
   }
 }
 
+/** Why this platform's environments get no CPU weights, if they do not. */
+function noCpuWeights(t: TestPlatform): string | undefined {
+  if (!t.platform.isolation.sandboxed) return 'plain processes have no cgroups of their own';
+  const v2 = cgroupDir(process.pid, 'cpu') === undefined;
+  const offered = !v2 || (readControl(`${cgroupDir(process.pid, '')}/cgroup.controllers`) ?? '').split(' ').includes('cpu');
+  return offered ? undefined : 'this host gives no cpu controller to the platform';
+}
+
 describe('CPU in proportion to memory', () => {
   let t: TestPlatform;
   before(async () => {
@@ -112,10 +120,9 @@ describe('CPU in proportion to memory', () => {
   });
 
   it('gives each sandboxed environment a CPU weight in proportion to its memory (one vCPU at 1,769 MB)', async (context) => {
-    if (!t.platform.isolation.sandboxed) return context.skip('plain processes have no cgroups of their own');
+    const skip = noCpuWeights(t);
+    if (skip !== undefined) return context.skip(skip);
     const v2 = cgroupDir(process.pid, 'cpu') === undefined;
-    const offered = !v2 || (readControl(`${cgroupDir(process.pid, '')}/cgroup.controllers`) ?? '').split(' ').includes('cpu');
-    if (!offered) return context.skip('this host gives no cpu controller to the platform');
     const weights: Record<string, string | undefined> = {};
     for (const memory of [128, 1769]) {
       const name = `weight-${memory}`;
@@ -173,45 +180,40 @@ describe('pre-started runtimes wait in the background', () => {
   });
 
   it('gives a pre-started runtime the least CPU weight until a function is assigned to it', { timeout: 60_000 }, async (context) => {
-    if (!t.platform.isolation.sandboxed) return context.skip('plain processes have no cgroups of their own');
+    const skip = noCpuWeights(t);
+    if (skip !== undefined) return context.skip(skip);
     const v2 = cgroupDir(process.pid, 'cpu') === undefined;
-    const offered = !v2 || (readControl(`${cgroupDir(process.pid, '')}/cgroup.controllers`) ?? '').split(' ').includes('cpu');
-    if (!offered) return context.skip('this host gives no cpu controller to the platform');
     const least = v2 ? '1' : '2';
     const weightOf128 = v2 ? '7' : '74';
-    await t.client.send(
-      new CreateFunctionCommand({
-        FunctionName: 'background-weight',
-        Runtime: 'nodejs22.x',
-        Handler: 'index.handler',
-        Role: ROLE,
-        Code: { ZipFile: await nodeZip(BACKGROUND) },
-      }),
-    );
-    // The first invoke fills the pool of its configuration; once it is ready, the next function takes one of it.
-    const first = await t.client.send(new InvokeCommand({ FunctionName: 'background-weight', Payload: JSON.stringify({ action: 'start' }) }));
-    const started = JSON.parse(Buffer.from(first.Payload!).toString()) as { pid: number };
-    await t.client.send(new InvokeCommand({ FunctionName: 'background-weight', Payload: JSON.stringify({ action: 'end', pid: started.pid }) }));
+    const call = async (name: string, event: Record<string, unknown>) =>
+      JSON.parse(Buffer.from((await t.client.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify(event) }))).Payload!).toString()) as {
+        pid: number;
+        uid: number;
+      };
+    for (const name of ['background-weight', 'background-weight-2']) {
+      await t.client.send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Runtime: 'nodejs22.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: await nodeZip(BACKGROUND) },
+        }),
+      );
+    }
+    // The first function's first invoke fills the pool of its configuration; the second function takes one of it.
+    await call('background-weight', { action: 'end', pid: (await call('background-weight', { action: 'start' })).pid });
     const ready = () => t.platform.pool.prestartedRuntimes().some((p) => p.ready > 0 && p.starting === 0);
     for (let i = 0; i < 400 && !ready(); i++) await sleep(50);
     assert.ok(ready(), 'pre-started runtimes became ready');
     const pooled = t.platform.pool.prestartedRuntimes().reduce((n, p) => n + p.ready, 0);
     assert.equal(environmentWeights().filter((w) => w === least).length, pooled, `weights ${environmentWeights().join(', ')} for ${pooled} pre-started`);
-    await t.client.send(
-      new CreateFunctionCommand({
-        FunctionName: 'background-weight-2',
-        Runtime: 'nodejs22.x',
-        Handler: 'index.handler',
-        Role: ROLE,
-        Code: { ZipFile: await nodeZip(BACKGROUND) },
-      }),
-    );
-    const out = await t.client.send(new InvokeCommand({ FunctionName: 'background-weight-2', Payload: JSON.stringify({ action: 'start' }) }));
-    const { pid, uid } = JSON.parse(Buffer.from(out.Payload!).toString()) as { pid: number; uid: number };
-    assert.equal(t.platform.pool.stats().prestartHits >= 1, true, 'the second function took a pre-started runtime');
+    const hits = t.platform.pool.stats().prestartHits;
+    const { pid, uid } = await call('background-weight-2', { action: 'start' });
+    assert.equal(t.platform.pool.stats().prestartHits, hits + 1, 'the second function took a pre-started runtime');
     const host = processesOfUid(uid)[0]!;
     const v1 = cgroupDir(host, 'cpu');
     assert.equal(v1 !== undefined ? readControl(`${v1}/cpu.shares`) : readControl(`${cgroupDir(host, '')}/cpu.weight`), weightOf128);
-    await t.client.send(new InvokeCommand({ FunctionName: 'background-weight-2', Payload: JSON.stringify({ action: 'end', pid }) }));
+    await call('background-weight-2', { action: 'end', pid });
   });
 });

@@ -48,7 +48,7 @@ function die(message) {
  * The hot path's client: a plain HTTP/1.1 exchange over one keep-alive socket, one request at a time,
  * the request written in one piece. node:http's client costs this process more CPU per invocation than
  * the handler of a small function does (its agent, parser and streams); the wire is the same Runtime API.
- * Streamed answers and the pre-start assignment keep node:http on a connection of their own.
+ * Streamed answers keep node:http, on a connection of their own.
  */
 class RuntimeApiConnection {
   #socket;

@@ -28,8 +28,12 @@ for line in sys.stdin:
         if request[0] == "bind":
             source, stage, slot = map(enc, request[1:])
             check(libc.mount(source, stage, None, MS_BIND, None), "bind")
-            check(libc.mount(None, stage, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None), "remount read-only")
-            check(libc.mount(stage, slot, None, MS_MOVE, None), "move")
+            try:
+                check(libc.mount(None, stage, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None), "remount read-only")
+                check(libc.mount(stage, slot, None, MS_MOVE, None), "move")
+            except OSError:
+                libc.umount2(stage, MNT_DETACH)  # nothing left half-made at the stage
+                raise
         elif request[0] == "detach":
             check(libc.umount2(enc(request[1]), MNT_DETACH), "umount")
         else:
@@ -59,6 +63,8 @@ export class MountHelper {
       for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#gone);
     };
     child.once('error', (error) => gone(`could not run: ${error.message}`));
+    // A helper that died between two requests: the write that finds its input closed must not throw.
+    child.stdin?.on('error', (error) => gone(`closed its input: ${error.message}`));
     child.once('exit', (code, signal) => gone(`exited (${signal ?? `code ${code}`})`));
     this.#hold(false);
   }
