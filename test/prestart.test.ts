@@ -132,6 +132,33 @@ describe('pre-started runtimes and an idle platform', () => {
     }
   });
 
+  it('come two at a time when a start leaves none, so new functions arriving back to back each find one ready', { timeout: 60_000 }, async () => {
+    const t = await startPlatform();
+    try {
+      for (const name of ['a', 'b', 'c']) {
+        await t.client.send(
+          new CreateFunctionCommand({
+            FunctionName: name,
+            Runtime: 'nodejs22.x',
+            Handler: 'index.handler',
+            Role: ROLE,
+            Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 1;' }) },
+          }),
+        );
+      }
+      const node = () => t.platform.pool.prestartedRuntimes().find((p) => p.runtime === 'nodejs22.x');
+      await t.client.send(new InvokeCommand({ FunctionName: 'a' }));
+      await eventually(() => node()?.ready === 2 && node()?.starting === 0, 'two runtimes are pre-started after the first cold start');
+      const hits = t.platform.pool.stats().prestartHits;
+      // No pause: a replacement started by the first of these cannot have booted by the second.
+      await t.client.send(new InvokeCommand({ FunctionName: 'b' }));
+      await t.client.send(new InvokeCommand({ FunctionName: 'c' }));
+      assert.equal(t.platform.pool.stats().prestartHits, hits + 2, 'both cold starts were served by pre-started runtimes');
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('are not started when turned off (SELFLESS_PRESTART=0)', async () => {
     const t = await startPlatform({}, { SELFLESS_PRESTART: '0' });
     try {

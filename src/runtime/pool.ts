@@ -320,9 +320,15 @@ export class EnvironmentPool {
       started = env.start();
     }
     // Replace what was taken, or have one ready for the next new function like this one: once this
-    // one has initialised, so that booting the replacement does not take CPU from that init.
+    // one has initialised, so that booting the replacement does not take CPU from that init. A start
+    // that leaves its template nothing, ready or booting, starts one more (up to the cap): new functions
+    // arriving faster than a runtime boots then still find one ready.
     if (key !== undefined) {
-      const replace = () => this.#prestart(key, group.spec);
+      const another = (pooled?.all.size ?? 0) === 0;
+      const replace = () => {
+        this.#prestart(key, group.spec);
+        if (another) this.#prestart(key, group.spec);
+      };
       started.then(replace, replace);
     }
     // The invocation that asked for this environment gets the init error, as on Lambda.
