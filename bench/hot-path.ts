@@ -11,9 +11,10 @@ import { createEchoFunction, firstInvoke, floorTarget, invokeTarget, measure, re
 import type { PlatformInfo } from './server.js';
 import { summarizeProfile, type CpuProfile } from './profile.js';
 
-// The warm invoke path alone, quick to repeat while working on it: the floor, selfless and
-// serverless-offline, alternating within each round, at c=1 and c=10; with --profile, the platform runs
-// under --cpu-prof and its CPU per invoke is broken down by where it went (bench/README.md).
+// The warm invoke path alone, quick to repeat while working on it: selfless, the node:http floor, the
+// relay floor and serverless-offline, alternating within each round, at c=1 and c=10; with --profile,
+// the platform runs under --cpu-prof and its CPU per invoke is broken down by where it went
+// (bench/README.md; PROFILE_ROWS=N shows more rows).
 
 const USAGE = `usage: node dist/bench/hot-path.js [--rounds N] [--duration S] [--warmup S] [--profile] [--isolation none|sandbox]`;
 
@@ -31,8 +32,16 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-const rounds = Number(values.rounds);
-const plan = (connections: number) => ({ connections, warmupS: Number(values.warmup), durationS: Number(values.duration) });
+const count = (name: string, raw: string, min: number) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min}, not ${raw}\n${USAGE}`);
+  return n;
+};
+const rounds = count('rounds', values.rounds, 1);
+const [warmupS, durationS] = [count('warmup', values.warmup, 0), count('duration', values.duration, 1)];
+if (values.isolation !== undefined && values.isolation !== 'none' && values.isolation !== 'sandbox')
+  throw new Error(`--isolation must be none or sandbox\n${USAGE}`);
+const plan = (connections: number) => ({ connections, warmupS, durationS });
 const say = (line: string) => process.stderr.write(`hot-path: ${line}\n`);
 
 const dataDir = await mkdtemp(join(tmpdir(), 'selfless-hot-path-'));
