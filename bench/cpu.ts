@@ -60,14 +60,13 @@ export function descendantPids(pid: number): Promise<number[]> {
       for (const line of stdout.split('\n')) {
         const [child, parent] = line.trim().split(/\s+/).map(Number);
         if (!child || parent === undefined) continue;
-        children.set(parent, [...(children.get(parent) ?? []), child]);
+        const siblings = children.get(parent);
+        if (siblings === undefined) children.set(parent, [child]);
+        else siblings.push(child);
       }
-      const found: number[] = [];
-      for (let queue = [...(children.get(pid) ?? [])]; queue.length > 0;) {
-        const next = queue.shift()!;
-        found.push(next);
-        queue = [...queue, ...(children.get(next) ?? [])];
-      }
+      // Breadth first: `found` is its own queue.
+      const found = [...(children.get(pid) ?? [])];
+      for (let i = 0; i < found.length; i++) found.push(...(children.get(found[i]!) ?? []));
       resolve(found);
     });
   });

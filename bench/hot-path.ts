@@ -2,12 +2,11 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { startChild, stopAllChildren } from './children.js';
 import { closeClient } from './http-client.js';
 import { offlineMissing, startOffline, type OfflineServer } from './offline.js';
 import { fmtMs, fmtValue, medians } from './report.js';
-import { createEchoFunction, firstInvoke, floorTarget, invokeTarget, measure, relayTarget, type Run, type Target } from './scenarios.js';
+import { createEchoFunction, firstInvoke, floorTarget, invokeTarget, lambdaFor, measure, relayTarget, type Run, type Target } from './scenarios.js';
 import type { PlatformInfo } from './server.js';
 import { summarizeProfile, type CpuProfile } from './profile.js';
 
@@ -55,12 +54,7 @@ try {
     startChild<{ url: string }>('relay', new URL('./relay-floor.js', import.meta.url)),
     startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), env, nodeArgs),
   ]);
-  const lambda = new LambdaClient({
-    endpoint: platform.info.url,
-    region: platform.info.region,
-    credentials: { accessKeyId: platform.info.accessKeyId, secretAccessKey: platform.info.secretAccessKey },
-    maxAttempts: 1,
-  });
+  const lambda = lambdaFor(platform.info);
   await createEchoFunction(lambda, 'echo');
   await firstInvoke(lambda, 'echo');
   lambda.destroy();

@@ -193,15 +193,9 @@ function offlineRows(m: Measurements, warm10: number, f1: Medians, f10: Medians,
     rps('serverless-offline c=1', o1.rps, f1.rps),
     rps('serverless-offline c=10', o10.rps, f10.rps),
     {
-      scenario: 'warm invoke c=10 vs serverless-offline',
-      figure: 'req/s',
-      unit: 'req/s',
-      value: warm10,
-      floor: o10.rps,
+      ...rps('warm invoke c=10 vs serverless-offline', warm10, o10.rps, '≥ ×3', check(times >= 3)),
       floorLabel: 'serverless-offline',
       ratio: `×${times.toFixed(2)}`,
-      target: '≥ ×3',
-      verdict: check(times >= 3),
     },
   ];
 }

@@ -36,6 +36,7 @@ import {
   firstInvoke,
   floorTarget,
   invokeTarget,
+  lambdaFor,
   measure,
   NODE_ECHO,
   PAYLOAD,
@@ -157,14 +158,6 @@ function describeCold(firstMs: readonly number[], hits: number | undefined): str
   return `p50 ${fmtMs(s.p50Ms)}, p99 ${fmtMs(s.p99Ms)}, ${hits ?? 'unknown'} of ${s.count} took a pre-started runtime`;
 }
 
-const lambdaFor = (platform: Platform) =>
-  new LambdaClient({
-    endpoint: platform.info.url,
-    region: platform.info.region,
-    credentials: { accessKeyId: platform.info.accessKeyId, secretAccessKey: platform.info.secretAccessKey },
-    maxAttempts: 1,
-  });
-
 async function runScenarios(options: Options, dataDir: string): Promise<{ measurements: Measurements; firstInvokeMs: number }> {
   // moto's server stands in for SQS (the event source rows); the platform reaches it through the SDK's standard variables.
   const noMoto = motoMissing();
@@ -175,7 +168,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
     startChild<{ url: string }>('relay', new URL('./relay-floor.js', import.meta.url)),
     startChild<PlatformInfo>('platform', new URL('./server.js', import.meta.url), { SELFLESS_BENCH_DATA_DIR: join(dataDir, 'platform'), ...moto?.env }),
   ]);
-  const lambda = lambdaFor(platform);
+  const lambda = lambdaFor(platform.info);
   const noOffline = offlineMissing();
   let offline: OfflineServer | undefined;
   let noPool: { platform: Platform; lambda: LambdaClient } | undefined;
@@ -264,7 +257,7 @@ async function runScenarios(options: Options, dataDir: string): Promise<{ measur
       SELFLESS_BENCH_DATA_DIR: join(dataDir, 'platform-nopool'),
       SELFLESS_PRESTART: '0',
     });
-    noPool = { platform: platformNoPool, lambda: lambdaFor(platformNoPool) };
+    noPool = { platform: platformNoPool, lambda: lambdaFor(platformNoPool.info) };
     const withPool = { platform, lambda };
 
     const runtimes: ColdRuntime[] = [];

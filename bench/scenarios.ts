@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { CreateFunctionCommand, InvokeCommand, type CreateFunctionRequest, type LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, InvokeCommand, LambdaClient, type CreateFunctionRequest, type Runtime } from '@aws-sdk/client-lambda';
 import { makeZip, nodeZip } from '../test/support/zip.js';
 import { cpuPerRequest, cpuSnapshot, type CpuPerRequest } from './cpu.js';
 import { get, post } from './http-client.js';
@@ -13,6 +13,15 @@ export const PAYLOAD = JSON.stringify({ id: 42, source: 'bench', message: 'hello
 export const RUNTIME = 'nodejs22.x' satisfies Runtime;
 export const PYTHON_VERSION = '3.11';
 export const ROLE = 'arn:aws:iam::000000000000:role/bench';
+
+/** An SDK client for a benchmark platform, signing with its root key, no retries. */
+export const lambdaFor = (platform: PlatformInfo) =>
+  new LambdaClient({
+    endpoint: platform.url,
+    region: platform.region,
+    credentials: { accessKeyId: platform.accessKeyId, secretAccessKey: platform.secretAccessKey },
+    maxAttempts: 1,
+  });
 
 export const invokeUrl = (platform: PlatformInfo, name: string) => new URL(`/2015-03-31/functions/${encodeURIComponent(name)}/invocations`, platform.url);
 

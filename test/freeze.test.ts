@@ -102,6 +102,12 @@ function readControl(path: string): string | undefined {
   }
 }
 
+/** The CPU weight of the group a process is in: v1's cpu.shares, else v2's cpu.weight. */
+function cpuWeightOf(pid: number): string | undefined {
+  const v1 = cgroupDir(pid, 'cpu');
+  return v1 !== undefined ? readControl(`${v1}/cpu.shares`) : readControl(`${cgroupDir(pid, '')}/cpu.weight`);
+}
+
 /** Why this platform's environments get no CPU weights, if they do not. */
 function noCpuWeights(t: TestPlatform): string | undefined {
   if (!t.platform.isolation.sandboxed) return 'plain processes have no cgroups of their own';
@@ -140,8 +146,7 @@ describe('CPU in proportion to memory', () => {
       const { pid, uid } = JSON.parse(Buffer.from(out.Payload!).toString()) as { pid: number; uid: number };
       const host = processesOfUid(uid)[0];
       assert.ok(host !== undefined, `no process of the environment's uid ${uid}`);
-      const v1 = cgroupDir(host, 'cpu');
-      weights[memory] = v1 !== undefined ? readControl(`${v1}/cpu.shares`) : readControl(`${cgroupDir(host, '')}/cpu.weight`);
+      weights[memory] = cpuWeightOf(host);
       await t.client.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify({ action: 'end', pid }) }));
     }
     assert.deepEqual(weights, v2 ? { 128: '7', 1769: '100' } : { 128: '74', 1769: '1024' });
@@ -211,9 +216,7 @@ describe('pre-started runtimes wait in the background', () => {
     const hits = t.platform.pool.stats().prestartHits;
     const { pid, uid } = await call('background-weight-2', { action: 'start' });
     assert.equal(t.platform.pool.stats().prestartHits, hits + 1, 'the second function took a pre-started runtime');
-    const host = processesOfUid(uid)[0]!;
-    const v1 = cgroupDir(host, 'cpu');
-    assert.equal(v1 !== undefined ? readControl(`${v1}/cpu.shares`) : readControl(`${cgroupDir(host, '')}/cpu.weight`), weightOf128);
+    assert.equal(cpuWeightOf(processesOfUid(uid)[0]!), weightOf128);
     await call('background-weight-2', { action: 'end', pid });
   });
 });
