@@ -43,6 +43,7 @@ import {
   createLauncher,
   detectIsolation,
   EnvironmentPool,
+  HelperSpawner,
   PythonInterpreters,
   type EnvironmentIdentity,
   type EnvironmentSpec,
@@ -179,8 +180,11 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const logs = new LogStore(adapters.logs, reportError, config.logs, clock);
   await logs.load();
   const usage = new UsageMeter(adapters.usage, config.prices, reportError);
+  // Runtimes start from a small helper process: a fork of the platform would stall its event loop.
+  const spawner = HelperSpawner.start();
   const pool = new EnvironmentPool({
     platformId,
+    spawner,
     launcher: createLauncher({
       runtimeCacheDir: config.runtimeCacheDir,
       python,
@@ -387,6 +391,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     server.closeAllConnections();
     await closed;
     await isolation.close();
+    spawner.close();
     // Stopping the environments let go of the packages only they kept.
     await code.settled();
     await logs.close();

@@ -4,12 +4,15 @@ import { Environment } from './environment/index.js';
 import { InitFailure } from './function-errors.js';
 import { reportLine } from './log-format.js';
 import type { Isolation } from './sandbox/isolation.js';
+import type { Spawner } from './spawner.js';
 import type { EnvironmentSpec, Invocation, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink } from './types.js';
 
 export interface PoolOptions {
   /** Names this platform in lifecycle events (see core/lifecycle.ts). */
   readonly platformId: string;
   readonly launcher: Launcher;
+  /** How environments start their runtime processes (see spawner.ts). */
+  readonly spawner: Spawner;
   readonly isolation: Isolation;
   readonly logs: LogSink;
   /** Time, the reaper's interval and the environments' timers. */
@@ -355,6 +358,7 @@ export class EnvironmentPool {
       prestarted,
       provisioned,
       launcher: this.#options.launcher,
+      spawner: this.#options.spawner,
       isolation: this.#options.isolation,
       logs: this.#options.logs,
       clock: this.#options.clock,

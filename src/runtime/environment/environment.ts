@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { background, newHexId, publish, readLimitedBody, type ReportError, type Scheduler, type Timer } from '../../core/index.js';
@@ -6,6 +5,7 @@ import { reportTo, type Logger } from '../../core/logger.js';
 import { functionErrorPayload, InitFailure, type PlatformErrorType } from '../function-errors.js';
 import { reportLine } from '../log-format.js';
 import type { ConfinedProcess, Isolation } from '../sandbox/isolation.js';
+import type { RuntimeProcess, Spawner } from '../spawner.js';
 import { LogFraming } from './log-framing.js';
 import { feed, MAX_STREAMED_RESPONSE_BYTES, openStream, RESPONSE_MODE_HEADER, STREAMING, trailerFailure, type OpenStream } from './response-stream.js';
 import { headerValue, invalidRequestId, RuntimeApiEndpoint, send } from './runtime-api.js';
@@ -46,6 +46,8 @@ export interface EnvironmentOptions {
   /** Started ahead of demand for provisioned concurrency: its init is not a cold start of any invocation. */
   readonly provisioned?: boolean;
   readonly launcher: Launcher;
+  /** Starts the runtime process (from a small helper process, not by forking the platform). */
+  readonly spawner: Spawner;
   readonly isolation: Isolation;
   readonly logs: LogSink;
   /** Time, and the init, invocation and freeze timers. */
@@ -85,7 +87,7 @@ export class Environment {
   #options: EnvironmentOptions;
   #provisioned: boolean;
   #endpoint: RuntimeApiEndpoint | undefined;
-  #child: ChildProcess | undefined;
+  #child: RuntimeProcess | undefined;
   #confined: ConfinedProcess | undefined;
   #pendingNext: ServerResponse | undefined;
   #current: Current | undefined;
@@ -253,16 +255,20 @@ export class Environment {
     const confined = await this.#options.isolation.confine(this.#spec, plan, this.id, { prestarted });
     this.#confined = confined;
     if ((this.#state as EnvironmentState) === 'stopped') return background(confined.release(), 'releasing a sandbox', this.#report); // stopped while the sandbox was prepared
-    const child = spawn(confined.command, confined.args, {
-      cwd: confined.cwd,
-      env: plan.env,
-      stdio: ['ignore', 'pipe', 'pipe', confined.fd3Input === undefined ? 'ignore' : 'pipe'],
-      // Its own process group, so the whole tree can be signalled at once.
-      detached: true,
-    });
+    let child: RuntimeProcess;
+    try {
+      child = await this.#options.spawner.spawn({
+        command: confined.command,
+        args: confined.args,
+        cwd: confined.cwd,
+        env: plan.env,
+        fd3Input: confined.fd3Input,
+      });
+    } catch (error) {
+      background(confined.release(), 'releasing a sandbox', this.#report);
+      throw error;
+    }
     this.#child = child;
-    // A runtime killed before bubblewrap read the filter resets the pipe: nothing to report then.
-    if (confined.fd3Input !== undefined) (child.stdio[3] as NodeJS.WritableStream).on('error', () => undefined).end(confined.fd3Input);
     if (child.pid !== undefined) confined.attach(child.pid);
     this.#initStartedAt = performance.now();
     publish('selfless:env:start', () => ({ ...this.#names(), prestarted: this.#options.prestarted === true }));
@@ -281,6 +287,8 @@ export class Environment {
       confined.kill();
       background(confined.release(), 'releasing a sandbox', this.#report);
     });
+    // Stopped while the process was being started: nothing else will end it.
+    if ((this.#state as EnvironmentState) === 'stopped') return confined.kill();
     this.#armInitTimer();
   }
 

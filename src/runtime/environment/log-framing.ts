@@ -1,6 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
 import type { Clock, ReportError } from '../../core/index.js';
 import { LogLineSplitter } from '../log-format.js';
+import type { RuntimeProcess } from '../spawner.js';
 import type { LogSink } from '../types.js';
 
 const TAIL_KEEP = 16 * 1024;
@@ -36,7 +36,7 @@ export class LogFraming {
   }
 
   /** Takes the runtime's stdout and stderr, each line into the invocation current when it is written. */
-  pipe(child: ChildProcess, current: () => LogTail | undefined): void {
+  pipe(child: Pick<RuntimeProcess, 'stdout' | 'stderr'>, current: () => LogTail | undefined): void {
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
       const splitter = new LogLineSplitter((line) => this.write(line, current()));
