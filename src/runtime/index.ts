@@ -1,5 +1,5 @@
 export { EnvironmentPool, type PoolStats } from './pool.js';
-export { HelperSpawner, nodeSpawner, type RuntimeProcess, type SpawnRequest, type Spawner } from './spawner.js';
+export { HelperSpawner, type RuntimeProcess, type SpawnRequest, type Spawner } from './spawner.js';
 export { createLauncher, RUNTIMES_DIR, type EnvironmentIdentity } from './launchers.js';
 export { MAX_RESPONSE_BYTES } from './environment/index.js';
 export { ensureNodeBinary, findNodeBinary } from './node-builds.js';

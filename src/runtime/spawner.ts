@@ -38,11 +38,6 @@ export interface Spawner {
 }
 
 /** Forks the platform itself: the fallback where python3 is missing. */
-export const nodeSpawner: Spawner = {
-  spawn: async (request) => forkPlatform(request),
-  close: () => undefined,
-};
-
 function forkPlatform(request: SpawnRequest): ChildProcess {
   const child = spawnChild(request.command, request.args, {
     cwd: request.cwd,
@@ -237,7 +232,7 @@ export class HelperSpawner implements Spawner {
     this.#hold();
   }
 
-  /** Starts the helper with `python` (python3 from PATH); a host without it gets nodeSpawner's forks. */
+  /** Starts the helper with `python` (python3 from PATH); a host without it gets forks of the platform. */
   static start(python = 'python3'): HelperSpawner {
     return new HelperSpawner(python);
   }
