@@ -4,8 +4,8 @@ import { closeSync, constants, mkdtempSync, openSync, rmSync, unlinkSync } from 
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { PythonHelper } from './python-helper.js';
 
 /** What an environment starts: the confined command, in its own session (process group). */
 export interface SpawnRequest {
@@ -211,7 +211,7 @@ class FailedProcess extends EventEmitter implements RuntimeProcess {
 }
 
 export class HelperSpawner implements Spawner {
-  readonly #helper: ChildProcess;
+  readonly #helper: PythonHelper;
   readonly #folder: string;
   readonly #waiting = new Map<number, { resolve: (answer: Answer) => void; reject: (error: Error) => void }>();
   readonly #running = new Map<number, HelperProcess>();
@@ -219,17 +219,16 @@ export class HelperSpawner implements Spawner {
   readonly #early = new Map<number, { code: number | null; signal: NodeJS.Signals | null }>();
   #nextId = 0;
   #fifoPairs = 0;
-  #gone: Error | undefined;
 
   private constructor(python: string) {
     this.#folder = mkdtempSync(join(tmpdir(), 'selfless-spawn-'));
-    this.#helper = spawnChild(python, ['-I', '-S', '-c', HELPER, String(process.pid)], { stdio: ['pipe', 'pipe', 'ignore'] });
-    createInterface({ input: this.#helper.stdout! }).on('line', (line) => this.#onLine(line));
-    const gone = (why: string) => this.#onGone(new Error(`the spawn helper ${why}`));
-    this.#helper.once('error', (error) => gone(`could not run: ${error.message}`));
-    this.#helper.stdin!.on('error', (error) => gone(`closed its input: ${error.message}`));
-    this.#helper.once('exit', (code, signal) => gone(`exited (${signal ?? `code ${code}`})`));
-    this.#hold();
+    this.#helper = new PythonHelper('spawn helper', {
+      script: HELPER,
+      args: [String(process.pid)],
+      python,
+      onLine: (line) => this.#onLine(line),
+      onGone: () => this.#onGone(),
+    });
   }
 
   /** Starts the helper with `python` (python3 from PATH); a host without it gets forks of the platform. */
@@ -238,7 +237,7 @@ export class HelperSpawner implements Spawner {
   }
 
   async spawn(request: SpawnRequest): Promise<RuntimeProcess> {
-    if (this.#gone !== undefined) return forkPlatform(request);
+    if (this.#helper.gone !== undefined) return forkPlatform(request);
     const base = join(this.#folder, String(++this.#fifoPairs));
     const paths = [`${base}.out`, `${base}.err`] as const;
     try {
@@ -284,7 +283,7 @@ export class HelperSpawner implements Spawner {
       return child;
     } catch (error) {
       for (const fd of fds) closeSync(fd);
-      if (this.#gone === undefined) throw error;
+      if (this.#helper.gone === undefined) throw error;
       return forkPlatform(request);
     } finally {
       for (const path of paths) {
@@ -298,7 +297,7 @@ export class HelperSpawner implements Spawner {
   }
 
   close(): void {
-    this.#helper.stdin!.end();
+    this.#helper.close();
     rmSync(this.#folder, { recursive: true, force: true });
   }
 
@@ -327,9 +326,8 @@ export class HelperSpawner implements Spawner {
    * The helper gone (killed, or python3 missing): what was asked fails over to forks of the platform,
    * and the runtimes it started died with it (they die with their parent): their exits are reported.
    */
-  #onGone(error: Error): void {
-    if (this.#gone !== undefined) return;
-    this.#gone = error;
+  #onGone(): void {
+    const error = this.#helper.gone!;
     for (const waiter of this.#waiting.values()) waiter.reject(error);
     this.#waiting.clear();
     for (const child of [...this.#running.values()]) {
@@ -345,24 +343,17 @@ export class HelperSpawner implements Spawner {
 
   /** The helper keeps the platform running only while it has something to answer or runtimes to reap. */
   #hold(): void {
-    const busy = this.#waiting.size > 0 || this.#running.size > 0;
-    const stdout = this.#helper.stdout as unknown as { ref?: () => void; unref?: () => void };
-    if (busy) {
-      this.#helper.ref();
-      stdout.ref?.();
-    } else {
-      this.#helper.unref();
-      stdout.unref?.();
-    }
+    this.#helper.hold(this.#waiting.size > 0 || this.#running.size > 0);
   }
 
   #ask(request: Record<string, unknown>): Promise<Answer> {
-    if (this.#gone !== undefined) return Promise.reject(this.#gone);
+    const gone = this.#helper.gone;
+    if (gone !== undefined) return Promise.reject(gone);
     const id = ++this.#nextId;
     return new Promise((resolve, reject) => {
       this.#waiting.set(id, { resolve, reject });
       this.#hold();
-      this.#helper.stdin!.write(`${JSON.stringify({ ...request, id })}\n`);
+      this.#helper.send(JSON.stringify({ ...request, id }));
     });
   }
 }

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { PythonHelper } from '../python-helper.js';
 
 /**
  * Makes and removes the code mounts of pre-started sandboxes with mount(2) itself, from one small root
@@ -46,49 +45,33 @@ for line in sys.stdin:
 `;
 
 export class MountHelper {
-  readonly #child: ChildProcess;
+  readonly #helper: PythonHelper;
   readonly #waiting: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
-  #gone: Error | undefined;
 
-  private constructor(child: ChildProcess) {
-    this.#child = child;
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const next = this.#waiting.shift();
-      if (this.#waiting.length === 0) this.#hold(false);
-      if (line === 'ok') next?.resolve();
-      else next?.reject(new Error(line));
+  private constructor(python: string) {
+    this.#helper = new PythonHelper('mount helper', {
+      script: HELPER,
+      python,
+      onLine: (line) => {
+        const next = this.#waiting.shift();
+        if (this.#waiting.length === 0) this.#helper.hold(false);
+        if (line === 'ok') next?.resolve();
+        else next?.reject(new Error(line));
+      },
+      onGone: (error) => {
+        for (const waiter of this.#waiting.splice(0)) waiter.reject(error);
+      },
     });
-    const gone = (why: string) => {
-      this.#gone ??= new Error(`the mount helper ${why}`);
-      for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#gone);
-    };
-    child.once('error', (error) => gone(`could not run: ${error.message}`));
-    // A helper that died between two requests: the write that finds its input closed must not throw.
-    child.stdin?.on('error', (error) => gone(`closed its input: ${error.message}`));
-    child.once('exit', (code, signal) => gone(`exited (${signal ?? `code ${code}`})`));
-    this.#hold(false);
-  }
-
-  /** Idle, the helper is no reason to keep the platform running; asked, it is one until it answers. */
-  #hold(on: boolean): void {
-    const stdout = this.#child.stdout as unknown as { ref?: () => void; unref?: () => void };
-    if (on) {
-      this.#child.ref();
-      stdout.ref?.();
-    } else {
-      this.#child.unref();
-      stdout.unref?.();
-    }
   }
 
   /** Starts the helper with `python` (python3 from PATH); it ends when the platform does (its stdin closes). */
   static start(python = 'python3'): MountHelper {
-    return new MountHelper(spawn(python, ['-I', '-S', '-c', HELPER], { stdio: ['pipe', 'pipe', 'ignore'] }));
+    return new MountHelper(python);
   }
 
   /** Whether it is still running (a helper that failed once is not asked again). */
   get alive(): boolean {
-    return this.#gone === undefined;
+    return this.#helper.gone === undefined;
   }
 
   /** `source` bound read-only (nosuid, nodev) at `stage`, then moved to `slot`, where the sandbox sees it. */
@@ -102,15 +85,16 @@ export class MountHelper {
   }
 
   close(): void {
-    this.#child.stdin?.end();
+    this.#helper.close();
   }
 
   #ask(request: string[]): Promise<void> {
-    if (this.#gone !== undefined) return Promise.reject(this.#gone);
+    const gone = this.#helper.gone;
+    if (gone !== undefined) return Promise.reject(gone);
     return new Promise((resolve, reject) => {
-      if (this.#waiting.length === 0) this.#hold(true);
+      if (this.#waiting.length === 0) this.#helper.hold(true);
       this.#waiting.push({ resolve, reject });
-      this.#child.stdin!.write(`${JSON.stringify(request)}\n`);
+      this.#helper.send(JSON.stringify(request));
     });
   }
 }
