@@ -209,7 +209,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   await provisionedConfigs.load();
   const provisioned = new ProvisionedConcurrency({ configs: provisionedConfigs, registry, aliases, invoke, pool, partition });
   provisioned.load();
-  const eventInvokeConfigs = new EventInvokeConfigs(store, registry, partition, clock);
+  const eventInvokeConfigs = new EventInvokeConfigs(store, registry, aliases, partition, clock);
   await eventInvokeConfigs.load();
   const functionPolicies = new FunctionPolicies(store, registry, aliases, partition);
   await functionPolicies.load();

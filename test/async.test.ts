@@ -260,7 +260,7 @@ describe('asynchronous invocation (retry delays shortened)', () => {
         t.client.send(new InvokeCommand({ FunctionName: 'nope', InvocationType: 'Event', Payload: Buffer.from('{}') })),
         'ResourceNotFoundException',
         404,
-        `Function not found: ${arn('nope')}`,
+        `Function not found: ${arn('nope')}:$LATEST`,
       );
       await rejectsWith(t.client.send(new InvokeAsyncCommand({ FunctionName: 'nope', InvokeArgs: '{}' })), 'ResourceNotFoundException', 404);
     });

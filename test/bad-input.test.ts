@@ -33,7 +33,8 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
       /at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern/,
       400,
     ],
-    ['name over 64', { FunctionName: 'x'.repeat(65) }, 'ValidationException', /Member must have length less than or equal to 64/, 400],
+    // AWS's own wording, but as an InvalidParameterValueException (its recordings show it so).
+    ['name over 64', { FunctionName: 'x'.repeat(65) }, 'InvalidParameterValueException', /Member must have length less than or equal to 64/, 400],
     [
       'memory too low',
       { MemorySize: 100 },
@@ -141,9 +142,10 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
   });
 
   it('answers a missing function with ResourceNotFoundException naming its ARN', async () => {
+    // An invoke names what it looked for: $LATEST when no qualifier was given, as AWS does.
     await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'nope' })), {
       name: 'ResourceNotFoundException',
-      message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope',
+      message: 'Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope:$LATEST',
     });
     await assert.rejects(t.client.send(new InvokeCommand({ FunctionName: 'exists', Qualifier: '7' })), {
       name: 'ResourceNotFoundException',

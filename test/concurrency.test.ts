@@ -253,7 +253,8 @@ describe('reserved concurrency (account limit 200)', () => {
 
     it('answers ResourceNotFoundException for a missing function', async () => {
       const missing = `Function not found: ${arn('nope')}`;
-      await rejectsWith(put('nope', 1), 'ResourceNotFoundException', 404, missing);
+      // PutFunctionConcurrency names the function by its $LATEST ARN, as AWS does.
+      await rejectsWith(put('nope', 1), 'ResourceNotFoundException', 404, `${missing}:$LATEST`);
       await rejectsWith(t.client.send(new GetFunctionConcurrencyCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException', 404, missing);
       await rejectsWith(t.client.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'nope' })), 'ResourceNotFoundException', 404, missing);
     });

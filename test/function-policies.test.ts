@@ -109,7 +109,7 @@ describe("functions' resource-based policies: AddPermission, GetPolicy, RemovePe
       412,
     );
     await rejectsWith(
-      t.client.send(new AddPermissionCommand({ FunctionName: 'target', StatementId: 'x', Action: 'lambda:InvokeFunction', Principal: 'not a principal' })),
+      t.client.send(new AddPermissionCommand({ FunctionName: 'target', StatementId: 'x', Action: 'lambda:InvokeFunction', Principal: 'not-a-principal' })),
       'InvalidParameterValueException',
       400,
       'The provided principal was invalid. Please check the principal and try again.',

@@ -20,7 +20,7 @@ export const functionInBody =
   };
 
 /** The tagging operations name their resource by ARN in the path. */
-export const arnInPath = (ctx: RequestContext): string => ctx.params.ARN ?? '*';
+export const arnInPath = (ctx: RequestContext): string => ctx.params.Resource ?? '*';
 
 function functionResource(partition: Partition, name: string, qualifier?: string): string {
   try {

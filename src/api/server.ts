@@ -28,6 +28,7 @@ import type { BodyStream, Reply, RequestContext, Route } from './http.js';
 import { invokeRoutes } from './invoke.js';
 import { permissionRoutes } from './permissions.js';
 import { iamRoutes } from './iam.js';
+import { validateRequest } from './model-validation.js';
 import { QUERY_NAMESPACES, queryError } from './query.js';
 import { stsRoutes } from './sts.js';
 import { Router } from './router.js';
@@ -176,6 +177,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     if (matched === undefined) throw new AwsError('UnknownOperationException', `Unknown operation: ${method} ${url.pathname}`);
     const caller = verified === undefined ? undefined : callerBehind(verified, options.lookupKey);
     const ctx: RequestContext = { req, requestId, params: matched.params, query: url.searchParams, body, origin: `http://${host}`, caller };
+    // As AWS does, a request that breaks its operation's model is refused before anything is looked up.
+    validateRequest(matched.route, ctx);
     if (caller !== undefined) {
       const { route } = matched;
       const action = typeof route.action === 'string' ? route.action : route.action(ctx);

@@ -100,7 +100,8 @@ export class AliasRegistry {
   }
 
   async create(functionParam: string, input: CreateAliasInput): Promise<AliasRecord> {
-    const fn = this.#function(functionParam);
+    // A missing function is named with the version the alias was to point to, as AWS names it.
+    const fn = this.#function(functionParam, input.functionVersion);
     const name = checkAliasName(input.name);
     if (this.#cache.has(key(fn, name))) throw resourceConflict(`Alias already exists: ${functionArn(this.partition, fn, name)}`);
     const alias: AliasRecord = {
@@ -117,7 +118,8 @@ export class AliasRegistry {
 
   async update(functionParam: string, name: string, input: UpdateAliasInput): Promise<AliasRecord> {
     const fn = this.#function(functionParam);
-    const current = this.#require(fn, name);
+    const current = this.#cache.get(key(fn, name));
+    if (current === undefined) throw resourceNotFound(`Alias not found: ${functionArn(this.partition, fn, name)}`);
     if (input.revisionId !== undefined && input.revisionId !== current.revisionId) {
       throw new AwsError(
         'PreconditionFailedException',
@@ -164,9 +166,9 @@ export class AliasRegistry {
     return nextMarker === undefined ? { aliases } : { aliases, nextMarker };
   }
 
-  #function(functionParam: string): string {
+  #function(functionParam: string, qualifier?: string): string {
     const ref = parseFunctionName(functionParam, this.partition, 140);
-    return this.registry.require(ref.name).name;
+    return this.registry.require(ref.name, qualifier).name;
   }
 
   #require(fn: string, name: string): AliasRecord {

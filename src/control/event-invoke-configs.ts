@@ -14,6 +14,7 @@ import {
 } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
 import { lambdaDestination } from './destinations.js';
+import type { AliasRegistry } from './aliases.js';
 import type { FunctionRegistry } from './registry.js';
 
 /** Lambda's defaults when a function has no EventInvokeConfig, or leaves a member unset. */
@@ -50,6 +51,7 @@ export class EventInvokeConfigs {
   constructor(
     private readonly store: ControlStore,
     private readonly registry: FunctionRegistry,
+    private readonly aliases: AliasRegistry,
     private readonly partition: Partition,
     private readonly clock: Clock,
   ) {}
@@ -76,45 +78,50 @@ export class EventInvokeConfigs {
 
   /** PUT: replaces the whole configuration. */
   put(nameParam: string, queryQualifier: string | undefined, input: EventInvokeConfigInput): Promise<EventInvokeConfigRecord> {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    requireSetting(input);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, functionMissing);
     return this.#save(this.#validated(name, qualifier, input, undefined));
   }
 
   /** POST: merges the members given into the existing configuration. */
   update(nameParam: string, queryQualifier: string | undefined, input: EventInvokeConfigInput): Promise<EventInvokeConfigRecord> {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, functionMissing);
     const current = this.#cache.get(key(name, qualifier));
     if (current === undefined) throw this.#missing(name, qualifier);
     return this.#save(this.#validated(name, qualifier, input, current));
   }
 
   get(nameParam: string, queryQualifier: string | undefined): EventInvokeConfigRecord {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, (n, q) => this.#missing(n, q));
     const record = this.#cache.get(key(name, qualifier));
     if (record === undefined) throw this.#missing(name, qualifier);
     return record;
   }
 
   async delete(nameParam: string, queryQualifier: string | undefined): Promise<void> {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, (n, q) => this.#missing(n, q));
     if (!this.#cache.has(key(name, qualifier))) throw this.#missing(name, qualifier);
     await this.store.deleteEventInvokeConfig(name, qualifier);
     this.#cache.delete(key(name, qualifier));
   }
 
   list(nameParam: string, marker: string | undefined, maxItems: number): { configs: EventInvokeConfigRecord[]; nextMarker?: string } {
-    const { name } = this.#target(nameParam, undefined);
+    const { name } = this.#target(nameParam, undefined, functionMissing);
     const all = [...this.#cache.values()].filter((r) => r.functionName === name);
     const { items: configs, nextMarker } = pageAfter(all, (r) => r.qualifier, marker, maxItems);
     return nextMarker === undefined ? { configs } : { configs, nextMarker };
   }
 
-  #target(nameParam: string, queryQualifier: string | undefined): { name: string; qualifier: string } {
+  /**
+   * The function and qualifier (`$LATEST` when none) a request names; a function, version or alias that
+   * does not exist is `missing`'s error, worded per operation as AWS words it.
+   */
+  #target(nameParam: string, queryQualifier: string | undefined, missing: (name: string, qualifier: string) => AwsError): { name: string; qualifier: string } {
     const ref = parseFunctionName(nameParam, this.partition, 140);
-    const wanted = resolveQualifier(ref, queryQualifier);
-    const record = this.registry.require(ref.name, wanted);
-    if (wanted !== undefined && wanted !== '$LATEST') throw this.registry.notFound(record.name, wanted);
-    return { name: record.name, qualifier: '$LATEST' };
+    const qualifier = resolveQualifier(ref, queryQualifier) ?? '$LATEST';
+    if (this.registry.cached(ref.name) === undefined) throw missing(ref.name, qualifier);
+    if (qualifier !== '$LATEST' && this.aliases.target(ref.name, qualifier) === undefined) throw missing(ref.name, qualifier);
+    return { name: ref.name, qualifier };
   }
 
   #missing(name: string, qualifier: string): AwsError {
@@ -122,10 +129,8 @@ export class EventInvokeConfigs {
   }
 
   #validated(name: string, qualifier: string, input: EventInvokeConfigInput, base: EventInvokeConfigRecord | undefined): EventInvokeConfigRecord {
+    requireSetting(input);
     const { maximumRetryAttempts: retries, maximumEventAgeInSeconds: age, destinations } = input;
-    if (retries === undefined && age === undefined && destinations === undefined) {
-      throw invalidParameter('You must specify at least one of error handling or destination setting.');
-    }
     const destination = (given: string | undefined, current: string | undefined) =>
       given === undefined
         ? current
@@ -159,4 +164,16 @@ export class EventInvokeConfigs {
     this.#cache.set(key(record.functionName, record.qualifier), record);
     return record;
   }
+}
+
+/** AWS checks this before it looks the function up. */
+function requireSetting(input: EventInvokeConfigInput): void {
+  if (input.maximumRetryAttempts === undefined && input.maximumEventAgeInSeconds === undefined && input.destinations === undefined) {
+    throw invalidParameter('You must specify at least one of error handling or destination setting.');
+  }
+}
+
+/** Put, Update and List name no ARN when the function (or its version or alias) is missing. */
+function functionMissing(): AwsError {
+  return resourceNotFound("The function doesn't exist.");
 }

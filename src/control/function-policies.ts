@@ -76,7 +76,9 @@ export class FunctionPolicies {
   }
 
   add(nameParam: string, queryQualifier: string | undefined, input: AddPermissionInput): Promise<Record<string, unknown>> {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const ref = parseFunctionName(nameParam, this.partition, 140);
+    if (resolveQualifier(ref, queryQualifier) === '$LATEST') throw invalidParameter('We currently do not support adding policies for $LATEST.');
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, (n, q) => (q === undefined ? this.registry.notFound(n) : this.#noAlias(n, q)));
     const current = this.#cache.get(key(name, qualifier));
     checkRevision(current, input.revisionId);
     if (!STATEMENT_ID.test(input.statementId))
@@ -103,10 +105,13 @@ export class FunctionPolicies {
   }
 
   async remove(nameParam: string, queryQualifier: string | undefined, statementId: string, revisionId: string | undefined): Promise<void> {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, (n, q) =>
+      q === undefined ? resourceNotFound(`No policy found for: ${functionArn(this.partition, n)}`) : this.#noAlias(n, q),
+    );
     const current = this.#cache.get(key(name, qualifier));
+    if (current === undefined) throw resourceNotFound('No policy is associated with the given resource.');
     checkRevision(current, revisionId);
-    if (current === undefined || !current.statements.some((s) => s.Sid === statementId)) {
+    if (!current.statements.some((s) => s.Sid === statementId)) {
       throw resourceNotFound(`Statement ${statementId} is not found in resource policy.`);
     }
     const statements = current.statements.filter((s) => s.Sid !== statementId);
@@ -119,22 +124,34 @@ export class FunctionPolicies {
   }
 
   get(nameParam: string, queryQualifier: string | undefined): { policy: string; revisionId: string } {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, noPolicy);
     const record = this.#cache.get(key(name, qualifier));
-    if (record === undefined) throw resourceNotFound('The resource you requested does not exist.');
+    if (record === undefined) throw noPolicy();
     return { policy: document(record), revisionId: record.revisionId };
   }
 
-  /** The function and qualifier a request names; the version or alias must exist. */
-  #target(nameParam: string, queryQualifier: string | undefined): { name: string; qualifier: string } {
+  /**
+   * The function and qualifier a request names; the function, version or alias must exist, or it is
+   * `missing`'s error (AWS words it per operation).
+   */
+  #target(
+    nameParam: string,
+    queryQualifier: string | undefined,
+    missing: (name: string, qualifier: string | undefined) => AwsError,
+  ): { name: string; qualifier: string } {
     const ref = parseFunctionName(nameParam, this.partition, 140);
     const qualifier = resolveQualifier(ref, queryQualifier);
-    const record = this.registry.require(ref.name, qualifier);
-    if (qualifier === undefined) return { name: record.name, qualifier: '' };
-    const exists =
-      qualifier === '$LATEST' || this.registry.version(record.name, qualifier) !== undefined || this.aliases.get(record.name, qualifier) !== undefined;
-    if (!exists) throw this.registry.notFound(record.name, qualifier);
-    return { name: record.name, qualifier };
+    if (this.registry.cached(ref.name) === undefined) throw missing(ref.name, undefined);
+    if (qualifier === undefined) return { name: ref.name, qualifier: '' };
+    const exists = qualifier === '$LATEST' || this.registry.version(ref.name, qualifier) !== undefined || this.aliases.get(ref.name, qualifier) !== undefined;
+    if (!exists) throw missing(ref.name, qualifier);
+    return { name: ref.name, qualifier };
+  }
+
+  /** A qualifier that could name an alias is looked for as one; anything else, as a version. */
+  #noAlias(name: string, qualifier: string): AwsError {
+    if (!ALIAS_NAME.test(qualifier)) return this.registry.notFound(name, qualifier);
+    return resourceNotFound(`Cannot find alias arn: ${functionArn(this.partition, name, qualifier)}`);
   }
 
   /** Lambda's statement for a grant: the principal as IAM names it, the caller's conditions as Lambda writes them. */
@@ -204,4 +221,12 @@ function checkRevision(current: FunctionPolicyRecord | undefined, revisionId: st
       'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
     );
   }
+}
+
+/** What can name an alias (the model's Alias pattern): anything else is named as a version. */
+const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9-_]+$/;
+
+/** GetPolicy names nothing, whatever is missing. */
+function noPolicy(): AwsError {
+  return resourceNotFound('The resource you requested does not exist.');
 }

@@ -75,7 +75,7 @@ export class FunctionUrls {
   }
 
   async create(nameParam: string, queryQualifier: string | undefined, input: FunctionUrlInput): Promise<FunctionUrlRecord> {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, functionMissing);
     const authType = checkAuthType(input.authType);
     if (authType === undefined) throw validationError('authType', 'null', 'Member must not be null');
     const invokeMode = checkInvokeMode(input.invokeMode) ?? 'BUFFERED';
@@ -102,12 +102,12 @@ export class FunctionUrls {
   }
 
   get(nameParam: string, queryQualifier: string | undefined): FunctionUrlRecord {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, configMissing);
     return this.#require(name, qualifier);
   }
 
   async update(nameParam: string, queryQualifier: string | undefined, input: FunctionUrlInput): Promise<FunctionUrlRecord> {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, functionMissing);
     const authType = checkAuthType(input.authType);
     const invokeMode = checkInvokeMode(input.invokeMode);
     const cors = input.cors === undefined ? undefined : input.cors === null ? null : checkCors(input.cors);
@@ -126,16 +126,15 @@ export class FunctionUrls {
   }
 
   async delete(nameParam: string, queryQualifier: string | undefined): Promise<void> {
-    const { name, qualifier } = this.#target(nameParam, queryQualifier);
+    const { name, qualifier } = this.#target(nameParam, queryQualifier, configMissing);
     const record = this.#require(name, qualifier);
     await this.store.deleteFunctionUrl(name, qualifier);
     this.#forget(record);
   }
 
   list(nameParam: string, marker: string | undefined, maxItems: number): { configs: FunctionUrlRecord[]; nextMarker?: string } {
-    const ref = parseFunctionName(nameParam, this.partition, 140);
-    const record = this.registry.require(ref.name);
-    const all = [...this.#byTarget.values()].filter((r) => r.functionName === record.name);
+    const { name } = this.#target(nameParam, undefined, functionMissing);
+    const all = [...this.#byTarget.values()].filter((r) => r.functionName === name);
     const { items: configs, nextMarker } = pageAfter(all, (r) => r.qualifier, marker, maxItems);
     return nextMarker === undefined ? { configs } : { configs, nextMarker };
   }
@@ -149,22 +148,25 @@ export class FunctionUrls {
     return functionArn(this.partition, name, qualifier === '' ? undefined : qualifier);
   }
 
-  /** The function and alias a request names: the function must exist, and the alias too. */
-  #target(nameParam: string, queryQualifier: string | undefined): { name: string; qualifier: string } {
+  /**
+   * The function and alias a request names: the function must exist, and the alias too, or it is
+   * `missing`'s error (AWS words it per operation).
+   */
+  #target(nameParam: string, queryQualifier: string | undefined, missing: () => AwsError): { name: string; qualifier: string } {
     const ref = parseFunctionName(nameParam, this.partition, 140);
     const qualifier = resolveQualifier(ref, queryQualifier);
     if (qualifier !== undefined && !QUALIFIER.test(qualifier)) {
       throw validationError('qualifier', qualifier, `Member must satisfy regular expression pattern: ${QUALIFIER_PATTERN}`);
     }
-    const record = this.registry.require(ref.name);
-    if (qualifier === undefined) return { name: record.name, qualifier: '' };
-    if (this.aliases.get(record.name, qualifier) === undefined) throw this.registry.notFound(record.name, qualifier);
-    return { name: record.name, qualifier };
+    if (this.registry.cached(ref.name) === undefined) throw missing();
+    if (qualifier === undefined) return { name: ref.name, qualifier: '' };
+    if (this.aliases.get(ref.name, qualifier) === undefined) throw missing();
+    return { name: ref.name, qualifier };
   }
 
   #require(name: string, qualifier: string): FunctionUrlRecord {
     const record = this.#byTarget.get(key(name, qualifier));
-    if (record === undefined) throw resourceNotFound('The resource you requested does not exist.');
+    if (record === undefined) throw configMissing();
     return record;
   }
 
@@ -193,6 +195,16 @@ export class FunctionUrls {
       if (!this.#byId.has(id)) return id;
     }
   }
+}
+
+/** Create, Update and List: the function (or alias) is not there. */
+function functionMissing(): AwsError {
+  return resourceNotFound('Function does not exist');
+}
+
+/** Get and Delete: whatever is missing, the configuration is. */
+function configMissing(): AwsError {
+  return resourceNotFound('The resource you requested does not exist.');
 }
 
 function checkAuthType(value: string | undefined): FunctionUrlRecord['authType'] | undefined {

@@ -4,9 +4,11 @@ import {
   AwsError,
   background,
   checkRange,
+  functionArn,
   invalidParameter,
   parseFunctionName,
   resolveQualifier,
+  resourceNotFound,
   validationError,
   type Clock,
   type Partition,
@@ -99,15 +101,17 @@ export class ProvisionedConfigs {
   }
 
   require(nameParam: string, queryQualifier: string | undefined): ProvisionedConcurrencyRecord {
-    const { name, qualifier } = this.target(nameParam, queryQualifier);
+    const { name, qualifier } = this.target(nameParam, queryQualifier, READ_LATEST);
     const record = this.#configs.get(key(name, qualifier));
     if (record === undefined) throw new AwsError('ProvisionedConcurrencyConfigNotFoundException', 'No Provisioned Concurrency Config found for this function');
     return record;
   }
 
-  /** DeleteProvisionedConcurrencyConfig; the record it deleted. */
-  async delete(nameParam: string, queryQualifier: string | undefined): Promise<ProvisionedConcurrencyRecord> {
-    const record = this.require(nameParam, queryQualifier);
+  /** DeleteProvisionedConcurrencyConfig; the record it deleted, if there was one (AWS answers 204 either way). */
+  async delete(nameParam: string, queryQualifier: string | undefined): Promise<ProvisionedConcurrencyRecord | undefined> {
+    const { name, qualifier } = this.target(nameParam, queryQualifier, READ_LATEST);
+    const record = this.#configs.get(key(name, qualifier));
+    if (record === undefined) return undefined;
     await this.#o.store.deleteProvisioned(record.functionName, record.qualifier);
     this.#configs.delete(key(record.functionName, record.qualifier));
     return record;
@@ -120,14 +124,23 @@ export class ProvisionedConfigs {
     return nextMarker === undefined ? { records } : { records, nextMarker };
   }
 
-  /** The function and qualifier a request names: a published version or an alias, never $LATEST. */
-  target(nameParam: string, queryQualifier: string | undefined): { name: string; qualifier: string } {
+  /**
+   * The function and qualifier a request names: a published version or an alias, never $LATEST (refused
+   * with `latest`, AWS's words for the operation). A missing one is named as AWS names it: a version as a
+   * function, anything else as an alias.
+   */
+  target(nameParam: string, queryQualifier: string | undefined, latest = PUT_LATEST): { name: string; qualifier: string } {
     const ref = parseFunctionName(nameParam, this.#o.partition, 140);
     const qualifier = resolveQualifier(ref, queryQualifier);
-    const latest = this.#o.registry.require(ref.name, qualifier);
     if (qualifier === undefined) throw validationError('qualifier', null, 'Member must not be null');
-    if (qualifier === '$LATEST') throw invalidParameter('Provisioned Concurrency Configs cannot be applied to unpublished function versions.');
-    if (this.#o.aliases.target(latest.name, qualifier) === undefined) throw this.#o.registry.notFound(latest.name, qualifier);
-    return { name: latest.name, qualifier };
+    if (qualifier === '$LATEST') throw invalidParameter(latest);
+    if (this.#o.registry.cached(ref.name) === undefined || this.#o.aliases.target(ref.name, qualifier) === undefined) {
+      if (/^\d+$/.test(qualifier)) throw this.#o.registry.notFound(ref.name, qualifier);
+      throw resourceNotFound(`Cannot find alias arn: ${functionArn(this.#o.partition, ref.name, qualifier)}`);
+    }
+    return { name: ref.name, qualifier };
   }
 }
+
+const PUT_LATEST = 'Provisioned Concurrency Configs cannot be applied to unpublished function versions.';
+const READ_LATEST = 'The function resource provided must be an alias or a published version.';

@@ -5,6 +5,8 @@ import {
   invalidParameter,
   newRevisionId,
   parseFunctionName,
+  resolveQualifier,
+  checkNewFunctionName,
   resourceConflict,
   resourceNotFound,
   functionArn,
@@ -103,7 +105,15 @@ export class FunctionRegistry {
    */
   putConcurrency(nameParam: string, value: number): Promise<FunctionRecord> {
     return this.#mutex.run(async () => {
-      const current = this.#requireUnqualified(nameParam, 140);
+      const ref = parseFunctionName(nameParam, this.#options.partition, 140);
+      if (ref.qualifier !== undefined) {
+        throw invalidParameter(
+          'This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.',
+        );
+      }
+      const current = this.#cache.get(ref.name);
+      // AWS names the function it looked for by its $LATEST ARN here.
+      if (current === undefined) throw this.notFound(ref.name, '$LATEST');
       checkRange('reservedConcurrentExecutions', value, 0, Number.MAX_SAFE_INTEGER);
       const { accountConcurrency, hostMemoryMb } = this.#options;
       const minimum = Math.ceil(accountConcurrency / 10);
@@ -239,6 +249,7 @@ export class FunctionRegistry {
   create(input: CreateFunctionInput): Promise<FunctionRecord> {
     return this.#mutex.run(async () => {
       const ref = parseFunctionName(input.functionName, this.#options.partition, 140);
+      checkNewFunctionName(input.functionName, ref.name);
       if (ref.qualifier !== undefined) throw invalidParameter('Qualifier is not allowed when creating a function.');
       const role = checkRole(input.role);
       if (input.runtime === undefined || input.handler === undefined) {
@@ -345,8 +356,9 @@ export class FunctionRegistry {
 
   delete(nameParam: string, qualifier: string | undefined): Promise<void> {
     return this.#mutex.run(async () => {
-      const { name, qualifier: fromName } = parseFunctionName(nameParam, this.#options.partition);
-      const version = qualifier ?? fromName;
+      const ref = parseFunctionName(nameParam, this.#options.partition);
+      const { name } = ref;
+      const version = resolveQualifier(ref, qualifier);
       if (version === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
       if (version !== undefined) return this.#deleteVersion(name, version);
       const record = await this.#options.store.deleteFunction(name);
@@ -376,6 +388,7 @@ export class FunctionRegistry {
   tag(resourceArn: string, tags: Readonly<Record<string, string>>): Promise<void> {
     return this.#mutex.run(async () => {
       const current = this.#requireTaggable(resourceArn);
+      if (Object.keys(tags).length === 0) throw invalidParameter('An error occurred and the request cannot be processed.');
       const merged = { ...current.tags, ...checkTags(tags) };
       checkTags(merged);
       await this.#store({ ...current, tags: merged }, current);

@@ -44,10 +44,19 @@ export function parseFunctionName(input: string, partition: Partition, maxLength
   if (account !== undefined && account !== partition.accountId) {
     throw new AwsError('AccessDeniedException', `The function belongs to account ${account}, not to ${partition.accountId}.`);
   }
-  if (name!.length > FUNCTION_NAME_MAX) {
-    throw validationError('functionName', input, `Member must have length less than or equal to ${FUNCTION_NAME_MAX}`);
-  }
+  // A name longer than any function may have is not refused here: looked up, it is simply not found, as
+  // on AWS; CreateFunction refuses it (checkNewFunctionName).
   return qualifier === undefined ? { name: name! } : { name: name!, qualifier };
+}
+
+/** CreateFunction's own limit on the name part, worded as AWS words it (an InvalidParameterValueException). */
+export function checkNewFunctionName(input: string, name: string): void {
+  if (name.length > FUNCTION_NAME_MAX) {
+    throw new AwsError(
+      'InvalidParameterValueException',
+      `1 validation error detected: Value '${input}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to ${FUNCTION_NAME_MAX}`,
+    );
+  }
 }
 
 export function functionArn(partition: Partition, name: string, qualifier?: string): string {

@@ -83,6 +83,7 @@ export class ProvisionedConcurrency {
 
   async delete(nameParam: string, queryQualifier: string | undefined): Promise<void> {
     const deleted = await this.#o.configs.delete(nameParam, queryQualifier);
+    if (deleted === undefined) return;
     const version = this.#versionOf(deleted.functionName, deleted.qualifier);
     if (version !== undefined) this.#reprovision(deleted.functionName, version);
   }

@@ -81,9 +81,10 @@ export class InvokeService {
   resolve(functionName: string, qualifier: string | undefined): { record: FunctionRecord; version: string; invokedArn: string } {
     const ref = parseFunctionName(functionName, this.#o.partition);
     const wanted = resolveQualifier(ref, qualifier);
-    if (this.#o.registry.cached(ref.name) === undefined) throw this.#o.registry.notFound(ref.name, wanted);
+    // An invoke that finds nothing names what it looked for, $LATEST when no qualifier was given.
+    if (this.#o.registry.cached(ref.name) === undefined) throw this.#o.registry.notFound(ref.name, wanted ?? '$LATEST');
     const record = this.#o.aliases.resolve(ref.name, wanted);
-    if (record === undefined) throw this.#o.registry.notFound(ref.name, wanted);
+    if (record === undefined) throw this.#o.registry.notFound(ref.name, wanted ?? '$LATEST');
     return { record, version: record.version ?? '$LATEST', invokedArn: functionArn(this.#o.partition, ref.name, wanted) };
   }
 
