@@ -32,6 +32,10 @@ PATTERNS = {
     '(function:[a-zA-Z0-9-_]+(:(\\$LATEST|[a-zA-Z0-9-_]+))?|layer:([a-zA-Z0-9-_]+)|code-signing-config:csc-[a-z0-9]{17}|'
     'event-source-mapping:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|capacity-provider:[a-zA-Z0-9-_]+)',
 }
+# Constraints AWS checks that botocore's copy of the model does not carry.
+CONSTRAINTS = {
+    'SecurityGroupId': {'min': 0, 'max': 1024, 'pattern': 'sg-[0-9a-zA-Z]*'},
+}
 # Enum values in the order AWS lists them in its messages (a set's order, not the model's).
 ENUM_ORDER = {
     'EventSourcePosition': ['LATEST', 'AT_TIMESTAMP', 'TRIM_HORIZON'],
@@ -40,7 +44,11 @@ ENUM_ORDER = {
 # constraints with "Member must not be null" for these and only these.
 NOT_NULL_MEMBERS = {'ArchitecturesList', 'LayerList', 'CompatibleArchitectures', 'AdditionalVersionWeights'}
 
-KEPT = ('type', 'min', 'max', 'pattern', 'enum', 'required', 'payload')
+# Enums AWS's validator does not check: Lambda checks these itself, with messages of its own (an unknown
+# Runtime is an InvalidParameterValueException listing the runtimes it takes "or be a valid ARN").
+UNCHECKED_ENUMS = {'Runtime'}
+
+KEPT = ('type', 'min', 'max', 'pattern', 'enum', 'required', 'payload', 'sensitive')
 
 
 def main() -> None:
@@ -64,8 +72,11 @@ def main() -> None:
         if shape.get('exception'):
             continue
         kept = {k: shape[k] for k in KEPT if k in shape}
+        kept.update(CONSTRAINTS.get(name, {}))
         if 'pattern' in kept:
             kept['pattern'] = PATTERNS.get(name, kept['pattern'].replace(REGION, '(eusc-)?' + REGION))
+        if name in UNCHECKED_ENUMS:
+            del kept['enum']
         if name in ENUM_ORDER:
             assert sorted(ENUM_ORDER[name]) == sorted(kept['enum']), name
             kept['enum'] = ENUM_ORDER[name]
@@ -89,7 +100,7 @@ def main() -> None:
             kept['value'] = shape['value']['shape']
             reachable += [shape['key']['shape'], shape['value']['shape']]
         out[name] = kept
-    missing = [n for n in list(PATTERNS) + list(ENUM_ORDER) + list(NOT_NULL_MEMBERS) if n not in out]
+    missing = [n for n in list(PATTERNS) + list(CONSTRAINTS) + list(ENUM_ORDER) + list(NOT_NULL_MEMBERS) + list(UNCHECKED_ENUMS) if n not in out]
     if missing:
         sys.exit(f'overrides name shapes the model no longer reaches: {missing}')
     doc = {

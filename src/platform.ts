@@ -205,7 +205,16 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   });
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
   const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate, onError: backgroundError });
-  const provisionedConfigs = new ProvisionedConfigs({ store, registry, aliases, partition, clock, hostMemoryMb, onError: backgroundError });
+  const provisionedConfigs = new ProvisionedConfigs({
+    store,
+    registry,
+    aliases,
+    partition,
+    clock,
+    hostMemoryMb,
+    accountConcurrency: config.accountConcurrency,
+    onError: backgroundError,
+  });
   await provisionedConfigs.load();
   const provisioned = new ProvisionedConcurrency({ configs: provisionedConfigs, registry, aliases, invoke, pool, partition });
   provisioned.load();

@@ -58,8 +58,14 @@ describe('control plane through @aws-sdk/client-lambda', () => {
     assert.match(out.LastModified ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/);
     assert.equal(out.Version, '$LATEST');
     assert.deepEqual(out.Environment, { Variables: { AA: '1' } });
-    assert.equal(out.State, 'Active');
-    assert.equal(out.LastUpdateStatus, 'Successful');
+    // AWS's create answer: Pending, being created (selfless is done already; a read says Active).
+    assert.equal(out.State, 'Pending');
+    assert.equal(out.StateReason, 'The function is being created.');
+    assert.equal(out.StateReasonCode, 'Creating');
+    assert.equal(out.LastUpdateStatus, undefined);
+    const read = await t.client.send(new GetFunctionConfigurationCommand({ FunctionName: 'cp-basic' }));
+    assert.equal(read.State, 'Active');
+    assert.equal(read.LastUpdateStatus, 'Successful');
     assert.equal(out.PackageType, 'Zip');
     assert.deepEqual(out.Architectures, ['x86_64']);
     assert.deepEqual(out.EphemeralStorage, { Size: 512 });

@@ -22,6 +22,13 @@ test('the service model words its checks as AWS does: maps, lists of enums, numb
   assert.deepEqual(validateInput('UntagResource', { Resource: 'arn:aws:lambda:us-east-1:000000000000:function:f' }), [
     "Value null at 'tagKeys' failed to satisfy constraint: Member must not be null",
   ]);
+  // A sensitive member's value stays out of the message, as AWS leaves it out.
+  assert.deepEqual(
+    validateInput('CreateFunction', { FunctionName: 'f', Role: 'arn:aws:iam::000000000000:role/r', Code: {}, Environment: { Variables: { '1x': 'secret' } } }),
+    [
+      "Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
+    ],
+  );
   assert.deepEqual(validateInput('GetFunction', { FunctionName: 'my-function' }), []);
 });
 

@@ -139,23 +139,26 @@ describe('provisioned concurrency', () => {
     assert.ok(report !== undefined && !report.includes('Init Duration'), `served by the provisioned environment: ${report}`);
   });
 
-  it("keeps what the version's and its aliases' configurations ask for together, and lets the surplus go when lowered", async () => {
+  it("keeps what an alias's configuration asks for on its version, refuses a second one there, and lets the surplus go when lowered", async () => {
     await create('sized');
     await t.client.send(new CreateAliasCommand({ FunctionName: 'sized', Name: 'live', FunctionVersion: '1' }));
-    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: '1', ProvisionedConcurrentExecutions: 2 }));
-    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
+    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: 'live', ProvisionedConcurrentExecutions: 2 }));
     await eventually(
-      async () => (await status('sized', '1')).Status === 'READY' && t.platform.pool.stats('sized', '1').provisioned === 3,
-      'three environments for version 1',
+      async () => (await status('sized', 'live')).Status === 'READY' && t.platform.pool.stats('sized', '1').provisioned === 2,
+      'two environments for version 1',
+    );
+    // A version is provisioned through its aliases or by itself, never both (AWS's 409s).
+    await assert.rejects(
+      t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: '1', ProvisionedConcurrentExecutions: 1 })),
+      { name: 'ResourceConflictException', message: 'Version is pointed by a Provisioned Concurrency alias' },
     );
 
-    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: '1', ProvisionedConcurrentExecutions: 1 }));
-    assert.equal(t.platform.pool.stats('sized', '1').provisioned, 2);
-    await eventually(() => t.platform.pool.stats('sized', '1').environments === 2, 'the surplus environment is reaped');
+    await t.client.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: 'live', ProvisionedConcurrentExecutions: 1 }));
+    assert.equal(t.platform.pool.stats('sized', '1').provisioned, 1);
+    await eventually(() => t.platform.pool.stats('sized', '1').environments === 1, 'the surplus environment is reaped');
+    assert.equal((await status('sized', 'live')).Status, 'READY');
     await t.client.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'sized', Qualifier: 'live' }));
-    assert.equal(t.platform.pool.stats('sized', '1').provisioned, 1, "the version's own configuration still holds one");
-    await eventually(() => t.platform.pool.stats('sized', '1').environments === 1, "the alias's environment is reaped");
-    assert.equal((await status('sized', '1')).Status, 'READY');
+    assert.equal(t.platform.pool.stats('sized', '1').provisioned, 0, 'nothing holds version 1 any more');
   });
 
   it('refuses what Lambda refuses, and what the host cannot hold', async () => {

@@ -1,5 +1,5 @@
 import { invalidParameter, validationError, type EventSourceMappingRecord } from '../core/index.js';
-import type { EventSourceMappings, EventSourceMappingSettings } from '../control/index.js';
+import { UNSUPPORTED_DESTINATION, type EventSourceMappings, type EventSourceMappingSettings } from '../control/index.js';
 import { jsonBody, nextMarker, pageParams, route, type RequestContext, type Route } from './http.js';
 import type { Services } from './services.js';
 import { expectBoolean, expectInteger, expectObject, expectString, optional, refuseUnsupported, required, type Body } from './wire.js';
@@ -30,7 +30,8 @@ export function eventSourceMappingRoutes(s: Services): Route[] {
       const body = jsonBody(ctx);
       const input = {
         functionName: expectString('FunctionName', required(body, 'FunctionName')),
-        eventSourceArn: expectString('EventSourceArn', required(body, 'EventSourceArn')),
+        // Not a model requirement: Lambda's own check, in its own words.
+        eventSourceArn: expectString('EventSourceArn', body.EventSourceArn ?? unrecognizedSource()),
         startingPosition: optional(body, 'StartingPosition', expectString),
         // A timestamp member: epoch seconds on AWS's JSON protocols.
         startingPositionTimestamp: optional(body, 'StartingPositionTimestamp', (field, value) => {
@@ -89,8 +90,7 @@ function settings(body: Body): EventSourceMappingSettings {
       const config = expectObject(field, value);
       const destination = (member: unknown) => (member === undefined || member === null ? undefined : expectObject(field, member).Destination);
       const onSuccess = destination(config.OnSuccess);
-      if (onSuccess !== undefined && onSuccess !== null && onSuccess !== '')
-        throw invalidParameter('OnSuccess destinations are not supported for event source mappings of these sources.');
+      if (onSuccess !== undefined && onSuccess !== null && onSuccess !== '') throw invalidParameter(UNSUPPORTED_DESTINATION);
       const onFailure = destination(config.OnFailure);
       return onFailure === undefined || onFailure === null ? '' : expectString('DestinationConfig.OnFailure.Destination', onFailure);
     }),
@@ -144,4 +144,8 @@ function mappingConfiguration(record: EventSourceMappingRecord, mappings: EventS
         }),
     EventSourceMappingArn: mappings.arn(record.uuid),
   };
+}
+
+function unrecognizedSource(): never {
+  throw invalidParameter('Unrecognized event source.');
 }

@@ -11,14 +11,15 @@ export function functionUrlRoutes(s: Services): Route[] {
   const path = '/2021-10-31/functions/{FunctionName}/url';
   const qualifier = (query: URLSearchParams) => query.get('Qualifier') ?? undefined;
   const resource = functionInPath(s.partition);
-  const shape = (ctx: RequestContext, record: FunctionUrlRecord, withModified = true) => ({
+  /** A create's answer has no LastModifiedTime, and InvokeMode only when the request gave one (as recorded from AWS). */
+  const shape = (ctx: RequestContext, record: FunctionUrlRecord, created?: { invokeModeGiven: boolean }) => ({
     FunctionUrl: functionUrlOf(record.urlId, s.partition.region, ctx.origin),
     FunctionArn: s.functionUrls.functionArnOf(record),
     AuthType: record.authType,
     ...(record.cors === undefined ? {} : { Cors: corsShape(record.cors) }),
     CreationTime: record.creationTime,
-    ...(withModified ? { LastModifiedTime: record.lastModifiedTime } : {}),
-    InvokeMode: record.invokeMode,
+    ...(created === undefined ? { LastModifiedTime: record.lastModifiedTime } : {}),
+    ...(created === undefined || created.invokeModeGiven ? { InvokeMode: record.invokeMode } : {}),
   });
   return [
     route(
@@ -26,8 +27,9 @@ export function functionUrlRoutes(s: Services): Route[] {
       path,
       'CreateFunctionUrlConfig',
       async (ctx) => {
-        const record = await s.functionUrls.create(ctx.params.FunctionName!, qualifier(ctx.query), urlInput(jsonBody(ctx)));
-        return { status: 201, body: shape(ctx, record, false) };
+        const input = urlInput(jsonBody(ctx));
+        const record = await s.functionUrls.create(ctx.params.FunctionName!, qualifier(ctx.query), input);
+        return { status: 201, body: shape(ctx, record, { invokeModeGiven: input.invokeMode !== undefined }) };
       },
       { resource },
     ),

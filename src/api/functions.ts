@@ -32,7 +32,7 @@ export function functionRoutes(s: Services): Route[] {
         const body = jsonBody(ctx);
         const record = await publishIf(body, await s.registry.create(createFunctionInput(body)));
         // Even when it published version 1, CreateFunction answers with the unqualified ARN.
-        return { status: 201, body: functionConfiguration(record, s.partition, { arnQualifier: '' }) };
+        return { status: 201, body: functionConfiguration(record, s.partition, { arnQualifier: '', answering: 'create' }) };
       },
       { bodyLimit: CREATE_BODY_LIMIT, resource: functionInBody(s.partition), alsoAuthorize: passRole },
     ),
@@ -94,7 +94,8 @@ export function functionRoutes(s: Services): Route[] {
       async (ctx) => {
         const body = jsonBody(ctx);
         const record = await s.registry.updateCode(ctx.params.FunctionName!, updateCodeInput(body));
-        return { status: 200, body: functionConfiguration(body.DryRun === true ? record : await publishIf(body, record), s.partition) };
+        const answered = body.DryRun === true ? record : await publishIf(body, record);
+        return { status: 200, body: functionConfiguration(answered, s.partition, answered.version === undefined ? { answering: 'update' } : {}) };
       },
       { bodyLimit: CREATE_BODY_LIMIT, resource },
     ),
@@ -105,7 +106,7 @@ export function functionRoutes(s: Services): Route[] {
       'UpdateFunctionConfiguration',
       async (ctx) => {
         const record = await s.registry.updateConfiguration(ctx.params.FunctionName!, updateConfigurationInput(jsonBody(ctx)));
-        return { status: 200, body: functionConfiguration(record, s.partition) };
+        return { status: 200, body: functionConfiguration(record, s.partition, { answering: 'update' }) };
       },
       { resource, alsoAuthorize: passRole },
     ),

@@ -25,6 +25,8 @@ interface Shape {
   readonly value?: string;
   /** AWS also requires this collection's members to be non-null, and says so among their constraints. */
   readonly membersNotNull?: boolean;
+  /** Its values are secrets (Environment.Variables): AWS's messages leave them out (`Value at 'x' …`). */
+  readonly sensitive?: boolean;
 }
 
 interface MemberRef {
@@ -134,7 +136,8 @@ function checkStructure(shape: Shape, value: Readonly<Record<string, unknown>>, 
 
 function checkValue(name: string, value: unknown, at: string, clauses: string[]): void {
   const shape = shapeOf(name);
-  const fail = (constraint: string) => clauses.push(`Value '${shown(value, shape)}' at '${at}' failed to satisfy constraint: ${constraint}`);
+  const subject = shape.sensitive === true ? 'Value' : `Value '${shown(value, shape)}'`;
+  const fail = (constraint: string) => clauses.push(`${subject} at '${at}' failed to satisfy constraint: ${constraint}`);
   switch (shape.type) {
     case 'structure':
       if (isRecord(value)) checkStructure(shape, value, at, clauses);
@@ -180,7 +183,8 @@ function lengthConstraints(shape: Shape, length: number): string[] {
 
 function stringConstraints(shape: Shape, value: string): string[] {
   const broken = lengthConstraints(shape, value.length);
-  if (shape.pattern !== undefined && !patternOf(shape.pattern).test(value)) {
+  // A value far past any real one is not matched at all: a caller's megabytes are no regex's input.
+  if (shape.pattern !== undefined && value.length <= PATTERN_INPUT_MAX && !patternOf(shape.pattern).test(value)) {
     broken.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
   }
   if (shape.enum !== undefined && !shape.enum.includes(value)) broken.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
@@ -234,6 +238,9 @@ function shown(value: unknown, shape: Shape): string {
 function numberText(value: number, shape: Shape): string {
   return shape.type === 'double' && Number.isInteger(value) ? value.toFixed(1) : String(value);
 }
+
+/** Longer than any patterned member AWS takes (the longest limit is a few KB); longer values are not matched. */
+const PATTERN_INPUT_MAX = 64 * 1024;
 
 const patterns = new Map<string, RegExp>();
 

@@ -10,7 +10,17 @@ import type { ProvisionedConcurrencyStatus } from '../invoke/index.js';
 export function functionConfiguration(
   record: FunctionRecord,
   partition: Partition,
-  options: { forList?: boolean; /** How the FunctionArn is qualified when not by the record's own version ('' for none). */ arnQualifier?: string } = {},
+  options: {
+    forList?: boolean;
+    /** How the FunctionArn is qualified when not by the record's own version ('' for none). */
+    arnQualifier?: string;
+    /**
+     * The answer to a create or an update says what AWS's does, though selfless is done already:
+     * `Pending` ("The function is being created."), or an update `InProgress` (worded alike, as AWS
+     * words it); GetFunction and the waiters see `Active` / `Successful` at once.
+     */
+    answering?: 'create' | 'update';
+  } = {},
 ): Record<string, unknown> {
   const qualifier = options.arnQualifier === undefined ? record.version : options.arnQualifier || undefined;
   const configuration: Record<string, unknown> = {
@@ -37,13 +47,20 @@ export function functionConfiguration(
     LoggingConfig: { LogFormat: record.logFormat, LogGroup: record.logGroup },
   };
   if (options.forList) return configuration;
+  const state =
+    options.answering === 'create'
+      ? { State: 'Pending', StateReason: BEING_CREATED, StateReasonCode: 'Creating' }
+      : options.answering === 'update'
+        ? { State: 'Active', LastUpdateStatus: 'InProgress', LastUpdateStatusReason: BEING_CREATED, LastUpdateStatusReasonCode: 'Creating' }
+        : { State: 'Active', LastUpdateStatus: 'Successful' };
   return {
     ...configuration,
-    State: 'Active',
-    LastUpdateStatus: 'Successful',
+    ...state,
     RuntimeVersionConfig: { RuntimeVersionArn: runtimeVersionArn(record.runtime, partition) },
   };
 }
+
+const BEING_CREATED = 'The function is being created.';
 
 /** A stable runtime version ARN per runtime, shaped like AWS's. */
 function runtimeVersionArn(runtime: string, partition: Partition): string {

@@ -16,7 +16,6 @@ import {
 import type { ControlStore } from '../store/index.js';
 import type { ChangeFeed } from './changes.js';
 import type { FunctionRegistry } from './registry.js';
-import { checkDescription } from './validate.js';
 
 /** The service model's Alias name pattern: not all digits (those are versions). */
 const ALIAS_NAME = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
@@ -108,7 +107,7 @@ export class AliasRegistry {
       functionName: fn,
       name,
       ...this.#target(fn, input.functionVersion, input.additionalVersionWeights),
-      description: input.description === undefined ? '' : checkDescription(input.description),
+      description: input.description ?? '',
       revisionId: newRevisionId(),
     };
     const saved = await this.#save(alias);
@@ -132,7 +131,7 @@ export class AliasRegistry {
     const updated = await this.#save({
       ...rest,
       ...this.#target(fn, version, weights),
-      description: input.description === undefined ? current.description : checkDescription(input.description),
+      description: input.description ?? current.description,
       revisionId: newRevisionId(),
     });
     this.changes.publish({ type: 'AliasMoved', functionName: fn, before: current, after: updated });
@@ -205,7 +204,9 @@ export class AliasRegistry {
         `1 validation error detected: Value '{${version}=${weight}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+]`,
       );
     }
-    if (functionVersion === '$LATEST') throw invalidParameter('$LATEST is not supported for an alias pointing to more than 1 version');
+    if (functionVersion === '$LATEST') {
+      throw new AwsError('InvalidParameterValueException', '$LATEST is not supported for an alias pointing to more than 1 version', { untyped: true });
+    }
     if (this.registry.version(fn, version) === undefined) throw resourceNotFound(`Function not found: ${functionArn(this.partition, fn, version)}`);
     if (version === functionVersion)
       throw invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);

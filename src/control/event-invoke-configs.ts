@@ -13,9 +13,12 @@ import {
   type Partition,
 } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
-import { lambdaDestination } from './destinations.js';
+import { ARN, lambdaDestination } from './destinations.js';
 import type { AliasRegistry } from './aliases.js';
 import type { FunctionRegistry } from './registry.js';
+
+/** The services asynchronous invocation can send records to. */
+const DESTINATION_SERVICES = new Set(['lambda', 'sqs', 'sns', 'events', 's3']);
 
 /** Lambda's defaults when a function has no EventInvokeConfig, or leaves a member unset. */
 export const ASYNC_DEFAULTS = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 } as const;
@@ -131,12 +134,14 @@ export class EventInvokeConfigs {
   #validated(name: string, qualifier: string, input: EventInvokeConfigInput, base: EventInvokeConfigRecord | undefined): EventInvokeConfigRecord {
     requireSetting(input);
     const { maximumRetryAttempts: retries, maximumEventAgeInSeconds: age, destinations } = input;
-    const destination = (given: string | undefined, current: string | undefined) =>
-      given === undefined
-        ? current
-        : given === ''
-          ? undefined
-          : lambdaDestination(given, name, this.partition, { field: 'destinationConfig.destination', kind: 'Destinations' });
+    if (destinations !== undefined) this.#checkDestinationServices(destinations);
+    const destination = (given: string | undefined, current: string | undefined) => {
+      if (given === undefined) return current;
+      if (given === '') return undefined;
+      const arn = lambdaDestination(given, name, this.partition, { field: 'destinationConfig.destination', kind: 'Destinations' });
+      if (this.registry.cached(parseFunctionName(arn, this.partition).name) === undefined) throw invalidParameter(`The destination ARN ${given} is invalid.`);
+      return arn;
+    };
     const onSuccess = destination(destinations?.onSuccess, base?.onSuccess);
     const onFailure = destination(destinations?.onFailure, base?.onFailure);
     const record: EventInvokeConfigRecord = {
@@ -157,6 +162,23 @@ export class EventInvokeConfigs {
       lastModified: this.clock.now(),
     };
     return record;
+  }
+
+  /**
+   * A destination of a kind asynchronous invocation has none of (not SQS, SNS, Lambda, EventBridge or S3)
+   * makes AWS refuse the whole DestinationConfig, printed as its Java object.
+   */
+  #checkDestinationServices(destinations: NonNullable<EventInvokeConfigInput['destinations']>): void {
+    const { onSuccess, onFailure } = destinations;
+    const unknown = [onSuccess, onFailure].some((arn) => {
+      const service = arn === undefined || arn === '' ? undefined : ARN.exec(arn)?.[2];
+      return service !== undefined && !DESTINATION_SERVICES.has(service);
+    });
+    if (!unknown) return;
+    const member = (kind: string, arn: string | undefined) => (arn === undefined ? 'null' : `${kind}(destination=${arn === '' ? 'null' : arn})`);
+    throw invalidParameter(
+      `The provided destination config DestinationConfig(onSuccess=${member('OnSuccess', onSuccess)}, onFailure=${member('OnFailure', onFailure)}) is invalid.`,
+    );
   }
 
   async #save(record: EventInvokeConfigRecord): Promise<EventInvokeConfigRecord> {

@@ -80,6 +80,9 @@ const SOURCE_NAMES: Record<EventSourceKind, string> = { sqs: 'SQS', kinesis: 'Ki
 /** Lambda's limits per source (CreateEventSourceMapping's BatchSize documentation). */
 const BATCH = { sqs: { default: 10, max: 10_000, fifoMax: 10 }, streams: { default: 100, max: 10_000 } } as const;
 
+/** AWS's answer to OnSuccess on any mapping selfless builds (it takes them for Kafka sources only), and to any destination of an SQS one. */
+export const UNSUPPORTED_DESTINATION = 'Unsupported DestinationConfig parameter for given event source mapping type.';
+
 /**
  * Event source mappings: Lambda's validation, the records (in the store, deleted with their function by
  * foreign key), a memory copy, and the state each mapping is in. The pollers (sources/) follow the
@@ -123,8 +126,10 @@ export class EventSourceMappings {
   }
 
   async create(input: CreateEventSourceMappingInput): Promise<EventSourceMappingRecord> {
-    const target = this.#function(input.functionName);
+    // AWS's order: the source, a destination it cannot take, then the function.
     const { source, fifo } = sourceOf(input.eventSourceArn);
+    if (source === 'sqs' && input.onFailure !== undefined) throw invalidParameter(UNSUPPORTED_DESTINATION);
+    const target = this.#function(input.functionName, () => invalidParameter('Function does not exist'));
     const duplicate = this.all().find((m) => m.eventSourceArn === input.eventSourceArn && m.functionName === target.name && m.qualifier === target.qualifier);
     if (duplicate !== undefined) {
       throw resourceConflict(
@@ -281,17 +286,15 @@ export class EventSourceMappings {
     let startingPositionTimestamp = current?.startingPositionTimestamp;
     if (current === undefined) {
       if (given.startingPosition === undefined) {
-        throw new AwsError(
-          'ValidationException',
-          "1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.",
-        );
+        // AWS's wording of a model error, as an InvalidParameterValueException (so recorded).
+        throw invalidParameter("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.");
       }
       if (!['TRIM_HORIZON', 'LATEST', 'AT_TIMESTAMP'].includes(given.startingPosition)) {
         throw validationError('startingPosition', given.startingPosition, 'Member must satisfy enum value set: [TRIM_HORIZON, LATEST, AT_TIMESTAMP]');
       }
       startingPosition = given.startingPosition as EventSourceMappingRecord['startingPosition'];
       if (source === 'dynamodb' && startingPosition === 'AT_TIMESTAMP') {
-        throw invalidParameter('Unsupported starting position for DynamoDB Streams: AT_TIMESTAMP. Use TRIM_HORIZON or LATEST.');
+        throw invalidParameter(`Unsupported starting position for arn type: ${given.eventSourceArn}`);
       }
       if (startingPosition === 'AT_TIMESTAMP') {
         if (given.startingPositionTimestamp === undefined)
@@ -333,13 +336,12 @@ export class EventSourceMappings {
     };
   }
 
-  /** The function a mapping invokes: a version or alias must exist. */
-  #function(functionName: string): { name: string; qualifier?: string; timeout: number; role: string } {
+  /** The function a mapping invokes: a version or alias must exist, or it is `missing`'s error (CreateEventSourceMapping words it its own way). */
+  #function(functionName: string, missing?: () => AwsError): { name: string; qualifier?: string; timeout: number; role: string } {
     const ref = parseFunctionName(functionName, this.partition, 140);
-    const latest = this.registry.require(ref.name, ref.qualifier);
-    const record = this.aliases.target(latest.name, ref.qualifier);
-    if (record === undefined) throw this.registry.notFound(latest.name, ref.qualifier);
-    return { name: latest.name, ...(ref.qualifier === undefined ? {} : { qualifier: ref.qualifier }), timeout: record.timeout, role: record.role };
+    const record = this.registry.cached(ref.name) === undefined ? undefined : this.aliases.target(ref.name, ref.qualifier);
+    if (record === undefined) throw missing?.() ?? this.registry.notFound(ref.name, ref.qualifier);
+    return { name: ref.name, ...(ref.qualifier === undefined ? {} : { qualifier: ref.qualifier }), timeout: record.timeout, role: record.role };
   }
 
   /** The role must be allowed to send to an SQS on-failure destination, as Lambda checks. */

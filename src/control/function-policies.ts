@@ -206,7 +206,8 @@ function principalOf(principal: string): unknown {
   if (principal === '*') return '*';
   if (/^\d{12}$/.test(principal)) return { AWS: `arn:aws:iam::${principal}:root` };
   if (/^arn:aws[a-z-]*:(iam|sts)::\d{12}:/.test(principal)) return { AWS: principal };
-  if (/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(principal) || /^[a-z0-9-]+\.[a-z0-9.-]+$/.test(principal)) return { Service: principal };
+  // Service principals are AWS's own (`s3.amazonaws.com`): AWS refuses `invalid.nonaws.com`.
+  if (/^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/.test(principal)) return { Service: principal };
   throw invalidParameter('The provided principal was invalid. Please check the principal and try again.');
 }
 

@@ -9,6 +9,7 @@ export { ChangeFeed, type Change, type ChangeListener } from './changes.js';
 export { ProvisionedConfigs } from './provisioned-configs.js';
 export {
   EventSourceMappings,
+  UNSUPPORTED_DESTINATION,
   type CreateEventSourceMappingInput,
   type EventSourceMappingSettings,
   type SourceInspector,

@@ -8,6 +8,7 @@ import {
   invalidParameter,
   parseFunctionName,
   resolveQualifier,
+  resourceConflict,
   resourceNotFound,
   validationError,
   type Clock,
@@ -29,6 +30,8 @@ export interface ProvisionedConfigsOptions {
   readonly partition: Partition;
   readonly clock: Clock;
   readonly hostMemoryMb: number;
+  /** The account's concurrency limit (GetAccountSettings' ConcurrentExecutions). */
+  readonly accountConcurrency: number;
   readonly onError: ReportError;
 }
 
@@ -88,6 +91,8 @@ export class ProvisionedConfigs {
         `Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function (${latest.reservedConcurrency}).`,
       );
     }
+    this.#checkOverlap(name, qualifier);
+    if (latest.reservedConcurrency === undefined) this.#checkUnreserved(name, qualifier, requested);
     const record = this.#o.aliases.target(name, qualifier)!;
     if (requested * record.memorySize > this.#o.hostMemoryMb) {
       throw invalidParameter(
@@ -115,6 +120,46 @@ export class ProvisionedConfigs {
     await this.#o.store.deleteProvisioned(record.functionName, record.qualifier);
     this.#configs.delete(key(record.functionName, record.qualifier));
     return record;
+  }
+
+  /** A version is provisioned either by itself or through aliases pointing to it, never both. */
+  #checkOverlap(name: string, qualifier: string): void {
+    const version = this.#o.aliases.target(name, qualifier)?.version;
+    const others = this.of(name).filter((r) => r.qualifier !== qualifier);
+    if (/^\d+$/.test(qualifier)) {
+      if (others.some((r) => !/^\d+$/.test(r.qualifier) && this.#o.aliases.target(name, r.qualifier)?.version === qualifier)) {
+        throw resourceConflict('Version is pointed by a Provisioned Concurrency alias');
+      }
+    } else if (others.some((r) => r.qualifier === version)) {
+      throw resourceConflict("Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
+    }
+  }
+
+  /**
+   * Provisioned concurrency of a function without a reservation comes out of the account's unreserved
+   * concurrency, which must keep its minimum (a tenth of the limit here, as GetAccountSettings and
+   * PutFunctionConcurrency count it); AWS words both refusals without a `Type`.
+   */
+  #checkUnreserved(name: string, qualifier: string, requested: number): void {
+    const unreserved = this.#o.accountConcurrency - this.#o.registry.reservedTotal();
+    const minimum = Math.ceil(this.#o.accountConcurrency / 10);
+    const provisioned = [...this.#configs.values()]
+      .filter((r) => !(r.functionName === name && r.qualifier === qualifier) && this.#o.registry.cached(r.functionName)?.reservedConcurrency === undefined)
+      .reduce((sum, r) => sum + r.requested, 0);
+    if (requested > unreserved) {
+      throw new AwsError(
+        'InvalidParameterValueException',
+        `Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [${unreserved}].`,
+        { untyped: true },
+      );
+    }
+    if (unreserved - provisioned - requested < minimum) {
+      throw new AwsError(
+        'InvalidParameterValueException',
+        `Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${minimum}].`,
+        { untyped: true },
+      );
+    }
   }
 
   /** ListProvisionedConcurrencyConfigs: by qualifier, from after `marker`. */

@@ -21,17 +21,7 @@ import { validateZip } from './code-package.js';
 import { Mutex } from '../core/index.js';
 import { resolveRuntime, type RuntimeSpec } from './runtimes.js';
 import type { CreateFunctionInput, PublishVersionInput, UpdateCodeInput, UpdateConfigurationInput } from './function-inputs.js';
-import {
-  checkArchitectures,
-  checkDescription,
-  checkEnvironment,
-  checkEphemeralStorage,
-  checkHandler,
-  checkMemory,
-  checkRole,
-  checkTags,
-  checkTimeout,
-} from './validate.js';
+import { checkArchitectures, checkEnvironment, checkMemory, checkTags, checkTimeout } from './validate.js';
 
 export interface RegistryOptions {
   readonly store: ControlStore;
@@ -119,8 +109,10 @@ export class FunctionRegistry {
       const minimum = Math.ceil(accountConcurrency / 10);
       const others = this.#reservedTotal - (current.reservedConcurrency ?? 0);
       if (accountConcurrency - others - value < minimum) {
-        throw invalidParameter(
+        throw new AwsError(
+          'InvalidParameterValueException',
           `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${minimum}].`,
+          { untyped: true },
         );
       }
       if (value * current.memorySize > hostMemoryMb) {
@@ -177,7 +169,7 @@ export class FunctionRegistry {
             `CodeSHA256 (${given}) is different from current CodeSHA256 in $LATEST (${actual}). Please try again with the CodeSHA256 in $LATEST.`,
           );
       }
-      const description = input.description === undefined ? undefined : checkDescription(input.description);
+      const description = input.description;
       const previous = current.lastVersion === undefined ? undefined : this.#versions.get(current.name)?.get(String(current.lastVersion));
       if (previous !== undefined && current.publishedRevision === current.revisionId) return previous;
       const number = (current.lastVersion ?? 0) + 1;
@@ -251,12 +243,12 @@ export class FunctionRegistry {
       const ref = parseFunctionName(input.functionName, this.#options.partition, 140);
       checkNewFunctionName(input.functionName, ref.name);
       if (ref.qualifier !== undefined) throw invalidParameter('Qualifier is not allowed when creating a function.');
-      const role = checkRole(input.role);
+      const role = input.role;
       if (input.runtime === undefined || input.handler === undefined) {
         throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
       }
       const runtime = input.runtime;
-      await this.#options.checkRuntimeAvailable(resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes }));
+      const spec = resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes });
       await this.#options.checkRoleAssumable(role, functionArn(this.#options.partition, ref.name));
       const environment = input.environment === undefined ? undefined : checkEnvironment(input.environment);
       const now = this.#options.clock.now();
@@ -264,14 +256,14 @@ export class FunctionRegistry {
         name: ref.name,
         runtime,
         role,
-        handler: checkHandler(input.handler),
-        description: input.description === undefined ? '' : checkDescription(input.description),
+        handler: input.handler,
+        description: input.description ?? '',
         timeout: input.timeout === undefined ? 3 : checkTimeout(input.timeout),
         memorySize: input.memorySize === undefined ? 128 : checkMemory(input.memorySize),
         ...(environment === undefined ? {} : { environment }),
         architecture:
           input.architectures === undefined ? this.#options.hostArchitecture : checkArchitectures(input.architectures, this.#options.hostArchitecture),
-        ephemeralStorageMb: input.ephemeralStorageMb === undefined ? 512 : checkEphemeralStorage(input.ephemeralStorageMb),
+        ephemeralStorageMb: input.ephemeralStorageMb ?? 512,
         tracingMode: 'PassThrough' as const,
         logFormat: 'Text' as const,
         logGroup: input.logGroup ?? `/aws/lambda/${ref.name}`,
@@ -279,6 +271,8 @@ export class FunctionRegistry {
         revisionId: newRevisionId(),
         tags: input.tags === undefined ? {} : checkTags(input.tags),
       };
+      // This host's own limit, after every rule AWS has: an interpreter it lacks.
+      await this.#options.checkRuntimeAvailable(spec);
       if (this.#cache.has(ref.name)) throw resourceConflict(`Function already exist: ${ref.name}`);
       const stored = await this.#options.code.put(input.zip);
       const record: FunctionRecord = { ...draft, codeSha256: stored.sha256, codeSize: stored.size };
@@ -328,28 +322,27 @@ export class FunctionRegistry {
     return this.#mutex.run(async () => {
       const current = this.#requireUnqualified(nameParam, 140);
       checkRevision(current, input.revisionId);
-      let runtime = current.runtime;
-      if (input.runtime !== undefined) {
-        runtime = input.runtime;
-        await this.#options.checkRuntimeAvailable(resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes }));
-      }
+      const runtime = input.runtime ?? current.runtime;
+      const spec = input.runtime === undefined ? undefined : resolveRuntime(runtime, { allowDeprecated: this.#options.allowDeprecatedRuntimes });
       const environment = input.environment === undefined ? current.environment : checkEnvironment(input.environment);
-      const role = input.role === undefined ? current.role : checkRole(input.role);
+      const role = input.role ?? current.role;
       if (input.role !== undefined) await this.#options.checkRoleAssumable(role, functionArn(this.#options.partition, current.name));
       const record: FunctionRecord = {
         ...current,
         runtime,
         role,
-        handler: input.handler === undefined ? current.handler : checkHandler(input.handler),
-        description: input.description === undefined ? current.description : checkDescription(input.description),
+        handler: input.handler ?? current.handler,
+        description: input.description ?? current.description,
         timeout: input.timeout === undefined ? current.timeout : checkTimeout(input.timeout),
         memorySize: input.memorySize === undefined ? current.memorySize : checkMemory(input.memorySize),
         ...(environment === undefined ? {} : { environment }),
-        ephemeralStorageMb: input.ephemeralStorageMb === undefined ? current.ephemeralStorageMb : checkEphemeralStorage(input.ephemeralStorageMb),
+        ephemeralStorageMb: input.ephemeralStorageMb ?? current.ephemeralStorageMb,
         logGroup: input.logGroup ?? current.logGroup,
         lastModifiedMs: this.#options.clock.now(),
         revisionId: newRevisionId(),
       };
+      // This host's own limit, after every rule AWS has: an interpreter it lacks.
+      if (spec !== undefined) await this.#options.checkRuntimeAvailable(spec);
       return this.#replace(current, record);
     });
   }

@@ -1,5 +1,5 @@
 import { Runtime } from '@aws-sdk/client-lambda';
-import { AwsError, invalidParameter, validationError } from '../core/index.js';
+import { AwsError, invalidParameter } from '../core/index.js';
 
 /** A runtime selfless can run: which language and which major version of its interpreter. */
 export interface RuntimeSpec {
@@ -37,6 +37,39 @@ const RETIRED =
 
 const KNOWN_RUNTIMES: readonly string[] = Object.values(Runtime);
 
+/**
+ * The runtimes AWS lists when it refuses an unknown one, in the order it lists them (a set's order, as
+ * recorded from AWS in November 2025: test/parity/aws-recorded-errors.jsonl). It is Lambda's own check,
+ * an InvalidParameterValueException, not the model's enum.
+ */
+const AWS_RUNTIME_SET: readonly string[] = [
+  'nodejs20.x',
+  'python3.14',
+  'provided.al2023',
+  'python3.12',
+  'python3.13',
+  'nodejs24.x',
+  'nodejs22.x',
+  'java25',
+  'python3.10',
+  'python3.11',
+  'java21',
+  'ruby3.3',
+  'ruby3.4',
+  'ruby3.2',
+  'python3.8',
+  'python3.9',
+  'java17',
+  'nodejs16.x',
+  'dotnet10',
+  'dotnet8',
+  'java11',
+  'dotnet6',
+  'nodejs18.x',
+  'provided.al2',
+  'java8.al2',
+];
+
 export const SUPPORTED_RUNTIMES: readonly string[] = [...RUNTIMES.keys()];
 
 export function deprecatedRuntimeMessage(runtime: string): string {
@@ -49,7 +82,9 @@ export function deprecatedRuntimeMessage(runtime: string): string {
  */
 export function resolveRuntime(runtime: string, options: { allowDeprecated: boolean }): RuntimeSpec {
   if (!KNOWN_RUNTIMES.includes(runtime)) {
-    throw validationError('runtime', runtime, `Member must satisfy enum value set: [${KNOWN_RUNTIMES.join(', ')}] or be a valid ARN`);
+    throw invalidParameter(
+      `Value ${runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [${AWS_RUNTIME_SET.join(', ')}] or be a valid ARN`,
+    );
   }
   if (RETIRED.test(runtime)) throw invalidParameter(deprecatedRuntimeMessage(runtime));
   const spec = RUNTIMES.get(runtime);

@@ -1,9 +1,10 @@
 import { checkRange, invalidParameter, validationError } from '../core/index.js';
 
 /**
- * Value checks for CreateFunction / UpdateFunctionConfiguration, with the limits and wording AWS uses
- * (service model constraints; quotas from https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
- * The values' JSON types were checked where the request was read (api/wire.ts).
+ * Lambda's own rules for CreateFunction / UpdateFunctionConfiguration, on top of the service model's
+ * (lengths, patterns, ranges and enums are checked at the front door, api/model-validation.ts): quotas
+ * from https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, reserved keys, tags, the
+ * host's architecture. The values' JSON types were checked where the request was read (api/wire.ts).
  */
 
 export const LIMITS = {
@@ -11,17 +12,10 @@ export const LIMITS = {
   memoryMax: 10_240,
   timeoutMin: 1,
   timeoutMax: 900,
-  ephemeralMin: 512,
-  ephemeralMax: 10_240,
   environmentBytes: 4096,
-  descriptionMax: 256,
-  handlerMax: 128,
   tagsMax: 50,
 } as const;
 
-const HANDLER = /^[^\s]+$/;
-const ROLE = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
-const ENV_KEY = /^[a-zA-Z]([a-zA-Z0-9_])+$/;
 const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
@@ -55,38 +49,11 @@ export function checkTimeout(value: number): number {
   return checkRange('timeout', value, LIMITS.timeoutMin, LIMITS.timeoutMax);
 }
 
-export function checkHandler(handler: string): string {
-  if (handler.length > LIMITS.handlerMax) throw validationError('handler', handler, `Member must have length less than or equal to ${LIMITS.handlerMax}`);
-  if (!HANDLER.test(handler)) throw validationError('handler', handler, 'Member must satisfy regular expression pattern: [^\\s]+');
-  return handler;
-}
-
-export function checkRole(role: string): string {
-  if (!ROLE.test(role)) {
-    throw validationError('role', role, 'Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+');
-  }
-  return role;
-}
-
-export function checkDescription(description: string): string {
-  if (description.length > LIMITS.descriptionMax) {
-    throw validationError('description', description, `Member must have length less than or equal to ${LIMITS.descriptionMax}`);
-  }
-  return description;
-}
-
-export function checkEphemeralStorage(sizeMb: number): number {
-  return checkRange('ephemeralStorage.size', sizeMb, LIMITS.ephemeralMin, LIMITS.ephemeralMax);
-}
-
-/** Environment.Variables: key pattern, reserved keys, 4 KB over the JSON of the map (as AWS measures it). */
+/** Environment.Variables: reserved keys, 4 KB over the JSON of the map (as AWS measures it); the key pattern is the model's. */
 export function checkEnvironment(variables: Readonly<Record<string, string>>): Record<string, string> {
   const result: Record<string, string> = {};
   const reserved: string[] = [];
   for (const [key, val] of Object.entries(variables)) {
-    if (!ENV_KEY.test(key)) {
-      throw validationError('environment.variables', key, 'Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+');
-    }
     if (RESERVED_ENV_KEYS.includes(key)) reserved.push(key);
     result[key] = val;
   }
@@ -104,12 +71,9 @@ export function checkEnvironment(variables: Readonly<Record<string, string>>): R
   return result;
 }
 
+/** Architectures (one of the model's two, checked at the front door): the host's only, for now. */
 export function checkArchitectures(value: readonly string[], hostArchitecture: 'x86_64' | 'arm64'): 'x86_64' | 'arm64' {
-  if (value.length !== 1) throw validationError('architectures', value, 'Member must have length less than or equal to 1');
-  const [architecture] = value;
-  if (architecture !== 'x86_64' && architecture !== 'arm64') {
-    throw validationError('architectures', value, 'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]');
-  }
+  const architecture = value[0] === 'arm64' ? 'arm64' : 'x86_64';
   if (architecture !== hostArchitecture) {
     throw invalidParameter(`Architecture ${architecture} is not supported on this host yet: selfless runs functions on ${hostArchitecture} here.`);
   }

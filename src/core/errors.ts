@@ -67,7 +67,10 @@ export class AwsError extends Error {
   /** Extra response headers, e.g. `Retry-After`. */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: AwsErrorCode, message: string, options: { extra?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
+  /** Some of Lambda's answers leave `Type` out of a body that usually has it (as recorded from AWS). */
+  readonly untyped: boolean;
+
+  constructor(code: AwsErrorCode, message: string, options: { extra?: Record<string, unknown>; headers?: Record<string, string>; untyped?: boolean } = {}) {
     super(message);
     const spec: ErrorSpec = AWS_ERRORS[code];
     this.name = code;
@@ -76,13 +79,14 @@ export class AwsError extends Error {
     this.fault = spec.fault;
     this.extra = options.extra ?? {};
     this.headers = options.headers ?? {};
+    this.untyped = options.untyped === true;
   }
 
   /** The JSON body AWS sends for this error. */
   toBody(): Record<string, unknown> {
     const spec: ErrorSpec = AWS_ERRORS[this.code];
     const body: Record<string, unknown> = {};
-    if (spec.typed) body.Type = this.fault;
+    if (spec.typed && !this.untyped) body.Type = this.fault;
     body[spec.messageKey] = this.message;
     return { ...body, ...this.extra };
   }

@@ -7,7 +7,7 @@ import type { HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
 import { nodeZip } from '../support/zip.js';
 import { loadRecordings, type RecordedLine } from './recordings.js';
-import { MARKED, UNSERVED_OPERATIONS, WORLDS, type World } from './worlds.js';
+import { MARKED, PENDING, UNSERVED_OPERATIONS, WORLDS, type World } from './worlds.js';
 
 /**
  * The parity suite (issue 14): every request real AWS Lambda was recorded answering is sent to a running
@@ -105,7 +105,15 @@ async function must(operation: string, input: Record<string, unknown>): Promise<
 async function build(world: World, names: Names): Promise<void> {
   if (world.exists === false) return;
   const create = (name: string) =>
-    must('CreateFunction', { FunctionName: name, Runtime: 'nodejs22.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: zip } });
+    // As the recordings' own fixture created them: with an empty Environment, which AWS then echoes.
+    must('CreateFunction', {
+      FunctionName: name,
+      Runtime: 'nodejs22.x',
+      Role: ROLE,
+      Handler: 'index.handler',
+      Code: { ZipFile: zip },
+      Environment: { Variables: {} },
+    });
   await create(names.fn);
   if (world.second === true) await create(names.fn2);
   for (let v = 1; v <= (world.versions ?? 0); v += 1) {
@@ -158,6 +166,13 @@ function fill(request: Record<string, unknown>, names: Names): Record<string, un
   const text = (value: string): string =>
     standIns(value.replaceAll('<function-arn>', functionArn(names.fn)), names)
       .replaceAll('<role-arn>', ROLE)
+      // Streams that are never read: the checks these requests meet come before any read.
+      .replaceAll('<kinesis-stream-arn>', `arn:aws:kinesis:${server.platform.config.region}:${server.platform.config.accountId}:stream/parity-stream`)
+      .replaceAll('<table-name>', 'parity-table')
+      .replaceAll('<stream-name>', '2025-11-25T02:00:00.000')
+      // Malformed on purpose: the recordings' values broke the model's patterns.
+      .replaceAll('<subnet_id_2>', 'not-a-subnet')
+      .replaceAll('<security_group_id_2>', 'not-a-group')
       .replaceAll('<random-uuid>', randomUUID())
       .replaceAll('<uid>', names.uid);
   const walk = (value: unknown, key: string | undefined): unknown => {
@@ -167,6 +182,9 @@ function fill(request: Record<string, unknown>, names: Names): Record<string, un
       if (many !== null) return manyTags(Number(many[1]));
     }
     if (key === 'Payload' && typeof value === 'string') return Buffer.from(value);
+    if (key === 'StartingPositionTimestamp' && typeof value === 'string') return new Date(Number(value) * 1000);
+    const limit = typeof value === 'string' ? /^<AccountLimit\.ConcurrentExecutions( \+ 1)?>$/.exec(value) : null;
+    if (limit !== null) return server.platform.config.accountConcurrency + (limit[1] === undefined ? 0 : 1);
     if (typeof value === 'string') {
       const filled = text(value);
       if (/<[^>]+>/.test(filled)) unresolved = true;
@@ -242,7 +260,9 @@ function markOf(line: RecordedLine): string | undefined {
   if (line.operation === null) return 'the recording does not say which request it answered';
   if (UNSERVED_OPERATIONS.test(line.operation)) return `selfless does not serve ${line.operation}`;
   if (line.stale === true) return "the recording is older than the test that made it (LocalStack's snapshot is stale)";
-  return MARKED[line.id] ?? MARKED[line.test.replace(/^Test\w+::/, '')];
+  const mark = MARKED[line.id] ?? MARKED[line.test.replace(/^Test\w+::/, '')];
+  // PARITY_PENDING=1 replays the known differences too, to work on them.
+  return mark === PENDING && process.env.PARITY_PENDING !== undefined ? undefined : mark;
 }
 
 function worldOf(line: RecordedLine): World {

@@ -319,7 +319,7 @@ describe('Kinesis event source mappings', { skip: motoMissing() ?? false }, () =
     await deploy(t.client, 'checker');
     await assert.rejects(
       t.client.send(new CreateEventSourceMappingCommand({ FunctionName: 'checker', EventSourceArn: arn('checked') })),
-      (error: Error) => error.name === 'ValidationException' && /Value null at 'startingPosition'/.test(error.message),
+      (error: Error) => error.name === 'InvalidParameterValueException' && /Value null at 'startingPosition'/.test(error.message),
     );
     await assert.rejects(mapping({ FunctionName: 'checker', EventSourceArn: arn('checked'), MaximumRetryAttempts: 20_000 }), { name: 'ValidationException' });
     await assert.rejects(mapping({ FunctionName: 'checker', EventSourceArn: arn('checked'), StartingPosition: 'AT_TIMESTAMP' }), {

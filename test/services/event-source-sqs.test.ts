@@ -168,7 +168,8 @@ describe('SQS event source mappings', { skip: missing ?? false }, () => {
       message: 'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10',
     });
     await assert.rejects(create({ BatchSize: 20_000, MaximumBatchingWindowInSeconds: 1 }), { name: 'ValidationException' });
-    await assert.rejects(create({ FunctionName: 'no-such-function' }), { name: 'ResourceNotFoundException' });
+    // AWS's own answer here: a 400, not a 404.
+    await assert.rejects(create({ FunctionName: 'no-such-function' }), { name: 'InvalidParameterValueException', message: 'Function does not exist' });
     await assert.rejects(create({ EventSourceArn: 'arn:aws:sns:us-east-1:123456789012:topic' }), {
       name: 'InvalidParameterValueException',
       message: 'Unrecognized event source, must be kinesis, dynamodb stream or sqs.',
