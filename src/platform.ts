@@ -239,6 +239,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       case 'VersionDeleted':
         pool.retireFunction(change.functionName, change.version);
         background(functionPolicies.forgetQualifier(change.functionName, change.version), 'forgetting a version policy', backgroundError);
+        background(eventInvokeConfigs.forgetQualifier(change.functionName, change.version), 'forgetting a version event invoke config', backgroundError);
         return provisionedConfigs.follow(change);
       case 'FunctionDeleted':
         aliases.forgetFunction(change.functionName);
@@ -252,6 +253,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
         if (change.after === undefined && change.before !== undefined) {
           background(functionPolicies.forgetQualifier(change.functionName, change.before.name), 'forgetting an alias policy', backgroundError);
           background(functionUrls.forgetQualifier(change.functionName, change.before.name), 'deleting an alias URL', backgroundError);
+          background(eventInvokeConfigs.forgetQualifier(change.functionName, change.before.name), 'forgetting an alias event invoke config', backgroundError);
         }
         provisionedConfigs.follow(change);
         return provisioned.follow(change);

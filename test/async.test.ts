@@ -8,13 +8,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import {
+  CreateAliasCommand,
   CreateFunctionCommand,
+  DeleteAliasCommand,
   DeleteFunctionCommand,
   DeleteFunctionEventInvokeConfigCommand,
   GetFunctionEventInvokeConfigCommand,
   InvokeAsyncCommand,
   InvokeCommand,
   ListFunctionEventInvokeConfigsCommand,
+  PublishVersionCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionEventInvokeConfigCommand,
@@ -514,6 +517,31 @@ describe('asynchronous invocation (retry delays shortened)', () => {
       assert.deepEqual({ ...got, $metadata: undefined }, { ...put, $metadata: undefined });
       const byArn = await t.client.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: arn('cfg'), Qualifier: '$LATEST' }));
       assert.equal(byArn.FunctionArn, `${arn('cfg')}:$LATEST`);
+    });
+
+    it('keeps a configuration per version and alias, and a deleted alias or version takes its own with it', async () => {
+      await deploy('cfg-q', 'exports.handler = async () => null;');
+      await t.client.send(new PublishVersionCommand({ FunctionName: 'cfg-q' }));
+      await t.client.send(new CreateAliasCommand({ FunctionName: 'cfg-q', Name: 'live', FunctionVersion: '1' }));
+      for (const [qualifier, retries] of [
+        ['1', 0],
+        ['live', 1],
+      ] as const) {
+        const put = await putConfig('cfg-q', { Qualifier: qualifier, MaximumRetryAttempts: retries });
+        assert.equal(put.FunctionArn, `${arn('cfg-q')}:${qualifier}`);
+      }
+      const listed = await t.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg-q' }));
+      assert.deepEqual(listed.FunctionEventInvokeConfigs?.map((c) => [c.FunctionArn, c.MaximumRetryAttempts]).sort(), [
+        [`${arn('cfg-q')}:1`, 0],
+        [`${arn('cfg-q')}:live`, 1],
+      ]);
+      await rejectsWith(putConfig('cfg-q', { Qualifier: 'nope', MaximumRetryAttempts: 1 }), 'ResourceNotFoundException', 404, "The function doesn't exist.");
+      await t.client.send(new DeleteAliasCommand({ FunctionName: 'cfg-q', Name: 'live' }));
+      await t.client.send(new DeleteFunctionCommand({ FunctionName: 'cfg-q', Qualifier: '1' }));
+      await waitFor('the version and alias configurations to go', async () => {
+        const left = await t.client.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg-q' }));
+        return left.FunctionEventInvokeConfigs?.length === 0 ? true : undefined;
+      });
     });
 
     it('Update merges into the configuration, Put replaces it', async () => {

@@ -194,6 +194,7 @@ describe('bad input gets Lambda error types and leaves nothing behind', () => {
   it('answers DryRun with 204 and runs nothing', async () => {
     const out = await t.client.send(new InvokeCommand({ FunctionName: 'exists', InvocationType: 'DryRun' }));
     assert.equal(out.StatusCode, 204);
+    assert.equal(out.ExecutedVersion, undefined, 'AWS names no version for a DryRun');
     assert.equal(t.platform.pool.stats('exists').environments, 0);
   });
 

@@ -46,8 +46,9 @@ export function invokeRoutes(s: Services): Route[] {
         const name = ctx.params.FunctionName!;
         const qualifier = ctx.query.get('Qualifier') ?? undefined;
         if (type === 'DryRun') {
-          const { executedVersion } = s.invoke.dryRun(name, qualifier);
-          return { status: 204, headers: { 'X-Amz-Executed-Version': executedVersion } };
+          // It checks what an invoke would (the caller, the target) and, as on AWS, names no version.
+          s.invoke.dryRun(name, qualifier);
+          return { status: 204 };
         }
         if (type === 'Event') {
           await s.async.enqueue({
@@ -88,8 +89,9 @@ export function invokeRoutes(s: Services): Route[] {
         const name = ctx.params.FunctionName!;
         const qualifier = ctx.query.get('Qualifier') ?? undefined;
         if (type === 'DryRun') {
-          const { executedVersion } = s.invoke.dryRun(name, qualifier);
-          return { status: 204, headers: { 'X-Amz-Executed-Version': executedVersion } };
+          // It checks what an invoke would (the caller, the target) and, as on AWS, names no version.
+          s.invoke.dryRun(name, qualifier);
+          return { status: 204 };
         }
         const out = await s.invoke.invokeSync({
           functionName: name,

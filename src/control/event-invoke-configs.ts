@@ -64,6 +64,12 @@ export class EventInvokeConfigs {
     for (const [k, record] of this.#cache) if (record.functionName === functionName) this.#cache.delete(k);
   }
 
+  /** A deleted version or alias takes its configuration with it, as on AWS. */
+  async forgetQualifier(functionName: string, qualifier: string): Promise<void> {
+    if (!this.#cache.delete(key(functionName, qualifier))) return;
+    await this.store.deleteEventInvokeConfig(functionName, qualifier);
+  }
+
   async load(): Promise<void> {
     for (const record of await this.store.listEventInvokeConfigs()) this.#cache.set(key(record.functionName, record.qualifier), record);
   }

@@ -154,8 +154,8 @@ export class InvokeService {
   }
 
   /** DryRun: checks the caller may invoke and the target exists, runs nothing. */
-  dryRun(functionName: string, qualifier: string | undefined): { executedVersion: string } {
-    return { executedVersion: this.resolve(functionName, qualifier).version };
+  dryRun(functionName: string, qualifier: string | undefined): void {
+    this.resolve(functionName, qualifier);
   }
 
   /** The environment spec of a function record; records are immutable, so one spec per record. */

@@ -32,6 +32,8 @@ export class InitFailure extends Error {
   constructor(
     readonly errorType: string,
     readonly payload: Buffer,
+    /** Said of the invocation it fails, as Lambda says a runtime's exit: `RequestId: <id> Error: <message>`. */
+    private readonly perRequest?: { readonly errorType: PlatformErrorType; readonly errorMessage: string },
   ) {
     super(`${errorType}: ${payload.toString('utf8')}`);
   }
@@ -39,4 +41,20 @@ export class InitFailure extends Error {
   static of(errorType: PlatformErrorType, errorMessage: string): InitFailure {
     return new InitFailure(errorType, functionErrorPayload(errorType, errorMessage));
   }
+
+  /** A failure each invocation it fails reports under its own request id. */
+  static ofRequest(errorType: PlatformErrorType, errorMessage: string): InitFailure {
+    return new InitFailure(errorType, functionErrorPayload(errorType, errorMessage), { errorType, errorMessage });
+  }
+
+  /** The payload the invocation `requestId` answers with. */
+  payloadFor(requestId: string): Buffer {
+    if (this.perRequest === undefined) return this.payload;
+    return functionErrorPayload(this.perRequest.errorType, `RequestId: ${requestId} Error: ${this.perRequest.errorMessage}`);
+  }
+}
+
+/** How Lambda words a runtime's exit: a clean exit gave no reason; anything else is an error. */
+export function exitMessage(reason: string): string {
+  return reason === 'exit status 0' ? 'Runtime exited without providing a reason' : `Runtime exited with error: ${reason}`;
 }

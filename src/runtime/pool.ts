@@ -484,7 +484,7 @@ export class EnvironmentPool {
     ];
     for (const line of lines) this.#options.logs.write(spec.functionName, stream, startMs, line);
     return {
-      result: { payload: failure.payload, functionError: 'Unhandled', outcome: 'init-error' },
+      result: { payload: failure.payloadFor(request.requestId), functionError: 'Unhandled', outcome: 'init-error' },
       report: {
         requestId: request.requestId,
         startMs,

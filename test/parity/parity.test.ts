@@ -5,9 +5,11 @@ import * as lambda from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
-import { nodeZip } from '../support/zip.js';
+import { PythonInterpreters } from '../../src/runtime/index.js';
+import { makeZip, nodeZip } from '../support/zip.js';
+import { FUNCTIONS } from './functions.js';
 import { loadRecordings, type RecordedLine } from './recordings.js';
-import { MARKED, PENDING, UNSERVED_OPERATIONS, WORLDS, type World } from './worlds.js';
+import { BEFORE, MARKED, PENDING, UNSERVED_OPERATIONS, WORLDS, type World } from './worlds.js';
 
 /**
  * The parity suite (issue 14): every request real AWS Lambda was recorded answering is sent to a running
@@ -18,7 +20,10 @@ import { MARKED, PENDING, UNSERVED_OPERATIONS, WORLDS, type World } from './worl
 interface Answer {
   readonly status: number;
   readonly code: string | undefined;
+  /** The body parsed when it is a JSON object. */
   readonly body: Record<string, unknown> | undefined;
+  readonly raw: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
 }
 
 /** The raw answer of the last request, as it came off the wire (the SDK's parse hides which keys were there). */
@@ -38,16 +43,23 @@ class RecordingHandler extends NodeHttpHandler {
       body = undefined;
     }
     const type = response.headers['x-amzn-errortype'];
-    lastAnswer = { status: response.statusCode, code: type?.split(':')[0], body };
+    lastAnswer = { status: response.statusCode, code: type?.split(':')[0], body, raw: raw.toString('utf8'), headers: { ...response.headers } };
     const { Readable } = await import('node:stream');
     response.body = Readable.from([raw]);
     return { response };
   }
 }
 
+/** The Python runtime the recorded Python functions run on here: the first the host has. */
+const interpreters = new PythonInterpreters(process.env);
+let python: string | undefined;
+for (const v of ['3.10', '3.11', '3.12', '3.13', '3.14']) if (python === undefined && (await interpreters.find(v)) !== undefined) python = `python${v}`;
+
 let server: TestPlatform;
 let client: lambda.LambdaClient;
 let zip: Buffer;
+/** The zips of functions.ts, by name, for `<code:NAME>`. */
+const zips = new Map<string, Buffer>();
 const WRONG_REGION = 'eu-central-1';
 
 before(async () => {
@@ -60,6 +72,7 @@ before(async () => {
     requestHandler: new RecordingHandler(),
   });
   zip = await nodeZip('exports.handler = async (event) => event;');
+  for (const [name, fn] of Object.entries(FUNCTIONS)) zips.set(name, await makeZip(fn.files));
 });
 
 after(async () => {
@@ -102,17 +115,22 @@ async function must(operation: string, input: Record<string, unknown>): Promise<
   if (answer.status >= 300) throw new Error(`setting up, ${operation} answered ${answer.status} ${answer.code}: ${JSON.stringify(answer.body)}`);
 }
 
-async function build(world: World, names: Names): Promise<void> {
-  if (world.exists === false) return;
-  const create = (name: string) =>
+/** Builds a group's world; false when this host cannot (the function's language has no interpreter here). */
+async function build(world: World, names: Names): Promise<boolean> {
+  if (world.exists === false) return true;
+  const code = world.code === undefined ? undefined : FUNCTIONS[world.code];
+  if (code === undefined && world.code !== undefined) throw new Error(`no parity function ${world.code}`);
+  if (code?.language === 'python' && python === undefined) return false;
+  const create = async (name: string) =>
     // As the recordings' own fixture created them: with an empty Environment, which AWS then echoes.
     must('CreateFunction', {
       FunctionName: name,
-      Runtime: 'nodejs22.x',
+      Runtime: code === undefined ? 'nodejs22.x' : code.language === 'python' ? python : 'nodejs22.x',
       Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: zip },
-      Environment: { Variables: {} },
+      Handler: code?.handler ?? 'index.handler',
+      Code: { ZipFile: code === undefined ? zip : zips.get(world.code!)! },
+      ...(world.environment === null ? {} : { Environment: { Variables: { ...world.environment } } }),
+      ...(world.timeout === undefined ? {} : { Timeout: world.timeout }),
     });
   await create(names.fn);
   if (world.second === true) await create(names.fn2);
@@ -120,11 +138,20 @@ async function build(world: World, names: Names): Promise<void> {
     await must('UpdateFunctionConfiguration', { FunctionName: names.fn, Description: `version ${v}` });
     await must('PublishVersion', { FunctionName: names.fn });
   }
-  for (const [alias, version] of Object.entries(world.aliases ?? {}))
-    await must('CreateAlias', { FunctionName: names.fn, Name: alias, FunctionVersion: version });
+  for (const [alias, target] of Object.entries(world.aliases ?? {})) {
+    const routing = typeof target === 'string' ? {} : { RoutingConfig: { AdditionalVersionWeights: target.weights } };
+    await must('CreateAlias', { FunctionName: names.fn, Name: alias, FunctionVersion: typeof target === 'string' ? target : target.version, ...routing });
+  }
   if (world.urlConfig === true) await must('CreateFunctionUrlConfig', { FunctionName: names.fn, AuthType: 'NONE' });
-  for (const sid of world.policy ?? []) {
-    await must('AddPermission', { FunctionName: names.fn, StatementId: sid, Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com' });
+  for (const statement of world.policy ?? []) {
+    const [sid, qualifier] = statement.split(':');
+    await must('AddPermission', {
+      FunctionName: names.fn,
+      StatementId: sid,
+      Action: 'lambda:InvokeFunction',
+      Principal: 's3.amazonaws.com',
+      ...(qualifier === undefined ? {} : { Qualifier: qualifier }),
+    });
   }
   for (const qualifier of world.eventInvokeConfigs ?? []) {
     await must('PutFunctionEventInvokeConfig', { FunctionName: names.fn, Qualifier: qualifier, MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 60 });
@@ -133,9 +160,11 @@ async function build(world: World, names: Names): Promise<void> {
   for (const qualifier of world.provisioned ?? []) {
     await must('PutProvisionedConcurrencyConfig', { FunctionName: names.fn, Qualifier: qualifier, ProvisionedConcurrentExecutions: 1 });
   }
+  if (world.reserved !== undefined) await must('PutFunctionConcurrency', { FunctionName: names.fn, ReservedConcurrentExecutions: world.reserved });
   const got = await client.send(new lambda.GetFunctionCommand({ FunctionName: names.fn }));
   names.codeSha256 = got.Configuration?.CodeSha256 ?? '';
   if (world.deleted === true) await must('DeleteFunction', { FunctionName: names.fn });
+  return true;
 }
 
 function functionArn(name: string): string {
@@ -177,6 +206,8 @@ function fill(request: Record<string, unknown>, names: Names): Record<string, un
       .replaceAll('<uid>', names.uid);
   const walk = (value: unknown, key: string | undefined): unknown => {
     if (key === 'ZipFile' && value === '<zip>') return zip;
+    const code = key === 'ZipFile' && typeof value === 'string' ? /^<code:([\w-]+)>$/.exec(value) : null;
+    if (code !== null) return zips.get(code[1]!);
     if (key === 'Tags' && typeof value === 'string') {
       const many = /\((\d+) tags\)/.exec(value);
       if (many !== null) return manyTags(Number(many[1]));
@@ -237,6 +268,7 @@ function compare(line: RecordedLine, answer: Answer, names: Names): string[] {
     } else if (typeof line.message === 'string' && !expectedMessage(line.message, names).test(text)) {
       diffs.push(`message: AWS ${JSON.stringify(line.message)}, here ${JSON.stringify(text)}`);
     }
+    if (line.reason !== undefined && answer.body?.Reason !== line.reason) diffs.push(`Reason: AWS ${line.reason}, here ${String(answer.body?.Reason)}`);
     // Which of the modelled keys the body carries (botocore lists only those for modelled errors).
     if (line.bodyKeys !== null && line.bodyKeys.some((key) => MODELLED_ERROR_KEYS.includes(key))) {
       for (const key of MODELLED_ERROR_KEYS) {
@@ -245,6 +277,8 @@ function compare(line: RecordedLine, answer: Answer, names: Names): string[] {
         if (want !== have) diffs.push(`body key ${key}: AWS ${want ? 'has it' : 'has none'}, here ${have ? 'has it' : 'has none'}`);
       }
     }
+  } else if (line.operation === 'Invoke') {
+    diffs.push(...compareInvoke(line, answer, names));
   } else if (line.bodyKeys !== null) {
     const have = Object.keys(answer.body ?? {}).sort();
     const want = [...line.bodyKeys].sort();
@@ -256,10 +290,68 @@ function compare(line: RecordedLine, answer: Answer, names: Names): string[] {
   return diffs;
 }
 
+/** An invoke's answer: its headers, whether it had a log tail, and its payload (placeholders match anything). */
+function compareInvoke(line: RecordedLine, answer: Answer, names: Names): string[] {
+  const diffs: string[] = [];
+  const header = (name: string) => answer.headers[name] ?? null;
+  if (line.functionError !== undefined && header('x-amz-function-error') !== line.functionError) {
+    diffs.push(`X-Amz-Function-Error: AWS ${line.functionError}, here ${header('x-amz-function-error')}`);
+  }
+  if (line.executedVersion !== undefined && header('x-amz-executed-version') !== line.executedVersion) {
+    diffs.push(`X-Amz-Executed-Version: AWS ${line.executedVersion}, here ${header('x-amz-executed-version')}`);
+  }
+  if (line.logResult !== undefined && (header('x-amz-log-result') !== null) !== line.logResult) {
+    diffs.push(`X-Amz-Log-Result: AWS ${line.logResult ? 'sent it' : 'sent none'}, here ${line.logResult ? 'none' : 'one'}`);
+  }
+  if (line.payloadRaw !== undefined && line.payloadRaw !== null) {
+    if (!expectedMessage(line.payloadRaw, names).test(answer.raw))
+      diffs.push(`payload: AWS ${JSON.stringify(line.payloadRaw)}, here ${JSON.stringify(answer.raw.slice(0, 300))}`);
+  } else if (line.payload !== undefined && line.payload !== null) {
+    let here: unknown;
+    try {
+      here = JSON.parse(answer.raw);
+    } catch {
+      here = answer.raw;
+    }
+    const diff = payloadDiff(line.payload, here, names, 'payload');
+    if (diff !== undefined) diffs.push(diff);
+  }
+  return diffs;
+}
+
+/** Where a payload differs from AWS's: same keys, same values; a stack trace's frames are the runtime's own. */
+function payloadDiff(aws: unknown, here: unknown, names: Names, at: string): string | undefined {
+  if (typeof aws === 'string')
+    return typeof here === 'string' && expectedMessage(aws, names).test(here) ? undefined : `${at}: AWS ${JSON.stringify(aws)}, here ${JSON.stringify(here)}`;
+  if (Array.isArray(aws)) {
+    if (!Array.isArray(here)) return `${at}: AWS a list, here ${JSON.stringify(here)}`;
+    if (at.endsWith('.stackTrace')) return undefined;
+    if (aws.length !== here.length) return `${at}: AWS ${aws.length} items, here ${here.length}`;
+    for (const [i, item] of aws.entries()) {
+      const diff = payloadDiff(item, here[i], names, `${at}[${i}]`);
+      if (diff !== undefined) return diff;
+    }
+    return undefined;
+  }
+  if (typeof aws === 'object' && aws !== null) {
+    if (typeof here !== 'object' || here === null || Array.isArray(here)) return `${at}: AWS an object, here ${JSON.stringify(here)}`;
+    const want = Object.keys(aws).sort();
+    const have = Object.keys(here).sort();
+    if (want.join() !== have.join()) return `${at} keys: AWS ${JSON.stringify(want)}, here ${JSON.stringify(have)}`;
+    for (const key of want) {
+      const diff = payloadDiff((aws as Record<string, unknown>)[key], (here as Record<string, unknown>)[key], names, `${at}.${key}`);
+      if (diff !== undefined) return diff;
+    }
+    return undefined;
+  }
+  return aws === here ? undefined : `${at}: AWS ${JSON.stringify(aws)}, here ${JSON.stringify(here)}`;
+}
+
 function markOf(line: RecordedLine): string | undefined {
   if (line.operation === null) return 'the recording does not say which request it answered';
   if (UNSERVED_OPERATIONS.test(line.operation)) return `selfless does not serve ${line.operation}`;
   if (line.stale === true) return "the recording is older than the test that made it (LocalStack's snapshot is stale)";
+  if (line.status === null && line.bodyKeys === null) return 'the test checked this answer with assertions only: no recording to compare with';
   const mark = MARKED[line.id] ?? MARKED[line.test.replace(/^Test\w+::/, '')];
   // PARITY_PENDING=1 replays the known differences too, to work on them.
   return mark === PENDING && process.env.PARITY_PENDING !== undefined ? undefined : mark;
@@ -287,13 +379,17 @@ test('parity with AWS Lambda: every recorded answer, replayed', async () => {
   }
   for (const group of byWorld.values()) {
     const names = namesFor();
-    await build(worldOf(group[0]!), names);
+    if (!(await build(worldOf(group[0]!), names))) {
+      for (const line of group) marked.push(`${line.id}: it needs a Python interpreter, which this host has none of`);
+      continue;
+    }
     for (const line of group) {
       const input = fill(line.request, names);
       if (input === undefined) {
         marked.push(`${line.id}: its request names a resource with no stand-in here (${JSON.stringify(line.request).slice(0, 120)})`);
         continue;
       }
+      for (const step of BEFORE[line.id] ?? []) await must(step.operation, fill(step.input, names) ?? {});
       run += 1;
       const answer = await send(line.operation!, input);
       for (const diff of compare(line, answer, names)) mismatches.push(`MISMATCH ${line.id} (${line.operation}): ${diff}`);

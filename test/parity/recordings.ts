@@ -18,6 +18,16 @@ export interface Recording {
   readonly stale?: boolean;
   readonly statusInferred?: boolean;
   readonly messageReconstructed?: boolean;
+  /** Invoke answers (aws-recorded-invoke.jsonl): the X-Amz-Function-Error and X-Amz-Executed-Version headers, null when absent. */
+  readonly functionError?: string | null;
+  readonly executedVersion?: string | null;
+  /** Whether X-Amz-Log-Result was there. */
+  readonly logResult?: boolean;
+  /** The answer's payload, parsed, with the recording's placeholders; `payloadRaw` when it is not an object. */
+  readonly payload?: unknown;
+  readonly payloadRaw?: string | null;
+  /** A throttle's Reason member. */
+  readonly reason?: string;
 }
 
 export interface RecordedLine extends Recording {
@@ -25,8 +35,11 @@ export interface RecordedLine extends Recording {
   readonly id: string;
 }
 
+/** The recordings' files: the API's errors and shapes, then invocations and the reads the first left out. */
+const FILES = ['aws-recorded-errors.jsonl', 'aws-recorded-invoke.jsonl'];
+
 export function loadRecordings(): RecordedLine[] {
-  const text = readFileSync(new URL('../../../test/parity/aws-recorded-errors.jsonl', import.meta.url), 'utf8');
+  const text = FILES.map((file) => readFileSync(new URL(`../../../test/parity/${file}`, import.meta.url), 'utf8')).join('\n');
   const seen = new Map<string, number>();
   return text
     .split('\n')

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { background, newHexId, publish, readLimitedBody, type ReportError, type Scheduler, type Timer } from '../../core/index.js';
 import { reportTo, type Logger } from '../../core/logger.js';
-import { functionErrorPayload, InitFailure, type PlatformErrorType } from '../function-errors.js';
+import { exitMessage, functionErrorPayload, InitFailure, type PlatformErrorType } from '../function-errors.js';
 import { reportLine } from '../log-format.js';
 import type { ConfinedProcess, Isolation } from '../sandbox/isolation.js';
 import type { RuntimeProcess, Spawner } from '../spawner.js';
@@ -532,10 +532,10 @@ export class Environment {
     const errorType: PlatformErrorType = oomKilled ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
     const current = this.#current;
     if (STARTING.has(this.#state)) {
-      this.#failStart(this.#initFailure ?? InitFailure.of(errorType, `Runtime exited with error: ${reason}`));
+      this.#failStart(this.#initFailure ?? InitFailure.ofRequest(errorType, exitMessage(reason)));
     } else if (current !== undefined && current.answeredAt === undefined) {
       const { requestId } = current.request;
-      const errorMessage = `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`;
+      const errorMessage = `RequestId: ${requestId} Error: ${exitMessage(reason)}`;
       this.#log.write(errorMessage, current);
       this.#answer(current, 'crash', errorType, functionErrorPayload(errorType, errorMessage));
     }
