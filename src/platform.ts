@@ -212,7 +212,6 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     partition,
     clock,
     hostMemoryMb,
-    accountConcurrency: config.accountConcurrency,
     onError: backgroundError,
   });
   await provisionedConfigs.load();

@@ -51,18 +51,16 @@ const NUMBER_TYPES = new Set(['integer', 'long', 'double']);
  * The model operation a request is for: its IAM action's (a route may serve two, as the provisioned
  * concurrency path does by its `List=ALL`); none for routes that are not Lambda's API.
  */
-export function modelOperation(route: Route, ctx: RequestContext): string | undefined {
-  if (route.service !== 'lambda') return undefined;
-  const action = typeof route.action === 'string' ? route.action : route.action(ctx);
-  if (!action.startsWith('lambda:')) return undefined;
+export function modelOperation(route: Route, action: string): string | undefined {
+  if (route.service !== 'lambda' || !action.startsWith('lambda:')) return undefined;
   const name = action.slice('lambda:'.length);
   const operation = MODEL_OPERATION[name] ?? name;
   return MODEL.operations[operation]?.input === undefined ? undefined : operation;
 }
 
-/** AWS's ValidationException for a request that breaks its operation's model constraints. */
-export function validateRequest(route: Route, ctx: RequestContext): void {
-  const operation = modelOperation(route, ctx);
+/** AWS's ValidationException for a request (to `action`, the route's IAM action) that breaks its operation's model constraints. */
+export function validateRequest(route: Route, action: string, ctx: RequestContext): void {
+  const operation = modelOperation(route, action);
   if (operation === undefined) return;
   const clauses = validateInput(operation, requestInput(operation, ctx));
   if (clauses.length === 0) return;

@@ -177,11 +177,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     if (matched === undefined) throw new AwsError('UnknownOperationException', `Unknown operation: ${method} ${url.pathname}`);
     const caller = verified === undefined ? undefined : callerBehind(verified, options.lookupKey);
     const ctx: RequestContext = { req, requestId, params: matched.params, query: url.searchParams, body, origin: `http://${host}`, caller };
+    const { route } = matched;
+    const action = typeof route.action === 'string' ? route.action : route.action(ctx);
     // As AWS does, a request that breaks its operation's model is refused before anything is looked up.
-    validateRequest(matched.route, ctx);
+    validateRequest(route, action, ctx);
     if (caller !== undefined) {
-      const { route } = matched;
-      const action = typeof route.action === 'string' ? route.action : route.action(ctx);
       const named = route.resource(ctx);
       const resource = typeof named === 'string' ? named : await named;
       const sourceIp = req.socket.remoteAddress;

@@ -18,7 +18,12 @@ import type { ChangeFeed } from './changes.js';
 import type { FunctionRegistry } from './registry.js';
 
 /** The service model's Alias name pattern: not all digits (those are versions). */
-const ALIAS_NAME = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
+export const ALIAS_NAME = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
+
+/** Lambda's answer when an alias it looked for is not there. */
+export function aliasNotFound(partition: Partition, functionName: string, alias: string): AwsError {
+  return resourceNotFound(`Cannot find alias arn: ${functionArn(partition, functionName, alias)}`);
+}
 const VERSION = /^(\$LATEST|[0-9]+)$/;
 const key = (functionName: string, name: string) => compositeKey(functionName, name);
 
@@ -172,7 +177,7 @@ export class AliasRegistry {
 
   #require(fn: string, name: string): AliasRecord {
     const alias = this.#cache.get(key(fn, name));
-    if (alias === undefined) throw resourceNotFound(`Cannot find alias arn: ${functionArn(this.partition, fn, name)}`);
+    if (alias === undefined) throw aliasNotFound(this.partition, fn, name);
     return alias;
   }
 

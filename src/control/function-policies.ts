@@ -12,7 +12,7 @@ import {
   type Partition,
 } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
-import type { AliasRegistry } from './aliases.js';
+import { ALIAS_NAME, aliasNotFound, type AliasRegistry } from './aliases.js';
 import type { FunctionRegistry } from './registry.js';
 
 /** AddPermission's members, typed (api/ reads them from Lambda's wire shape). */
@@ -151,7 +151,7 @@ export class FunctionPolicies {
   /** A qualifier that could name an alias is looked for as one; anything else, as a version. */
   #noAlias(name: string, qualifier: string): AwsError {
     if (!ALIAS_NAME.test(qualifier)) return this.registry.notFound(name, qualifier);
-    return resourceNotFound(`Cannot find alias arn: ${functionArn(this.partition, name, qualifier)}`);
+    return aliasNotFound(this.partition, name, qualifier);
   }
 
   /** Lambda's statement for a grant: the principal as IAM names it, the caller's conditions as Lambda writes them. */
@@ -223,9 +223,6 @@ function checkRevision(current: FunctionPolicyRecord | undefined, revisionId: st
     );
   }
 }
-
-/** What can name an alias (the model's Alias pattern): anything else is named as a version. */
-const ALIAS_NAME = /^(?!\d+$)[a-zA-Z0-9-_]+$/;
 
 /** GetPolicy names nothing, whatever is missing. */
 function noPolicy(): AwsError {

@@ -4,12 +4,10 @@ import {
   AwsError,
   background,
   checkRange,
-  functionArn,
   invalidParameter,
   parseFunctionName,
   resolveQualifier,
   resourceConflict,
-  resourceNotFound,
   validationError,
   type Clock,
   type Partition,
@@ -17,7 +15,7 @@ import {
   type ReportError,
 } from '../core/index.js';
 import type { ControlStore } from '../store/index.js';
-import type { AliasRegistry } from './aliases.js';
+import { aliasNotFound, type AliasRegistry } from './aliases.js';
 import type { Change } from './changes.js';
 import type { FunctionRegistry } from './registry.js';
 
@@ -30,8 +28,6 @@ export interface ProvisionedConfigsOptions {
   readonly partition: Partition;
   readonly clock: Clock;
   readonly hostMemoryMb: number;
-  /** The account's concurrency limit (GetAccountSettings' ConcurrentExecutions). */
-  readonly accountConcurrency: number;
   readonly onError: ReportError;
 }
 
@@ -141,8 +137,7 @@ export class ProvisionedConfigs {
    * PutFunctionConcurrency count it); AWS words both refusals without a `Type`.
    */
   #checkUnreserved(name: string, qualifier: string, requested: number): void {
-    const unreserved = this.#o.accountConcurrency - this.#o.registry.reservedTotal();
-    const minimum = Math.ceil(this.#o.accountConcurrency / 10);
+    const { unreserved, minimum } = this.#o.registry.unreservedPool();
     const provisioned = [...this.#configs.values()]
       .filter((r) => !(r.functionName === name && r.qualifier === qualifier) && this.#o.registry.cached(r.functionName)?.reservedConcurrency === undefined)
       .reduce((sum, r) => sum + r.requested, 0);
@@ -181,7 +176,7 @@ export class ProvisionedConfigs {
     if (qualifier === '$LATEST') throw invalidParameter(latest);
     if (this.#o.registry.cached(ref.name) === undefined || this.#o.aliases.target(ref.name, qualifier) === undefined) {
       if (/^\d+$/.test(qualifier)) throw this.#o.registry.notFound(ref.name, qualifier);
-      throw resourceNotFound(`Cannot find alias arn: ${functionArn(this.#o.partition, ref.name, qualifier)}`);
+      throw aliasNotFound(this.#o.partition, ref.name, qualifier);
     }
     return { name: ref.name, qualifier };
   }

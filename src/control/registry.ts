@@ -90,6 +90,15 @@ export class FunctionRegistry {
   }
 
   /**
+   * The account's unreserved concurrency and the minimum it must keep: 100 of Lambda's 1,000, scaled to
+   * the configured account limit.
+   */
+  unreservedPool(): { unreserved: number; minimum: number } {
+    const { accountConcurrency } = this.#options;
+    return { unreserved: accountConcurrency - this.#reservedTotal, minimum: Math.ceil(accountConcurrency / 10) };
+  }
+
+  /**
    * PutFunctionConcurrency. Reservations may not eat into the unreserved minimum (100 of Lambda's 1,000,
    * scaled to the configured account limit), nor ask for more environments than this host's memory holds.
    */
@@ -106,7 +115,7 @@ export class FunctionRegistry {
       if (current === undefined) throw this.notFound(ref.name, '$LATEST');
       checkRange('reservedConcurrentExecutions', value, 0, Number.MAX_SAFE_INTEGER);
       const { accountConcurrency, hostMemoryMb } = this.#options;
-      const minimum = Math.ceil(accountConcurrency / 10);
+      const { minimum } = this.unreservedPool();
       const others = this.#reservedTotal - (current.reservedConcurrency ?? 0);
       if (accountConcurrency - others - value < minimum) {
         throw new AwsError(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import * as lambda from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -44,7 +45,6 @@ class RecordingHandler extends NodeHttpHandler {
     }
     const type = response.headers['x-amzn-errortype'];
     lastAnswer = { status: response.statusCode, code: type?.split(':')[0], body, raw: raw.toString('utf8'), headers: { ...response.headers } };
-    const { Readable } = await import('node:stream');
     response.body = Readable.from([raw]);
     return { response };
   }
