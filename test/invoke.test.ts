@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateFunctionCommand,
@@ -169,16 +171,23 @@ describe('synchronous invoke through the Runtime API', () => {
     }
   });
 
-  it('kills an environment at the timeout with Sandbox.Timedout, then serves from a fresh one', async () => {
+  it('answers Sandbox.Timedout at the timeout, then restarts the runtime: module state is fresh, /tmp is kept', async () => {
+    const file = `/tmp/kept-${randomUUID()}`;
     await deploy(
       'slow',
       {
-        'index.js':
-          'let inits = 0; inits++;\nexports.handler = async (e) => { if (e.hang) { for (;;) {} } return { inits, env: process.env.AWS_LAMBDA_LOG_STREAM_NAME }; };',
+        'index.js': `const fs = require('fs');
+const token = Math.random();
+exports.handler = async (e) => {
+  if (e.write) fs.writeFileSync(e.write, 'kept');
+  if (e.hang) for (;;) {}
+  return { token, kept: fs.existsSync(${JSON.stringify(file)}) && fs.readFileSync(${JSON.stringify(file)}, 'utf8') };
+};`,
       },
       { Timeout: 1 },
     );
-    const warm = json((await invoke('slow')).Payload);
+    const warm = json((await invoke('slow', { write: file })).Payload);
+    assert.equal(warm.kept, 'kept');
     const out = await invoke('slow', { hang: true }, { LogType: 'Tail' });
     assert.equal(out.StatusCode, 200);
     assert.equal(out.FunctionError, 'Unhandled');
@@ -190,8 +199,9 @@ describe('synchronous invoke through the Runtime API', () => {
     assert.match(log, /Task timed out after 1\.00 seconds/);
     assert.match(log, /REPORT RequestId: .*\tStatus: timeout/);
     const next = json((await invoke('slow')).Payload);
-    assert.notEqual(next.env, warm.env, 'a fresh environment after the timeout');
-    assert.equal(next.inits, 1);
+    assert.notEqual(next.token, warm.token, 'the runtime was started again: module state is fresh');
+    assert.equal(next.kept, 'kept', 'what the function wrote to /tmp is still there, as on Lambda');
+    rmSync(file, { force: true }); // the host's /tmp, where environments are plain processes
   });
 
   it('reports a crash as Runtime.ExitError and keeps serving', async () => {

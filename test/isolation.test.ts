@@ -137,6 +137,16 @@ describe('isolation: hostile functions', { skip: SKIP }, () => {
     const gone = await eventually(() => processesOfUid(uid).length === 0);
     assert.ok(gone, `processes of uid ${uid} are still running: ${processNames(uid).join(', ')}`);
   };
+  /**
+   * After a timeout the runtime restarts in its sandbox, as on Lambda: every process the uid had is gone,
+   * and what runs as it now is the one new runtime, which answers.
+   */
+  const assertOnlyARestartedRuntime = async (uid: number, before: readonly number[], name: string) => {
+    const gone = await eventually(() => !processesOfUid(uid).some((pid) => before.includes(pid)));
+    assert.ok(gone, `processes of uid ${uid} from before the timeout are still running: ${processNames(uid).join(', ')}`);
+    assert.equal(json(await invoke(name)), uid, 'the restarted runtime answers, as the same uid');
+    assert.deepEqual(processNames(uid), ['node'], 'only the restarted runtime runs as the uid');
+  };
   /** The row's epilogue: another function, warm since before, still answers normally from the same environment. */
   const assertInnocentWorks = async () => {
     const nonce = randomUUID();
@@ -499,13 +509,14 @@ exports.handler = async (e) => {
       { Timeout: 1 },
     );
     const uid = json(await invoke('spinner')) as number;
-    assert.ok(processesOfUid(uid).length > 0, 'the runtime runs as its uid');
+    const before = processesOfUid(uid);
+    assert.ok(before.length > 0, 'the runtime runs as its uid');
     const out = await invoke('spinner', { spin: true });
     assert.deepEqual(errorOf(out), {
       errorType: 'Sandbox.Timedout',
       errorMessage: `RequestId: ${out.$metadata.requestId} Error: Task timed out after 1.00 seconds`,
     });
-    await assertNoProcessesOf(uid);
+    await assertOnlyARestartedRuntime(uid, before, 'spinner');
     await assertInnocentWorks();
   });
 
@@ -528,8 +539,9 @@ exports.handler = async (e) => {
     const out = invoke('escaper', { escape: true });
     const escaped = await eventually(() => processNames(uid).filter((n) => n === 'sleep').length >= 3, 10_000);
     assert.ok(escaped, `the escape attempts ran: ${processNames(uid).join(', ')}`);
+    const before = processesOfUid(uid);
     assert.equal(errorOf(await out).errorType, 'Sandbox.Timedout');
-    await assertNoProcessesOf(uid);
+    await assertOnlyARestartedRuntime(uid, before, 'escaper');
     await assertInnocentWorks();
   });
 

@@ -191,7 +191,6 @@ export const MARKED: Readonly<Record<string, string>> = {
   // Known differences, still to fix.
   // After a timeout selfless starts a new environment, so /tmp is fresh; AWS restarts the runtime inside
   // the same environment and keeps /tmp (module state is reset in both).
-  'test_lambda_invoke_timed_out_environment_reuse#invoke-result-file-read-after-timeout': PENDING,
   'test_function_lifecycle#create_response': 'it needs a python3.12 interpreter, which this host may not have',
 };
 

@@ -102,6 +102,8 @@ export class Environment {
   #initFailure: InitFailure | undefined;
   #freezeTimer: Timer | undefined;
   #frozen = false;
+  /** Initialising again after a timeout: a pre-started runtime asks for its assignment once more. */
+  #restarting = false;
   readonly #log: LogFraming;
 
   constructor(options: EnvironmentOptions) {
@@ -350,6 +352,7 @@ export class Environment {
   // --- Runtime API (served by RuntimeApiEndpoint) -----------------------------------------------
 
   #onAwaitAssignment(res: ServerResponse): void {
+    if (this.#state === 'initialising' && this.#restarting) return this.#reassign(res);
     if (this.#state !== 'booting') {
       return send(res, 403, { errorMessage: 'Only a pre-started runtime waits for an assignment, once.', errorType: 'InvalidStateTransition' });
     }
@@ -387,6 +390,7 @@ export class Environment {
       if (this.#pendingNext === res) this.#pendingNext = undefined;
     });
     if (this.#state === 'initialising') {
+      this.#restarting = false;
       this.#initMs = performance.now() - this.#initStartedAt;
       publish('selfless:env:ready', () => ({ ...this.#names(), initMs: this.#initMs }));
     } else if (current !== undefined) {
@@ -522,7 +526,36 @@ export class Environment {
       functionErrorPayload('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`),
     );
     current.statusDetail = 'Status: timeout';
-    this.stop();
+    const restart = this.#confined?.restartRuntime;
+    if (this.#state === 'busy' && restart !== undefined) this.#restartRuntime(current, restart);
+    else this.stop();
+  }
+
+  /**
+   * After a timeout Lambda resets the runtime, not the environment: every process of the function is
+   * killed and the runtime starts again (a new INIT: module state is gone) in the same sandbox, whose
+   * /tmp is kept. The environment initialises again and then waits for work as before.
+   */
+  #restartRuntime(current: Current, restart: () => Promise<void>): void {
+    this.#current = undefined;
+    this.#finishInvocation(current);
+    this.#restarting = true;
+    this.#move('initialising');
+    this.#initStartedAt = performance.now();
+    this.#armInitTimer();
+    const restarted = restart().catch((error: unknown) => {
+      this.stop();
+      throw error;
+    });
+    background(restarted, 'restarting a timed-out runtime', this.#report);
+  }
+
+  /** The restarted generic runtime of a pre-started environment gets its function again; its code is still shown. */
+  #reassign(res: ServerResponse): void {
+    const reassigned = this.#options.launcher.assignment(this.#spec, this.#runtimeApi, this.#logStream).then((environment) => {
+      if (this.#state === 'initialising') send(res, 200, { environment });
+    });
+    reassigned.catch((error: unknown) => this.#failStart(asInitFailure(error)));
   }
 
   async #onExit(reason: string): Promise<void> {

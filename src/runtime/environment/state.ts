@@ -4,6 +4,8 @@
  * disagree with it.
  *
  *   booting ─→ pooled ─→ initialising ─→ idle ⇄ busy ─→ retiring ─→ stopped
+ *                              ↑                 │
+ *                              └─────────────────┘ (timed out: the runtime restarts in the same sandbox)
  *   (a pre-started runtime boots, then waits in the pool for a function; any other environment starts in
  *   initialising) — and every state can go to stopped.
  */
@@ -12,7 +14,7 @@ export type EnvironmentState =
   | 'booting'
   /** A pre-started runtime waits (on the assignment path) for the function it will run. */
   | 'pooled'
-  /** The runtime loads its function (INIT), until its first `/next`. */
+  /** The runtime loads its function (INIT), until its first `/next`; again after a timeout reset it. */
   | 'initialising'
   /** Blocked on `/next`: ready for an invocation. */
   | 'idle'
@@ -26,7 +28,7 @@ const TRANSITIONS: Readonly<Record<EnvironmentState, readonly EnvironmentState[]
   pooled: ['initialising', 'stopped'],
   initialising: ['idle', 'stopped'],
   idle: ['busy', 'stopped'],
-  busy: ['idle', 'retiring', 'stopped'],
+  busy: ['idle', 'initialising', 'retiring', 'stopped'],
   retiring: ['stopped'],
   stopped: [],
 };

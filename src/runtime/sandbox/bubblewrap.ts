@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readlink, rm, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PeakMemoryProbe } from '../peak-memory.js';
@@ -11,6 +12,7 @@ import { ENVIRONMENT_LIMITS, SANDBOX_UIDS, type ConfinedProcess, type ConfineOpt
 import { MountHelper } from './mount-helper.js';
 import { pidAlive } from './pid-alive.js';
 import { killGroup, plainExitReason, signalWords } from './plain.js';
+import { firstDescendant } from './process-tree.js';
 import { RssWatchdog } from './rss-watchdog.js';
 import { UidAllocator } from './uids.js';
 
@@ -120,6 +122,10 @@ export class BubblewrapSandbox implements Isolation {
       ...['--chdir', '/var/task'],
       ...(this.seccomp === undefined ? [] : ['--seccomp', '3']),
       '--',
+      tools.sh,
+      '-c',
+      SUPERVISOR,
+      'supervisor',
       ...dropPrivileges(tools, uid),
       '--',
       plan.command,
@@ -171,6 +177,15 @@ export class BubblewrapSandbox implements Isolation {
         codeMounted = true;
       },
       peakMemoryMb,
+      restartRuntime: async () => {
+        const supervisor = await firstDescendant(pid, SUPERVISOR_DEPTH);
+        if (supervisor === undefined) throw new Error('the sandbox has no supervisor to restart its runtime');
+        process.kill(supervisor, 'SIGUSR1');
+        await killEveryProcessOf(tools.sh, uid);
+        // Without cgroups, peak memory is read from the runtime process, which is a new one now.
+        await probe?.close();
+        probe = undefined;
+      },
       oomKilled: async () => (cgroup === undefined ? (watchdog?.exceeded ?? false) : (await cgroup.oomKills()) > 0),
       // bwrap's init passes the runtime's end on as an exit status: 128 + n for signal n.
       exitReason: (code, signal) => (signal === null && code !== null && code > 128 ? `signal: ${signalWords(code - 128)}` : plainExitReason(code, signal)),
@@ -249,15 +264,39 @@ function ancestors(target: string): string[] {
   return parts.map((_, i) => `/${parts.slice(0, i + 1).join('/')}`).filter((dir) => dir !== '/var');
 }
 
-/** Without cgroups, peak memory is the runtime process's own: bwrap → its init → the runtime. */
+/**
+ * The sandbox's first process, root as bwrap left it, before setpriv drops to the environment's uid: it
+ * runs the runtime and ends as the runtime ends, with its status, unless it was told (SIGUSR1) that the
+ * runtime is being killed to restart it, as Lambda restarts a runtime that timed out: then it starts the
+ * runtime again. The environment's processes cannot signal it: they run as another uid.
+ */
+const SUPERVISOR = `trap 'restart=1' USR1
+while :; do
+  restart=0
+  "$@"
+  status=$?
+  [ "$restart" = 1 ] || exit "$status"
+done`;
+/** bwrap → its init in the sandbox's pid namespace → the supervisor → the runtime. */
+const SUPERVISOR_DEPTH = 2;
+
+/**
+ * SIGKILL to every process of an environment: its uid is its own, and kill(-1) from that uid reaches
+ * every process of the uid and no other, however it was started (setsid, double fork). Forking the
+ * platform is acceptable here: it happens once per timed-out invocation.
+ */
+function killEveryProcessOf(sh: string, uid: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const killer = spawn(sh, ['-c', 'kill -KILL -1'], { uid, gid: uid, stdio: 'ignore' });
+    killer.once('error', reject);
+    killer.once('exit', () => resolve());
+  });
+}
+
+/** Without cgroups, peak memory is the runtime process's own: the one the supervisor started. */
 async function runtimeProcessProbe(pid: number | undefined): Promise<PeakMemoryProbe | undefined> {
-  let current = pid;
-  for (let depth = 0; depth < 2 && current !== undefined; depth += 1) {
-    const children = await readFile(`/proc/${current}/task/${current}/children`, 'utf8').catch(() => '');
-    const first = children.trim().split(/\s+/)[0];
-    current = first ? Number(first) : undefined;
-  }
-  return current === undefined ? undefined : new PeakMemoryProbe(current);
+  const runtime = await firstDescendant(pid, SUPERVISOR_DEPTH + 1);
+  return runtime === undefined ? undefined : new PeakMemoryProbe(runtime);
 }
 
 /** /usr and /etc read-only, and the top-level folders that are links into /usr on merged-/usr systems. */

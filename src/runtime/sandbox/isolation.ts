@@ -27,6 +27,11 @@ export interface ConfinedProcess {
   /** Stops every process of the idle environment until thaw() (see Freezer). */
   freeze(): void;
   thaw(): void;
+  /**
+   * Kills every process of the runtime and starts the runtime again in the same sandbox, its /tmp kept
+   * (Lambda's reset after a timeout). Absent where the environment is its process: it is then stopped.
+   */
+  readonly restartRuntime?: () => Promise<void>;
   /** SIGKILL to every process of the environment, frozen or not. */
   kill(): void;
   /** Frees what the environment held (uid, cgroup) once its processes are gone. */

@@ -12,3 +12,14 @@ export async function processTree(pid: number): Promise<number[]> {
   }
   return tree;
 }
+
+/** The first child of the first child … of `pid`, `depth` generations down, if there is one. */
+export async function firstDescendant(pid: number | undefined, depth: number): Promise<number | undefined> {
+  let current = pid;
+  for (let generation = 0; generation < depth && current !== undefined; generation += 1) {
+    const children = await readFile(`/proc/${current}/task/${current}/children`, 'utf8').catch(() => '');
+    const first = children.trim().split(/\s+/)[0];
+    current = first ? Number(first) : undefined;
+  }
+  return current;
+}
