@@ -37,6 +37,7 @@ import { createLogger, reportTo, type Logger } from './core/logger.js';
 import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } from './invoke/index.js';
 import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector, SqsQueue } from './sources/index.js';
 import { EventRules, ruleArn, ScheduleDelivery, ScheduleEngine, Schedules, TimedRegistry } from './schedules/index.js';
+import { LogGroups } from './logs/log-groups.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import {
   closeInheritedDescriptors,
@@ -343,6 +344,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       eventSourceMappings,
       pool,
       logs,
+      logGroups: new LogGroups(logs, partition),
       usage,
       codeLinks,
       notificationTokens: new NotificationTokens(rootKey.secretAccessKey),

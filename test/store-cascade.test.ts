@@ -61,10 +61,32 @@ describe('the SQLite store deletes what belongs to a function with it', () => {
       await store.close();
     }
     const reopened = new Database(file);
-    assert.equal(reopened.pragma('user_version', { simple: true }), 1);
+    assert.equal(reopened.pragma('user_version', { simple: true }), 2);
     assert.deepEqual(reopened.prepare("SELECT name FROM sqlite_master WHERE name LIKE '%_v0'").all(), []);
     assert.deepEqual(reopened.prepare("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = 'versions_code'").all(), [{ tbl_name: 'versions' }]);
     reopened.close();
+  });
+
+  it("migrates the logs of a data dir from before log groups into each function's default group", async () => {
+    const file = join(dir, 'v1.db');
+    const old = new Database(file);
+    old.exec(
+      'CREATE TABLE logs (id INTEGER PRIMARY KEY AUTOINCREMENT, function_name TEXT NOT NULL, stream TEXT NOT NULL, time_ms INTEGER NOT NULL, message TEXT NOT NULL)',
+    );
+    old.prepare('INSERT INTO logs (function_name, stream, time_ms, message) VALUES (?, ?, ?, ?)').run('old-fn', 's1', 1_000, 'before the upgrade');
+    old.pragma('user_version = 1');
+    old.close();
+    const store = new SqliteStore(file);
+    try {
+      assert.deepEqual(await store.listLogGroups(), [{ name: '/aws/lambda/old-fn', createdMs: 1_000 }]);
+      const events = await store.scanLogGroup('/aws/lambda/old-fn', { startMs: 0, endMs: Number.MAX_SAFE_INTEGER, after: { timeMs: -1, id: 0 }, limit: 10 });
+      assert.deepEqual(
+        events.map((e) => [e.functionName, e.stream, e.message]),
+        [['old-fn', 's1', 'before the upgrade']],
+      );
+    } finally {
+      await store.close();
+    }
   });
 
   it('cascades on a new data dir too, and writes no child of a function that is gone', async () => {

@@ -1,6 +1,7 @@
 import { AwsError, checkRange, validationError, type RuleTargetRecord } from '../core/index.js';
 import type { EventRuleRecord } from '../core/index.js';
-import { header, jsonBody, route, type Reply, type RequestContext, type Route } from './http.js';
+import { jsonBody, route, type RequestContext, type Route } from './http.js';
+import { jsonProtocol } from './json-protocol.js';
 import { deadLetterArnOf, LAMBDA_FUNCTION_ARN, retryPolicyOf } from './schedule-targets.js';
 import type { Services } from './services.js';
 import { expectInteger, expectObject, expectString, expectStringMap, optional, required, type Body } from './wire.js';
@@ -18,8 +19,6 @@ const TARGET_SERVICES = [
   'SageMakerPipelineParameters',
   'AppSyncParameters',
 ];
-const TARGET_PREFIX = 'AWSEvents.';
-
 type Operation = (body: Body, s: Services) => Promise<object> | object;
 
 /**
@@ -94,26 +93,8 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
 };
 
 export function eventsRoutes(s: Services): Route[] {
-  const operationOf = (ctx: RequestContext): string => {
-    const target = header(ctx, 'x-amz-target') ?? '';
-    return target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
-  };
-  const handler = async (ctx: RequestContext): Promise<Reply> => {
-    const name = operationOf(ctx);
-    const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
-    try {
-      if (operation === undefined) throw new AwsError('UnknownOperationException', `selfless does not serve the EventBridge operation ${name}.`);
-      return { status: 200, headers: { 'Content-Type': 'application/x-amz-json-1.1' }, body: Buffer.from(JSON.stringify(await operation(jsonBody(ctx), s))) };
-    } catch (error) {
-      if (!(error instanceof AwsError) || error.fault === 'Service') throw error;
-      // EventBridge's errors: 400 whatever the kind, the type in `__type` (JSON 1.1).
-      return {
-        status: 400,
-        headers: { 'x-amzn-ErrorType': error.code, 'Content-Type': 'application/x-amz-json-1.1' },
-        body: Buffer.from(JSON.stringify({ __type: error.code, message: error.message })),
-      };
-    }
-  };
+  const bound = Object.fromEntries(Object.entries(OPERATIONS).map(([name, operation]) => [name, (body: Body) => operation(body, s)]));
+  const { operationOf, handler } = jsonProtocol('AWSEvents', 'EventBridge', bound);
   return [
     route('POST', '/', 'EventBridge', handler, {
       service: 'events',

@@ -18,6 +18,7 @@ import { concurrencyRoutes } from './concurrency.js';
 import { eventInvokeConfigRoutes } from './event-invoke-config.js';
 import { eventSourceMappingRoutes } from './event-source-mappings.js';
 import { eventsRoutes } from './events.js';
+import { logsRoutes } from './logs.js';
 import { schedulerRoutes } from './scheduler.js';
 import { capConnections, UnverifiedBodyBudget, type FrontDoorLimits } from './front-door-limits.js';
 import { FunctionUrlGateway } from './function-url-gateway.js';
@@ -77,6 +78,7 @@ export function allRoutes(services: Services): Route[] {
     ...stsRoutes(services),
     ...eventsRoutes(services),
     ...schedulerRoutes(services),
+    ...logsRoutes(services.logGroups),
   ];
 }
 

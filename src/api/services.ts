@@ -10,6 +10,7 @@ import type {
   FunctionUrls,
 } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
+import type { LogGroups } from '../logs/log-groups.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
@@ -32,6 +33,8 @@ export interface Services {
   readonly eventSourceMappings: EventSourceMappings;
   readonly pool: EnvironmentPool;
   readonly logs: LogStore;
+  /** CloudWatch Logs' view of the same logs: groups, streams, filters, retention. */
+  readonly logGroups: LogGroups;
   readonly usage: UsageMeter;
   readonly codeLinks: CodeLinks;
   readonly notificationTokens: NotificationTokens;

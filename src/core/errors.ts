@@ -53,6 +53,8 @@ export const AWS_ERRORS = {
   // EventBridge and EventBridge Scheduler (their service models; EventBridge answers its errors with 400).
   ConflictException: { status: 409, fault: 'User', messageKey: 'Message', typed: false },
   LimitExceededException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
+  // CloudWatch Logs (JSON 1.1, answered with 400 like EventBridge).
+  InvalidParameterException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;

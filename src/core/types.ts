@@ -60,6 +60,8 @@ export interface UsageRecord {
 /** One chunk of a function's log stream. */
 export interface LogEvent {
   readonly functionName: string;
+  /** The CloudWatch log group it belongs to: the function's LoggingConfig.LogGroup when it was written. */
+  readonly logGroup: string;
   readonly stream: string;
   readonly timeMs: number;
   readonly message: string;

@@ -1,5 +1,6 @@
 import { systemScheduler, type LogEvent, type PlatformConfig, type Scheduler, type Timer, type UsageRecord } from '../core/index.js';
-import type { LogRepository, UsageStore } from '../store/index.js';
+import type { LogDestination } from '../runtime/types.js';
+import type { LogGroupScan, LogRepository, LogStreamRead, UsageStore } from '../store/index.js';
 import { BatchWriter } from './batch-writer.js';
 
 export { BatchWriter };
@@ -35,7 +36,7 @@ export class LogStore {
   readonly #writer: BatchWriter<PendingLog>;
   readonly #totals = new Map<string, number>();
   /** Output dropped since the last write, per function and stream: reported by a marker line. */
-  readonly #dropped = new Map<string, { functionName: string; stream: string; bytes: number }>();
+  readonly #dropped = new Map<string, { to: LogDestination; bytes: number }>();
   #pendingBytes = 0;
   #expiryTimer: Timer | undefined;
 
@@ -56,17 +57,18 @@ export class LogStore {
     this.#expiryTimer = this.clock.setInterval(() => void this.#expire().catch(this.onError), every);
   }
 
-  write(functionName: string, stream: string, timeMs: number, message: string): void {
+  write(to: LogDestination, timeMs: number, message: string): void {
     const bytes = Buffer.byteLength(message);
     if (this.#pendingBytes + bytes > MAX_PENDING_BYTES) {
-      const key = `${functionName}\0${stream}`;
-      const dropped = this.#dropped.get(key) ?? { functionName, stream, bytes: 0 };
+      const key = `${to.functionName}\0${to.logGroup}\0${to.stream}`;
+      const dropped = this.#dropped.get(key) ?? { to, bytes: 0 };
       dropped.bytes += bytes;
       this.#dropped.set(key, dropped);
       return;
     }
     this.#pendingBytes += bytes;
-    this.#writer.add({ functionName, stream, timeMs, message, bytes });
+    const { functionName, logGroup, stream } = to;
+    this.#writer.add({ functionName, logGroup, stream, timeMs, message, bytes });
     if (this.#pendingBytes >= FLUSH_AT_BYTES) void this.#writer.flush();
   }
 
@@ -77,6 +79,55 @@ export class LogStore {
 
   async flush(): Promise<void> {
     await this.#writer.flush();
+  }
+
+  // CloudWatch Logs' view (see ../logs/log-groups.ts): every read sees what was written before it.
+
+  async groups() {
+    await this.#writer.flush();
+    return this.store.listLogGroups();
+  }
+
+  groupBytes(group: string): Promise<number> {
+    return this.store.logGroupBytes(group);
+  }
+
+  async setRetention(group: string, days: number | undefined): Promise<boolean> {
+    await this.#writer.flush();
+    return this.store.setLogRetention(group, days);
+  }
+
+  async deleteGroup(group: string): Promise<boolean> {
+    await this.#writer.flush();
+    const freed = await this.store.deleteLogGroup(group);
+    if (freed !== undefined) this.#forget(freed);
+    return freed !== undefined;
+  }
+
+  async deleteStream(group: string, stream: string): Promise<boolean> {
+    await this.#writer.flush();
+    const freed = await this.store.deleteLogStream(group, stream);
+    if (freed !== undefined) this.#forget(freed);
+    return freed !== undefined;
+  }
+
+  async streams(group: string) {
+    await this.#writer.flush();
+    return this.store.listLogStreams(group);
+  }
+
+  async readStream(group: string, stream: string, options: Omit<LogStreamRead, 'maxBytes'>) {
+    await this.#writer.flush();
+    return this.store.readLogStream(group, stream, { ...options, maxBytes: LOG_PAGE_BYTES });
+  }
+
+  async scanGroup(group: string, options: LogGroupScan) {
+    await this.#writer.flush();
+    return this.store.scanLogGroup(group, options);
+  }
+
+  #forget(freed: ReadonlyMap<string, number>): void {
+    for (const [name, bytes] of freed) this.#totals.set(name, Math.max(0, (this.#totals.get(name) ?? 0) - bytes));
   }
 
   close(): Promise<void> {
@@ -92,7 +143,8 @@ export class LogStore {
       const now = this.clock.now();
       for (const d of this.#dropped.values()) {
         const message = `[selfless] ${d.bytes} bytes of log output were dropped: the function wrote faster than its logs could be stored`;
-        written.push({ functionName: d.functionName, stream: d.stream, timeMs: now, message, bytes: Buffer.byteLength(message) });
+        const { functionName, logGroup, stream } = d.to;
+        written.push({ functionName, logGroup, stream, timeMs: now, message, bytes: Buffer.byteLength(message) });
       }
       this.#dropped.clear();
     }
@@ -116,9 +168,10 @@ export class LogStore {
   }
 
   async #expire(): Promise<void> {
+    // A group's own retention (PutRetentionPolicy), then the platform's, whichever is shorter wins.
+    this.#forget(await this.store.expireByGroupRetention(this.clock.now()));
     if (this.limits.retentionMs >= Number.MAX_SAFE_INTEGER) return;
-    const freed = await this.store.expireLogs(this.clock.now() - this.limits.retentionMs);
-    for (const [name, bytes] of freed) this.#totals.set(name, Math.max(0, (this.#totals.get(name) ?? 0) - bytes));
+    this.#forget(await this.store.expireLogs(this.clock.now() - this.limits.retentionMs));
   }
 }
 

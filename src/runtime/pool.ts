@@ -482,7 +482,8 @@ export class EnvironmentPool {
         status: `Status: error\tError Type: ${failure.errorType}`,
       }),
     ];
-    for (const line of lines) this.#options.logs.write(spec.functionName, stream, startMs, line);
+    const to = { functionName: spec.functionName, logGroup: spec.logGroup, stream };
+    for (const line of lines) this.#options.logs.write(to, startMs, line);
     return {
       result: { payload: failure.payloadFor(request.requestId), functionError: 'Unhandled', outcome: 'init-error' },
       report: {

@@ -89,8 +89,15 @@ export interface Invocation {
 }
 
 /** Where environments' log lines go: the function's log stream. */
+/** Where an environment's lines go: its function, the function's log group, its stream. */
+export interface LogDestination {
+  readonly functionName: string;
+  readonly logGroup: string;
+  readonly stream: string;
+}
+
 export interface LogSink {
-  write(functionName: string, stream: string, timeMs: number, line: string): void;
+  write(to: LogDestination, timeMs: number, line: string): void;
 }
 
 /** A host folder a sandboxed environment sees, read-only, at `target`. */

@@ -1,2 +1,2 @@
-export type { ControlStore, IdentityStore, LogRepository, Store, UsageStore } from './port.js';
+export type { ControlStore, IdentityStore, LogGroupRow, LogGroupScan, LogRepository, LogStreamRead, LogStreamRow, Store, UsageStore } from './port.js';
 export { SqliteStore } from './sqlite/index.js';

@@ -117,6 +117,56 @@ export interface LogRepository {
   trimLogs(functionName: string, totalBytes: number, keepBytes: number): Promise<number>;
   /** Deletes every log event older than `beforeMs`; the bytes freed, per function. */
   expireLogs(beforeMs: number): Promise<Map<string, number>>;
+
+  // CloudWatch Logs' view: events by log group and stream. Deletions answer the bytes freed per function.
+  /** Every log group, by name. A group exists from its first event until it is deleted. */
+  listLogGroups(): Promise<LogGroupRow[]>;
+  logGroupBytes(group: string): Promise<number>;
+  /** Sets (or, undefined, removes) a group's retention; false when there is no such group. */
+  setLogRetention(group: string, days: number | undefined): Promise<boolean>;
+  /** Deletes a group and its events; undefined when there is no such group. */
+  deleteLogGroup(group: string): Promise<Map<string, number> | undefined>;
+  /** Deletes a stream's events; undefined when it has none. */
+  deleteLogStream(group: string, stream: string): Promise<Map<string, number> | undefined>;
+  /** The streams of a group that hold events, in no order. */
+  listLogStreams(group: string): Promise<LogStreamRow[]>;
+  /** One stream's events in `[startMs, endMs)`, from `fromId` on in `direction`, oldest first; at most `limit` and, past the first, `maxBytes`. */
+  readLogStream(group: string, stream: string, options: LogStreamRead): Promise<Array<LogEvent & { id: number }>>;
+  /** A group's events in `[startMs, endMs]` after `after`, in (time, id) order: at most `limit`. */
+  scanLogGroup(group: string, options: LogGroupScan): Promise<Array<LogEvent & { id: number }>>;
+  /** Deletes the events of every group with a retention that are older than it; the bytes freed, per function. */
+  expireByGroupRetention(nowMs: number): Promise<Map<string, number>>;
+}
+
+export interface LogGroupRow {
+  readonly name: string;
+  readonly createdMs: number;
+  readonly retentionDays?: number;
+}
+
+export interface LogStreamRow {
+  readonly name: string;
+  readonly firstMs: number;
+  readonly lastMs: number;
+  readonly bytes: number;
+}
+
+export interface LogStreamRead {
+  readonly direction: 'forward' | 'backward';
+  /** Exclusive: the events after it (forward) or before it (backward). */
+  readonly fromId: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly limit: number;
+  readonly maxBytes: number;
+}
+
+export interface LogGroupScan {
+  readonly startMs: number;
+  readonly endMs: number;
+  /** Exclusive: the position of the last event already seen. */
+  readonly after: { readonly timeMs: number; readonly id: number };
+  readonly limit: number;
 }
 
 /** IAM entities. Names are unique regardless of case, as in IAM. */

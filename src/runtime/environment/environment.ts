@@ -10,7 +10,7 @@ import { LogFraming } from './log-framing.js';
 import { feed, MAX_STREAMED_RESPONSE_BYTES, openStream, RESPONSE_MODE_HEADER, STREAMING, trailerFailure, type OpenStream } from './response-stream.js';
 import { headerValue, invalidRequestId, RuntimeApiEndpoint, send } from './runtime-api.js';
 import { canMove, STARTING, type EnvironmentState } from './state.js';
-import type { EnvironmentSpec, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink, Outcome } from '../types.js';
+import type { EnvironmentSpec, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogDestination, LogSink, Outcome } from '../types.js';
 
 /**
  * Lambda's sync response cap: 6 MiB + 100 bytes, as the runtime interface emulator enforces
@@ -81,6 +81,7 @@ export class Environment {
   readonly #report: ReportError;
   #spec: EnvironmentSpec;
   #logStream: string;
+  #logDestination: LogDestination;
   #runtimeApi = '';
   #pendingAssignment: ServerResponse | undefined;
   #state: EnvironmentState;
@@ -112,12 +113,12 @@ export class Environment {
     this.#provisioned = options.provisioned === true;
     this.#spec = options.spec;
     this.#logStream = this.#streamName();
+    this.#logDestination = this.#destination();
     this.#state = options.prestarted === true ? 'booting' : 'initialising';
     this.#log = new LogFraming({
       logs: options.logs,
       clock: options.clock,
-      functionName: () => this.spec.functionName,
-      stream: () => this.logStream,
+      destination: () => this.#logDestination,
       environmentId: this.id,
       onError: this.#report,
     });
@@ -135,6 +136,10 @@ export class Environment {
   #streamName(): string {
     const day = new Date(this.#options.clock.now()).toISOString().slice(0, 10).replaceAll('-', '/');
     return `${day}/[${this.#spec.version}]${this.id}`;
+  }
+
+  #destination(): LogDestination {
+    return { functionName: this.#spec.functionName, logGroup: this.#spec.logGroup, stream: this.#logStream };
   }
 
   get state(): EnvironmentState {
@@ -203,6 +208,7 @@ export class Environment {
     this.#pendingAssignment = undefined;
     this.#spec = spec;
     this.#logStream = this.#streamName();
+    this.#logDestination = this.#destination();
     const ready = this.#expectStart();
     this.#move('initialising');
     void (async () => {

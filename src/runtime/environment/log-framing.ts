@@ -1,7 +1,7 @@
 import type { Clock, ReportError } from '../../core/index.js';
 import { LogLineSplitter } from '../log-format.js';
 import type { RuntimeProcess } from '../spawner.js';
-import type { LogSink } from '../types.js';
+import type { LogDestination, LogSink } from '../types.js';
 
 const TAIL_KEEP = 16 * 1024;
 
@@ -13,9 +13,8 @@ export interface LogTail {
 export interface LogFramingOptions {
   readonly logs: LogSink;
   readonly clock: Clock;
-  /** The function and stream lines go to (a pre-started environment gets both when it is assigned). */
-  readonly functionName: () => string;
-  readonly stream: () => string;
+  /** Where lines go (a pre-started environment gets its destination when it is assigned). */
+  readonly destination: () => LogDestination;
   readonly environmentId: string;
   readonly onError: ReportError;
 }
@@ -77,7 +76,7 @@ export class LogFraming {
 
   /** Writes a line at once (inside an enqueued action, or when nothing is pending). */
   emit(line: string, into: LogTail | undefined, timeMs = this.#o.clock.now()): void {
-    this.#o.logs.write(this.#o.functionName(), this.#o.stream(), timeMs, line);
+    this.#o.logs.write(this.#o.destination(), timeMs, line);
     if (into !== undefined) {
       into.log += `${line}\n`;
       if (into.log.length > TAIL_KEEP * 2) into.log = into.log.slice(-TAIL_KEEP);

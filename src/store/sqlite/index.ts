@@ -18,7 +18,7 @@ import type {
 } from '../../core/index.js';
 import { timedKey } from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
-import type { Store } from '../port.js';
+import type { LogGroupRow, LogGroupScan, LogStreamRead, LogStreamRow, Store } from '../port.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS functions (
@@ -47,10 +47,16 @@ CREATE TABLE IF NOT EXISTS logs (
   function_name TEXT NOT NULL,
   stream TEXT NOT NULL,
   time_ms INTEGER NOT NULL,
-  message TEXT NOT NULL
+  message TEXT NOT NULL,
+  log_group TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS logs_function ON logs(function_name, id);
 CREATE INDEX IF NOT EXISTS logs_time ON logs(time_ms);
+CREATE TABLE IF NOT EXISTS log_groups (
+  name TEXT PRIMARY KEY,
+  created_ms INTEGER NOT NULL,
+  retention_days INTEGER
+);
 CREATE TABLE IF NOT EXISTS versions (
   function_name TEXT NOT NULL REFERENCES functions(name) ON DELETE CASCADE,
   version TEXT NOT NULL,
@@ -156,7 +162,7 @@ CREATE TABLE IF NOT EXISTS event_invoke_configs (
  * policies) is removed with them by declaring it, not by a list kept by hand.
  */
 const FUNCTION_CHILDREN = ['versions', 'aliases', 'provisioned', 'event_invoke_configs'] as const;
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 /**
  * The values of a child row (then its function's name again), written only while its function exists: a write that lost a race with
  * DeleteFunction (a provisioned-concurrency status landing late) is moot, neither an orphan nor an error.
@@ -166,9 +172,24 @@ const VALUES_OF_LIVE_FUNCTION = 'SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM func
 /**
  * Brings a data dir's database to SCHEMA_VERSION. Version 0 had the function children without foreign
  * keys: each is rebuilt with them, keeping its rows (rows of functions already gone are dropped).
+ * Version 1 had no log groups: each event goes to its function's default group, `/aws/lambda/NAME`.
  */
 function migrate(db: Database.Database): void {
-  if ((db.pragma('user_version', { simple: true }) as number) >= SCHEMA_VERSION) return;
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version >= SCHEMA_VERSION) return;
+  if (version < 1) addForeignKeys(db);
+  db.transaction(() => {
+    const columns = db.prepare<[], { name: string }>('PRAGMA table_info(logs)').all();
+    if (!columns.some((c) => c.name === 'log_group')) db.exec("ALTER TABLE logs ADD COLUMN log_group TEXT NOT NULL DEFAULT ''");
+    db.exec(`UPDATE logs SET log_group = '/aws/lambda/' || function_name WHERE log_group = '';
+      CREATE INDEX IF NOT EXISTS logs_group_time ON logs(log_group, time_ms, id);
+      CREATE INDEX IF NOT EXISTS logs_group_stream ON logs(log_group, stream, id);
+      INSERT OR IGNORE INTO log_groups (name, created_ms) SELECT log_group, min(time_ms) FROM logs GROUP BY log_group;`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+}
+
+function addForeignKeys(db: Database.Database): void {
   db.transaction(() => {
     const old = FUNCTION_CHILDREN.filter((table) => {
       const sql = db.prepare<[string], string>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(table);
@@ -181,7 +202,7 @@ function migrate(db: Database.Database): void {
     }
     // The renamed tables took their indexes with them when dropped: create them again.
     db.exec(SCHEMA);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.pragma('user_version = 1');
   })();
 }
 
@@ -228,10 +249,20 @@ const toFailed = (row: FailedRow): FailedEvent => ({
 interface LogRow {
   id: number;
   function_name: string;
+  log_group: string;
   stream: string;
   time_ms: number;
   message: string;
 }
+
+const toLogEvent = (r: LogRow): LogEvent & { id: number } => ({
+  id: r.id,
+  functionName: r.function_name,
+  logGroup: r.log_group,
+  stream: r.stream,
+  timeMs: r.time_ms,
+  message: r.message,
+});
 
 /** The embedded store: one SQLite file in WAL mode. */
 export class SqliteStore implements Store {
@@ -323,7 +354,36 @@ export class SqliteStore implements Store {
       listProvisioned: db.prepare<[], { record: string }>('SELECT record FROM provisioned ORDER BY function_name, qualifier'),
       insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
-      insertLog: db.prepare('INSERT INTO logs (function_name, stream, time_ms, message) VALUES (?, ?, ?, ?)'),
+      insertLog: db.prepare('INSERT INTO logs (function_name, log_group, stream, time_ms, message) VALUES (?, ?, ?, ?, ?)'),
+      touchLogGroup: db.prepare('INSERT OR IGNORE INTO log_groups (name, created_ms) VALUES (?, ?)'),
+      listLogGroups: db.prepare<[], { name: string; created_ms: number; retention_days: number | null }>('SELECT * FROM log_groups ORDER BY name'),
+      logGroupBytes: db.prepare<[string], number | null>('SELECT sum(length(CAST(message AS BLOB))) FROM logs WHERE log_group = ?').pluck(),
+      setLogRetention: db.prepare('UPDATE log_groups SET retention_days = ? WHERE name = ?'),
+      groupBytesByFunction: db.prepare<[string], { name: string; bytes: number }>(
+        'SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs WHERE log_group = ? GROUP BY function_name',
+      ),
+      deleteGroupLogs: db.prepare('DELETE FROM logs WHERE log_group = ?'),
+      deleteLogGroup: db.prepare('DELETE FROM log_groups WHERE name = ?'),
+      streamBytesByFunction: db.prepare<[string, string], { name: string; bytes: number }>(
+        'SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs WHERE log_group = ? AND stream = ? GROUP BY function_name',
+      ),
+      deleteStreamLogs: db.prepare('DELETE FROM logs WHERE log_group = ? AND stream = ?'),
+      listLogStreams: db.prepare<[string], { name: string; first_ms: number; last_ms: number; bytes: number }>(
+        'SELECT stream AS name, min(time_ms) AS first_ms, max(time_ms) AS last_ms, sum(length(CAST(message AS BLOB))) AS bytes FROM logs WHERE log_group = ? GROUP BY stream',
+      ),
+      streamForward: db.prepare<[string, string, number, number, number, number], LogRow>(
+        'SELECT * FROM logs WHERE log_group = ? AND stream = ? AND id > ? AND time_ms >= ? AND time_ms < ? ORDER BY id LIMIT ?',
+      ),
+      streamBackward: db.prepare<[string, string, number, number, number, number], LogRow>(
+        'SELECT * FROM logs WHERE log_group = ? AND stream = ? AND id < ? AND time_ms >= ? AND time_ms < ? ORDER BY id DESC LIMIT ?',
+      ),
+      groupInTime: db.prepare<[string, number, number, number, number, number], LogRow>(
+        'SELECT * FROM logs WHERE log_group = ? AND time_ms >= ? AND (time_ms, id) > (?, ?) AND time_ms <= ? ORDER BY time_ms, id LIMIT ?',
+      ),
+      expiringGroupBytes: db.prepare<[string, number], { name: string; bytes: number }>(
+        'SELECT function_name AS name, sum(length(CAST(message AS BLOB))) AS bytes FROM logs WHERE log_group = ? AND time_ms < ? GROUP BY function_name',
+      ),
+      expireGroup: db.prepare('DELETE FROM logs WHERE log_group = ? AND time_ms < ?'),
       readLogs: db.prepare<[string, number, number, number], LogRow>(
         'SELECT * FROM logs WHERE function_name = ? AND id > ? AND time_ms >= ? ORDER BY id LIMIT ?',
       ),
@@ -636,9 +696,15 @@ export class SqliteStore implements Store {
   }
 
   async appendLogs(events: readonly LogEvent[]): Promise<void> {
-    const insert = this.#statements.insertLog;
+    const { insertLog, touchLogGroup } = this.#statements;
     this.#db.transaction(() => {
-      for (const e of events) insert.run(e.functionName, e.stream, e.timeMs, e.message);
+      let lastGroup: string | undefined;
+      for (const e of events) {
+        // A group exists from its first event on (as Lambda creates it when a function first logs).
+        if (e.logGroup !== lastGroup) touchLogGroup.run(e.logGroup, e.timeMs);
+        lastGroup = e.logGroup;
+        insertLog.run(e.functionName, e.logGroup, e.stream, e.timeMs, e.message);
+      }
     })();
   }
 
@@ -649,9 +715,76 @@ export class SqliteStore implements Store {
     for (const r of this.#statements.readLogs.iterate(functionName, options.afterId ?? 0, options.sinceMs ?? 0, options.limit)) {
       bytes += Buffer.byteLength(r.message);
       if (events.length > 0 && bytes > options.maxBytes) return { events, more: true };
-      events.push({ id: r.id, functionName: r.function_name, stream: r.stream, timeMs: r.time_ms, message: r.message });
+      events.push(toLogEvent(r));
     }
     return { events, more: events.length === options.limit };
+  }
+
+  async listLogGroups(): Promise<LogGroupRow[]> {
+    return this.#statements.listLogGroups
+      .all()
+      .map((r) => ({ name: r.name, createdMs: r.created_ms, ...(r.retention_days === null ? {} : { retentionDays: r.retention_days }) }));
+  }
+
+  async logGroupBytes(group: string): Promise<number> {
+    return this.#statements.logGroupBytes.get(group) ?? 0;
+  }
+
+  async setLogRetention(group: string, days: number | undefined): Promise<boolean> {
+    return this.#statements.setLogRetention.run(days ?? null, group).changes > 0;
+  }
+
+  async deleteLogGroup(group: string): Promise<Map<string, number> | undefined> {
+    return this.#db.transaction(() => {
+      const freed = new Map(this.#statements.groupBytesByFunction.all(group).map((r) => [r.name, r.bytes]));
+      this.#statements.deleteGroupLogs.run(group);
+      return this.#statements.deleteLogGroup.run(group).changes > 0 ? freed : undefined;
+    })();
+  }
+
+  async deleteLogStream(group: string, stream: string): Promise<Map<string, number> | undefined> {
+    return this.#db.transaction(() => {
+      const freed = new Map(this.#statements.streamBytesByFunction.all(group, stream).map((r) => [r.name, r.bytes]));
+      return this.#statements.deleteStreamLogs.run(group, stream).changes > 0 ? freed : undefined;
+    })();
+  }
+
+  async listLogStreams(group: string): Promise<LogStreamRow[]> {
+    return this.#statements.listLogStreams.all(group).map((r) => ({ name: r.name, firstMs: r.first_ms, lastMs: r.last_ms, bytes: r.bytes }));
+  }
+
+  async readLogStream(group: string, stream: string, options: LogStreamRead): Promise<Array<LogEvent & { id: number }>> {
+    const { startMs, endMs, limit, maxBytes } = options;
+    const rows =
+      options.direction === 'backward'
+        ? this.#statements.streamBackward.iterate(group, stream, options.fromId, startMs, endMs, limit)
+        : this.#statements.streamForward.iterate(group, stream, options.fromId, startMs, endMs, limit);
+    const events: Array<LogEvent & { id: number }> = [];
+    let bytes = 0;
+    for (const r of rows) {
+      bytes += Buffer.byteLength(r.message);
+      if (events.length > 0 && bytes > maxBytes) break;
+      events.push(toLogEvent(r));
+    }
+    return options.direction === 'backward' ? events.reverse() : events;
+  }
+
+  async scanLogGroup(group: string, options: LogGroupScan): Promise<Array<LogEvent & { id: number }>> {
+    const { startMs, endMs, after, limit } = options;
+    return this.#statements.groupInTime.all(group, startMs, after.timeMs, after.id, endMs, limit).map(toLogEvent);
+  }
+
+  async expireByGroupRetention(nowMs: number): Promise<Map<string, number>> {
+    return this.#db.transaction(() => {
+      const freed = new Map<string, number>();
+      for (const { name, retention_days: days } of this.#statements.listLogGroups.all()) {
+        if (days === null) continue;
+        const beforeMs = nowMs - days * 86_400_000;
+        for (const r of this.#statements.expiringGroupBytes.all(name, beforeMs)) freed.set(r.name, (freed.get(r.name) ?? 0) + r.bytes);
+        this.#statements.expireGroup.run(name, beforeMs);
+      }
+      return freed;
+    })();
   }
 
   async logBytes(): Promise<Map<string, number>> {

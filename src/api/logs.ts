@@ -1,0 +1,182 @@
+import { AwsError } from '../core/index.js';
+import type { LogGroups } from '../logs/log-groups.js';
+import { jsonBody, route, type RequestContext, type Route } from './http.js';
+import { jsonProtocol, type JsonOperation } from './json-protocol.js';
+import { expectBoolean, expectInteger, expectString, optional, type Body } from './wire.js';
+
+/** The service model's LogGroupName pattern and lengths. */
+const GROUP_NAME = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+
+/**
+ * CloudWatch Logs (AWS JSON 1.1: `POST /` with `X-Amz-Target: Logs_20140328.<Operation>`, SigV4 service
+ * `logs`) over the functions' logs, so `aws logs tail /aws/lambda/NAME --follow`, `aws logs
+ * filter-log-events` and the SDK's CloudWatchLogs client work unchanged.
+ */
+function operations(groups: LogGroups): Record<string, JsonOperation> {
+  return {
+    DescribeLogGroups: async (b) => {
+      const page = await groups.describeGroups({
+        ...given('prefix', optional(b, 'logGroupNamePrefix', expectString)),
+        ...given('pattern', optional(b, 'logGroupNamePattern', expectString)),
+        ...given('limit', limit(b, 50)),
+        ...given('nextToken', optional(b, 'nextToken', expectString)),
+      });
+      return {
+        logGroups: page.groups.map((g) => ({
+          logGroupName: g.name,
+          creationTime: g.createdMs,
+          ...(g.retentionDays === undefined ? {} : { retentionInDays: g.retentionDays }),
+          metricFilterCount: 0,
+          arn: `${g.arn}:*`,
+          logGroupArn: g.arn,
+          storedBytes: g.storedBytes,
+          logGroupClass: 'STANDARD',
+        })),
+        ...given('nextToken', page.nextToken),
+      };
+    },
+    DescribeLogStreams: async (b) => {
+      const page = await groups.describeStreams(groupOf(b), {
+        ...given('prefix', optional(b, 'logStreamNamePrefix', expectString)),
+        ...given('orderBy', orderBy(b)),
+        ...given('descending', optional(b, 'descending', expectBoolean)),
+        ...given('limit', limit(b, 50)),
+        ...given('nextToken', optional(b, 'nextToken', expectString)),
+      });
+      return {
+        logStreams: page.streams.map((s) => ({
+          logStreamName: s.name,
+          creationTime: s.firstMs,
+          firstEventTimestamp: s.firstMs,
+          lastEventTimestamp: s.lastMs,
+          lastIngestionTime: s.lastMs,
+          arn: s.arn,
+          // Deprecated by CloudWatch, which always answers 0 here.
+          storedBytes: 0,
+        })),
+        ...given('nextToken', page.nextToken),
+      };
+    },
+    GetLogEvents: (b) =>
+      groups.getEvents(groupOf(b), requiredString(b, 'logStreamName'), {
+        ...given('startMs', optional(b, 'startTime', expectInteger)),
+        ...given('endMs', optional(b, 'endTime', expectInteger)),
+        ...given('limit', limit(b, 10_000)),
+        ...given('nextToken', optional(b, 'nextToken', expectString)),
+        ...given('startFromHead', optional(b, 'startFromHead', expectBoolean)),
+      }),
+    FilterLogEvents: async (b) => {
+      const names = optional(b, 'logStreamNames', (field, value) => {
+        if (!Array.isArray(value) || value.length < 1 || value.length > 100) throw invalid(`${field} must list 1 to 100 log stream names.`);
+        return value.map((name, i) => expectString(`${field}.${i + 1}`, name));
+      });
+      const page = await groups.filterEvents(groupOf(b), {
+        ...given('streamNames', names),
+        ...given('streamPrefix', optional(b, 'logStreamNamePrefix', expectString)),
+        ...given('startMs', optional(b, 'startTime', expectInteger)),
+        ...given('endMs', optional(b, 'endTime', expectInteger)),
+        ...given('pattern', optional(b, 'filterPattern', expectString)),
+        ...given('limit', limit(b, 10_000)),
+        ...given('nextToken', optional(b, 'nextToken', expectString)),
+      });
+      // searchedLogStreams is deprecated: CloudWatch answers it empty.
+      return { events: page.events, searchedLogStreams: [], ...given('nextToken', page.nextToken) };
+    },
+    PutRetentionPolicy: async (b) => {
+      const days = optional(b, 'retentionInDays', expectInteger);
+      if (days === undefined)
+        throw invalid("1 validation error detected: Value null at 'retentionInDays' failed to satisfy constraint: Member must not be null");
+      await groups.putRetention(groupName(b), days);
+      return {};
+    },
+    DeleteRetentionPolicy: async (b) => {
+      await groups.deleteRetention(groupName(b));
+      return {};
+    },
+    DeleteLogGroup: async (b) => {
+      await groups.deleteGroup(groupName(b));
+      return {};
+    },
+    DeleteLogStream: async (b) => {
+      await groups.deleteStream(groupName(b), requiredString(b, 'logStreamName'));
+      return {};
+    },
+  };
+}
+
+export function logsRoutes(groups: LogGroups): Route[] {
+  const { operationOf, handler } = jsonProtocol('Logs_20140328', 'CloudWatch Logs', operations(groups));
+  return [
+    route('POST', '/', 'CloudWatchLogs', handler, {
+      service: 'logs',
+      action: (ctx) => `logs:${operationOf(ctx)}`,
+      // A group's operations are authorized on the group; DescribeLogGroups on every group.
+      resource: (ctx: RequestContext) => {
+        const name = groupNameIn(jsonBody(ctx));
+        return name === undefined ? '*' : `${groups.groupArn(name)}:*`;
+      },
+    }),
+  ];
+}
+
+/** Members that are set, and only those: CloudWatch leaves unset members out of its answers. */
+function given<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+const invalid = (message: string) => new AwsError('InvalidParameterException', message);
+
+function requiredString(b: Body, field: string): string {
+  const value = optional(b, field, expectString);
+  if (value === undefined || value === '')
+    throw invalid(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  return value;
+}
+
+function groupName(b: Body): string {
+  const name = requiredString(b, 'logGroupName');
+  if (!GROUP_NAME.test(name)) {
+    throw invalid(
+      `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
+    );
+  }
+  return name;
+}
+
+/** logGroupName, or logGroupIdentifier: a name or a group's ARN (with or without its `:*`). */
+function groupOf(b: Body): string {
+  const name = optional(b, 'logGroupName', expectString);
+  const identifier = optional(b, 'logGroupIdentifier', expectString);
+  if (name !== undefined && identifier !== undefined) throw invalid('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
+  if (identifier !== undefined) return identifier.replace(/^arn:[^:]+:logs:[^:]*:[^:]*:log-group:/, '').replace(/:\*$/, '');
+  if (name === undefined) throw invalid('Either logGroupName or logGroupIdentifier must be given.');
+  return groupName(b);
+}
+
+function groupNameIn(b: Body): string | undefined {
+  try {
+    return typeof b.logGroupName === 'string' || typeof b.logGroupIdentifier === 'string' ? groupOf(b) : undefined;
+  } catch {
+    return undefined; // the handler reports what is wrong
+  }
+}
+
+function limit(b: Body, max: number): number | undefined {
+  const value = optional(b, 'limit', expectInteger);
+  if (value !== undefined && (value < 1 || value > max)) {
+    throw invalid(
+      `1 validation error detected: Value '${value}' at 'limit' failed to satisfy constraint: Member must have value ${value < 1 ? 'greater than or equal to 1' : `less than or equal to ${max}`}`,
+    );
+  }
+  return value;
+}
+
+function orderBy(b: Body): string | undefined {
+  const value = optional(b, 'orderBy', expectString);
+  if (value !== undefined && value !== 'LogStreamName' && value !== 'LastEventTime') {
+    throw invalid(
+      `1 validation error detected: Value '${value}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
+    );
+  }
+  return value;
+}
