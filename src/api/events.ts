@@ -1,6 +1,6 @@
 import { AwsError, checkRange, validationError, type RuleTargetRecord } from '../core/index.js';
 import type { EventRuleRecord } from '../core/index.js';
-import { jsonBody, route, type RequestContext, type Route } from './http.js';
+import { jsonBody, route, type Route } from './http.js';
 import { jsonProtocol } from './json-protocol.js';
 import { deadLetterArnOf, LAMBDA_FUNCTION_ARN, retryPolicyOf } from './schedule-targets.js';
 import type { Services } from './services.js';

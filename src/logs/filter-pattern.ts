@@ -144,8 +144,10 @@ function tokenize(text: string): Token[] {
   while (i < text.length) {
     const c = text[i]!;
     if (/\s/.test(c)) i += 1;
-    else if (c === '(' || c === ')') (tokens.push({ kind: 'paren', text: c }), (i += 1));
-    else if (c === '"') {
+    else if (c === '(' || c === ')') {
+      tokens.push({ kind: 'paren', text: c });
+      i += 1;
+    } else if (c === '"') {
       const end = closing(text, i, '"');
       tokens.push({ kind: 'string', text: unescapeQuoted(text.slice(i + 1, end)) });
       i = end + 1;
