@@ -38,6 +38,7 @@ import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } 
 import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector, SqsQueue } from './sources/index.js';
 import { EventRules, ruleArn, ScheduleDelivery, ScheduleEngine, Schedules, TimedRegistry } from './schedules/index.js';
 import { LogGroups } from './logs/log-groups.js';
+import { PlatformMetrics } from './metrics/prometheus.js';
 import { LogStore, UsageMeter } from './metering/index.js';
 import {
   closeInheritedDescriptors,
@@ -204,7 +205,8 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     maxLifetimeMs: (ENVIRONMENT_SESSION_SECONDS - 3600) * 1000,
     log: logger,
   });
-  const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal());
+  const metrics = new PlatformMetrics({ platformId, pool, queue, clock });
+  const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal(), platformId);
   const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate, onError: backgroundError });
   const provisionedConfigs = new ProvisionedConfigs({
     store,
@@ -345,6 +347,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       pool,
       logs,
       logGroups: new LogGroups(logs, partition),
+      metrics,
       usage,
       codeLinks,
       notificationTokens: new NotificationTokens(rootKey.secretAccessKey),
@@ -366,6 +369,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     clock,
     log: logger,
     accessLog: config.serverLog.access,
+    ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
     limits: config.frontDoor,
   });
   await listen(server, config.port, config.host);
@@ -406,6 +410,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     spawner.close();
     // Stopping the environments let go of the packages only they kept.
     await code.settled();
+    metrics.close();
     await logs.close();
     await usage.flush();
     await adapters.close();

@@ -41,6 +41,13 @@ export function selflessRoutes(s: Services): Route[] {
       { resource },
     ),
 
+    // Prometheus's text format; a scraper without SigV4 uses the scrape token instead (see server.ts).
+    own('GET', '/metrics', 'GetMetrics', async () => ({
+      status: 200,
+      headers: { 'Content-Type': s.metrics.contentType },
+      body: Buffer.from(await s.metrics.text()),
+    })),
+
     own('GET', '/selfless/v1/usage', 'GetUsage', async (ctx) => ({
       status: 200,
       body: { functions: await s.usage.report(intParam(ctx.query, 'sinceMs', 0)) },

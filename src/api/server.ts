@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { AwsError, BodyTimeoutError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
@@ -35,6 +36,7 @@ import { stsRoutes } from './sts.js';
 import { Router } from './router.js';
 import { s3NotificationRoutes } from './s3-notifications.js';
 import { selflessRoutes } from './selfless.js';
+import type { PlatformMetrics } from '../metrics/prometheus.js';
 import type { Services } from './services.js';
 import { tagRoutes } from './tags.js';
 import { versionRoutes } from './versions.js';
@@ -51,6 +53,8 @@ export interface ApiOptions {
   /** One info line per request once its response is sent. */
   readonly accessLog: boolean;
   readonly limits: FrontDoorLimits;
+  /** Lets `Authorization: Bearer <token>` read /metrics unsigned (a Prometheus scraper). */
+  readonly metricsToken?: string;
 }
 
 /** A body limit for requests that match no route: they are refused, but only once authenticated. */
@@ -111,6 +115,10 @@ export function createApiServer(options: ApiOptions): Server {
       void urls.serve(req, res, url.urlId, url.target, requestId);
       return;
     }
+    if (options.metricsToken !== undefined && isMetricsScrape(req, options.metricsToken)) {
+      void serveMetrics(options.services.metrics, res);
+      return;
+    }
     void handle(req, res, { router, options, budget, lookupSecret });
   });
   capConnections(server, options.limits);
@@ -119,6 +127,23 @@ export function createApiServer(options: ApiOptions): Server {
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
   return server;
+}
+
+/** GET /metrics with the scrape token; anything else about /metrics is signed like any request. */
+function isMetricsScrape(req: IncomingMessage, token: string): boolean {
+  if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) return false;
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const expected = Buffer.from(`Bearer ${token}`);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function serveMetrics(metrics: PlatformMetrics, res: ServerResponse): Promise<void> {
+  try {
+    const text = await metrics.text();
+    res.writeHead(200, { 'Content-Type': metrics.contentType, 'Content-Length': Buffer.byteLength(text) }).end(text);
+  } catch {
+    res.writeHead(500).end();
+  }
 }
 
 interface FrontDoor {

@@ -11,6 +11,7 @@ import type {
 } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { LogGroups } from '../logs/log-groups.js';
+import type { PlatformMetrics } from '../metrics/prometheus.js';
 import type { LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
@@ -35,6 +36,8 @@ export interface Services {
   readonly logs: LogStore;
   /** CloudWatch Logs' view of the same logs: groups, streams, filters, retention. */
   readonly logGroups: LogGroups;
+  /** Prometheus's view of the platform, served at /metrics. */
+  readonly metrics: PlatformMetrics;
   readonly usage: UsageMeter;
   readonly codeLinks: CodeLinks;
   readonly notificationTokens: NotificationTokens;

@@ -24,7 +24,11 @@ export interface LifecycleEvents {
     outcome: string;
     durationMs: number;
     billedMs: number;
+    /** The function's MemorySize: with billedMs, the invocation's GB-seconds. */
+    memorySize: number;
   };
+  /** An invocation was refused for concurrency (429 TooManyRequestsException, or an async event deferred). */
+  'selfless:invoke:throttle': { platformId: string; functionName: string; reason: string };
   /** An async event was committed to the queue (the 202 follows). */
   'selfless:queue:enqueue': { platformId: string; requestId: string; functionName: string; qualifier: string };
   /** An async event's attempt ended with its outcome committed: done, retry, forward or failed. */

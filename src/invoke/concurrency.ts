@@ -1,4 +1,4 @@
-import { AwsError } from '../core/index.js';
+import { AwsError, publish } from '../core/index.js';
 
 /**
  * The concurrency-accounting port: slots per function and for the account. In memory on one node
@@ -23,15 +23,17 @@ export class ConcurrencyGate implements ConcurrencyLimiter {
   constructor(
     private readonly accountLimit: number,
     private readonly reservedTotal: () => number,
+    /** Named in the throttle events it publishes. */
+    private readonly platformId = '',
   ) {}
 
   /** Takes a slot for one invocation of this function; the returned function gives it back. */
   acquire(functionName: string, reserved: number | undefined): () => void {
     const running = this.#running.get(functionName) ?? 0;
     if (reserved !== undefined) {
-      if (running >= reserved) throw throttled('ReservedFunctionConcurrentInvocationLimitExceeded');
+      if (running >= reserved) throw this.#throttled(functionName, 'ReservedFunctionConcurrentInvocationLimitExceeded');
     } else if (this.#unreservedRunning >= this.accountLimit - this.reservedTotal()) {
-      throw throttled('ConcurrentInvocationLimitExceeded');
+      throw this.#throttled(functionName, 'ConcurrentInvocationLimitExceeded');
     }
     this.#running.set(functionName, running + 1);
     if (reserved === undefined) this.#unreservedRunning += 1;
@@ -44,6 +46,11 @@ export class ConcurrencyGate implements ConcurrencyLimiter {
       else this.#running.delete(functionName);
       if (reserved === undefined) this.#unreservedRunning -= 1;
     };
+  }
+
+  #throttled(functionName: string, reason: string): AwsError {
+    publish('selfless:invoke:throttle', () => ({ platformId: this.platformId, functionName, reason }));
+    return throttled(reason);
   }
 
   /** Invocations of a function running now. */

@@ -66,6 +66,8 @@ export interface EventQueue {
   nextDueAfter(now: number): Promise<number | undefined>;
   /** Events waiting for a function (leased ones included). */
   depth(functionName?: string): Promise<number>;
+  /** Per function with events waiting: how many (leased ones included), and when the oldest was accepted. */
+  backlog(): Promise<Array<{ functionName: string; depth: number; oldestEnqueuedAt: number }>>;
   /** Drops every queued event of a function (it was deleted). */
   purge(functionName: string): Promise<number>;
   close(): Promise<void>;

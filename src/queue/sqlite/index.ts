@@ -114,6 +114,9 @@ export class SqliteEventQueue implements EventQueue {
       unlease: db.prepare('UPDATE events SET leased_until = 0 WHERE id = ?'),
       depthAll: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM events'),
       depthOf: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM events WHERE function_name = ?'),
+      backlog: db.prepare<[], { functionName: string; depth: number; oldestEnqueuedAt: number }>(
+        'SELECT function_name AS functionName, count(*) AS depth, min(enqueued_at) AS oldestEnqueuedAt FROM events GROUP BY function_name',
+      ),
       purge: db.prepare('DELETE FROM events WHERE function_name = ?'),
     };
     // One process owns the embedded queue: a lease still set at start belongs to a process that died
@@ -226,6 +229,10 @@ export class SqliteEventQueue implements EventQueue {
 
   async depth(functionName?: string): Promise<number> {
     return (functionName === undefined ? this.#s.depthAll.get() : this.#s.depthOf.get(functionName))?.n ?? 0;
+  }
+
+  async backlog(): Promise<Array<{ functionName: string; depth: number; oldestEnqueuedAt: number }>> {
+    return this.#s.backlog.all();
   }
 
   async purge(functionName: string): Promise<number> {

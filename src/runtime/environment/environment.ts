@@ -652,7 +652,7 @@ export class Environment {
         current,
       );
       current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
-      publish('selfless:invoke:end', () => ({ ...this.#names(), requestId, outcome, durationMs, billedMs }));
+      publish('selfless:invoke:end', () => ({ ...this.#names(), requestId, outcome, durationMs, billedMs, memorySize: this.spec.memorySize }));
     });
   }
 }
