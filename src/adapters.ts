@@ -3,13 +3,14 @@ import { CodeStore, type CodeRepository } from './control/index.js';
 import type { PlatformConfig } from './core/index.js';
 import type { Logger } from './core/logger.js';
 import { SqliteEventQueue, type EventQueue, type FailedEventStore } from './queue/index.js';
-import { SqliteStore, type ControlStore, type IdentityStore, type LogRepository, type UsageStore } from './store/index.js';
+import { SqliteStore, type ControlStore, type HistoryStore, type IdentityStore, type LogRepository, type UsageStore } from './store/index.js';
 
 /** The state behind the platform's ports; `close()` flushes and closes every one. */
 export interface Adapters {
   readonly control: ControlStore;
   readonly identities: IdentityStore;
   readonly usage: UsageStore;
+  readonly history: HistoryStore;
   readonly logs: LogRepository;
   readonly queue: EventQueue;
   readonly failed: FailedEventStore;
@@ -35,6 +36,7 @@ export async function createAdapters(config: PlatformConfig, logger: Logger): Pr
     control: store,
     identities: store,
     usage: store,
+    history: store,
     logs: store,
     queue,
     failed: store,

@@ -39,7 +39,7 @@ import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector, Sq
 import { EventRules, ruleArn, ScheduleDelivery, ScheduleEngine, Schedules, TimedRegistry } from './schedules/index.js';
 import { LogGroups } from './logs/log-groups.js';
 import { PlatformMetrics } from './metrics/prometheus.js';
-import { LogStore, UsageMeter } from './metering/index.js';
+import { InvocationHistory, LogStore, UsageMeter } from './metering/index.js';
 import {
   closeInheritedDescriptors,
   createLauncher,
@@ -182,6 +182,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const logs = new LogStore(adapters.logs, reportError, config.logs, clock);
   await logs.load();
   const usage = new UsageMeter(adapters.usage, config.prices, reportError);
+  const history = new InvocationHistory(adapters.history, config.historyPerFunction, reportError, clock);
   // Runtimes start from a small helper process: a fork of the platform would stall its event loop.
   const spawner = HelperSpawner.start();
   const pool = new EnvironmentPool({
@@ -207,7 +208,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   });
   const metrics = new PlatformMetrics({ platformId, pool, queue, clock });
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal(), platformId);
-  const invoke = new InvokeService({ registry, aliases, code, pool, usage, partition, clock, gate, onError: backgroundError });
+  const invoke = new InvokeService({ registry, aliases, code, pool, usage, history, partition, clock, gate, onError: backgroundError });
   const provisionedConfigs = new ProvisionedConfigs({
     store,
     registry,
@@ -349,6 +350,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       logGroups: new LogGroups(logs, partition),
       metrics,
       usage,
+      history,
       codeLinks,
       notificationTokens: new NotificationTokens(rootKey.secretAccessKey),
       roles,
@@ -413,6 +415,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     metrics.close();
     await logs.close();
     await usage.flush();
+    await history.flush();
     await adapters.close();
   };
   return {

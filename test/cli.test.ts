@@ -10,7 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DeleteRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { waitFor } from './support/async.js';
 import { startPlatform, type TestPlatform } from './support/platform.js';
 import { nodeZip } from './support/zip.js';
 
@@ -220,6 +221,29 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     const boom = asJson.functions.find((f) => f.functionName === 'boom');
     assert.equal(boom?.errors, 1);
     assert.ok(asJson.total.requests >= 5);
+  });
+
+  it('history lists invocations newest first, with their trigger, start type, outcome and error type', async () => {
+    const errors = await cli('history', 'boom', '--errors');
+    assert.equal(errors.code, 0, errors.stderr);
+    assert.match(errors.stdout, /^START\s+REQUEST ID\s+VERSION\s+TRIGGER/m);
+    assert.match(errors.stdout, /\$LATEST\s+api\s+cold \d+ ms\s+[\d.]+ ms\s+\d+ ms\s+\d+\/128 MB\s+error\s+TypeError$/m);
+    await t.client.send(new InvokeCommand({ FunctionName: 'hello', InvocationType: 'Event', Payload: Buffer.from('{"queued":true}') }));
+    const newest = await waitFor('the queued invocation in the history', async () => {
+      const run = await cli('history', 'hello', '--json', '--limit', '1');
+      const [latest] = (JSON.parse(run.stdout) as { invocations: Array<Record<string, unknown>> }).invocations;
+      return latest?.trigger === 'event' ? latest : undefined;
+    });
+    assert.equal(newest.outcome, 'success');
+    assert.equal(newest.cold, false);
+    assert.match(String(newest.logHead), /^START RequestId: \S+ Version: \$LATEST/);
+    const all = JSON.parse((await cli('history', 'hello', '--json')).stdout) as { invocations: Array<{ startMs: number; trigger: string }> };
+    assert.ok(all.invocations.length >= 4, JSON.stringify(all));
+    assert.deepEqual(
+      all.invocations.map((r) => r.startMs),
+      all.invocations.map((r) => r.startMs).sort((a, b) => b - a),
+      'newest first',
+    );
   });
 
   it('schedule ls shows each rule and schedule with its next runs', async () => {

@@ -131,3 +131,39 @@ describe('PublishVersion in the SQLite store', () => {
     }
   });
 });
+
+describe('the invocation history in the SQLite store', () => {
+  it('keeps the newest records of each function, newest first, errors apart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'selfless-store-'));
+    const store = new SqliteStore(join(dir, 'history.db'));
+    const record = (functionName: string, n: number, outcome: string) => ({
+      requestId: `${functionName}-${n}`,
+      functionName,
+      version: '$LATEST',
+      trigger: 'api' as const,
+      startMs: 1_000 + n,
+      cold: n === 0,
+      initMs: 0,
+      durationMs: 1,
+      billedMs: 1,
+      memorySize: 128,
+      maxMemoryMb: 40,
+      outcome,
+      logHead: '',
+    });
+    try {
+      await store.appendHistory([0, 1, 2, 3, 4].map((n) => record('a', n, n % 2 === 0 ? 'success' : 'error')));
+      await store.appendHistory([record('b', 0, 'success')]);
+      await store.trimHistory('a', 3);
+      const ids = async (name: string, errorsOnly = false, sinceMs = 0) =>
+        (await store.listHistory(name, { sinceMs, errorsOnly, limit: 10 })).map((r) => r.requestId);
+      assert.deepEqual(await ids('a'), ['a-4', 'a-3', 'a-2']);
+      assert.deepEqual(await ids('a', true), ['a-3']);
+      assert.deepEqual(await ids('a', false, 1_004), ['a-4']);
+      assert.deepEqual(await ids('b'), ['b-0'], 'another function keeps its own');
+    } finally {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -77,6 +77,7 @@ export class FunctionUrlGateway {
         logTail: false,
         requestId,
         streamResponse: record.invokeMode === 'RESPONSE_STREAM',
+        trigger: 'url',
       });
       if (out.stream !== undefined) {
         const streamedResponse = await streamedUrlResponse(out.stream);

@@ -41,6 +41,23 @@ export function selflessRoutes(s: Services): Route[] {
       { resource },
     ),
 
+    // The invocation history (beyond Lambda), newest first.
+    own(
+      'GET',
+      '/selfless/v1/functions/{FunctionName}/history',
+      'GetFunctionHistory',
+      async (ctx) => {
+        const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+        const invocations = await s.history.list(name, {
+          sinceMs: intParam(ctx.query, 'sinceMs', 0),
+          errorsOnly: ctx.query.get('errors') === 'true',
+          limit: Math.min(intParam(ctx.query, 'limit', 100), 1000),
+        });
+        return { status: 200, body: { invocations } };
+      },
+      { resource },
+    ),
+
     // Prometheus's text format; a scraper without SigV4 uses the scrape token instead (see server.ts).
     own('GET', '/metrics', 'GetMetrics', async () => ({
       status: 200,

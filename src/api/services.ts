@@ -12,7 +12,7 @@ import type {
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { LogGroups } from '../logs/log-groups.js';
 import type { PlatformMetrics } from '../metrics/prometheus.js';
-import type { LogStore, UsageMeter } from '../metering/index.js';
+import type { InvocationHistory, LogStore, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
 import type { PublicAllowed } from './function-url-gateway.js';
@@ -39,6 +39,7 @@ export interface Services {
   /** Prometheus's view of the platform, served at /metrics. */
   readonly metrics: PlatformMetrics;
   readonly usage: UsageMeter;
+  readonly history: InvocationHistory;
   readonly codeLinks: CodeLinks;
   readonly notificationTokens: NotificationTokens;
   readonly roles: Roles;

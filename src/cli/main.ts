@@ -5,6 +5,7 @@ import { registerDoctor } from './doctor.js';
 import { describeFailure, EXIT } from './errors.js';
 import { registerEvents } from './events.js';
 import { registerInvoke } from './invoke.js';
+import { registerHistory } from './history.js';
 import { registerLogs } from './logs.js';
 import { registerLs } from './ls.js';
 import { registerRm } from './rm.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerLs(program);
   registerRm(program);
   registerLogs(program);
+  registerHistory(program);
   registerUsage(program);
   registerEvents(program);
   registerSchedule(program);

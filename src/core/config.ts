@@ -66,6 +66,8 @@ const configSchema = z.object({
     /** One line per API request (method, path, status, time, operation, caller): off unless asked for. */
     access: z.boolean(),
   }),
+  /** Invocation records kept per function (`selfless history`); the oldest go first. */
+  historyPerFunction: z.number().int().min(1, 'SELFLESS_HISTORY_PER_FUNCTION must be at least 1'),
   /** A bearer token that lets a Prometheus scraper read /metrics without signing (SigV4 works too). */
   metricsToken: z.string().min(16, 'SELFLESS_METRICS_TOKEN must be at least 16 characters').optional(),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
@@ -153,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
       access: flags.accessLog ?? env.SELFLESS_ACCESS_LOG === '1',
     },
     metricsToken: env.SELFLESS_METRICS_TOKEN || undefined,
+    historyPerFunction: number(env.SELFLESS_HISTORY_PER_FUNCTION, 1000),
     // Lambda's default account limit; GetAccountSettings reports it, reservations come out of it.
     accountConcurrency: env.SELFLESS_CONCURRENCY_LIMIT === undefined ? 1000 : Number(env.SELFLESS_CONCURRENCY_LIMIT),
     prices: {

@@ -57,6 +57,29 @@ export interface UsageRecord {
   readonly outcome: string;
 }
 
+/** What started an invocation: the Invoke API, the async queue (Event invokes, schedules), an event source mapping, a function URL. */
+export type InvocationTrigger = 'api' | 'event' | 'mapping' | 'url';
+
+/** One invocation as `selfless history` shows it (beyond Lambda): bounded per function. */
+export interface InvocationHistoryRecord {
+  readonly requestId: string;
+  readonly functionName: string;
+  readonly version: string;
+  readonly trigger: InvocationTrigger;
+  readonly startMs: number;
+  readonly cold: boolean;
+  readonly initMs: number;
+  readonly durationMs: number;
+  readonly billedMs: number;
+  readonly memorySize: number;
+  readonly maxMemoryMb: number;
+  readonly outcome: string;
+  /** The error's type (`errorType` of the function's error, or the platform's: Sandbox.Timedout, …). */
+  readonly errorType?: string;
+  /** The first lines of its log, START included. */
+  readonly logHead: string;
+}
+
 /** One chunk of a function's log stream. */
 export interface LogEvent {
   readonly functionName: string;

@@ -327,6 +327,7 @@ export class AsyncInvoker {
         payload: event.payload,
         logTail: false,
         requestId: event.id,
+        trigger: 'event',
       });
       result =
         out.functionError === undefined

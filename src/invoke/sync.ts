@@ -9,13 +9,14 @@ import {
   resolveQualifier,
   type Clock,
   type FunctionRecord,
+  type InvocationTrigger,
   type Partition,
   type ReportError,
 } from '../core/index.js';
 import type { AliasRegistry, CodeRepository, FunctionRegistry } from '../control/index.js';
-import type { UsageMeter } from '../metering/index.js';
+import type { InvocationHistory, UsageMeter } from '../metering/index.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
-import type { EnvironmentPool, EnvironmentSpec, ResponseStream } from '../runtime/index.js';
+import type { EnvironmentPool, EnvironmentSpec, InvocationResult, ResponseStream } from '../runtime/index.js';
 
 /** Lambda's sync request payload limit, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html */
 export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
@@ -34,6 +35,8 @@ export interface SyncInvokeInput {
   readonly requestId?: string;
   /** Take a streamed answer as it arrives (see InvocationRequest.streamResponse). */
   readonly streamResponse?: boolean;
+  /** What started it, for the invocation history: `api` unless said. */
+  readonly trigger?: InvocationTrigger;
 }
 
 export interface SyncInvokeOutput {
@@ -56,6 +59,7 @@ export interface InvokeServiceOptions {
   readonly code: CodeRepository;
   readonly pool: EnvironmentPool;
   readonly usage: UsageMeter;
+  readonly history?: InvocationHistory;
   readonly partition: Partition;
   readonly clock: Clock;
   readonly gate: ConcurrencyLimiter;
@@ -116,8 +120,9 @@ export class InvokeService {
       .then((result) => result.stream?.ended)
       .finally(release)
       .catch(() => undefined);
+    const settled = invocation;
     background(
-      invocation.report.then((report) =>
+      settled.report.then(async (report) => {
         this.#o.usage.record({
           requestId,
           functionName: record.name,
@@ -130,8 +135,28 @@ export class InvokeService {
           initMs: report.initMs,
           cold: report.cold,
           outcome: report.outcome,
-        }),
-      ),
+        });
+        if (this.#o.history === undefined) return;
+        const errorType = report.outcome === 'success' ? undefined : errorTypeOf(await settled.result.catch(() => undefined));
+        this.#o.history.record(
+          {
+            requestId,
+            functionName: record.name,
+            version,
+            trigger: input.trigger ?? 'api',
+            startMs: report.startMs,
+            cold: report.cold,
+            initMs: report.initMs,
+            durationMs: report.durationMs,
+            billedMs: report.billedMs,
+            memorySize: record.memorySize,
+            maxMemoryMb: report.maxMemoryMb,
+            outcome: report.outcome,
+            ...(errorType === undefined ? {} : { errorType }),
+          },
+          report.log,
+        );
+      }),
       'recording usage',
       this.#o.onError,
     );
@@ -196,6 +221,17 @@ export function checkPayload(payload: Buffer): void {
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     throw new AwsError('InvalidRequestContentException', `Could not parse request body into json: Could not parse payload into json: ${detail}`);
+  }
+}
+
+/** The type of the error an invocation answered (its JSON's `errorType`), when it is one that says. */
+function errorTypeOf(result: InvocationResult | undefined): string | undefined {
+  if (result?.functionError === undefined || result.stream !== undefined) return undefined;
+  try {
+    const type = (JSON.parse(result.payload.toString('utf8')) as { errorType?: unknown }).errorType;
+    return typeof type === 'string' ? type.slice(0, 256) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

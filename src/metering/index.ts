@@ -4,6 +4,7 @@ import type { LogGroupScan, LogRepository, LogStreamRead, UsageStore } from '../
 import { BatchWriter } from './batch-writer.js';
 
 export { BatchWriter };
+export { InvocationHistory } from './history.js';
 
 /** How much of each function's logs is kept. */
 export interface LogLimits {

@@ -228,7 +228,13 @@ export class MappingSupervisor {
   /** A batch through the synchronous path, as Lambda's pollers invoke. */
   async #invoke(record: EventSourceMappingRecord, payload: Buffer): Promise<BatchOutcome> {
     try {
-      const out = await this.#o.invoke.invokeSync({ functionName: record.functionName, qualifier: record.qualifier, payload, logTail: false });
+      const out = await this.#o.invoke.invokeSync({
+        functionName: record.functionName,
+        qualifier: record.qualifier,
+        payload,
+        logTail: false,
+        trigger: 'mapping',
+      });
       return out.functionError === undefined ? { kind: 'success', payload: out.payload } : { kind: 'function-error' };
     } catch (error) {
       const why = error instanceof AwsError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);

@@ -1,2 +1,13 @@
-export type { ControlStore, IdentityStore, LogGroupRow, LogGroupScan, LogRepository, LogStreamRead, LogStreamRow, Store, UsageStore } from './port.js';
+export type {
+  ControlStore,
+  HistoryStore,
+  IdentityStore,
+  LogGroupRow,
+  LogGroupScan,
+  LogRepository,
+  LogStreamRead,
+  LogStreamRow,
+  Store,
+  UsageStore,
+} from './port.js';
 export { SqliteStore } from './sqlite/index.js';

@@ -14,6 +14,7 @@ import type {
   UserRecord,
   GroupRecord,
   TimedRecord,
+  InvocationHistoryRecord,
 } from '../core/index.js';
 import type { FailedEventStore } from '../queue/index.js';
 
@@ -98,6 +99,14 @@ export interface ControlStore {
 export interface UsageStore {
   appendUsage(records: readonly UsageRecord[]): Promise<void>;
   listUsage(sinceMs: number): Promise<UsageRecord[]>;
+}
+
+/** Invocation history (beyond Lambda): one append per invocation (batched), newest first on reads, a cap per function. */
+export interface HistoryStore {
+  appendHistory(records: readonly InvocationHistoryRecord[]): Promise<void>;
+  listHistory(functionName: string, options: { sinceMs: number; errorsOnly: boolean; limit: number }): Promise<InvocationHistoryRecord[]>;
+  /** Keeps a function's newest `keep` records. */
+  trimHistory(functionName: string, keep: number): Promise<void>;
 }
 
 /** Function logs: high-volume appends, bounded reads, trimming to a cap and a retention. */
@@ -203,6 +212,6 @@ export interface IdentityStore {
 }
 
 /** Everything the embedded adapter keeps, in one database. */
-export interface Store extends ControlStore, UsageStore, LogRepository, FailedEventStore, IdentityStore {
+export interface Store extends ControlStore, UsageStore, HistoryStore, LogRepository, FailedEventStore, IdentityStore {
   close(): Promise<void>;
 }

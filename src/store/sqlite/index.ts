@@ -16,7 +16,7 @@ import type {
   UsageRecord,
   TimedRecord,
 } from '../../core/index.js';
-import { timedKey } from '../../core/index.js';
+import { timedKey, type InvocationHistoryRecord } from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
 import type { LogGroupRow, LogGroupScan, LogStreamRead, LogStreamRow, Store } from '../port.js';
 
@@ -52,6 +52,14 @@ CREATE TABLE IF NOT EXISTS logs (
 );
 CREATE INDEX IF NOT EXISTS logs_function ON logs(function_name, id);
 CREATE INDEX IF NOT EXISTS logs_time ON logs(time_ms);
+CREATE TABLE IF NOT EXISTS invocations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  function_name TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS invocations_function ON invocations(function_name, id);
 CREATE TABLE IF NOT EXISTS log_groups (
   name TEXT PRIMARY KEY,
   created_ms INTEGER NOT NULL,
@@ -355,6 +363,13 @@ export class SqliteStore implements Store {
       insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
       insertLog: db.prepare('INSERT INTO logs (function_name, log_group, stream, time_ms, message) VALUES (?, ?, ?, ?, ?)'),
+      insertInvocation: db.prepare('INSERT INTO invocations (function_name, start_ms, outcome, record) VALUES (?, ?, ?, ?)'),
+      listInvocations: db.prepare<[string, number, number, number], { record: string }>(
+        "SELECT record FROM invocations WHERE function_name = ? AND start_ms >= ? AND (? = 0 OR outcome != 'success') ORDER BY id DESC LIMIT ?",
+      ),
+      trimInvocations: db.prepare(
+        'DELETE FROM invocations WHERE function_name = ? AND id <= (SELECT id FROM invocations WHERE function_name = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
+      ),
       touchLogGroup: db.prepare('INSERT OR IGNORE INTO log_groups (name, created_ms) VALUES (?, ?)'),
       listLogGroups: db.prepare<[], { name: string; created_ms: number; retention_days: number | null }>('SELECT * FROM log_groups ORDER BY name'),
       logGroupBytes: db.prepare<[string], number | null>('SELECT sum(length(CAST(message AS BLOB))) FROM logs WHERE log_group = ?').pluck(),
@@ -718,6 +733,23 @@ export class SqliteStore implements Store {
       events.push(toLogEvent(r));
     }
     return { events, more: events.length === options.limit };
+  }
+
+  async appendHistory(records: readonly InvocationHistoryRecord[]): Promise<void> {
+    const insert = this.#statements.insertInvocation;
+    this.#db.transaction(() => {
+      for (const r of records) insert.run(r.functionName, r.startMs, r.outcome, JSON.stringify(r));
+    })();
+  }
+
+  async listHistory(functionName: string, options: { sinceMs: number; errorsOnly: boolean; limit: number }): Promise<InvocationHistoryRecord[]> {
+    return this.#statements.listInvocations
+      .all(functionName, options.sinceMs, options.errorsOnly ? 1 : 0, options.limit)
+      .map((r) => JSON.parse(r.record) as InvocationHistoryRecord);
+  }
+
+  async trimHistory(functionName: string, keep: number): Promise<void> {
+    this.#statements.trimInvocations.run(functionName, functionName, keep);
   }
 
   async listLogGroups(): Promise<LogGroupRow[]> {
