@@ -221,6 +221,18 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
     const boom = asJson.functions.find((f) => f.functionName === 'boom');
     assert.equal(boom?.errors, 1);
     assert.ok(asJson.total.requests >= 5);
+
+    const csv = await cli('usage', '--format', 'csv', '--by-day');
+    assert.equal(csv.code, 0, csv.stderr);
+    const [header, ...lines] = csv.stdout.trimEnd().split('\n');
+    assert.equal(header, 'function,day,requests,errors,cold_starts,billed_ms,gb_seconds,cost_usd');
+    const today = new Date().toISOString().slice(0, 10);
+    const boomRow = lines.find((line) => line.startsWith('boom,'))?.split(',');
+    assert.deepEqual(boomRow?.slice(0, 4), ['boom', today, '1', '1']);
+    assert.ok(Number(boomRow?.[7]) > 0, 'a cost, at AWS prices');
+    const bad = await cli('usage', '--format', 'xml');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--format must be one of table, json, csv, not xml/);
   });
 
   it('history lists invocations newest first, with their trigger, start type, outcome and error type', async () => {

@@ -67,7 +67,7 @@ export function selflessRoutes(s: Services): Route[] {
 
     own('GET', '/selfless/v1/usage', 'GetUsage', async (ctx) => ({
       status: 200,
-      body: { functions: await s.usage.report(intParam(ctx.query, 'sinceMs', 0)) },
+      body: { functions: await s.usage.report(intParam(ctx.query, 'sinceMs', 0), ctx.query.get('byDay') === 'true') },
     })),
 
     // The failed-event store (beyond Lambda): async events that failed for good with no on-failure destination.

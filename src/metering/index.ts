@@ -178,6 +178,8 @@ export class LogStore {
 
 export interface FunctionUsage {
   readonly functionName: string;
+  /** The UTC day (YYYY-MM-DD) the row covers, when the report is by day. */
+  readonly day?: string;
   readonly requests: number;
   readonly errors: number;
   readonly coldStarts: number;
@@ -206,12 +208,29 @@ export class UsageMeter {
     return this.#writer.flush();
   }
 
-  /** Per-function requests, GB-seconds and cost at the configured prices, since `sinceMs`. */
-  async report(sinceMs: number): Promise<FunctionUsage[]> {
+  /**
+   * Per-function requests, GB-seconds and cost at the configured prices, since `sinceMs`; with `byDay`,
+   * a row per function and UTC day it ran on.
+   */
+  async report(sinceMs: number, byDay = false): Promise<FunctionUsage[]> {
     await this.#writer.flush();
-    const byFunction = new Map<string, { requests: number; errors: number; coldStarts: number; billedMs: number; gbSeconds: number; computeCost: number }>();
+    const rows = new Map<
+      string,
+      { functionName: string; day?: string; requests: number; errors: number; coldStarts: number; billedMs: number; gbSeconds: number; computeCost: number }
+    >();
     for (const r of await this.store.listUsage(sinceMs)) {
-      const entry = byFunction.get(r.functionName) ?? { requests: 0, errors: 0, coldStarts: 0, billedMs: 0, gbSeconds: 0, computeCost: 0 };
+      const day = byDay ? new Date(r.startMs).toISOString().slice(0, 10) : undefined;
+      const key = day === undefined ? r.functionName : `${day}\0${r.functionName}`;
+      const entry = rows.get(key) ?? {
+        functionName: r.functionName,
+        ...(day === undefined ? {} : { day }),
+        requests: 0,
+        errors: 0,
+        coldStarts: 0,
+        billedMs: 0,
+        gbSeconds: 0,
+        computeCost: 0,
+      };
       const gbSeconds = (r.billedMs / 1000) * (r.memoryMb / 1024);
       entry.requests += 1;
       entry.errors += r.outcome === 'success' ? 0 : 1;
@@ -219,12 +238,13 @@ export class UsageMeter {
       entry.billedMs += r.billedMs;
       entry.gbSeconds += gbSeconds;
       entry.computeCost += gbSeconds * (r.architecture === 'arm64' ? this.prices.armGbSecond : this.prices.x86GbSecond);
-      byFunction.set(r.functionName, entry);
+      rows.set(key, entry);
     }
-    return [...byFunction.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([functionName, e]) => ({
-        functionName,
+    return [...rows.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, e]) => ({
+        functionName: e.functionName,
+        ...(e.day === undefined ? {} : { day: e.day }),
         requests: e.requests,
         errors: e.errors,
         coldStarts: e.coldStarts,
