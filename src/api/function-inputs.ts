@@ -67,7 +67,7 @@ function settings(body: Body): FunctionSettings {
       return expectStringMap('Environment.Variables', variables);
     }),
     ephemeralStorageMb: optional(body, 'EphemeralStorage', (field, value) => expectInteger('EphemeralStorage.Size', expectObject(field, value).Size)),
-    logGroup: optional(body, 'LoggingConfig', logGroup),
+    ...loggingConfig(body),
   };
 }
 
@@ -88,15 +88,20 @@ function architectures(_field: string, value: unknown): string[] {
   return value as string[];
 }
 
-function logGroup(field: string, value: unknown): string | undefined {
-  const config = expectObject(field, value);
-  if (config.LogFormat !== undefined && config.LogFormat !== 'Text') {
-    throw invalidParameter('LoggingConfig LogFormat JSON is not supported by selfless yet; use Text.');
-  }
-  if (config.ApplicationLogLevel !== undefined || config.SystemLogLevel !== undefined) {
-    throw invalidParameter('Log levels are only available with LogFormat JSON, which selfless does not support yet.');
-  }
-  return config.LogGroup === undefined ? undefined : expectString('LoggingConfig.LogGroup', config.LogGroup);
+/** LoggingConfig's members as given (the model has checked their enums); the control plane combines them. */
+function loggingConfig(body: Body): Pick<FunctionSettings, 'logGroup' | 'logFormat' | 'applicationLogLevel' | 'systemLogLevel'> {
+  const config = optional(body, 'LoggingConfig', expectObject);
+  if (config === undefined) return {};
+  const logFormat = optional(config, 'LogFormat', expectString) as 'Text' | 'JSON' | undefined;
+  const logGroup = optional(config, 'LogGroup', expectString);
+  const applicationLogLevel = optional(config, 'ApplicationLogLevel', expectString);
+  const systemLogLevel = optional(config, 'SystemLogLevel', expectString);
+  return {
+    ...(logGroup === undefined ? {} : { logGroup }),
+    ...(logFormat === undefined ? {} : { logFormat }),
+    ...(applicationLogLevel === undefined ? {} : { applicationLogLevel }),
+    ...(systemLogLevel === undefined ? {} : { systemLogLevel }),
+  };
 }
 
 function zipFromCode(code: unknown): Buffer {

@@ -44,7 +44,12 @@ export function functionConfiguration(
     Architectures: [record.architecture],
     EphemeralStorage: { Size: record.ephemeralStorageMb },
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
-    LoggingConfig: { LogFormat: record.logFormat, LogGroup: record.logGroup },
+    LoggingConfig: {
+      ...(record.applicationLogLevel === undefined ? {} : { ApplicationLogLevel: record.applicationLogLevel }),
+      LogFormat: record.logFormat,
+      LogGroup: record.logGroup,
+      ...(record.systemLogLevel === undefined ? {} : { SystemLogLevel: record.systemLogLevel }),
+    },
   };
   if (options.forList) return configuration;
   const state =

@@ -14,6 +14,10 @@ export interface FunctionSettings {
   readonly ephemeralStorageMb?: number;
   /** LoggingConfig.LogGroup. */
   readonly logGroup?: string;
+  /** LoggingConfig.LogFormat and its levels (JSON only). */
+  readonly logFormat?: 'Text' | 'JSON';
+  readonly applicationLogLevel?: string;
+  readonly systemLogLevel?: string;
 }
 
 export interface CreateFunctionInput extends FunctionSettings {

@@ -20,7 +20,7 @@ import { codeSha256Base64, type CodeRepository } from './code-store.js';
 import { validateZip } from './code-package.js';
 import { Mutex } from '../core/index.js';
 import { resolveRuntime, type RuntimeSpec } from './runtimes.js';
-import type { CreateFunctionInput, PublishVersionInput, UpdateCodeInput, UpdateConfigurationInput } from './function-inputs.js';
+import type { CreateFunctionInput, FunctionSettings, PublishVersionInput, UpdateCodeInput, UpdateConfigurationInput } from './function-inputs.js';
 import { checkArchitectures, checkEnvironment, checkMemory, checkTags, checkTimeout } from './validate.js';
 
 export interface RegistryOptions {
@@ -274,7 +274,7 @@ export class FunctionRegistry {
           input.architectures === undefined ? this.#options.hostArchitecture : checkArchitectures(input.architectures, this.#options.hostArchitecture),
         ephemeralStorageMb: input.ephemeralStorageMb ?? 512,
         tracingMode: 'PassThrough' as const,
-        logFormat: 'Text' as const,
+        ...loggingOf(input, undefined),
         logGroup: input.logGroup ?? `/aws/lambda/${ref.name}`,
         lastModifiedMs: now,
         revisionId: newRevisionId(),
@@ -346,6 +346,7 @@ export class FunctionRegistry {
         memorySize: input.memorySize === undefined ? current.memorySize : checkMemory(input.memorySize),
         ...(environment === undefined ? {} : { environment }),
         ephemeralStorageMb: input.ephemeralStorageMb ?? current.ephemeralStorageMb,
+        ...loggingOf(input, current),
         logGroup: input.logGroup ?? current.logGroup,
         lastModifiedMs: this.#options.clock.now(),
         revisionId: newRevisionId(),
@@ -465,4 +466,26 @@ function checkRevision(current: FunctionRecord, revisionId: string | undefined):
       'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
     );
   }
+}
+
+/**
+ * LoggingConfig's format and levels, from what was given over what the function had: JSON has both
+ * levels, INFO unless set (as Lambda fills them in); Text has none, and refuses them.
+ */
+function loggingOf(
+  input: Pick<FunctionSettings, 'logFormat' | 'applicationLogLevel' | 'systemLogLevel'>,
+  current: FunctionRecord | undefined,
+): Pick<FunctionRecord, 'logFormat' | 'applicationLogLevel' | 'systemLogLevel'> {
+  const logFormat = input.logFormat ?? current?.logFormat ?? 'Text';
+  if (logFormat === 'Text') {
+    if (input.applicationLogLevel !== undefined || input.systemLogLevel !== undefined) {
+      throw invalidParameter('To set ApplicationLogLevel or SystemLogLevel, LoggingConfig LogFormat must be JSON.');
+    }
+    return { logFormat };
+  }
+  return {
+    logFormat,
+    applicationLogLevel: input.applicationLogLevel ?? current?.applicationLogLevel ?? 'INFO',
+    systemLogLevel: input.systemLogLevel ?? current?.systemLogLevel ?? 'INFO',
+  };
 }

@@ -13,6 +13,9 @@ export interface FunctionRecord {
   readonly ephemeralStorageMb: number;
   readonly tracingMode: 'PassThrough' | 'Active';
   readonly logFormat: 'Text' | 'JSON';
+  /** With LogFormat JSON only (both INFO unless set), as Lambda keeps them. */
+  readonly applicationLogLevel?: string;
+  readonly systemLogLevel?: string;
   readonly logGroup: string;
   /** Lowercase hex SHA-256 of the zip: the key of the code package on disk. */
   readonly codeSha256: string;

@@ -200,6 +200,9 @@ export class InvokeService {
         environment: record.environment ?? {},
         role: record.role,
         logGroup: record.logGroup,
+        logFormat: record.logFormat,
+        applicationLogLevel: record.applicationLogLevel,
+        systemLogLevel: record.systemLogLevel,
         region: this.#o.partition.region,
         architecture: record.architecture,
       };

@@ -69,6 +69,8 @@ export function lambdaEnvironment(
     AWS_LAMBDA_FUNCTION_VERSION: spec.version,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: spec.logGroup,
+    // What the runtimes read to write JSON lines and drop those below the level (both ours and AWS's clients).
+    ...(spec.logFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: spec.applicationLogLevel ?? 'INFO' } : {}),
     AWS_LAMBDA_LOG_STREAM_NAME: paths.logStream,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     AWS_REGION: spec.region,

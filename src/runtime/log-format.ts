@@ -103,3 +103,56 @@ export function reportLine(f: ReportFields): string {
   if (f.status !== undefined) line += `${f.status}\t`;
   return line;
 }
+
+/** How a function's log is written: LoggingConfig's LogFormat and, for JSON, its SystemLogLevel. */
+export interface PlatformLogFormat {
+  readonly logFormat: 'Text' | 'JSON';
+  /** DEBUG, INFO or WARN: platform records below it are not written (JSON only). */
+  readonly systemLogLevel?: string | undefined;
+}
+
+/** What a REPORT says, in either format. */
+export interface ReportRecord extends ReportFields {
+  readonly outcome: string;
+  readonly errorType?: string | undefined;
+}
+
+const SYSTEM_LEVELS: Readonly<Record<string, number>> = { DEBUG: 1, INFO: 2, WARN: 3 };
+
+/** The platform.* records Lambda writes at INFO: dropped when the SystemLogLevel is above it. */
+const infoRecordsShown = (f: PlatformLogFormat) => (SYSTEM_LEVELS[f.systemLogLevel ?? 'INFO'] ?? 2) <= SYSTEM_LEVELS.INFO!;
+
+const platformRecord = (type: string, timeMs: number, record: object) => JSON.stringify({ time: new Date(timeMs).toISOString(), type, record });
+
+/**
+ * The lines that frame an invocation, in the function's format
+ * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-advanced.html): Text has
+ * START, END and REPORT; JSON has platform.start and platform.report records, and no END line.
+ */
+export function startLine(f: PlatformLogFormat, requestId: string, version: string, timeMs: number): string | undefined {
+  if (f.logFormat === 'Text') return `START RequestId: ${requestId} Version: ${version}`;
+  return infoRecordsShown(f) ? platformRecord('platform.start', timeMs, { requestId, version }) : undefined;
+}
+
+export function endLine(f: PlatformLogFormat, requestId: string): string | undefined {
+  return f.logFormat === 'Text' ? `END RequestId: ${requestId}` : undefined;
+}
+
+export function reportOf(f: PlatformLogFormat, r: ReportRecord, timeMs: number): string | undefined {
+  if (f.logFormat === 'Text') return reportLine(r);
+  if (!infoRecordsShown(f)) return undefined;
+  const metrics = {
+    durationMs: Number(r.durationMs.toFixed(3)),
+    billedDurationMs: r.billedMs,
+    memorySizeMB: r.memorySize,
+    maxMemoryUsedMB: r.maxMemoryMb,
+    ...(r.initMs === undefined ? {} : { initDurationMs: Number(r.initMs.toFixed(3)) }),
+  };
+  const status = r.outcome === 'success' ? 'success' : r.outcome === 'timeout' ? 'timeout' : 'error';
+  return platformRecord('platform.report', timeMs, {
+    requestId: r.requestId,
+    metrics,
+    status,
+    ...(r.errorType === undefined || status === 'success' ? {} : { errorType: r.errorType }),
+  });
+}

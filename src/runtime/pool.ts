@@ -2,7 +2,7 @@ import type { Scheduler, Timer } from '../core/index.js';
 import type { Logger } from '../core/logger.js';
 import { Environment } from './environment/index.js';
 import { InitFailure } from './function-errors.js';
-import { reportLine } from './log-format.js';
+import { endLine, reportOf, startLine } from './log-format.js';
 import type { Isolation } from './sandbox/isolation.js';
 import type { Spawner } from './spawner.js';
 import type { EnvironmentSpec, Invocation, InvocationReport, InvocationRequest, InvocationResult, Launcher, LogSink } from './types.js';
@@ -471,19 +471,25 @@ export class EnvironmentPool {
     const startMs = this.#options.clock.now();
     const stream = `init-failure/${request.requestId}`;
     const lines = [
-      `START RequestId: ${request.requestId} Version: ${spec.version}`,
-      `END RequestId: ${request.requestId}`,
-      reportLine({
-        requestId: request.requestId,
-        durationMs: 0,
-        billedMs: 0,
-        memorySize: spec.memorySize,
-        maxMemoryMb: 0,
-        status: `Status: error\tError Type: ${failure.errorType}`,
-      }),
+      startLine(spec, request.requestId, spec.version, startMs),
+      endLine(spec, request.requestId),
+      reportOf(
+        spec,
+        {
+          requestId: request.requestId,
+          durationMs: 0,
+          billedMs: 0,
+          memorySize: spec.memorySize,
+          maxMemoryMb: 0,
+          status: `Status: error\tError Type: ${failure.errorType}`,
+          outcome: 'init-error',
+          errorType: failure.errorType,
+        },
+        startMs,
+      ),
     ];
     const to = { functionName: spec.functionName, logGroup: spec.logGroup, stream };
-    for (const line of lines) this.#options.logs.write(to, startMs, line);
+    for (const line of lines) if (line !== undefined) this.#options.logs.write(to, startMs, line);
     return {
       result: { payload: failure.payloadFor(request.requestId), functionError: 'Unhandled', outcome: 'init-error' },
       report: {

@@ -17,6 +17,10 @@ export interface EnvironmentSpec {
   /** The execution role's ARN: the environment's credentials are a session of it. */
   readonly role: string;
   readonly logGroup: string;
+  /** LoggingConfig: Text, or JSON with its levels (the runtime filters the application's). */
+  readonly logFormat: 'Text' | 'JSON';
+  readonly applicationLogLevel?: string | undefined;
+  readonly systemLogLevel?: string | undefined;
   readonly region: string;
   readonly architecture: 'x86_64' | 'arm64';
 }

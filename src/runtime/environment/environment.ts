@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { background, newHexId, publish, readLimitedBody, type ReportError, type Scheduler, type Timer } from '../../core/index.js';
 import { reportTo, type Logger } from '../../core/logger.js';
 import { exitMessage, functionErrorPayload, InitFailure, type PlatformErrorType } from '../function-errors.js';
-import { reportLine } from '../log-format.js';
+import { endLine, reportOf, startLine } from '../log-format.js';
 import type { ConfinedProcess, Isolation } from '../sandbox/isolation.js';
 import type { RuntimeProcess, Spawner } from '../spawner.js';
 import { LogFraming } from './log-framing.js';
@@ -30,6 +30,7 @@ interface Current {
   answeredAt?: number;
   outcome?: Outcome;
   statusDetail?: string;
+  errorType?: string;
   log: string;
   /** A streamed answer handed to the caller as it arrives: its result is resolved; #answer ends the stream. */
   streaming?: OpenStream;
@@ -322,7 +323,8 @@ export class Environment {
     };
     this.#current = current;
     this.#served += 1;
-    this.#log.write(`START RequestId: ${request.requestId} Version: ${this.spec.version}`, current);
+    const start = startLine(this.spec, request.requestId, this.spec.version, startMs);
+    if (start !== undefined) this.#log.write(start, current);
     publish('selfless:invoke:start', () => ({ ...this.#names(), requestId: request.requestId, cold: current.cold }));
     // With its length, the event goes out as one plain body in the write that carries the head, not chunked.
     const headers: Record<string, string | number> = {
@@ -509,6 +511,7 @@ export class Environment {
     current.answeredAt = performance.now();
     current.outcome = outcome;
     if (outcome !== 'success') current.statusDetail = errorType === undefined ? 'Status: error' : `Status: error\tError Type: ${errorType}`;
+    if (errorType !== undefined) current.errorType = errorType;
     if (current.streaming !== undefined) {
       // The caller has had the stream since it began: what it learns now is how it ended.
       current.streaming.end(outcome === 'success' ? {} : { errorType: errorType ?? 'Runtime.Unknown', errorBody: payload });
@@ -638,9 +641,11 @@ export class Environment {
       const maxMemoryMb = await memory;
       const { requestId } = current.request;
       const billedMs = Math.max(1, Math.ceil(durationMs));
-      this.#log.emit(`END RequestId: ${requestId}`, current);
-      this.#log.emit(
-        reportLine({
+      const end = endLine(this.spec, requestId);
+      if (end !== undefined) this.#log.emit(end, current);
+      const report = reportOf(
+        this.spec,
+        {
           requestId,
           durationMs,
           billedMs,
@@ -648,9 +653,12 @@ export class Environment {
           maxMemoryMb,
           initMs: current.cold ? initMs : undefined,
           status: current.statusDetail,
-        }),
-        current,
+          outcome,
+          errorType: current.errorType,
+        },
+        this.#options.clock.now(),
       );
+      if (report !== undefined) this.#log.emit(report, current);
       current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
       publish('selfless:invoke:end', () => ({ ...this.#names(), requestId, outcome, durationMs, billedMs, memorySize: this.spec.memorySize }));
     });
