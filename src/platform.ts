@@ -182,7 +182,12 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
   const logs = new LogStore(adapters.logs, reportError, config.logs, clock);
   await logs.load();
   const usage = new UsageMeter(adapters.usage, config.prices, reportError);
-  const history = new InvocationHistory(adapters.history, config.historyPerFunction, reportError, clock);
+  const history = new InvocationHistory(adapters.history, {
+    perFunction: config.historyPerFunction,
+    ...(config.historyPayloads ? { capture: new SecretBox(rootKey.secretAccessKey, 'captured payloads') } : {}),
+    onError: reportError,
+    clock,
+  });
   // Runtimes start from a small helper process: a fork of the platform would stall its event loop.
   const spawner = HelperSpawner.start();
   const pool = new EnvironmentPool({

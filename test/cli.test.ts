@@ -256,6 +256,10 @@ describe('the selfless CLI against a running server', { timeout: 120_000 }, () =
       all.invocations.map((r) => r.startMs).sort((a, b) => b - a),
       'newest first',
     );
+    // Events are not captured unless the server was started with SELFLESS_HISTORY_PAYLOADS=1.
+    const replay = await cli('replay', String(newest.requestId));
+    assert.equal(replay.code, 1);
+    assert.match(replay.stderr, /InvalidParameterValueException: Invocation \S+ was recorded without its event/);
   });
 
   it('schedule ls shows each rule and schedule with its next runs', async () => {

@@ -150,10 +150,11 @@ describe('the invocation history in the SQLite store', () => {
       maxMemoryMb: 40,
       outcome,
       logHead: '',
+      captured: false,
     });
     try {
-      await store.appendHistory([0, 1, 2, 3, 4].map((n) => record('a', n, n % 2 === 0 ? 'success' : 'error')));
-      await store.appendHistory([record('b', 0, 'success')]);
+      await store.appendHistory([0, 1, 2, 3, 4].map((n) => ({ record: record('a', n, n % 2 === 0 ? 'success' : 'error') })));
+      await store.appendHistory([{ record: record('b', 0, 'success'), sealedPayload: 'v1:sealed' }]);
       await store.trimHistory('a', 3);
       const ids = async (name: string, errorsOnly = false, sinceMs = 0) =>
         (await store.listHistory(name, { sinceMs, errorsOnly, limit: 10 })).map((r) => r.requestId);
@@ -161,6 +162,8 @@ describe('the invocation history in the SQLite store', () => {
       assert.deepEqual(await ids('a', true), ['a-3']);
       assert.deepEqual(await ids('a', false, 1_004), ['a-4']);
       assert.deepEqual(await ids('b'), ['b-0'], 'another function keeps its own');
+      assert.equal((await store.findHistory('b-0'))?.sealedPayload, 'v1:sealed');
+      assert.equal(await store.findHistory('a-0'), undefined, 'trimmed');
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });

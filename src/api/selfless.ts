@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { AwsError, parseFunctionName } from '../core/index.js';
+import { AwsError, functionArn, invalidParameter, parseFunctionName } from '../core/index.js';
 import { jsonBody, route, type Handler, type Route, type RouteOptions } from './http.js';
 import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
@@ -56,6 +56,49 @@ export function selflessRoutes(s: Services): Route[] {
         return { status: 200, body: { invocations } };
       },
       { resource },
+    ),
+
+    // Sends a captured invocation's event again, to the version that ran it; answered like an Invoke, as JSON.
+    own(
+      'POST',
+      '/selfless/v1/invocations/{RequestId}/replay',
+      'ReplayInvocation',
+      async (ctx) => {
+        const requestId = ctx.params.RequestId!;
+        const found = await s.history.find(requestId);
+        if (found === undefined) throw new AwsError('ResourceNotFoundException', `No invocation ${requestId} is in the history.`);
+        if (found.payload === undefined) {
+          throw invalidParameter(
+            `Invocation ${requestId} was recorded without its event: start the server with SELFLESS_HISTORY_PAYLOADS=1 to capture events.`,
+          );
+        }
+        const { functionName, version } = found.record;
+        const out = await s.invoke.invokeSync({
+          functionName,
+          qualifier: version === '$LATEST' ? undefined : version,
+          payload: found.payload,
+          logTail: false,
+          requestId: ctx.requestId,
+        });
+        return {
+          status: 200,
+          body: {
+            requestId: out.requestId,
+            replayOf: requestId,
+            functionName,
+            executedVersion: out.executedVersion,
+            ...(out.functionError === undefined ? {} : { functionError: out.functionError }),
+            payload: out.payload.toString('utf8'),
+          },
+        };
+      },
+      {
+        // Authorized on the function that ran it (anything else, unknown ids included, on every resource).
+        resource: async (ctx) => {
+          const found = await s.history.find(ctx.params.RequestId!);
+          return found === undefined ? '*' : functionArn(s.partition, found.record.functionName);
+        },
+      },
     ),
 
     // Prometheus's text format; a scraper without SigV4 uses the scrape token instead (see server.ts).

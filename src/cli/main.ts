@@ -6,6 +6,7 @@ import { describeFailure, EXIT } from './errors.js';
 import { registerEvents } from './events.js';
 import { registerInvoke } from './invoke.js';
 import { registerHistory } from './history.js';
+import { registerReplay } from './replay.js';
 import { registerLogs } from './logs.js';
 import { registerLs } from './ls.js';
 import { registerRm } from './rm.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerRm(program);
   registerLogs(program);
   registerHistory(program);
+  registerReplay(program);
   registerUsage(program);
   registerEvents(program);
   registerSchedule(program);

@@ -68,6 +68,8 @@ const configSchema = z.object({
   }),
   /** Invocation records kept per function (`selfless history`); the oldest go first. */
   historyPerFunction: z.number().int().min(1, 'SELFLESS_HISTORY_PER_FUNCTION must be at least 1'),
+  /** Keep each invocation's event, encrypted, so `selfless replay` can send it again (off by default). */
+  historyPayloads: z.boolean(),
   /** A bearer token that lets a Prometheus scraper read /metrics without signing (SigV4 works too). */
   metricsToken: z.string().min(16, 'SELFLESS_METRICS_TOKEN must be at least 16 characters').optional(),
   prices: z.object({ x86GbSecond: z.number().nonnegative(), armGbSecond: z.number().nonnegative(), perMillionRequests: z.number().nonnegative() }),
@@ -156,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, flags: ConfigFlags = {}): Pla
     },
     metricsToken: env.SELFLESS_METRICS_TOKEN || undefined,
     historyPerFunction: number(env.SELFLESS_HISTORY_PER_FUNCTION, 1000),
+    historyPayloads: env.SELFLESS_HISTORY_PAYLOADS === '1',
     // Lambda's default account limit; GetAccountSettings reports it, reservations come out of it.
     accountConcurrency: env.SELFLESS_CONCURRENCY_LIMIT === undefined ? 1000 : Number(env.SELFLESS_CONCURRENCY_LIMIT),
     prices: {

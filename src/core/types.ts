@@ -81,6 +81,8 @@ export interface InvocationHistoryRecord {
   readonly errorType?: string;
   /** The first lines of its log, START included. */
   readonly logHead: string;
+  /** Whether its event was captured (SELFLESS_HISTORY_PAYLOADS), so `selfless replay` can send it again. */
+  readonly captured: boolean;
 }
 
 /** One chunk of a function's log stream. */

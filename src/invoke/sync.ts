@@ -155,6 +155,7 @@ export class InvokeService {
             ...(errorType === undefined ? {} : { errorType }),
           },
           report.log,
+          payload,
         );
       }),
       'recording usage',

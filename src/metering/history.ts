@@ -1,30 +1,49 @@
 import type { InvocationHistoryRecord, Scheduler } from '../core/index.js';
-import type { HistoryStore } from '../store/index.js';
+import type { HistoryEntry, HistoryStore } from '../store/index.js';
 import { BatchWriter } from './batch-writer.js';
 
 /** How much of an invocation's log its record keeps: its first lines, up to this many bytes. */
 const LOG_HEAD_BYTES = 1024;
 const LOG_HEAD_LINES = 10;
 
+/** Seals and opens captured payloads (the platform's SecretBox: AES-256-GCM under a key from the root secret). */
+export interface PayloadSeal {
+  seal(plaintext: string): string;
+  open(sealed: string): string | undefined;
+}
+
+export interface HistoryOptions {
+  /** Records kept per function; the oldest go first. */
+  readonly perFunction: number;
+  /** When given, each invocation's event is kept, sealed, so it can be replayed; otherwise no payload is stored. */
+  readonly capture?: PayloadSeal;
+  readonly onError: (error: unknown) => void;
+  readonly clock?: Scheduler;
+}
+
 /**
  * Every invocation's record (beyond Lambda: who started it, cold or warm, how long, how it ended, the
- * first lines of its log), written in batches off the invoke path and kept to the newest
- * `perFunction` per function. Payloads are not kept.
+ * first lines of its log), written in batches off the invoke path and kept to the newest `perFunction`
+ * per function. Events are stored only with capture on, and then only encrypted.
  */
 export class InvocationHistory {
-  readonly #writer: BatchWriter<InvocationHistoryRecord>;
+  readonly #writer: BatchWriter<HistoryEntry>;
 
   constructor(
     private readonly store: HistoryStore,
-    private readonly perFunction: number,
-    onError: (error: unknown) => void,
-    clock?: Scheduler,
+    private readonly options: HistoryOptions,
   ) {
-    this.#writer = new BatchWriter((batch) => this.#append(batch), onError, clock);
+    this.#writer = new BatchWriter((batch) => this.#append(batch), options.onError, options.clock);
   }
 
-  record(entry: Omit<InvocationHistoryRecord, 'logHead'>, log: string): void {
-    this.#writer.add({ ...entry, logHead: logHead(log) });
+  get capturing(): boolean {
+    return this.options.capture !== undefined;
+  }
+
+  record(entry: Omit<InvocationHistoryRecord, 'logHead' | 'captured'>, log: string, payload: Buffer): void {
+    const { capture } = this.options;
+    const record = { ...entry, logHead: logHead(log), captured: capture !== undefined };
+    this.#writer.add(capture === undefined ? { record } : { record, sealedPayload: capture.seal(payload.toString('utf8')) });
   }
 
   async list(functionName: string, options: { sinceMs: number; errorsOnly: boolean; limit: number }): Promise<InvocationHistoryRecord[]> {
@@ -32,13 +51,22 @@ export class InvocationHistory {
     return this.store.listHistory(functionName, options);
   }
 
+  /** An invocation's record and, if it was captured (and can still be opened), its event. */
+  async find(requestId: string): Promise<{ record: InvocationHistoryRecord; payload?: Buffer } | undefined> {
+    await this.#writer.flush();
+    const entry = await this.store.findHistory(requestId);
+    if (entry === undefined) return undefined;
+    const opened = entry.sealedPayload === undefined ? undefined : this.options.capture?.open(entry.sealedPayload);
+    return opened === undefined ? { record: entry.record } : { record: entry.record, payload: Buffer.from(opened, 'utf8') };
+  }
+
   flush(): Promise<void> {
     return this.#writer.flush();
   }
 
-  async #append(batch: InvocationHistoryRecord[]): Promise<void> {
+  async #append(batch: HistoryEntry[]): Promise<void> {
     await this.store.appendHistory(batch);
-    for (const name of new Set(batch.map((r) => r.functionName))) await this.store.trimHistory(name, this.perFunction);
+    for (const name of new Set(batch.map((e) => e.record.functionName))) await this.store.trimHistory(name, this.options.perFunction);
   }
 }
 

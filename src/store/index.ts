@@ -1,5 +1,6 @@
 export type {
   ControlStore,
+  HistoryEntry,
   HistoryStore,
   IdentityStore,
   LogGroupRow,

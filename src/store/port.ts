@@ -103,10 +103,18 @@ export interface UsageStore {
 
 /** Invocation history (beyond Lambda): one append per invocation (batched), newest first on reads, a cap per function. */
 export interface HistoryStore {
-  appendHistory(records: readonly InvocationHistoryRecord[]): Promise<void>;
+  appendHistory(entries: readonly HistoryEntry[]): Promise<void>;
+  /** The newest record of a request id, with its sealed payload when it was captured. */
+  findHistory(requestId: string): Promise<HistoryEntry | undefined>;
   listHistory(functionName: string, options: { sinceMs: number; errorsOnly: boolean; limit: number }): Promise<InvocationHistoryRecord[]>;
   /** Keeps a function's newest `keep` records. */
   trimHistory(functionName: string, keep: number): Promise<void>;
+}
+
+/** An invocation's record, and its event sealed (SecretBox) when payload capture is on. */
+export interface HistoryEntry {
+  readonly record: InvocationHistoryRecord;
+  readonly sealedPayload?: string;
 }
 
 /** Function logs: high-volume appends, bounded reads, trimming to a cap and a retention. */

@@ -18,7 +18,7 @@ import type {
 } from '../../core/index.js';
 import { timedKey, type InvocationHistoryRecord } from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
-import type { LogGroupRow, LogGroupScan, LogStreamRead, LogStreamRow, Store } from '../port.js';
+import type { HistoryEntry, LogGroupRow, LogGroupScan, LogStreamRead, LogStreamRow, Store } from '../port.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS functions (
@@ -55,11 +55,14 @@ CREATE INDEX IF NOT EXISTS logs_time ON logs(time_ms);
 CREATE TABLE IF NOT EXISTS invocations (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   function_name TEXT NOT NULL,
+  request_id TEXT NOT NULL,
   start_ms INTEGER NOT NULL,
   outcome TEXT NOT NULL,
-  record TEXT NOT NULL
+  record TEXT NOT NULL,
+  sealed_payload TEXT
 );
 CREATE INDEX IF NOT EXISTS invocations_function ON invocations(function_name, id);
+CREATE INDEX IF NOT EXISTS invocations_request ON invocations(request_id);
 CREATE TABLE IF NOT EXISTS log_groups (
   name TEXT PRIMARY KEY,
   created_ms INTEGER NOT NULL,
@@ -363,7 +366,10 @@ export class SqliteStore implements Store {
       insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
       insertLog: db.prepare('INSERT INTO logs (function_name, log_group, stream, time_ms, message) VALUES (?, ?, ?, ?, ?)'),
-      insertInvocation: db.prepare('INSERT INTO invocations (function_name, start_ms, outcome, record) VALUES (?, ?, ?, ?)'),
+      insertInvocation: db.prepare('INSERT INTO invocations (function_name, request_id, start_ms, outcome, record, sealed_payload) VALUES (?, ?, ?, ?, ?, ?)'),
+      findInvocation: db.prepare<[string], { record: string; sealed_payload: string | null }>(
+        'SELECT record, sealed_payload FROM invocations WHERE request_id = ? ORDER BY id DESC LIMIT 1',
+      ),
       listInvocations: db.prepare<[string, number, number, number], { record: string }>(
         "SELECT record FROM invocations WHERE function_name = ? AND start_ms >= ? AND (? = 0 OR outcome != 'success') ORDER BY id DESC LIMIT ?",
       ),
@@ -735,11 +741,19 @@ export class SqliteStore implements Store {
     return { events, more: events.length === options.limit };
   }
 
-  async appendHistory(records: readonly InvocationHistoryRecord[]): Promise<void> {
+  async appendHistory(entries: readonly HistoryEntry[]): Promise<void> {
     const insert = this.#statements.insertInvocation;
     this.#db.transaction(() => {
-      for (const r of records) insert.run(r.functionName, r.startMs, r.outcome, JSON.stringify(r));
+      for (const { record: r, sealedPayload } of entries)
+        insert.run(r.functionName, r.requestId, r.startMs, r.outcome, JSON.stringify(r), sealedPayload ?? null);
     })();
+  }
+
+  async findHistory(requestId: string): Promise<HistoryEntry | undefined> {
+    const row = this.#statements.findInvocation.get(requestId);
+    if (row === undefined) return undefined;
+    const record = JSON.parse(row.record) as InvocationHistoryRecord;
+    return row.sealed_payload === null ? { record } : { record, sealedPayload: row.sealed_payload };
   }
 
   async listHistory(functionName: string, options: { sinceMs: number; errorsOnly: boolean; limit: number }): Promise<InvocationHistoryRecord[]> {
