@@ -31,6 +31,10 @@ export interface LifecycleEvents {
   'selfless:invoke:throttle': { platformId: string; functionName: string; reason: string };
   /** An async event was committed to the queue (the 202 follows). */
   'selfless:queue:enqueue': { platformId: string; requestId: string; functionName: string; qualifier: string };
+  /** An event source mapping's batch went through its function: OK, or a problem (LastProcessingResult). */
+  'selfless:mapping:batch': { platformId: string; uuid: string; functionName: string; ok: boolean };
+  /** A stream mapping is about to invoke a batch whose newest record arrived `ageMs` ago (IteratorAge). */
+  'selfless:mapping:age': { platformId: string; uuid: string; functionName: string; ageMs: number };
   /** An async event's attempt ended with its outcome committed: done, retry, forward or failed. */
   'selfless:queue:settle': { platformId: string; requestId: string; functionName: string; outcome: string; condition?: string };
 }

@@ -117,6 +117,20 @@ export class PlatformMetrics {
       if (e.functionName !== '') initDuration.observe({ function_name: e.functionName }, e.initMs / 1000);
     });
     this.#on('selfless:invoke:throttle', mine, (e) => throttles.inc({ function_name: e.functionName, reason: e.reason }));
+    const batches = new Counter({
+      name: 'selfless_mapping_batches_total',
+      help: 'Event source mapping batch results (LastProcessingResult): ok, or a problem (function error, throttle, malformed partial-batch response)',
+      labelNames: [...fn, 'uuid', 'result'],
+      registers,
+    });
+    const iteratorAge = new Gauge({
+      name: 'selfless_mapping_iterator_age_seconds',
+      help: "Age of the newest record of a stream mapping's last batch when it was invoked (IteratorAge)",
+      labelNames: [...fn, 'uuid'],
+      registers,
+    });
+    this.#on('selfless:mapping:batch', mine, (e) => batches.inc({ function_name: e.functionName, uuid: e.uuid, result: e.ok ? 'ok' : 'problem' }));
+    this.#on('selfless:mapping:age', mine, (e) => iteratorAge.set({ function_name: e.functionName, uuid: e.uuid }, e.ageMs / 1000));
     this.#on('selfless:queue:settle', mine, (e) => attempts.inc({ function_name: e.functionName, outcome: e.outcome }));
   }
 

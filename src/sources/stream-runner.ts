@@ -50,6 +50,8 @@ export interface StreamRunnerOptions<R> {
   /** Sends a batch that failed for good to the on-failure destination. */
   readonly discard: (info: { records: number; condition: string; attempts: number; batchInfo: Record<string, unknown> }) => Promise<void>;
   readonly report: (result: string) => void;
+  /** Told, before each invocation, how long ago the batch's newest record arrived (Lambda's IteratorAge). */
+  readonly observeAge?: (ageMs: number) => void;
   readonly clock: Scheduler;
   readonly log: Logger;
 }
@@ -249,6 +251,7 @@ export class StreamRunner<R> {
           continue;
         }
       }
+      this.#o.observeAge?.(Math.max(0, this.#o.clock.now() - source.arrival(records.at(-1)!)));
       const outcome = await this.#o.invoke(source.event(records, shardId));
       if (outcome.kind === 'not-run') {
         // Throttles and platform errors do not count against the retry budget, as on Lambda.

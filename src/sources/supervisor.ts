@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AwsError, newRequestId, type EventSourceMappingRecord, type Scheduler, type Timer } from '../core/index.js';
+import { AwsError, newRequestId, publish, type EventSourceMappingRecord, type Scheduler, type Timer } from '../core/index.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSourceMappings, FunctionRegistry } from '../control/index.js';
 import { MAX_EVENT_PAYLOAD_BYTES, type AsyncInvoker, type InvokeService } from '../invoke/index.js';
@@ -154,7 +154,9 @@ export class MappingSupervisor {
 
   #runner(record: EventSourceMappingRecord): Runner {
     const { mappings, clients, clock, log, registry } = this.#o;
+    const names = { platformId: this.#o.owner, uuid: record.uuid, functionName: record.functionName };
     const report = (result: string) => {
+      publish('selfless:mapping:batch', () => ({ ...names, ok: result === 'OK' }));
       mappings.recordResult(record.uuid, result).catch((error: unknown) => log.error({ err: error, uuid: record.uuid }, 'recording a poll result failed'));
     };
     if (record.source === 'kinesis' || record.source === 'dynamodb') {
@@ -167,6 +169,7 @@ export class MappingSupervisor {
         invoke: (payload) => this.#invoke(record, payload),
         discard: (failure) => this.#discard(record, failure),
         report,
+        observeAge: (ageMs) => publish('selfless:mapping:age', () => ({ ...names, ageMs })),
         clock,
         log: log.child({ uuid: record.uuid }),
       });

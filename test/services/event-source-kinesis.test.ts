@@ -17,6 +17,7 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { readLogs, waitFor } from '../support/async.js';
 import { MOTO_ACCOUNT, motoMissing, startMoto, type Moto } from '../support/moto.js';
 import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
+import { signedFetch } from '../support/signed-fetch.js';
 import { nodeZip } from '../support/zip.js';
 
 const MARKER = 'BATCH ';
@@ -127,6 +128,11 @@ describe('Kinesis event source mappings', { skip: motoMissing() ?? false }, () =
     assert.equal(first.kinesis.kinesisSchemaVersion, '1.0');
     assert.equal(typeof first.kinesis.approximateArrivalTimestamp, 'number');
     assert.match(first.eventID, /^shardId-\d+:\d+$/);
+    // The mapping's batches and their iterator age, as Prometheus sees them.
+    const metrics = await (await signedFetch(t.platform, 'GET', '/metrics')).text();
+    const ok = new RegExp(`^selfless_mapping_batches_total\\{function_name="reader",uuid="${created.UUID}",result="ok"\\} (\\d+)$`, 'm').exec(metrics);
+    assert.ok(ok !== null && Number(ok[1]) >= 3, metrics);
+    assert.match(metrics, new RegExp(`^selfless_mapping_iterator_age_seconds\\{function_name="reader",uuid="${created.UUID}"\\} [\\d.e-]+$`, 'm'));
 
     // A restart on the same data dir: only what came after the checkpoints is read.
     await t.stop();
