@@ -37,6 +37,8 @@ import { Router } from './router.js';
 import { s3NotificationRoutes } from './s3-notifications.js';
 import { selflessRoutes } from './selfless.js';
 import type { PlatformMetrics } from '../metrics/prometheus.js';
+import { CONSOLE_API_PREFIX, ConsoleServer } from '../console/console-server.js';
+import { ConsoleSessions } from '../console/sessions.js';
 import type { Services } from './services.js';
 import { tagRoutes } from './tags.js';
 import { versionRoutes } from './versions.js';
@@ -95,6 +97,8 @@ export function createApiServer(options: ApiOptions): Server {
   const router = new Router(allRoutes(options.services));
   const budget = new UnverifiedBodyBudget(options.limits.maxUnverifiedBodyBytes);
   const lookupSecret: SecretLookup = (id, token) => options.lookupKey(id, token)?.secretAccessKey;
+  const sessions = new ConsoleSessions(options.lookupKey, options.clock);
+  const consoleServer = new ConsoleServer(sessions);
   const urls = new FunctionUrlGateway({
     functionUrls: options.services.functionUrls,
     invoke: options.services.invoke,
@@ -119,7 +123,13 @@ export function createApiServer(options: ApiOptions): Server {
       void serveMetrics(options.services.metrics, res);
       return;
     }
-    void handle(req, res, { router, options, budget, lookupSecret });
+    // The web console's page, files and sign-in; its API calls (CONSOLE_API_PREFIX) go through the front door.
+    const pathname = (req.url ?? '/').split('?', 1)[0]!;
+    if ((pathname === '/console' || pathname.startsWith('/console/')) && !pathname.startsWith(CONSOLE_API_PREFIX)) {
+      void consoleServer.serve(req, res, pathname);
+      return;
+    }
+    void handle(req, res, { router, options, budget, lookupSecret, sessions });
   });
   capConnections(server, options.limits);
   // Sync invokes may run for the function's whole timeout (up to 900 s): no server-side request timer.
@@ -151,6 +161,7 @@ interface FrontDoor {
   readonly options: ApiOptions;
   readonly budget: UnverifiedBodyBudget;
   readonly lookupSecret: SecretLookup;
+  readonly sessions: ConsoleSessions;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor): Promise<void> {
@@ -165,16 +176,25 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     const url = parseTarget(req.url);
     const method = req.method ?? 'GET';
     const head = { method, rawUrl: req.url ?? '/', headers: req.headers };
-    const claimed = scopeServiceOf(head);
+    // A console call: the API's own path after the prefix, its service named in a header, and its caller
+    // the signed-in session's (checked with its CSRF token) instead of a signature.
+    const fromConsole = url.pathname.startsWith(CONSOLE_API_PREFIX)
+      ? door.sessions.authenticate(req.headers.cookie, headerOf(req, 'x-selfless-csrf'))
+      : undefined;
+    const pathname = fromConsole === undefined ? url.pathname : `/${url.pathname.slice(CONSOLE_API_PREFIX.length)}`;
+    const claimed = fromConsole === undefined ? scopeServiceOf(head) : (headerOf(req, 'x-selfless-service') ?? DEFAULT_SERVICE);
     const service = claimed !== undefined && router.serves(claimed) ? claimed : DEFAULT_SERVICE;
     if (QUERY_NAMESPACES[service] !== undefined) queryService = service;
-    const matched = router.find(service, method, url.pathname);
+    const matched = router.find(service, method, pathname);
     operation = matched?.route.operation;
     const host = req.headers.host ?? 'localhost';
     // It goes into URLs we hand back (GetFunction's Code.Location): a host name and port, nothing else.
     if (!HOST.test(host)) throw new AwsError('ValidationException', 'The Host header is not a valid host name and port.');
     const auth = matched?.route.auth ?? 'sigv4';
-    const signed = auth === 'sigv4' || (auth === 'sigv4-or-own' && /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''));
+    if (fromConsole !== undefined && auth !== 'sigv4' && auth !== 'sigv4-or-own') {
+      throw new AwsError('AccessDeniedException', 'The console calls only the signed API routes.');
+    }
+    const signed = fromConsole === undefined && (auth === 'sigv4' || (auth === 'sigv4-or-own' && /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? '')));
     const pending = signed ? await checkSigV4Head(head, door.lookupSecret, { now: new Date(options.clock.now()), service }) : undefined;
     const limit = matched?.route.bodyLimit ?? UNMATCHED_BODY_LIMIT;
     const tooLarge = () =>
@@ -201,8 +221,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     const verified = await pending?.verify(body);
     budget.give(reserved);
     reserved = 0;
-    if (matched === undefined) throw new AwsError('UnknownOperationException', `Unknown operation: ${method} ${url.pathname}`);
-    const caller = verified === undefined ? undefined : callerBehind(verified, options.lookupKey);
+    if (matched === undefined) throw new AwsError('UnknownOperationException', `Unknown operation: ${method} ${pathname}`);
+    const caller = fromConsole ?? (verified === undefined ? undefined : callerBehind(verified, options.lookupKey));
     const ctx: RequestContext = { req, requestId, params: matched.params, query: url.searchParams, body, origin: `http://${host}`, caller };
     const { route } = matched;
     const action = typeof route.action === 'string' ? route.action : route.action(ctx);
@@ -328,4 +348,9 @@ function sendStream(res: ServerResponse, body: BodyStream): void {
   stream.once('error', () => res.destroy());
   res.once('close', () => stream.destroy());
   stream.pipe(res);
+}
+
+function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { startPlatform, type TestPlatform } from '../support/platform.js';
 import { assertWebAppsInstalled, deployWebApps, WEB_APPS, webAppImage, type WebAppName } from '../support/web-apps.js';
-
-/** Debian's Chromium (`.ci/run` installs it); playwright-core drives it over CDP and downloads no browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-/** Headless and quiet: no sandbox (CI runs as root), no GPU, nothing fetched in the background. */
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('real web apps through function URLs in a real browser (Chromium): the page script runs, the form posts and the 303 lands', () => {
   let t: TestPlatform;
@@ -26,10 +13,9 @@ describe('real web apps through function URLs in a real browser (Chromium): the 
 
   before(async () => {
     assertWebAppsInstalled();
-    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it (apt-get install chromium)`);
     t = await startPlatform();
     urls = await deployWebApps(t);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
+import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
+import { nodeZip } from '../support/zip.js';
+
+/** Screenshots of each page, for a person to look at: `test-artifacts/console/` at the repository root. */
+const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/console/', import.meta.url));
+
+const HANDLER = `exports.handler = async (e) => {
+  console.log('greeting', e.name);
+  return { greeting: 'hello ' + e.name };
+};`;
+
+describe('the web console in a real browser (Chromium): sign in, browse a function, invoke it from the Test tab, sign out', () => {
+  let t: TestPlatform;
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    t = await startPlatform();
+    const ZipFile = await nodeZip(HANDLER);
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'greeter',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile },
+        Environment: { Variables: { GREETING_SECRET: 'shh-its-a-secret' } },
+      }),
+    );
+    await t.client.send(new InvokeCommand({ FunctionName: 'greeter', Payload: Buffer.from('{"name":"first"}') }));
+    browser = await launchChromium();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('refuses a wrong key, then signs in with the root key and lists the functions with their last day', async () => {
+    await page.goto(`${t.platform.url}/console`);
+    await page.getByLabel('Access key ID').fill(t.platform.rootKey.accessKeyId);
+    await page.getByLabel('Secret access key').fill('not-the-secret');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+    await shot('sign-in');
+    await page.getByLabel('Secret access key').fill(t.platform.rootKey.secretAccessKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Functions' }).waitFor();
+    const row = page.getByRole('row', { name: /greeter/ });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    assert.equal(cells[0], 'nodejs22.x');
+    assert.notEqual(cells[1], '—', 'its last invoke is shown');
+    assert.deepEqual(cells.slice(2, 4), ['1', '0'], 'one invocation, no errors');
+    assert.match(cells[4]!, /^\$0\.0000\d{4}$/, 'a cost in millionths of a dollar, not rounded to zero');
+    await shot('functions');
+  });
+
+  it("shows a function's configuration, its environment values hidden until asked for", async () => {
+    await page.getByRole('link', { name: 'greeter' }).click();
+    await page.getByRole('heading', { name: 'Configuration' }).waitFor();
+    assert.match(await page.locator('dl.facts').first().innerText(), /Handler\s+index\.handler/);
+    assert.equal(await page.getByText('shh-its-a-secret').count(), 0, 'hidden at first');
+    await page.getByRole('button', { name: 'Show GREETING_SECRET' }).click();
+    await page.getByText('shh-its-a-secret').waitFor();
+    await shot('function-configuration');
+    // And on a phone's screen: nothing wider than it but the tables, which scroll on their own.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `the page is ${overflow}px wider than a phone`);
+    await shot('function-configuration-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('invokes the function from the Test tab and shows its answer and log side by side', async () => {
+    await page.getByRole('link', { name: 'Test' }).click();
+    await page.getByLabel('Event (JSON)').fill('{"name":"console"}');
+    await page.getByRole('button', { name: 'Invoke' }).click();
+    const response = page.getByTestId('response');
+    await response.waitFor();
+    assert.deepEqual(JSON.parse(await response.innerText()), { greeting: 'hello console' });
+    const log = await page.getByTestId('log').innerText();
+    assert.match(log, /START RequestId: /);
+    assert.match(log, /greeting console/);
+    assert.match(log, /REPORT RequestId: /);
+    await page.getByLabel('Save as').fill('console event');
+    await page.getByRole('button', { name: 'Save event' }).click();
+    assert.deepEqual(await page.getByLabel('Saved events').locator('option').allTextContents(), ['Choose…', 'console event']);
+    await shot('function-test');
+  });
+
+  it('signs out: the page asks for a key again and the session no longer answers', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to selfless' }).waitFor();
+    const status = await page.evaluate(async () => (await fetch('/console/aws/2015-03-31/functions')).status);
+    assert.equal(status, 403);
+  });
+
+  it('answers no API call without a session and its CSRF token', async () => {
+    const unsigned = await fetch(`${t.platform.url}/console/aws/2015-03-31/functions`);
+    assert.equal(unsigned.status, 403);
+    const signIn = await fetch(`${t.platform.url}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accessKeyId: t.platform.rootKey.accessKeyId, secretAccessKey: t.platform.rootKey.secretAccessKey }),
+    });
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    assert.match(signIn.headers.get('set-cookie')!, /HttpOnly; SameSite=Strict; Path=\/console/);
+    const { csrfToken } = (await signIn.json()) as { csrfToken: string };
+    const noToken = await fetch(`${t.platform.url}/console/aws/2015-03-31/functions`, { headers: { cookie } });
+    assert.equal(noToken.status, 403, 'a cookie alone (what a cross-site form would carry) is not enough');
+    const withToken = await fetch(`${t.platform.url}/console/aws/2015-03-31/functions`, { headers: { cookie, 'x-selfless-csrf': csrfToken } });
+    assert.equal(withToken.status, 200);
+    const page = await fetch(`${t.platform.url}/console`);
+    assert.match(page.headers.get('content-security-policy')!, /default-src 'self'; script-src 'self' 'sha256-/);
+  });
+});
