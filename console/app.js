@@ -270,6 +270,55 @@ function TestTab({ name }) {
   </div>`;
 }
 
+function AsyncTab({ name }) {
+  const [notice, setNotice] = useState('');
+  const { value, error, reload } = useLoad(() => getJson(`/selfless/v1/functions/${enc(name)}/failed-events`), [name]);
+  const redrive = async (body, what) => {
+    try {
+      const response = await api('POST', `/selfless/v1/functions/${enc(name)}/failed-events/redrive`, { body });
+      const { redriven } = await response.json();
+      setNotice(`${redriven.length} ${what} sent back to the queue.`);
+      reload();
+    } catch (failure) {
+      setNotice(failure.message);
+    }
+  };
+  if (error) return html`<${Failure} error=${error} />`;
+  if (!value) return html`<${Loading} />`;
+  return html`<h3>Queue</h3>
+    <p>${value.queued} event(s) queued (waiting, retrying or running).</p>
+    <h3>Failed events</h3>
+    <p class="muted">Asynchronous events that failed for good with no on-failure destination. Redriving queues them again, with their retries anew.</p>
+    ${notice && html`<p class="ok" role="status">${notice}</p>`}
+    ${value.events.length === 0
+      ? html`<p class="muted">None.</p>`
+      : html`<div class="row"><button type="button" onClick=${() => redrive({ all: true }, 'event(s)')}>Redrive all ${value.events.length}</button></div>
+          <div class="table-wrap"><table>
+            <thead><tr><th scope="col">Request id</th><th scope="col">Failed</th><th scope="col">Cause</th><th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Action</th></tr></thead>
+            <tbody>${value.events.map(
+              (e) => html`<tr>
+                <th scope="row"><code>${e.requestId}</code></th>
+                <td>${when(e.failedAt)}</td>
+                <td>${e.condition}</td>
+                <td class="num">${e.approximateInvokeCount}</td>
+                <td>${errorSummary(e.lastError)}</td>
+                <td><button type="button" onClick=${() => redrive({ requestIds: [e.requestId] }, 'event')}>Redrive <span class="muted">${e.requestId.slice(0, 8)}</span></button></td>
+              </tr>`,
+            )}</tbody>
+          </table></div>`}`;
+}
+
+/** A function error's type and message, from its JSON; anything else as it is. */
+function errorSummary(text) {
+  if (!text) return '—';
+  try {
+    const error = JSON.parse(text);
+    return error.errorType ? `${error.errorType}: ${error.errorMessage ?? ''}` : text;
+  } catch {
+    return text;
+  }
+}
+
 function pretty(text) {
   try {
     return JSON.stringify(JSON.parse(text), null, 2);
@@ -281,7 +330,9 @@ function pretty(text) {
 const TABS = [
   ['configuration', 'Configuration'],
   ['test', 'Test'],
+  ['async', 'Async'],
 ];
+const VIEWS = { configuration: Configuration, test: TestTab, async: AsyncTab };
 
 function FunctionPage({ name, tab }) {
   const current = TABS.some(([id]) => id === tab) ? tab : 'configuration';
@@ -293,7 +344,7 @@ function FunctionPage({ name, tab }) {
       )}
     </nav>
     <section aria-label=${TABS.find(([id]) => id === current)[1]}>
-      ${current === 'test' ? html`<${TestTab} name=${name} />` : html`<${Configuration} name=${name} />`}
+      ${h(VIEWS[current], { name })}
     </section>`;
 }
 

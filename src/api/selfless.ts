@@ -124,6 +124,8 @@ export function selflessRoutes(s: Services): Route[] {
         return {
           status: 200,
           body: {
+            // Events still queued for it (waiting, retrying or running), beside those that failed for good.
+            queued: await s.async.depth(name),
             events: failed.map(({ event, condition, failedAt }) => ({
               requestId: event.id,
               condition,

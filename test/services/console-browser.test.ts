@@ -3,7 +3,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  InvokeCommand,
+  PutFunctionEventInvokeConfigCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
+import { waitFor } from '../support/async.js';
+import { signedFetch } from '../support/signed-fetch.js';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import { ROLE, startPlatform, type TestPlatform } from '../support/platform.js';
@@ -97,6 +105,42 @@ describe('the web console in a real browser (Chromium): sign in, browse a functi
     await page.getByRole('button', { name: 'Save event' }).click();
     assert.deepEqual(await page.getByLabel('Saved events').locator('option').allTextContents(), ['Choose…', 'console event']);
     await shot('function-test');
+  });
+
+  it('shows a failed asynchronous event with its cause in the Async tab, and redrives it', async () => {
+    // Fails while FAIL is set; no retries, so its event fails for good at once.
+    const ZipFile = await nodeZip('exports.handler = async () => { if (process.env.FAIL) throw new Error("down for now"); return "up"; };');
+    await t.client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'flaky',
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile },
+        Environment: { Variables: { FAIL: '1' } },
+      }),
+    );
+    await t.client.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'flaky', MaximumRetryAttempts: 0 }));
+    const queued = await t.client.send(new InvokeCommand({ FunctionName: 'flaky', InvocationType: 'Event', Payload: Buffer.from('{}') }));
+    const requestId = queued.$metadata.requestId!;
+    const failedEvents = async () =>
+      ((await (await signedFetch(t.platform, 'GET', '/selfless/v1/functions/flaky/failed-events')).json()) as { events: Array<{ requestId: string }> }).events;
+    await waitFor('the failed event', async () => ((await failedEvents()).length === 1 ? true : undefined));
+    await t.client.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'flaky', Environment: { Variables: {} } }));
+    await waitUntilFunctionUpdatedV2({ client: t.client, maxWaitTime: 60 }, { FunctionName: 'flaky' });
+
+    await page.goto(`${t.platform.url}/console#/functions/flaky/async`);
+    const row = page.getByRole('row', { name: new RegExp(requestId) });
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    assert.equal(cells[1], 'RetriesExhausted');
+    assert.equal(cells[2], '1');
+    assert.equal(cells[3], 'Error: down for now');
+    await shot('function-async');
+    await row.getByRole('button', { name: /^Redrive/ }).click();
+    await page.getByRole('status').filter({ hasText: '1 event sent back to the queue.' }).waitFor();
+    // Sent again, it now succeeds: the store holds no failed event any more.
+    await waitFor('the redriven event to succeed', async () => ((await failedEvents()).length === 0 ? true : undefined));
   });
 
   it('signs out: the page asks for a key again and the session no longer answers', async () => {
