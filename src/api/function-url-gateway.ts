@@ -5,6 +5,7 @@ import { AwsError, BodyTimeoutError, readLimitedBody, type Clock, type FunctionU
 import type { Logger } from '../core/logger.js';
 import { MAX_SYNC_PAYLOAD_BYTES, type InvokeService } from '../invoke/index.js';
 import { urlEvent } from './function-url-events.js';
+import { headerOf } from './http.js';
 import { urlResponse, type UrlResponse } from './function-url-responses.js';
 import { streamedUrlResponse, type StreamedUrlResponse } from './function-url-streams.js';
 
@@ -48,8 +49,8 @@ export class FunctionUrlGateway {
     try {
       const record = this.#o.functionUrls.byId(urlId);
       if (record === undefined) return void forbidden(req, res, headers);
-      const origin = header(req, 'origin');
-      if (record.cors !== undefined && req.method === 'OPTIONS' && origin !== undefined && header(req, 'access-control-request-method') !== undefined) {
+      const origin = headerOf(req, 'origin');
+      if (record.cors !== undefined && req.method === 'OPTIONS' && origin !== undefined && headerOf(req, 'access-control-request-method') !== undefined) {
         return void send(res, 200, { ...headers, ...preflightHeaders(record.cors, origin) }, Buffer.alloc(0));
       }
       Object.assign(headers, record.cors === undefined || origin === undefined ? {} : corsHeaders(record.cors, origin));
@@ -57,7 +58,7 @@ export class FunctionUrlGateway {
       const admitted = await this.#admit(req, record, functionArn, requestId);
       if (admitted === undefined) return void forbidden(req, res, headers);
       const { body, caller } = admitted;
-      const host = header(req, 'host') ?? `${urlId}.lambda-url.${this.#o.partition.region}.localhost`;
+      const host = headerOf(req, 'host') ?? `${urlId}.lambda-url.${this.#o.partition.region}.localhost`;
       const event = urlEvent({
         req,
         target,
@@ -156,11 +157,6 @@ export class FunctionUrlGateway {
       Buffer.from(JSON.stringify({ Message: error.message })),
     );
   }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string | string[]>, body: Buffer): void {

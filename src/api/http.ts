@@ -143,7 +143,12 @@ export function jsonDepthOver(text: string, max: number): boolean {
 }
 
 export function header(ctx: RequestContext, name: string): string | undefined {
-  const value = ctx.req.headers[name];
+  return headerOf(ctx.req, name);
+}
+
+/** A request header's value (the first, if it came more than once); `name` in lower case. */
+export function headerOf(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 

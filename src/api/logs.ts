@@ -1,4 +1,4 @@
-import { AwsError } from '../core/index.js';
+import { AwsError, checkRange, validationError } from '../core/index.js';
 import type { LogGroups } from '../logs/log-groups.js';
 import { jsonBody, route, type RequestContext, type Route } from './http.js';
 import { jsonProtocol, type JsonOperation } from './json-protocol.js';
@@ -84,8 +84,7 @@ function operations(groups: LogGroups): Record<string, JsonOperation> {
     },
     PutRetentionPolicy: async (b) => {
       const days = optional(b, 'retentionInDays', expectInteger);
-      if (days === undefined)
-        throw invalid("1 validation error detected: Value null at 'retentionInDays' failed to satisfy constraint: Member must not be null");
+      if (days === undefined) throw missing('retentionInDays');
       await groups.putRetention(groupName(b), days);
       return {};
     },
@@ -124,22 +123,20 @@ function given<K extends string, V>(key: K, value: V | undefined): { [P in K]?: 
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-const invalid = (message: string) => new AwsError('InvalidParameterException', message);
+/** CloudWatch Logs answers a broken constraint with InvalidParameterException, in the model validator's words. */
+const INVALID = 'InvalidParameterException';
+const invalid = (message: string) => new AwsError(INVALID, message);
+const missing = (field: string) => invalid(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
 
 function requiredString(b: Body, field: string): string {
   const value = optional(b, field, expectString);
-  if (value === undefined || value === '')
-    throw invalid(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+  if (value === undefined || value === '') throw missing(field);
   return value;
 }
 
 function groupName(b: Body): string {
   const name = requiredString(b, 'logGroupName');
-  if (!GROUP_NAME.test(name)) {
-    throw invalid(
-      `1 validation error detected: Value '${name}' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+`,
-    );
-  }
+  if (!GROUP_NAME.test(name)) throw validationError('logGroupName', name, 'Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+', INVALID);
   return name;
 }
 
@@ -163,20 +160,13 @@ function groupNameIn(b: Body): string | undefined {
 
 function limit(b: Body, max: number): number | undefined {
   const value = optional(b, 'limit', expectInteger);
-  if (value !== undefined && (value < 1 || value > max)) {
-    throw invalid(
-      `1 validation error detected: Value '${value}' at 'limit' failed to satisfy constraint: Member must have value ${value < 1 ? 'greater than or equal to 1' : `less than or equal to ${max}`}`,
-    );
-  }
-  return value;
+  return value === undefined ? undefined : checkRange('limit', value, 1, max, INVALID);
 }
 
 function orderBy(b: Body): string | undefined {
   const value = optional(b, 'orderBy', expectString);
   if (value !== undefined && value !== 'LogStreamName' && value !== 'LastEventTime') {
-    throw invalid(
-      `1 validation error detected: Value '${value}' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]`,
-    );
+    throw validationError('orderBy', value, 'Member must satisfy enum value set: [LogStreamName, LastEventTime]', INVALID);
   }
   return value;
 }

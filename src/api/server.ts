@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { AwsError, BodyTimeoutError, newRequestId, readLimitedBody, type Clock } from '../core/index.js';
@@ -6,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import {
   callerOf,
   checkSigV4Head,
+  sameSecret,
   scopeServiceOf,
   type AccessKeyLookup,
   type Authorize,
@@ -26,7 +26,7 @@ import { FunctionUrlGateway } from './function-url-gateway.js';
 import { functionUrlTarget } from './function-url-hosts.js';
 import { functionUrlRoutes } from './function-urls.js';
 import { functionRoutes } from './functions.js';
-import type { BodyStream, Reply, RequestContext, Route } from './http.js';
+import { headerOf, type BodyStream, type Reply, type RequestContext, type Route } from './http.js';
 import { invokeRoutes } from './invoke.js';
 import { permissionRoutes } from './permissions.js';
 import { iamRoutes } from './iam.js';
@@ -142,9 +142,7 @@ export function createApiServer(options: ApiOptions): Server {
 /** GET /metrics with the scrape token; anything else about /metrics is signed like any request. */
 function isMetricsScrape(req: IncomingMessage, token: string): boolean {
   if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) return false;
-  const given = Buffer.from(req.headers.authorization ?? '');
-  const expected = Buffer.from(`Bearer ${token}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(req.headers.authorization ?? '', `Bearer ${token}`);
 }
 
 async function serveMetrics(metrics: PlatformMetrics, res: ServerResponse): Promise<void> {
@@ -348,9 +346,4 @@ function sendStream(res: ServerResponse, body: BodyStream): void {
   stream.once('error', () => res.destroy());
   res.once('close', () => stream.destroy());
   stream.pipe(res);
-}
-
-function headerOf(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }

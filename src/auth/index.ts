@@ -22,7 +22,7 @@ export {
 export { Roles, type CreateRoleInput } from './roles.js';
 export { ManagedPolicies, type ManagedPolicy, type CreatePolicyInput } from './managed-policies.js';
 export { Users, type AccessKeyMetadata, type CreateUserInput, type NewAccessKey } from './users.js';
-export { SecretBox, Signer } from './secret-box.js';
+export { SecretBox, Signer, sameSecret } from './secret-box.js';
 export { PolicyAuthorizer, type ResourcePolicyLookup } from './authorizer.js';
 export { RoleSessions, type SessionCredentials } from './sessions.js';
 export { ExecutionRoles, LAMBDA_TRUST_POLICY, type AdoptedRole, type ServiceAllowed } from './execution-roles.js';

@@ -53,3 +53,10 @@ export class Signer {
     return mac.length === expected.length && timingSafeEqual(mac, expected);
   }
 }
+
+/** Whether two secrets (signatures, tokens) are the same, in time that does not depend on where they differ. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given, 'utf8');
+  const b = Buffer.from(expected, 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -9,11 +9,12 @@
  *
  * Both the `Authorization` header form and presigned URLs (`X-Amz-*` query parameters) are accepted.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { AwsError } from '../core/errors.js';
+import { sameSecret } from './secret-box.js';
 
 export interface IncomingSignedRequest {
   method: string;
@@ -153,10 +154,7 @@ export async function checkSigV4Head(
   const caller: VerifiedCaller = { accessKeyId: claim.accessKeyId, region: claim.region };
   if (claim.sessionToken !== undefined) caller.sessionToken = claim.sessionToken;
   const signedWith = async (hash: string) =>
-    sameSignature(
-      claim.signature,
-      await computeSignature({ method: req.method, path, query, headers, claim, signingDate, secretAccessKey, payloadHash: hash }),
-    );
+    sameSecret(claim.signature, await computeSignature({ method: req.method, path, query, headers, claim, signingDate, secretAccessKey, payloadHash: hash }));
 
   const declared = headers.get(SHA256_HEADER)?.[0];
   if (declared !== undefined) {
@@ -471,10 +469,4 @@ async function computeSignature(input: {
   const signature = /Signature=([0-9a-f]+)$/.exec(String(signed.headers['authorization']))?.[1];
   if (signature === undefined) throw new Error('SignatureV4 returned no signature');
   return signature;
-}
-
-function sameSignature(provided: string, expected: string): boolean {
-  const a = Buffer.from(provided, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

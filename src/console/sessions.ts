@@ -1,5 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AccessKeyLookup, Caller } from '../auth/index.js';
+import { randomBytes } from 'node:crypto';
+import { sameSecret, type AccessKeyLookup, type Caller } from '../auth/index.js';
 import { AwsError, type Clock } from '../core/index.js';
 
 /** How long a console sign-in lasts without use. */
@@ -32,9 +32,7 @@ export class ConsoleSessions {
   /** Checks the key as SigV4 would (same lookup, secret compared in constant time); the new session's id and CSRF token. */
   signIn(accessKeyId: string, secretAccessKey: string, sessionToken: string | undefined): { id: string; csrfToken: string; caller: Caller } {
     const key = this.lookupKey(accessKeyId, sessionToken);
-    const given = Buffer.from(secretAccessKey);
-    const expected = Buffer.from(key?.secretAccessKey ?? '');
-    if (key === undefined || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (key === undefined || !sameSecret(secretAccessKey, key.secretAccessKey)) {
       throw new AwsError('UnrecognizedClientException', 'The access key ID or secret access key is not valid.');
     }
     const caller: Caller = {
@@ -69,9 +67,7 @@ export class ConsoleSessions {
   authenticate(cookieHeader: string | undefined, csrfHeader: string | undefined): Caller {
     const session = this.find(cookieHeader);
     if (session === undefined) throw new AwsError('MissingAuthenticationTokenException', 'Sign in to the console first.');
-    const given = Buffer.from(csrfHeader ?? '');
-    const expected = Buffer.from(session.csrfToken);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!sameSecret(csrfHeader ?? '', session.csrfToken)) {
       throw new AwsError('AccessDeniedException', 'The console request did not carry its session’s CSRF token.');
     }
     return session.caller;

@@ -117,14 +117,14 @@ export const resourceConflict = (message: string) => new AwsError('ResourceConfl
  * AWS's ValidationException wording: "1 validation error detected: Value 'x' at 'memorySize' failed to
  * satisfy constraint: Member must have value less than or equal to 10240".
  */
-export function validationError(field: string, value: unknown, constraint: string): AwsError {
+export function validationError(field: string, value: unknown, constraint: string, code: AwsErrorCode = 'ValidationException'): AwsError {
   const shown = typeof value === 'string' ? value : shownValue(value);
-  return new AwsError('ValidationException', `1 validation error detected: Value '${shown}' at '${field}' failed to satisfy constraint: ${constraint}`);
+  return new AwsError(code, `1 validation error detected: Value '${shown}' at '${field}' failed to satisfy constraint: ${constraint}`);
 }
 
 /** A number within AWS's bounds, or the ValidationException AWS sends for it. */
-export function checkRange(field: string, value: number, min: number, max: number): number {
-  if (value < min) throw validationError(field, value, `Member must have value greater than or equal to ${min}`);
-  if (value > max) throw validationError(field, value, `Member must have value less than or equal to ${max}`);
+export function checkRange(field: string, value: number, min: number, max: number, code: AwsErrorCode = 'ValidationException'): number {
+  if (value < min) throw validationError(field, value, `Member must have value greater than or equal to ${min}`, code);
+  if (value > max) throw validationError(field, value, `Member must have value less than or equal to ${max}`, code);
   return value;
 }

@@ -1,4 +1,4 @@
-import { AwsError, type Partition } from '../core/index.js';
+import { AwsError, validationError, type Partition } from '../core/index.js';
 import type { LogStore } from '../metering/index.js';
 import { FilterPatternError, parseFilterPattern } from './filter-pattern.js';
 
@@ -169,10 +169,7 @@ export class LogGroups {
 
   async putRetention(group: string, days: number): Promise<void> {
     if (!(RETENTION_DAYS as readonly number[]).includes(days)) {
-      throw new AwsError(
-        'InvalidParameterException',
-        `1 validation error detected: Value '${days}' at 'retentionInDays' failed to satisfy constraint: Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`,
-      );
+      throw validationError('retentionInDays', days, `Member must satisfy enum value set: [${RETENTION_DAYS.join(', ')}]`, 'InvalidParameterException');
     }
     if (!(await this.logs.setRetention(group, days))) throw groupMissing();
   }
