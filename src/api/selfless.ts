@@ -67,7 +67,8 @@ export function selflessRoutes(s: Services): Route[] {
         const requestId = ctx.params.RequestId!;
         const found = await s.history.find(requestId);
         if (found === undefined) throw new AwsError('ResourceNotFoundException', `No invocation ${requestId} is in the history.`);
-        if (found.payload === undefined) {
+        const payload = found.openPayload();
+        if (payload === undefined) {
           throw invalidParameter(
             `Invocation ${requestId} was recorded without its event: start the server with SELFLESS_HISTORY_PAYLOADS=1 to capture events.`,
           );
@@ -76,7 +77,7 @@ export function selflessRoutes(s: Services): Route[] {
         const out = await s.invoke.invokeSync({
           functionName,
           qualifier: version === '$LATEST' ? undefined : version,
-          payload: found.payload,
+          payload,
           logTail: false,
           requestId: ctx.requestId,
         });

@@ -51,13 +51,22 @@ export class InvocationHistory {
     return this.store.listHistory(functionName, options);
   }
 
-  /** An invocation's record and, if it was captured (and can still be opened), its event. */
-  async find(requestId: string): Promise<{ record: InvocationHistoryRecord; payload?: Buffer } | undefined> {
+  /**
+   * An invocation's record, and a way to open its event: undefined when it was not captured or can no
+   * longer be opened. Opening is left to the caller, so a lookup that needs only the record decrypts nothing.
+   */
+  async find(requestId: string): Promise<{ record: InvocationHistoryRecord; openPayload(): Buffer | undefined } | undefined> {
     await this.#writer.flush();
     const entry = await this.store.findHistory(requestId);
     if (entry === undefined) return undefined;
-    const opened = entry.sealedPayload === undefined ? undefined : this.options.capture?.open(entry.sealedPayload);
-    return opened === undefined ? { record: entry.record } : { record: entry.record, payload: Buffer.from(opened, 'utf8') };
+    const { capture } = this.options;
+    return {
+      record: entry.record,
+      openPayload: () => {
+        const opened = entry.sealedPayload === undefined ? undefined : capture?.open(entry.sealedPayload);
+        return opened === undefined ? undefined : Buffer.from(opened, 'utf8');
+      },
+    };
   }
 
   flush(): Promise<void> {
