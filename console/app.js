@@ -82,7 +82,10 @@ function SignIn({ onSignedIn }) {
   };
   return html`<form class="signin" onSubmit=${submit} aria-labelledby="signin-title">
     <h2 id="signin-title">Sign in to selfless</h2>
-    <p class="muted">With an access key of this server: the root key it printed at first start, or an IAM user's. The key stays on the server; this browser keeps only a session.</p>
+    <p class="muted">
+      With an access key of this server: the root key it printed at first start, or an IAM user's. The key stays on the server; this browser keeps only a
+      session.
+    </p>
     <label for="accessKeyId">Access key ID</label>
     <input id="accessKeyId" name="accessKeyId" autocomplete="username" required />
     <label for="secretAccessKey">Secret access key</label>
@@ -107,22 +110,40 @@ function FunctionsList() {
   if (error) return html`<${Failure} error=${error} />`;
   if (!value) return html`<${Loading} />`;
   return html`<h2>Functions</h2>
-    ${value.length === 0
-      ? html`<p>No functions yet. Deploy one with <code>selfless deploy</code> or <code>aws lambda create-function</code>.</p>`
-      : html`<div class="table-wrap"><table>
-          <caption class="muted">Invocations, errors and cost over the last 24 hours</caption>
-          <thead><tr><th scope="col">Name</th><th scope="col">Runtime</th><th scope="col">Last invoke</th><th scope="col" class="num">Invocations</th><th scope="col" class="num">Errors</th><th scope="col" class="num">Cost</th></tr></thead>
-          <tbody>${value.map(
-            (f) => html`<tr>
-              <th scope="row"><a href=${`#/functions/${enc(f.FunctionName)}`}>${f.FunctionName}</a></th>
-              <td>${f.Runtime}</td>
-              <td>${when(f.lastInvoke)}</td>
-              <td class="num">${f.usage?.requests ?? 0}</td>
-              <td class="num">${f.usage?.errors ?? 0}</td>
-              <td class="num">${usd(f.usage?.cost ?? 0)}</td>
-            </tr>`,
-          )}</tbody>
-        </table></div>`}`;
+    ${
+      value.length === 0
+        ? html`<p>No functions yet. Deploy one with <code>selfless deploy</code> or <code>aws lambda create-function</code>.</p>`
+        : html`<div class="table-wrap">
+            <table>
+              <caption class="muted">
+                Invocations, errors and cost over the last 24 hours
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Runtime</th>
+                  <th scope="col">Last invoke</th>
+                  <th scope="col" class="num">Invocations</th>
+                  <th scope="col" class="num">Errors</th>
+                  <th scope="col" class="num">Cost</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${value.map(
+                  (f) =>
+                    html`<tr>
+                      <th scope="row"><a href=${`#/functions/${enc(f.FunctionName)}`}>${f.FunctionName}</a></th>
+                      <td>${f.Runtime}</td>
+                      <td>${when(f.lastInvoke)}</td>
+                      <td class="num">${f.usage?.requests ?? 0}</td>
+                      <td class="num">${f.usage?.errors ?? 0}</td>
+                      <td class="num">${usd(f.usage?.cost ?? 0)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
+    }`;
 }
 
 function Variables({ variables }) {
@@ -134,16 +155,31 @@ function Variables({ variables }) {
     next.has(name) ? next.delete(name) : next.add(name);
     setShown(next);
   };
-  return html`<div class="table-wrap"><table>
-    <thead><tr><th scope="col">Name</th><th scope="col">Value</th><th scope="col">Action</th></tr></thead>
-    <tbody>${names.map(
-      (name) => html`<tr>
-        <th scope="row"><code>${name}</code></th>
-        <td>${shown.has(name) ? html`<code>${variables[name]}</code>` : html`<span aria-label="hidden value">••••••</span>`}</td>
-        <td><button type="button" aria-pressed=${shown.has(name)} onClick=${() => toggle(name)}>${shown.has(name) ? 'Hide' : 'Show'} <span class="muted">${name}</span></button></td>
-      </tr>`,
-    )}</tbody>
-  </table></div>`;
+  return html`<div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Name</th>
+          <th scope="col">Value</th>
+          <th scope="col">Action</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${names.map(
+          (name) =>
+            html`<tr>
+              <th scope="row"><code>${name}</code></th>
+              <td>${shown.has(name) ? html`<code>${variables[name]}</code>` : html`<span aria-label="hidden value">••••••</span>`}</td>
+              <td>
+                <button type="button" aria-pressed=${shown.has(name)} onClick=${() => toggle(name)}>
+                  ${shown.has(name) ? 'Hide' : 'Show'} <span class="muted">${name}</span>
+                </button>
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </div>`;
 }
 
 function Configuration({ name }) {
@@ -165,45 +201,81 @@ function Configuration({ name }) {
   const c = fn.Configuration;
   return html`<h3>Configuration</h3>
     <dl class="facts">
-      <dt>ARN</dt><dd><code>${c.FunctionArn}</code></dd>
-      <dt>Runtime</dt><dd>${c.Runtime}, ${c.Architectures.join(', ')}</dd>
-      <dt>Handler</dt><dd><code>${c.Handler}</code></dd>
-      <dt>Memory</dt><dd>${c.MemorySize} MB</dd>
-      <dt>Timeout</dt><dd>${c.Timeout} s</dd>
-      <dt>Ephemeral storage</dt><dd>${c.EphemeralStorage.Size} MB</dd>
-      <dt>Role</dt><dd><code>${c.Role}</code></dd>
-      <dt>Logging</dt><dd>${c.LoggingConfig.LogFormat} to <code>${c.LoggingConfig.LogGroup}</code></dd>
-      <dt>Reserved concurrency</dt><dd>${fn.Concurrency?.ReservedConcurrentExecutions ?? 'unreserved'}</dd>
-      <dt>Last modified</dt><dd>${c.LastModified}</dd>
+      <dt>ARN</dt>
+      <dd><code>${c.FunctionArn}</code></dd>
+      <dt>Runtime</dt>
+      <dd>${c.Runtime}, ${c.Architectures.join(', ')}</dd>
+      <dt>Handler</dt>
+      <dd><code>${c.Handler}</code></dd>
+      <dt>Memory</dt>
+      <dd>${c.MemorySize} MB</dd>
+      <dt>Timeout</dt>
+      <dd>${c.Timeout} s</dd>
+      <dt>Ephemeral storage</dt>
+      <dd>${c.EphemeralStorage.Size} MB</dd>
+      <dt>Role</dt>
+      <dd><code>${c.Role}</code></dd>
+      <dt>Logging</dt>
+      <dd>${c.LoggingConfig.LogFormat} to <code>${c.LoggingConfig.LogGroup}</code></dd>
+      <dt>Reserved concurrency</dt>
+      <dd>${fn.Concurrency?.ReservedConcurrentExecutions ?? 'unreserved'}</dd>
+      <dt>Last modified</dt>
+      <dd>${c.LastModified}</dd>
     </dl>
     <h3>Environment variables</h3>
     <${Variables} variables=${c.Environment?.Variables} />
     <h3>Versions</h3>
     <p>${versions.Versions.map((v) => v.Version).join(', ')}</p>
     <h3>Aliases</h3>
-    ${aliases.Aliases.length === 0
-      ? html`<p class="muted">None.</p>`
-      : html`<ul>${aliases.Aliases.map(
-          (a) => html`<li><strong>${a.Name}</strong> → ${a.FunctionVersion}${Object.entries(a.RoutingConfig?.AdditionalVersionWeights ?? {}).map(
-            ([v, w]) => html`, ${Math.round(w * 100)} % to ${v}`,
-          )}</li>`,
-        )}</ul>`}
+    ${
+      aliases.Aliases.length === 0
+        ? html`<p class="muted">None.</p>`
+        : html`<ul>
+            ${aliases.Aliases.map(
+              (a) =>
+                html`<li>
+                  <strong>${a.Name}</strong> →
+                  ${a.FunctionVersion}${Object.entries(a.RoutingConfig?.AdditionalVersionWeights ?? {}).map(
+                    ([v, w]) => html`, ${Math.round(w * 100)} % to ${v}`,
+                  )}
+                </li>`,
+            )}
+          </ul>`
+    }
     <h3>Asynchronous invocation</h3>
-    ${eventInvoke
-      ? html`<p>Retries: ${eventInvoke.MaximumRetryAttempts ?? 2}; maximum event age: ${eventInvoke.MaximumEventAgeInSeconds ?? 21600} s</p>`
-      : html`<p class="muted">Lambda's defaults: 2 retries, events kept 6 hours.</p>`}
+    ${
+      eventInvoke
+        ? html`<p>Retries: ${eventInvoke.MaximumRetryAttempts ?? 2}; maximum event age: ${eventInvoke.MaximumEventAgeInSeconds ?? 21600} s</p>`
+        : html`<p class="muted">Lambda's defaults: 2 retries, events kept 6 hours.</p>`
+    }
     <h3>Event source mappings</h3>
-    ${mappings.EventSourceMappings.length === 0
-      ? html`<p class="muted">None.</p>`
-      : html`<ul>${mappings.EventSourceMappings.map((m) => html`<li><code>${m.EventSourceArn}</code>: ${m.State}, ${m.LastProcessingResult}</li>`)}</ul>`}
+    ${
+      mappings.EventSourceMappings.length === 0
+        ? html`<p class="muted">None.</p>`
+        : html`<ul>
+            ${mappings.EventSourceMappings.map((m) => html`<li><code>${m.EventSourceArn}</code>: ${m.State}, ${m.LastProcessingResult}</li>`)}
+          </ul>`
+    }
     <h3>Function URLs</h3>
-    ${urls.FunctionUrlConfigs.length === 0
-      ? html`<p class="muted">None.</p>`
-      : html`<ul>${urls.FunctionUrlConfigs.map((u) => html`<li><a href=${u.FunctionUrl}>${u.FunctionUrl}</a> (${u.AuthType})</li>`)}</ul>`}
+    ${
+      urls.FunctionUrlConfigs.length === 0
+        ? html`<p class="muted">None.</p>`
+        : html`<ul>
+            ${urls.FunctionUrlConfigs.map((u) => html`<li><a href=${u.FunctionUrl}>${u.FunctionUrl}</a> (${u.AuthType})</li>`)}
+          </ul>`
+    }
     <h3>Tags</h3>
-    ${Object.keys(fn.Tags ?? {}).length === 0
-      ? html`<p class="muted">None.</p>`
-      : html`<dl class="facts">${Object.entries(fn.Tags).map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`}`;
+    ${
+      Object.keys(fn.Tags ?? {}).length === 0
+        ? html`<p class="muted">None.</p>`
+        : html`<dl class="facts">
+            ${Object.entries(fn.Tags).map(
+              ([k, v]) =>
+                html`<dt>${k}</dt>
+                  <dd>${v}</dd>`,
+            )}
+          </dl>`
+    }`;
 }
 
 /** Saved test events, per function, in this browser. */
@@ -245,11 +317,13 @@ function TestTab({ name }) {
     <section aria-labelledby="event-title">
       <h3 id="event-title">Test event</h3>
       <div class="row">
-        <div><label for="saved-event">Saved events</label>
+        <div>
+          <label for="saved-event">Saved events</label>
           <select id="saved-event" onChange=${(e) => e.currentTarget.value && setEvent(saved[e.currentTarget.value])}>
             <option value="">Choose…</option>
             ${Object.keys(saved).map((n) => html`<option value=${n}>${n}</option>`)}
-          </select></div>
+          </select>
+        </div>
         <div><label for="event-name">Save as</label><input id="event-name" value=${eventName} onInput=${(e) => setEventName(e.currentTarget.value)} /></div>
         <button type="button" onClick=${save} disabled=${!eventName}>Save event</button>
       </div>
@@ -259,13 +333,20 @@ function TestTab({ name }) {
     </section>
     <section aria-labelledby="result-title" aria-live="polite">
       <h3 id="result-title">Result</h3>
-      ${result === undefined
-        ? html`<p class="muted">Invoke to see the function's answer and its log.</p>`
-        : result.error
-          ? html`<${Failure} error=${result.error} />`
-          : html`<p class=${result.functionError ? 'error' : 'ok'}>${result.functionError ? `Function error (${result.functionError})` : 'Succeeded'} on version ${result.version}; request id <code>${result.requestId}</code></p>
-              <h4>Response</h4><pre data-testid="response">${result.payload}</pre>
-              <h4>Log</h4><pre data-testid="log">${result.log}</pre>`}
+      ${
+        result === undefined
+          ? html`<p class="muted">Invoke to see the function's answer and its log.</p>`
+          : result.error
+            ? html`<${Failure} error=${result.error} />`
+            : html`<p class=${result.functionError ? 'error' : 'ok'}>
+                  ${result.functionError ? `Function error (${result.functionError})` : 'Succeeded'} on version ${result.version}; request id
+                  <code>${result.requestId}</code>
+                </p>
+                <h4>Response</h4>
+                <pre data-testid="response">${result.payload}</pre>
+                <h4>Log</h4>
+                <pre data-testid="log">${result.log}</pre>`
+      }
     </section>
   </div>`;
 }
@@ -290,22 +371,42 @@ function AsyncTab({ name }) {
     <h3>Failed events</h3>
     <p class="muted">Asynchronous events that failed for good with no on-failure destination. Redriving queues them again, with their retries anew.</p>
     ${notice && html`<p class="ok" role="status">${notice}</p>`}
-    ${value.events.length === 0
-      ? html`<p class="muted">None.</p>`
-      : html`<div class="row"><button type="button" onClick=${() => redrive({ all: true }, 'event(s)')}>Redrive all ${value.events.length}</button></div>
-          <div class="table-wrap"><table>
-            <thead><tr><th scope="col">Request id</th><th scope="col">Failed</th><th scope="col">Cause</th><th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Action</th></tr></thead>
-            <tbody>${value.events.map(
-              (e) => html`<tr>
-                <th scope="row"><code>${e.requestId}</code></th>
-                <td>${when(e.failedAt)}</td>
-                <td>${e.condition}</td>
-                <td class="num">${e.approximateInvokeCount}</td>
-                <td>${errorSummary(e.lastError)}</td>
-                <td><button type="button" onClick=${() => redrive({ requestIds: [e.requestId] }, 'event')}>Redrive <span class="muted">${e.requestId.slice(0, 8)}</span></button></td>
-              </tr>`,
-            )}</tbody>
-          </table></div>`}`;
+    ${
+      value.events.length === 0
+        ? html`<p class="muted">None.</p>`
+        : html`<div class="row"><button type="button" onClick=${() => redrive({ all: true }, 'event(s)')}>Redrive all ${value.events.length}</button></div>
+            <div class="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Request id</th>
+                    <th scope="col">Failed</th>
+                    <th scope="col">Cause</th>
+                    <th scope="col" class="num">Attempts</th>
+                    <th scope="col">Last error</th>
+                    <th scope="col">Action</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${value.events.map(
+                    (e) =>
+                      html`<tr>
+                        <th scope="row"><code>${e.requestId}</code></th>
+                        <td>${when(e.failedAt)}</td>
+                        <td>${e.condition}</td>
+                        <td class="num">${e.approximateInvokeCount}</td>
+                        <td>${errorSummary(e.lastError)}</td>
+                        <td>
+                          <button type="button" onClick=${() => redrive({ requestIds: [e.requestId] }, 'event')}>
+                            Redrive <span class="muted">${e.requestId.slice(0, 8)}</span>
+                          </button>
+                        </td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+    }`;
 }
 
 /** A function error's type and message, from its JSON; anything else as it is. */
@@ -339,13 +440,9 @@ function FunctionPage({ name, tab }) {
   return html`<p><a href="#/">← Functions</a></p>
     <h2>${name}</h2>
     <nav class="views" aria-label="Function views">
-      ${TABS.map(
-        ([id, label]) => html`<a href=${`#/functions/${enc(name)}/${id}`} aria-current=${id === current ? 'page' : undefined}>${label}</a>`,
-      )}
+      ${TABS.map(([id, label]) => html`<a href=${`#/functions/${enc(name)}/${id}`} aria-current=${id === current ? 'page' : undefined}>${label}</a>`)}
     </nav>
-    <section aria-label=${TABS.find(([id]) => id === current)[1]}>
-      ${h(VIEWS[current], { name })}
-    </section>`;
+    <section aria-label=${TABS.find(([id]) => id === current)[1]}>${h(VIEWS[current], { name })}</section>`;
 }
 
 function App() {
