@@ -109,7 +109,10 @@ function FunctionsList() {
   }, []);
   if (error) return html`<${Failure} error=${error} />`;
   if (!value) return html`<${Loading} />`;
-  return html`<h2>Functions</h2>
+  return html`<div class="row spread">
+      <h2>Functions</h2>
+      <a class="button primary" href="#/create">Create function</a>
+    </div>
     ${
       value.length === 0
         ? html`<p>No functions yet. Deploy one with <code>selfless deploy</code> or <code>aws lambda create-function</code>.</p>`
@@ -144,6 +147,112 @@ function FunctionsList() {
             </table>
           </div>`
     }`;
+}
+
+/** An IAM call (the Query protocol: a form in, XML out), through the console's route; rejects with IAM's error. */
+async function iam(params) {
+  const response = await fetch('/console/aws/', {
+    method: 'POST',
+    headers: { 'x-selfless-csrf': csrfToken, 'x-selfless-service': 'iam', 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ Version: '2010-05-08', ...params }).toString(),
+  });
+  const xml = new DOMParser().parseFromString(await response.text(), 'application/xml');
+  const text = (tag) => xml.getElementsByTagName(tag)[0]?.textContent ?? '';
+  if (!response.ok) {
+    const error = new Error(`${text('Code') || `HTTP ${response.status}`}: ${text('Message')}`);
+    error.code = text('Code');
+    throw error;
+  }
+  return text;
+}
+
+const DEFAULT_ROLE = 'selfless';
+const BASIC_EXECUTION_POLICY = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+const LAMBDA_TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
+
+/** The role `selfless deploy` gives a function by default: made on first use, trusting Lambda, allowed to write logs. */
+async function defaultRoleArn() {
+  try {
+    return (await iam({ Action: 'GetRole', RoleName: DEFAULT_ROLE }))('Arn');
+  } catch (error) {
+    if (error.code !== 'NoSuchEntity') throw error;
+  }
+  const arn = (await iam({ Action: 'CreateRole', RoleName: DEFAULT_ROLE, AssumeRolePolicyDocument: LAMBDA_TRUST }))('Arn');
+  await iam({ Action: 'AttachRolePolicy', RoleName: DEFAULT_ROLE, PolicyArn: BASIC_EXECUTION_POLICY });
+  return arn;
+}
+
+const RUNTIME_CHOICES = ['nodejs24.x', 'nodejs22.x', 'python3.13', 'python3.12', 'python3.11', 'provided.al2023'];
+
+function base64Of(buffer) {
+  const bytes = new Uint8Array(buffer);
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** CreateFunction from a .zip the user picks, as the AWS console's "Upload from .zip file". */
+function CreateFunction() {
+  const [error, setError] = useState(undefined);
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setBusy(true);
+    setError(undefined);
+    try {
+      const file = form.get('code');
+      if (!(file instanceof File) || file.size === 0) throw new Error('Choose the .zip file with the function code.');
+      const name = String(form.get('name'));
+      const role = String(form.get('role')).trim() || (await defaultRoleArn());
+      await api('POST', '/2015-03-31/functions', {
+        body: {
+          FunctionName: name,
+          Runtime: form.get('runtime'),
+          Handler: form.get('handler'),
+          Role: role,
+          MemorySize: Number(form.get('memory')),
+          Timeout: Number(form.get('timeout')),
+          Code: { ZipFile: base64Of(await file.arrayBuffer()) },
+        },
+      });
+      location.hash = `#/functions/${enc(name)}/test`;
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<p><a href="#/">← Functions</a></p>
+    <form class="create" onSubmit=${submit} aria-labelledby="create-title">
+      <h2 id="create-title">Create function</h2>
+      <label for="fn-name">Function name</label>
+      <input id="fn-name" name="name" required maxlength="64" pattern="[A-Za-z0-9_-]+" autocomplete="off" />
+      <label for="fn-runtime">Runtime</label>
+      <select id="fn-runtime" name="runtime">
+        ${RUNTIME_CHOICES.map((r) => html`<option value=${r}>${r}</option>`)}
+      </select>
+      <label for="fn-handler">Handler</label>
+      <input id="fn-handler" name="handler" required value="index.handler" />
+      <div class="row">
+        <div><label for="fn-memory">Memory (MB)</label><input id="fn-memory" name="memory" type="number" min="128" max="10240" value="128" required /></div>
+        <div><label for="fn-timeout">Timeout (seconds)</label><input id="fn-timeout" name="timeout" type="number" min="1" max="900" value="3" required /></div>
+      </div>
+      <label for="fn-role">Execution role ARN</label>
+      <input
+        id="fn-role"
+        name="role"
+        placeholder=${`empty: the role "${DEFAULT_ROLE}", created with AWSLambdaBasicExecutionRole if missing`}
+        autocomplete="off"
+      />
+      <label for="fn-code">Code (.zip file)</label>
+      <input id="fn-code" name="code" type="file" accept=".zip,application/zip" required />
+      ${error && html`<${Failure} error=${error} />`}
+      <div class="row"><button class="primary" type="submit" disabled=${busy}>${busy ? 'Creating…' : 'Create function'}</button></div>
+    </form>`;
 }
 
 function Variables({ variables }) {
@@ -409,6 +518,181 @@ function AsyncTab({ name }) {
     }`;
 }
 
+const RANGES = [
+  ['1h', 'Last hour'],
+  ['24h', 'Last 24 hours'],
+  ['7d', 'Last 7 days'],
+];
+const clock = (ms, range) =>
+  new Date(ms).toLocaleString(undefined, range === '7d' ? { weekday: 'short', hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit' });
+const PERIOD_NAMES = { 60: 'minute', 900: '15 minutes', 3600: 'hour' };
+const ms = (value) => (value === null || value === undefined ? '—' : value < 10 ? `${value.toFixed(2)} ms` : `${Math.round(value)} ms`);
+
+/** What each chart shows: its series (key, label, how a value reads) and the figure its caption sums up. */
+const CHARTS = [
+  { id: 'invocations', title: 'Invocations', series: [['invocations', 'Invocations', String]], summary: 'sum' },
+  { id: 'errors', title: 'Errors', series: [['errors', 'Errors', String]], summary: 'sum', bad: true },
+  { id: 'throttles', title: 'Throttles', series: [['throttles', 'Throttles', String]], summary: 'sum', bad: true },
+  {
+    id: 'duration',
+    title: 'Duration',
+    series: [
+      ['p99Ms', 'p99', ms],
+      ['p50Ms', 'p50', ms],
+    ],
+    summary: 'max',
+  },
+  { id: 'cold-starts', title: 'Cold starts', series: [['coldStarts', 'Cold starts', String]], summary: 'sum' },
+  { id: 'concurrency', title: 'Concurrent executions', series: [['concurrencyMax', 'Maximum', String]], summary: 'max' },
+  { id: 'cost', title: 'Cost', series: [['cost', 'Cost', usd]], summary: 'sum' },
+];
+
+/**
+ * A bar chart in SVG, one bar per period (the second series, when there is one, drawn in front of the
+ * first): each bar titled with its time and value, the whole summed up in the caption and labelled for
+ * screen readers, and the periods with data in a table below.
+ */
+function Chart({ chart, points, range }) {
+  const [first, second] = chart.series;
+  const values = (key) => points.map((p) => p[key] ?? 0);
+  const top = Math.max(...values(first[0]), ...(second ? values(second[0]) : []), 0);
+  const total = chart.summary === 'sum' ? values(first[0]).reduce((a, b) => a + b, 0) : top;
+  const summary = `${chart.summary === 'sum' ? 'total' : 'highest'} ${first[2](total)}`;
+  const width = 600;
+  const height = 120;
+  const step = width / points.length;
+  const bar = (p, i, [key, label, format], cls) => {
+    const value = p[key];
+    if (!value) return null;
+    const h = top === 0 ? 0 : Math.max(1, (value / top) * (height - 4));
+    return html`<rect class=${cls} x=${i * step + step * 0.1} y=${height - h} width=${step * 0.8} height=${h}
+      ><title>${clock(p.startMs, range)}: ${label} ${format(value)}</title></rect
+    >`;
+  };
+  const withData = points.filter((p) => p[first[0]]);
+  return html`<figure class="chart" data-chart=${chart.id}>
+    <figcaption><strong>${chart.title}</strong> <span class="muted" data-testid="summary">${summary}</span></figcaption>
+    <svg
+      viewBox=${`0 0 ${width} ${height}`}
+      preserveAspectRatio="none"
+      role="img"
+      aria-label=${`${chart.title}, ${RANGES.find(([id]) => id === range)[1].toLowerCase()}: ${summary}`}
+    >
+      <line class="axis" x1="0" y1=${height - 0.5} x2=${width} y2=${height - 0.5} />
+      ${points.map((p, i) => bar(p, i, first, chart.bad ? 'bad' : 'one'))} ${second && points.map((p, i) => bar(p, i, second, 'two'))}
+    </svg>
+    <div class="axis-labels muted"><span>${clock(points[0].startMs, range)}</span><span>now</span></div>
+    <details>
+      <summary>Data <span class="muted">(${withData.length} period${withData.length === 1 ? '' : 's'} with data)</span></summary>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Period</th>
+            ${chart.series.map(([, label]) => html`<th scope="col" class="num">${label}</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${withData.map(
+            (p) =>
+              html`<tr>
+                <th scope="row">${clock(p.startMs, range)}</th>
+                ${chart.series.map(([key, , format]) => html`<td class="num">${format(p[key] ?? 0)}</td>`)}
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </details>
+  </figure>`;
+}
+
+/** Calls CloudWatch Logs' JSON API (through the console's route, as the signed-in key). */
+async function logsApi(operation, body) {
+  const response = await api('POST', '/', {
+    service: 'logs',
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `Logs_20140328.${operation}` },
+  });
+  return response.json();
+}
+
+const LIVE_KEEP = 300;
+
+/** The function's log group as it arrives (FilterLogEvents every 2 s), with a CloudWatch filter pattern. */
+function LiveLog({ group }) {
+  const [pattern, setPattern] = useState('');
+  const [applied, setApplied] = useState('');
+  const [events, setEvents] = useState([]);
+  const [error, setError] = useState(undefined);
+  useEffect(() => {
+    let live = true;
+    let timer;
+    let since = Date.now() - 3_600_000;
+    const seen = new Set();
+    setEvents([]);
+    setError(undefined);
+    const poll = async () => {
+      try {
+        const found = await logsApi('FilterLogEvents', { logGroupName: group, startTime: since, ...(applied ? { filterPattern: applied } : {}), limit: 1000 });
+        if (!live) return;
+        const fresh = found.events.filter((e) => !seen.has(e.eventId));
+        for (const e of fresh) {
+          seen.add(e.eventId);
+          since = Math.max(since, e.timestamp);
+        }
+        if (fresh.length > 0) setEvents((old) => [...old, ...fresh].slice(-LIVE_KEEP));
+        setError(undefined);
+      } catch (failure) {
+        if (live) setError(failure);
+      }
+      if (live) timer = setTimeout(poll, 2000);
+    };
+    void poll();
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [group, applied]);
+  return html`<section aria-labelledby="live-log-title">
+    <h3 id="live-log-title">Live log <span class="muted">${group}</span></h3>
+    <form class="row" role="search" onSubmit=${(e) => (e.preventDefault(), setApplied(pattern.trim()))}>
+      <div>
+        <label for="log-filter">Filter pattern</label
+        ><input id="log-filter" placeholder='ERROR, "a phrase", { $.level = "ERROR" }' value=${pattern} onInput=${(e) => setPattern(e.currentTarget.value)} />
+      </div>
+      <button type="submit">Filter</button>
+      ${applied && html`<button type="button" onClick=${() => (setPattern(''), setApplied(''))}>Clear</button>`}
+    </form>
+    ${error && html`<${Failure} error=${error} />`}
+    <pre class="live-log" data-testid="live-log" aria-live="polite">
+${
+        events.length === 0
+          ? html`<span class="muted">${applied ? 'No event in the last hour matches the filter yet.' : 'No log events in the last hour yet.'}</span>`
+          : events.map((e) => `${new Date(e.timestamp).toLocaleTimeString()} ${e.message.replace(/\n$/, '')}\n`)
+      }</pre>
+  </section>`;
+}
+
+function MonitorTab({ name }) {
+  const [range, setRange] = useState('1h');
+  const { value, error, reload } = useLoad(
+    () => Promise.all([getJson(`/selfless/v1/functions/${enc(name)}/timeline?range=${range}`), getJson(`/2015-03-31/functions/${enc(name)}/configuration`)]),
+    [name, range],
+  );
+  return html`<div class="row" role="group" aria-label="Time range">
+      ${RANGES.map(([id, label]) => html`<button type="button" aria-pressed=${id === range} onClick=${() => setRange(id)}>${label}</button>`)}
+      <button type="button" onClick=${reload}>Refresh</button>
+    </div>
+    ${
+      error
+        ? html`<${Failure} error=${error} />`
+        : !value
+          ? html`<${Loading} />`
+          : html`<p class="muted">One bar per ${PERIOD_NAMES[value[0].periodSeconds] ?? `${value[0].periodSeconds} seconds`}.</p>
+              <div class="charts">${CHARTS.map((chart) => html`<${Chart} chart=${chart} points=${value[0].points} range=${range} />`)}</div>
+              <${LiveLog} group=${value[1].LoggingConfig.LogGroup} />`
+    }`;
+}
+
 /** A function error's type and message, from its JSON; anything else as it is. */
 function errorSummary(text) {
   if (!text) return '—';
@@ -431,9 +715,10 @@ function pretty(text) {
 const TABS = [
   ['configuration', 'Configuration'],
   ['test', 'Test'],
+  ['monitor', 'Monitor'],
   ['async', 'Async'],
 ];
-const VIEWS = { configuration: Configuration, test: TestTab, async: AsyncTab };
+const VIEWS = { configuration: Configuration, test: TestTab, monitor: MonitorTab, async: AsyncTab };
 
 function FunctionPage({ name, tab }) {
   const current = TABS.some(([id]) => id === tab) ? tab : 'configuration';
@@ -470,7 +755,15 @@ function App() {
       <h1><a href="#/">selfless console</a></h1>
       <span>${session.principalArn} <button type="button" onClick=${signOut}>Sign out</button></span>
     </header>
-    <main>${match ? html`<${FunctionPage} name=${decodeURIComponent(match[1])} tab=${match[2]} />` : html`<${FunctionsList} />`}</main>`;
+    <main>
+      ${
+        match
+          ? html`<${FunctionPage} name=${decodeURIComponent(match[1])} tab=${match[2]} />`
+          : hash === '#/create'
+            ? html`<${CreateFunction} />`
+            : html`<${FunctionsList} />`
+      }
+    </main>`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -3,7 +3,7 @@ import { CodeStore, type CodeRepository } from './control/index.js';
 import type { PlatformConfig } from './core/index.js';
 import type { Logger } from './core/logger.js';
 import { SqliteEventQueue, type EventQueue, type FailedEventStore } from './queue/index.js';
-import { SqliteStore, type ControlStore, type HistoryStore, type IdentityStore, type LogRepository, type UsageStore } from './store/index.js';
+import { SqliteStore, type ControlStore, type HistoryStore, type IdentityStore, type LogRepository, type MetricStore, type UsageStore } from './store/index.js';
 
 /** The state behind the platform's ports; `close()` flushes and closes every one. */
 export interface Adapters {
@@ -11,6 +11,7 @@ export interface Adapters {
   readonly identities: IdentityStore;
   readonly usage: UsageStore;
   readonly history: HistoryStore;
+  readonly metrics: MetricStore;
   readonly logs: LogRepository;
   readonly queue: EventQueue;
   readonly failed: FailedEventStore;
@@ -37,6 +38,7 @@ export async function createAdapters(config: PlatformConfig, logger: Logger): Pr
     identities: store,
     usage: store,
     history: store,
+    metrics: store,
     logs: store,
     queue,
     failed: store,

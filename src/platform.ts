@@ -39,7 +39,7 @@ import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector, Sq
 import { EventRules, ruleArn, ScheduleDelivery, ScheduleEngine, Schedules, TimedRegistry } from './schedules/index.js';
 import { LogGroups } from './logs/log-groups.js';
 import { PlatformMetrics } from './metrics/prometheus.js';
-import { InvocationHistory, LogStore, UsageMeter } from './metering/index.js';
+import { InvocationHistory, LogStore, MetricSeries, UsageMeter } from './metering/index.js';
 import {
   closeInheritedDescriptors,
   createLauncher,
@@ -212,6 +212,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     log: logger,
   });
   const metrics = new PlatformMetrics({ platformId, pool, queue, clock });
+  const series = new MetricSeries(adapters.metrics, { platformId, onError: reportError, clock });
   const gate = new ConcurrencyGate(config.accountConcurrency, () => registry.reservedTotal(), platformId);
   const invoke = new InvokeService({ registry, aliases, code, pool, usage, history, partition, clock, gate, onError: backgroundError });
   const provisionedConfigs = new ProvisionedConfigs({
@@ -356,6 +357,9 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       metrics,
       usage,
       history,
+      series,
+      prices: config.prices,
+      clock,
       codeLinks,
       notificationTokens: new NotificationTokens(rootKey.secretAccessKey),
       roles,
@@ -418,6 +422,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
     // Stopping the environments let go of the packages only they kept.
     await code.settled();
     metrics.close();
+    await series.close();
     await logs.close();
     await usage.flush();
     await history.flush();

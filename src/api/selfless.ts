@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { AwsError, functionArn, invalidParameter, parseFunctionName } from '../core/index.js';
+import { timeline, TIMELINE_RANGES, type TimelineRange } from '../metering/index.js';
 import { jsonBody, route, type Handler, type Route, type RouteOptions } from './http.js';
 import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
@@ -54,6 +55,24 @@ export function selflessRoutes(s: Services): Route[] {
           limit: Math.min(intParam(ctx.query, 'limit', 100), 1000),
         });
         return { status: 200, body: { invocations } };
+      },
+      { resource },
+    ),
+
+    // A function's figures over the last hour, day or week, period by period (the console's Monitor charts).
+    own(
+      'GET',
+      '/selfless/v1/functions/{FunctionName}/timeline',
+      'GetFunctionTimeline',
+      async (ctx) => {
+        const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+        if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+        const range = ctx.query.get('range') ?? '1h';
+        if (!Object.hasOwn(TIMELINE_RANGES, range)) {
+          throw new AwsError('ValidationException', `range must be one of ${Object.keys(TIMELINE_RANGES).join(', ')}, got '${range}'`);
+        }
+        const { periodMs, points } = await timeline(s.series, s.prices, name, range as TimelineRange, s.clock.now());
+        return { status: 200, body: { functionName: name, range, periodSeconds: periodMs / 1000, points } };
       },
       { resource },
     ),

@@ -1,5 +1,5 @@
 import type { Groups, ManagedPolicies, Roles, RoleSessions, ServiceAllowed, Users } from '../auth/index.js';
-import type { Partition } from '../core/index.js';
+import type { Clock, Partition, PlatformConfig } from '../core/index.js';
 import type {
   AliasRegistry,
   CodeRepository,
@@ -12,7 +12,7 @@ import type {
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { LogGroups } from '../logs/log-groups.js';
 import type { PlatformMetrics } from '../metrics/prometheus.js';
-import type { InvocationHistory, LogStore, UsageMeter } from '../metering/index.js';
+import type { InvocationHistory, LogStore, MetricSeries, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 import type { CodeLinks } from './code-links.js';
 import type { PublicAllowed } from './function-url-gateway.js';
@@ -40,6 +40,10 @@ export interface Services {
   readonly metrics: PlatformMetrics;
   readonly usage: UsageMeter;
   readonly history: InvocationHistory;
+  /** Figures by the minute: CloudWatch's AWS/Lambda metrics and the console's charts. */
+  readonly series: MetricSeries;
+  readonly prices: PlatformConfig['prices'];
+  readonly clock: Clock;
   readonly codeLinks: CodeLinks;
   readonly notificationTokens: NotificationTokens;
   readonly roles: Roles;

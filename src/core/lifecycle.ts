@@ -26,6 +26,8 @@ export interface LifecycleEvents {
     billedMs: number;
     /** The function's MemorySize: with billedMs, the invocation's GB-seconds. */
     memorySize: number;
+    /** The function's architecture, which prices its GB-seconds. */
+    architecture: 'x86_64' | 'arm64';
   };
   /** An invocation was refused for concurrency (429 TooManyRequestsException, or an async event deferred). */
   'selfless:invoke:throttle': { platformId: string; functionName: string; reason: string };
@@ -56,4 +58,18 @@ export function lifecycleChannel(name: LifecycleEventName): Channel {
 export function publish<N extends LifecycleEventName>(name: N, message: () => LifecycleEvents[N]): void {
   const target = lifecycleChannel(name);
   if (target.hasSubscribers) target.publish(message());
+}
+
+/**
+ * Calls `handle` for each event on `name` that platform `platformId` published (every platform in a
+ * process shares the channels); the returned function unsubscribes.
+ */
+export function subscribe<N extends LifecycleEventName>(platformId: string, name: N, handle: (event: LifecycleEvents[N]) => void): () => void {
+  const listener = (message: unknown) => {
+    const event = message as LifecycleEvents[N];
+    if (event.platformId === platformId) handle(event);
+  };
+  const target = lifecycleChannel(name);
+  target.subscribe(listener);
+  return () => target.unsubscribe(listener);
 }

@@ -85,6 +85,41 @@ export interface InvocationHistoryRecord {
   readonly captured: boolean;
 }
 
+/**
+ * One function's figures over one minute (or, under the empty name, every function's): what CloudWatch's
+ * AWS/Lambda metrics and the console's charts are computed from. Minutes merge: several rows of one
+ * minute (from a restart, or from several nodes) add up to the same figures.
+ */
+export interface MinuteStats {
+  invocations: number;
+  /** Invocations that ended in a function error (handled, unhandled, timeout, crash). */
+  errors: number;
+  throttles: number;
+  coldStarts: number;
+  /** Milliseconds. */
+  durationSum: number;
+  durationMin: number;
+  durationMax: number;
+  /** Durations as a histogram of logarithmic buckets, bucket index → count (../metering/minute-stats.ts), for percentiles. */
+  durations: Record<string, number>;
+  /** GB-seconds billed, and the share of them on arm64 (priced differently). */
+  gbSeconds: number;
+  armGbSeconds: number;
+  /** The most invocations running at once during the minute. */
+  concurrencyMax: number;
+  /** Stream mappings' IteratorAge, the highest of the minute, in ms; 0 when none was observed. */
+  iteratorAgeMax: number;
+  /** How many IteratorAge readings the minute had (none: the metric has no datapoint). */
+  iteratorAgeSamples: number;
+}
+
+export interface MetricMinute {
+  readonly functionName: string;
+  /** The minute's start, epoch ms. */
+  readonly minuteMs: number;
+  readonly stats: MinuteStats;
+}
+
 /** One chunk of a function's log stream. */
 export interface LogEvent {
   readonly functionName: string;

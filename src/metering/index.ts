@@ -5,6 +5,8 @@ import { BatchWriter } from './batch-writer.js';
 
 export { BatchWriter };
 export { InvocationHistory } from './history.js';
+export { MetricSeries } from './metric-series.js';
+export * from './minute-stats.js';
 
 /** How much of each function's logs is kept. */
 export interface LogLimits {
@@ -254,3 +256,4 @@ export class UsageMeter {
       }));
   }
 }
+export { timeline, TIMELINE_RANGES, type TimelinePoint, type TimelineRange } from './timeline.js';

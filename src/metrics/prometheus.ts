@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { lifecycleChannel, type Clock, type LifecycleEventName, type LifecycleEvents } from '../core/index.js';
+import { subscribe, type Clock, type LifecycleEventName, type LifecycleEvents } from '../core/index.js';
 import type { EventQueue } from '../queue/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
 
@@ -147,12 +147,6 @@ export class PlatformMetrics {
   }
 
   #on<N extends LifecycleEventName>(name: N, mine: { platformId: string }, handle: (event: LifecycleEvents[N]) => void): void {
-    const listener = (message: unknown) => {
-      const event = message as LifecycleEvents[N];
-      if (event.platformId === mine.platformId) handle(event);
-    };
-    const channel = lifecycleChannel(name);
-    channel.subscribe(listener);
-    this.#unsubscribe.push(() => channel.unsubscribe(listener));
+    this.#unsubscribe.push(subscribe(mine.platformId, name, handle));
   }
 }

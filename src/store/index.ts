@@ -8,6 +8,7 @@ export type {
   LogRepository,
   LogStreamRead,
   LogStreamRow,
+  MetricStore,
   Store,
   UsageStore,
 } from './port.js';

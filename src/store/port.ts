@@ -15,6 +15,7 @@ import type {
   GroupRecord,
   TimedRecord,
   InvocationHistoryRecord,
+  MetricMinute,
 } from '../core/index.js';
 import type { FailedEventStore } from '../queue/index.js';
 
@@ -109,6 +110,16 @@ export interface HistoryStore {
   listHistory(functionName: string, options: { sinceMs: number; errorsOnly: boolean; limit: number }): Promise<InvocationHistoryRecord[]>;
   /** Keeps a function's newest `keep` records. */
   trimHistory(functionName: string, keep: number): Promise<void>;
+}
+
+/** Metrics by the minute (../metering/metric-series.ts): one row per function and minute per write, merged on reads. */
+export interface MetricStore {
+  appendMetricMinutes(minutes: readonly MetricMinute[]): Promise<void>;
+  /** A function's stored rows from `fromMs` to before `toMs`; a minute may have several. */
+  listMetricMinutes(functionName: string, fromMs: number, toMs: number): Promise<MetricMinute[]>;
+  /** The function names with rows since `fromMs`. */
+  listMetricFunctions(fromMs: number): Promise<string[]>;
+  expireMetricMinutes(beforeMs: number): Promise<void>;
 }
 
 /** An invocation's record, and its event sealed (SecretBox) when payload capture is on. */
@@ -220,6 +231,6 @@ export interface IdentityStore {
 }
 
 /** Everything the embedded adapter keeps, in one database. */
-export interface Store extends ControlStore, UsageStore, HistoryStore, LogRepository, FailedEventStore, IdentityStore {
+export interface Store extends ControlStore, UsageStore, HistoryStore, MetricStore, LogRepository, FailedEventStore, IdentityStore {
   close(): Promise<void>;
 }

@@ -25,6 +25,12 @@ const HANDLER = `exports.handler = async (e) => {
   return { greeting: 'hello ' + e.name };
 };`;
 
+const DOUBLER = `exports.handler = async (e) => {
+  if (e.fail) throw new Error('asked to fail');
+  console.log('doubled', e.n * 2);
+  return e.n * 2;
+};`;
+
 describe('the web console in a real browser (Chromium): sign in, browse a function, invoke it from the Test tab, sign out', () => {
   let t: TestPlatform;
   let browser: Browser;
@@ -105,6 +111,66 @@ describe('the web console in a real browser (Chromium): sign in, browse a functi
     await page.getByRole('button', { name: 'Save event' }).click();
     assert.deepEqual(await page.getByLabel('Saved events').locator('option').allTextContents(), ['Choose…', 'console event']);
     await shot('function-test');
+  });
+
+  it('deploys a function from a .zip with the Create function form (its default role made on the way), then invokes it from the Test tab', async () => {
+    await page.goto(`${t.platform.url}/console#/`);
+    await page.getByRole('link', { name: 'Create function' }).click();
+    await page.getByLabel('Function name').fill('uploaded');
+    await page.getByLabel('Runtime').selectOption('nodejs22.x');
+    await page.getByLabel('Code (.zip file)').setInputFiles({ name: 'code.zip', mimeType: 'application/zip', buffer: await nodeZip(DOUBLER) });
+    await shot('create-function');
+    await page.getByRole('button', { name: 'Create function' }).click();
+    await page.getByRole('heading', { name: 'Test event' }).waitFor();
+    const created = (await (await signedFetch(t.platform, 'GET', '/2015-03-31/functions/uploaded')).json()) as { Configuration: { Role: string } };
+    assert.equal(created.Configuration.Role, 'arn:aws:iam::000000000000:role/selfless', 'the default role, made when the form named none');
+    for (const event of ['{"n":2}', '{"fail":true}']) {
+      await page.getByLabel('Event (JSON)').fill(event);
+      await page.getByRole('button', { name: 'Invoke' }).click();
+      await page
+        .getByTestId('response')
+        .filter({ hasText: event.includes('fail') ? 'asked to fail' : '4' })
+        .waitFor();
+    }
+  });
+
+  it('charts the invocations, errors, durations and cost in the Monitor tab, and shows the live log with a filter', async () => {
+    await page.getByRole('link', { name: 'Monitor' }).click();
+    const summary = (chart: string) => page.locator(`figure[data-chart="${chart}"] [data-testid="summary"]`).innerText();
+    // The figures are read when the tab opens: refreshed until both invocations are in.
+    await waitFor('both invocations in the chart', async () => {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.locator('figure[data-chart="invocations"]').waitFor();
+      return (await summary('invocations')) === 'total 2' ? true : undefined;
+    });
+    assert.equal(await summary('errors'), 'total 1');
+    assert.equal(await summary('throttles'), 'total 0');
+    assert.equal(await summary('cold-starts'), 'total 1', 'the first invocation started an environment, the second found it warm');
+    assert.equal(await summary('concurrency'), 'highest 1');
+    assert.match(await summary('duration'), /^highest \d+(\.\d+)? ms$/);
+    assert.match(await summary('cost'), /^total \$0\.0000\d{4}$/);
+    // The bar of the current minute, and the chart's data table, both read 2.
+    const invocations = page.locator('figure[data-chart="invocations"]');
+    assert.match((await invocations.locator('rect title').last().textContent()) ?? '', /Invocations 2$/);
+    await invocations.getByText('Data').click();
+    assert.deepEqual(await invocations.locator('tbody tr td').allTextContents(), ['2']);
+    assert.match((await invocations.locator('svg').getAttribute('aria-label')) ?? '', /^Invocations, last hour: total 2$/);
+
+    const live = page.getByTestId('live-log');
+    await live.filter({ hasText: 'doubled 4' }).waitFor();
+    assert.match(await live.innerText(), /asked to fail/);
+    await shot('function-monitor');
+    await page.getByLabel('Filter pattern').fill('doubled');
+    await page.getByRole('button', { name: 'Filter', exact: true }).click();
+    await waitFor('the filtered log', async () => {
+      const text = await live.innerText();
+      return text.includes('doubled 4') && !text.includes('asked to fail') ? true : undefined;
+    });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `the Monitor tab is ${overflow}px wider than a phone`);
+    await shot('function-monitor-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('shows a failed asynchronous event with its cause in the Async tab, and redrives it', async () => {

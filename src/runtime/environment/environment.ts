@@ -660,7 +660,10 @@ export class Environment {
       );
       if (report !== undefined) this.#log.emit(report, current);
       current.resolveReport({ requestId, startMs: current.startMs, durationMs, billedMs, initMs, cold: current.cold, maxMemoryMb, outcome, log: current.log });
-      publish('selfless:invoke:end', () => ({ ...this.#names(), requestId, outcome, durationMs, billedMs, memorySize: this.spec.memorySize }));
+      publish('selfless:invoke:end', () => {
+        const { memorySize, architecture } = this.spec;
+        return { ...this.#names(), requestId, outcome, durationMs, billedMs, memorySize, architecture };
+      });
     });
   }
 }

@@ -16,7 +16,7 @@ import type {
   UsageRecord,
   TimedRecord,
 } from '../../core/index.js';
-import { timedKey, type InvocationHistoryRecord } from '../../core/index.js';
+import { timedKey, type InvocationHistoryRecord, type MetricMinute, type MinuteStats } from '../../core/index.js';
 import type { FailedEvent } from '../../queue/index.js';
 import type { HistoryEntry, LogGroupRow, LogGroupScan, LogStreamRead, LogStreamRow, Store } from '../port.js';
 
@@ -63,6 +63,13 @@ CREATE TABLE IF NOT EXISTS invocations (
 );
 CREATE INDEX IF NOT EXISTS invocations_function ON invocations(function_name, id);
 CREATE INDEX IF NOT EXISTS invocations_request ON invocations(request_id);
+CREATE TABLE IF NOT EXISTS metric_minutes (
+  function_name TEXT NOT NULL,
+  minute_ms INTEGER NOT NULL,
+  stats TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metric_minutes_function ON metric_minutes(function_name, minute_ms);
+CREATE INDEX IF NOT EXISTS metric_minutes_time ON metric_minutes(minute_ms);
 CREATE TABLE IF NOT EXISTS log_groups (
   name TEXT PRIMARY KEY,
   created_ms INTEGER NOT NULL,
@@ -363,6 +370,12 @@ export class SqliteStore implements Store {
       putProvisioned: db.prepare(`INSERT OR REPLACE INTO provisioned (function_name, qualifier, record) ${VALUES_OF_LIVE_FUNCTION}`),
       deleteProvisioned: db.prepare('DELETE FROM provisioned WHERE function_name = ? AND qualifier = ?'),
       listProvisioned: db.prepare<[], { record: string }>('SELECT record FROM provisioned ORDER BY function_name, qualifier'),
+      insertMetricMinute: db.prepare('INSERT INTO metric_minutes (function_name, minute_ms, stats) VALUES (?, ?, ?)'),
+      listMetricMinutes: db.prepare<[string, number, number], { minute_ms: number; stats: string }>(
+        'SELECT minute_ms, stats FROM metric_minutes WHERE function_name = ? AND minute_ms >= ? AND minute_ms < ? ORDER BY minute_ms',
+      ),
+      listMetricFunctions: db.prepare<[number], string>('SELECT DISTINCT function_name FROM metric_minutes WHERE minute_ms >= ?').pluck(),
+      expireMetricMinutes: db.prepare('DELETE FROM metric_minutes WHERE minute_ms < ?'),
       insertUsage: db.prepare('INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       listUsage: db.prepare<[number], UsageRow>('SELECT * FROM usage WHERE start_ms >= ? ORDER BY start_ms'),
       insertLog: db.prepare('INSERT INTO logs (function_name, log_group, stream, time_ms, message) VALUES (?, ?, ?, ?, ?)'),
@@ -764,6 +777,30 @@ export class SqliteStore implements Store {
 
   async trimHistory(functionName: string, keep: number): Promise<void> {
     this.#statements.trimInvocations.run(functionName, functionName, keep);
+  }
+
+  async appendMetricMinutes(minutes: readonly MetricMinute[]): Promise<void> {
+    const insert = this.#statements.insertMetricMinute;
+    this.#db.transaction(() => {
+      for (const m of minutes) insert.run(m.functionName, m.minuteMs, JSON.stringify(m.stats));
+    })();
+  }
+
+  async listMetricMinutes(functionName: string, fromMs: number, toMs: number): Promise<MetricMinute[]> {
+    return this.#statements.listMetricMinutes.all(functionName, fromMs, toMs).map((r) => {
+      const stats = JSON.parse(r.stats) as MinuteStats;
+      // JSON has no Infinity: a minute with no invocation stored its minimum as null.
+      stats.durationMin ??= Number.POSITIVE_INFINITY;
+      return { functionName, minuteMs: r.minute_ms, stats };
+    });
+  }
+
+  async listMetricFunctions(fromMs: number): Promise<string[]> {
+    return this.#statements.listMetricFunctions.all(fromMs);
+  }
+
+  async expireMetricMinutes(beforeMs: number): Promise<void> {
+    this.#statements.expireMetricMinutes.run(beforeMs);
   }
 
   async listLogGroups(): Promise<LogGroupRow[]> {
