@@ -49,7 +49,7 @@ export class ConsoleServer {
       send(res, 404, 'text/plain', Buffer.from('Not found'));
     } catch (error) {
       const aws = error instanceof AwsError ? error : new AwsError('ServiceException', 'An internal error occurred; see the server log.');
-      send(res, aws.status, 'application/json', Buffer.from(JSON.stringify({ __type: aws.code, message: aws.message })));
+      send(res, aws.status, 'application/json', Buffer.from(JSON.stringify({ __type: aws.code, message: aws.message })), aws.headers);
     }
   }
 
@@ -88,7 +88,7 @@ export class ConsoleServer {
       throw new AwsError('ValidationException', 'Sign in with an access key ID and its secret access key.');
     }
     const token = typeof body.sessionToken === 'string' && body.sessionToken !== '' ? body.sessionToken : undefined;
-    const { id, csrfToken, caller } = this.sessions.signIn(body.accessKeyId, body.secretAccessKey, token);
+    const { id, csrfToken, caller } = this.sessions.signIn(body.accessKeyId, body.secretAccessKey, token, req.socket.remoteAddress ?? '');
     res.setHeader('Set-Cookie', `${COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/console; Max-Age=28800`);
     send(res, 200, 'application/json', Buffer.from(JSON.stringify({ signedIn: true, csrfToken, principalArn: caller.principalArn })));
   }
@@ -123,7 +123,13 @@ function loadPage(): Page {
   return { html: Buffer.from(html), csp };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: Buffer): void {
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': body.length, 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store' });
+function send(res: ServerResponse, status: number, type: string, body: Buffer, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': type,
+    'Content-Length': body.length,
+    'X-Content-Type-Options': 'nosniff',
+    'Cache-Control': 'no-store',
+  });
   res.end(body);
 }

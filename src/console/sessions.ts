@@ -7,6 +7,12 @@ const IDLE_MS = 8 * 3600_000;
 /** Sessions held at once; past it the oldest goes (a sign-in flood cannot grow the server's memory). */
 const MAX_SESSIONS = 1000;
 
+/** Failed sign-ins one address may make in a window before it must wait for the window's end. */
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 15 * 60_000;
+/** Addresses whose failures are counted at once; past it the oldest count goes. */
+const MAX_TRACKED = 10_000;
+
 export const COOKIE = 'selfless_console';
 
 interface Session {
@@ -23,6 +29,8 @@ interface Session {
  */
 export class ConsoleSessions {
   readonly #sessions = new Map<string, Session>();
+  /** Failed sign-ins per source address, in the window that began at `sinceMs`. */
+  readonly #failures = new Map<string, { count: number; sinceMs: number }>();
 
   constructor(
     private readonly lookupKey: AccessKeyLookup,
@@ -30,11 +38,29 @@ export class ConsoleSessions {
   ) {}
 
   /** Checks the key as SigV4 would (same lookup, secret compared in constant time); the new session's id and CSRF token. */
-  signIn(accessKeyId: string, secretAccessKey: string, sessionToken: string | undefined): { id: string; csrfToken: string; caller: Caller } {
+  signIn(accessKeyId: string, secretAccessKey: string, sessionToken: string | undefined, sourceIp: string): { id: string; csrfToken: string; caller: Caller } {
+    const now = this.clock.now();
+    let failures = this.#failures.get(sourceIp);
+    if (failures !== undefined && now - failures.sinceMs >= FAILURE_WINDOW_MS) {
+      this.#failures.delete(sourceIp);
+      failures = undefined;
+    }
+    // Guessing a 40-character secret is hopeless anyway; this keeps a guesser from costing the server.
+    if (failures !== undefined && failures.count >= MAX_FAILURES) {
+      const waitSeconds = Math.ceil((failures.sinceMs + FAILURE_WINDOW_MS - now) / 1000);
+      throw new AwsError('TooManyRequestsException', `Too many failed sign-ins from this address: try again in ${Math.ceil(waitSeconds / 60)} minute(s).`, {
+        headers: { 'Retry-After': String(waitSeconds) },
+      });
+    }
     const key = this.lookupKey(accessKeyId, sessionToken);
     if (key === undefined || !sameSecret(secretAccessKey, key.secretAccessKey)) {
+      if (failures === undefined) {
+        if (this.#failures.size >= MAX_TRACKED) this.#failures.delete(this.#failures.keys().next().value!);
+        this.#failures.set(sourceIp, { count: 1, sinceMs: now });
+      } else failures.count += 1;
       throw new AwsError('UnrecognizedClientException', 'The access key ID or secret access key is not valid.');
     }
+    this.#failures.delete(sourceIp);
     const caller: Caller = {
       accessKeyId,
       accountId: key.accountId,
