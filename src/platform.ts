@@ -38,6 +38,7 @@ import { AsyncInvoker, ConcurrencyGate, InvokeService, ProvisionedConcurrency } 
 import { loadSourceOverrides, MappingSupervisor, SourceClients, SqsInspector, SqsQueue } from './sources/index.js';
 import { EventRules, ruleArn, ScheduleDelivery, ScheduleEngine, Schedules, TimedRegistry } from './schedules/index.js';
 import { LogGroups } from './logs/log-groups.js';
+import { LiveTails } from './logs/live-tail.js';
 import { PlatformMetrics } from './metrics/prometheus.js';
 import { InvocationHistory, LogStore, MetricSeries, UsageMeter } from './metering/index.js';
 import {
@@ -354,6 +355,7 @@ export async function createPlatform(config: PlatformConfig, deps: PlatformDeps 
       pool,
       logs,
       logGroups: new LogGroups(logs, partition),
+      liveTails: new LiveTails(logs, clock),
       metrics,
       usage,
       history,

@@ -20,3 +20,15 @@ export function eventMessage(eventType: string, contentType: string, body: Uint8
     body,
   });
 }
+
+/** An exception on an event stream (the stream's union member named by `:exception-type`), which ends it. */
+export function exceptionMessage(exceptionType: string, body: Uint8Array): Uint8Array {
+  return codec.encode({
+    headers: {
+      ':exception-type': { type: 'string', value: exceptionType },
+      ':content-type': { type: 'string', value: 'application/json' },
+      ':message-type': { type: 'string', value: 'exception' },
+    },
+    body,
+  });
+}

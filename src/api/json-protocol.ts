@@ -25,12 +25,17 @@ export function jsonProtocol(targetPrefix: string, serviceTitle: string, operati
       return { status: 200, headers: { 'Content-Type': CONTENT_TYPE }, body: Buffer.from(JSON.stringify(await operation(jsonBody(ctx)))) };
     } catch (error) {
       if (!(error instanceof AwsError) || error.fault === 'Service') throw error;
-      return {
-        status: 400,
-        headers: { 'x-amzn-ErrorType': error.code, 'Content-Type': CONTENT_TYPE },
-        body: Buffer.from(JSON.stringify({ __type: error.code, message: error.message })),
-      };
+      return jsonErrorReply(error);
     }
   };
   return { operationOf, handler };
+}
+
+/** A client error as AWS JSON 1.1 answers it: 400, its type in `__type` and in `x-amzn-ErrorType`. */
+export function jsonErrorReply(error: AwsError): Reply {
+  return {
+    status: 400,
+    headers: { 'x-amzn-ErrorType': error.code, 'Content-Type': CONTENT_TYPE },
+    body: Buffer.from(JSON.stringify({ __type: error.code, message: error.message })),
+  };
 }

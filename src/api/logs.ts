@@ -1,7 +1,9 @@
 import { AwsError, checkRange, validationError } from '../core/index.js';
 import type { LogGroups } from '../logs/log-groups.js';
-import { jsonBody, route, type RequestContext, type Route } from './http.js';
-import { jsonProtocol, type JsonOperation } from './json-protocol.js';
+import type { LiveTailMessage, LiveTailRequest, LiveTails } from '../logs/live-tail.js';
+import { eventMessage, exceptionMessage } from './event-stream.js';
+import { jsonBody, route, type Reply, type RequestContext, type Route } from './http.js';
+import { jsonErrorReply, jsonProtocol, type JsonOperation } from './json-protocol.js';
 import { expectBoolean, expectInteger, expectString, optional, type Body } from './wire.js';
 
 /** The service model's LogGroupName pattern and lengths. */
@@ -103,19 +105,103 @@ function operations(groups: LogGroups): Record<string, JsonOperation> {
   };
 }
 
-export function logsRoutes(groups: LogGroups): Route[] {
+export function logsRoutes(groups: LogGroups, liveTails: LiveTails): Route[] {
   const { operationOf, handler } = jsonProtocol('Logs_20140328', 'CloudWatch Logs', operations(groups));
+  const liveTail = liveTailHandler(liveTails);
+  // Live Tail's groups: a list, each authorized (the first as the route's resource, the others also).
+  const tailedArns = (ctx: RequestContext) => {
+    const identifiers = jsonBody(ctx).logGroupIdentifiers;
+    return Array.isArray(identifiers) ? identifiers.filter((i) => typeof i === 'string').map((i: string) => `${groups.groupArn(nameOfIdentifier(i))}:*`) : [];
+  };
   return [
-    route('POST', '/', 'CloudWatchLogs', handler, {
+    route('POST', '/', 'CloudWatchLogs', (ctx) => (operationOf(ctx) === 'StartLiveTail' ? liveTail(ctx) : handler(ctx)), {
       service: 'logs',
       action: (ctx) => `logs:${operationOf(ctx)}`,
       // A group's operations are authorized on the group; DescribeLogGroups on every group.
       resource: (ctx: RequestContext) => {
+        if (operationOf(ctx) === 'StartLiveTail') return tailedArns(ctx)[0] ?? '*';
         const name = groupNameIn(jsonBody(ctx));
         return name === undefined ? '*' : `${groups.groupArn(name)}:*`;
       },
+      alsoAuthorize: (ctx) =>
+        operationOf(ctx) === 'StartLiveTail'
+          ? tailedArns(ctx)
+              .slice(1)
+              .map((resource) => ({ action: 'logs:StartLiveTail', resource }))
+          : [],
     }),
   ];
+}
+
+/**
+ * StartLiveTail: the same JSON request, answered with an event stream (sessionStart, then a
+ * sessionUpdate a second). Errors before the stream starts are answered as the protocol's other errors.
+ */
+function liveTailHandler(liveTails: LiveTails) {
+  return async (ctx: RequestContext): Promise<Reply> => {
+    // The session ends when its connection does: a client stops a Live Tail by closing it.
+    const closed = new AbortController();
+    const socket = ctx.req.socket;
+    const onClose = () => closed.abort();
+    socket.once('close', onClose);
+    let session: AsyncGenerator<LiveTailMessage>;
+    try {
+      session = await liveTails.start(liveTailRequest(jsonBody(ctx)), ctx.requestId, closed.signal);
+    } catch (error) {
+      socket.off('close', onClose);
+      if (!(error instanceof AwsError) || error.fault === 'Service') throw error;
+      return jsonErrorReply(error);
+    }
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'application/vnd.amazon.eventstream' },
+      body: frames(session, () => socket.off('close', onClose)),
+    };
+  };
+}
+
+async function* frames(session: AsyncGenerator<LiveTailMessage>, ended: () => void): AsyncGenerator<Uint8Array> {
+  try {
+    // AWS JSON's event streams open with the output's other members (none here), as boto3 requires.
+    yield eventMessage('initial-response', 'application/x-amz-json-1.1', Buffer.from('{}'));
+    for await (const message of session) {
+      const body = Buffer.from(JSON.stringify(message.body));
+      yield message.type === 'exception' ? exceptionMessage(message.exceptionType, body) : eventMessage(message.type, 'application/json', body);
+    }
+  } finally {
+    ended();
+  }
+}
+
+function liveTailRequest(b: Body): LiveTailRequest {
+  const list = (field: string, max: number) =>
+    optional(b, field, (name, value) => {
+      if (!Array.isArray(value) || value.length < 1 || value.length > max) throw invalid(`${name} must list 1 to ${max} items.`);
+      return value.map((item, i) => expectString(`${name}.${i + 1}`, item));
+    });
+  const identifiers = list('logGroupIdentifiers', 10);
+  if (identifiers === undefined) throw missing('logGroupIdentifiers');
+  const streamNames = list('logStreamNames', 100);
+  const streamPrefixes = list('logStreamNamePrefixes', 100);
+  if (streamNames !== undefined && streamPrefixes !== undefined) {
+    throw invalid('logStreamNames and logStreamNamePrefixes are mutually exclusive parameters.');
+  }
+  if ((streamNames !== undefined || streamPrefixes !== undefined) && identifiers.length !== 1) {
+    throw invalid('logStreamNames and logStreamNamePrefixes can be given only with exactly one log group in logGroupIdentifiers.');
+  }
+  const pattern = optional(b, 'logEventFilterPattern', expectString);
+  return {
+    identifiers,
+    groups: identifiers.map(nameOfIdentifier),
+    ...given('streamNames', streamNames),
+    ...given('streamPrefixes', streamPrefixes),
+    ...given('pattern', pattern),
+  };
+}
+
+/** A group's name from its identifier: the name itself, or its ARN (with or without the `:*`). */
+function nameOfIdentifier(identifier: string): string {
+  return identifier.replace(/^arn:[^:]+:logs:[^:]*:[^:]*:log-group:/, '').replace(/:\*$/, '');
 }
 
 /** Members that are set, and only those: CloudWatch leaves unset members out of its answers. */
@@ -145,7 +231,7 @@ function groupOf(b: Body): string {
   const name = optional(b, 'logGroupName', expectString);
   const identifier = optional(b, 'logGroupIdentifier', expectString);
   if (name !== undefined && identifier !== undefined) throw invalid('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
-  if (identifier !== undefined) return identifier.replace(/^arn:[^:]+:logs:[^:]*:[^:]*:log-group:/, '').replace(/:\*$/, '');
+  if (identifier !== undefined) return nameOfIdentifier(identifier);
   if (name === undefined) throw invalid('Either logGroupName or logGroupIdentifier must be given.');
   return groupName(b);
 }

@@ -84,7 +84,7 @@ export function allRoutes(services: Services): Route[] {
     ...stsRoutes(services),
     ...eventsRoutes(services),
     ...schedulerRoutes(services),
-    ...logsRoutes(services.logGroups),
+    ...logsRoutes(services.logGroups, services.liveTails),
   ];
 }
 

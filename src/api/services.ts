@@ -11,6 +11,7 @@ import type {
 } from '../control/index.js';
 import type { AsyncInvoker, InvokeService, ProvisionedConcurrency } from '../invoke/index.js';
 import type { LogGroups } from '../logs/log-groups.js';
+import type { LiveTails } from '../logs/live-tail.js';
 import type { PlatformMetrics } from '../metrics/prometheus.js';
 import type { InvocationHistory, LogStore, MetricSeries, UsageMeter } from '../metering/index.js';
 import type { EnvironmentPool } from '../runtime/index.js';
@@ -36,6 +37,8 @@ export interface Services {
   readonly logs: LogStore;
   /** CloudWatch Logs' view of the same logs: groups, streams, filters, retention. */
   readonly logGroups: LogGroups;
+  /** CloudWatch Logs' Live Tail sessions over the same logs. */
+  readonly liveTails: LiveTails;
   /** Prometheus's view of the platform, served at /metrics. */
   readonly metrics: PlatformMetrics;
   readonly usage: UsageMeter;
