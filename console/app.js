@@ -149,6 +149,59 @@ function FunctionsList() {
     }`;
 }
 
+/** Requests, GB-seconds and cost per function and per UTC day, over the last 30 days (as `selfless usage --by-day`). */
+function Usage() {
+  const { value, error } = useLoad(() => getJson(`/selfless/v1/usage?byDay=true&sinceMs=${Date.now() - 30 * 86_400_000}`), []);
+  if (error) return html`<${Failure} error=${error} />`;
+  if (!value) return html`<${Loading} />`;
+  const rows = [...value.functions].sort((a, b) => (a.day === b.day ? (a.functionName < b.functionName ? -1 : 1) : a.day < b.day ? 1 : -1));
+  const total = rows.reduce((t, r) => ({ requests: t.requests + r.requests, gbSeconds: t.gbSeconds + r.gbSeconds, cost: t.cost + r.cost }), {
+    requests: 0,
+    gbSeconds: 0,
+    cost: 0,
+  });
+  return html`<h2>Usage</h2>
+    <p class="muted">
+      What ran over the last 30 days, per function and UTC day, at the server's prices (AWS's public ones unless configured). An idle server adds nothing.
+    </p>
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Day</th>
+            <th scope="col">Function</th>
+            <th scope="col" class="num">Requests</th>
+            <th scope="col" class="num">Errors</th>
+            <th scope="col" class="num">GB-seconds</th>
+            <th scope="col" class="num">Cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map(
+            (r) =>
+              html`<tr>
+                <td>${r.day}</td>
+                <th scope="row"><a href=${`#/functions/${enc(r.functionName)}/monitor`}>${r.functionName}</a></th>
+                <td class="num">${r.requests}</td>
+                <td class="num">${r.errors}</td>
+                <td class="num">${r.gbSeconds.toFixed(6)}</td>
+                <td class="num">${usd(r.cost)}</td>
+              </tr>`,
+          )}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row" colspan="2">Total</th>
+            <td class="num">${total.requests}</td>
+            <td></td>
+            <td class="num">${total.gbSeconds.toFixed(6)}</td>
+            <td class="num">${usd(total.cost)}</td>
+          </tr>
+        </tfoot>
+      </table>
+    </div>`;
+}
+
 /** An IAM call (the Query protocol: a form in, XML out), through the console's route; rejects with IAM's error. */
 async function iam(params) {
   const response = await fetch('/console/aws/', {
@@ -242,12 +295,8 @@ function CreateFunction() {
         <div><label for="fn-timeout">Timeout (seconds)</label><input id="fn-timeout" name="timeout" type="number" min="1" max="900" value="3" required /></div>
       </div>
       <label for="fn-role">Execution role ARN</label>
-      <input
-        id="fn-role"
-        name="role"
-        placeholder=${`empty: the role "${DEFAULT_ROLE}", created with AWSLambdaBasicExecutionRole if missing`}
-        autocomplete="off"
-      />
+      <input id="fn-role" name="role" aria-describedby="fn-role-hint" autocomplete="off" />
+      <p class="muted hint" id="fn-role-hint">Left empty: the role <code>${DEFAULT_ROLE}</code>, created with AWSLambdaBasicExecutionRole if missing.</p>
       <label for="fn-code">Code (.zip file)</label>
       <input id="fn-code" name="code" type="file" accept=".zip,application/zip" required />
       ${error && html`<${Failure} error=${error} />`}
@@ -730,6 +779,9 @@ function FunctionPage({ name, tab }) {
     <section aria-label=${TABS.find(([id]) => id === current)[1]}>${h(VIEWS[current], { name })}</section>`;
 }
 
+/** The console's pages besides a function's own. */
+const PAGES = { '#/create': CreateFunction, '#/usage': Usage };
+
 function App() {
   const [session, setSession] = useState(undefined);
   const hash = useHash();
@@ -753,17 +805,10 @@ function App() {
   const match = /^#\/functions\/([^/]+)(?:\/([a-z]+))?$/.exec(hash);
   return html`<header class="top">
       <h1><a href="#/">selfless console</a></h1>
+      <nav aria-label="Console"><a href="#/">Functions</a> <a href="#/usage">Usage</a></nav>
       <span>${session.principalArn} <button type="button" onClick=${signOut}>Sign out</button></span>
     </header>
-    <main>
-      ${
-        match
-          ? html`<${FunctionPage} name=${decodeURIComponent(match[1])} tab=${match[2]} />`
-          : hash === '#/create'
-            ? html`<${CreateFunction} />`
-            : html`<${FunctionsList} />`
-      }
-    </main>`;
+    <main>${match ? html`<${FunctionPage} name=${decodeURIComponent(match[1])} tab=${match[2]} />` : h(PAGES[hash] ?? FunctionsList, {})}</main>`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -173,6 +173,22 @@ describe('the web console in a real browser (Chromium): sign in, browse a functi
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  it('shows requests, GB-seconds and cost per function and UTC day on the Usage page', async () => {
+    await page.getByRole('link', { name: 'Usage' }).click();
+    await page.getByRole('heading', { name: 'Usage' }).waitFor();
+    const today = new Date().toISOString().slice(0, 10);
+    const row = page.getByRole('row', { name: /uploaded/ });
+    const cells = await row.getByRole('cell').allTextContents();
+    assert.equal(cells[0], today);
+    assert.deepEqual(cells.slice(1, 3), ['2', '1'], 'two requests, one error');
+    assert.match(cells[3]!, /^0\.\d{6}$/);
+    assert.match(cells[4]!, /^\$0\.0000\d{4}$/);
+    // greeter ran twice and uploaded twice: four in all.
+    const total = await page.getByRole('row', { name: /Total/ }).getByRole('cell').allTextContents();
+    assert.equal(total[0], '4');
+    await shot('usage');
+  });
+
   it('shows a failed asynchronous event with its cause in the Async tab, and redrives it', async () => {
     // Fails while FAIL is set; no retries, so its event fails for good at once.
     const ZipFile = await nodeZip('exports.handler = async () => { if (process.env.FAIL) throw new Error("down for now"); return "up"; };');
