@@ -189,6 +189,13 @@ describe('schedules: EventBridge rules and Scheduler', () => {
     assert.deepEqual(event.resources, [`arn:aws:events:us-east-1:${ACCOUNT}:rule/every-minute`]);
     assert.deepEqual(event.detail, {});
     assert.equal(event.time, new Date(Math.floor(due / 1000) * 1000).toISOString().replace('.000Z', 'Z'));
+    const history = await waitFor('the run in the history', async () => {
+      const { invocations } = (await (await signedFetch(t.platform, 'GET', '/selfless/v1/functions/ticker/history')).json()) as {
+        invocations: Array<{ trigger: string }>;
+      };
+      return invocations.length > 0 ? invocations : undefined;
+    });
+    assert.equal(history[0]!.trigger, 'schedule', 'the history says a schedule started it');
     await events.send(new RemoveTargetsCommand({ Rule: 'every-minute', Ids: ['ticker'] }));
     await events.send(new DeleteRuleCommand({ Name: 'every-minute' }));
   });

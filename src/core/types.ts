@@ -60,8 +60,8 @@ export interface UsageRecord {
   readonly outcome: string;
 }
 
-/** What started an invocation: the Invoke API, the async queue (Event invokes, schedules), an event source mapping, a function URL. */
-export type InvocationTrigger = 'api' | 'event' | 'mapping' | 'url';
+/** What started an invocation: the Invoke API, the async queue (Event invokes, other services' events), a schedule, an event source mapping, a function URL. */
+export type InvocationTrigger = 'api' | 'event' | 'schedule' | 'mapping' | 'url';
 
 /** One invocation as `selfless history` shows it (beyond Lambda): bounded per function. */
 export interface InvocationHistoryRecord {

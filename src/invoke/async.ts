@@ -107,6 +107,7 @@ export class AsyncInvoker {
     requestId: string;
     limit: number;
     operation: string;
+    trigger?: 'schedule';
   }): Promise<void> {
     if (this.#closed) throw new AwsError('ServiceException', 'The server is shutting down; the event was not accepted.');
     const { record, invokedArn } = this.#o.invoke.resolve(input.functionName, input.qualifier);
@@ -120,7 +121,17 @@ export class AsyncInvoker {
     const now = this.#o.clock.now();
     const qualifier = invokedArn === functionArn(this.#o.partition, record.name) ? '$LATEST' : invokedArn.slice(invokedArn.lastIndexOf(':') + 1);
     await this.#o.queue.enqueue([
-      { id: input.requestId, functionName: record.name, qualifier, payload: input.payload, enqueuedAt: now, attempts: 0, deferrals: 0, notBefore: now },
+      {
+        id: input.requestId,
+        functionName: record.name,
+        qualifier,
+        payload: input.payload,
+        enqueuedAt: now,
+        attempts: 0,
+        deferrals: 0,
+        notBefore: now,
+        ...(input.trigger === undefined ? {} : { trigger: input.trigger }),
+      },
     ]);
     publish('selfless:queue:enqueue', () => ({ platformId: this.#o.platformId, requestId: input.requestId, functionName: record.name, qualifier }));
     this.#kick();
@@ -327,7 +338,7 @@ export class AsyncInvoker {
         payload: event.payload,
         logTail: false,
         requestId: event.id,
-        trigger: 'event',
+        trigger: event.trigger ?? 'event',
       });
       result =
         out.functionError === undefined

@@ -21,6 +21,8 @@ export interface QueuedEvent {
    * platform died (or failed) while they ran. An ack or nak resets it.
    */
   readonly deliveries?: number;
+  /** What queued it, for the invocation history: an Event invoke (and other services' events) unless a schedule did. */
+  readonly trigger?: 'event' | 'schedule';
 }
 
 /** An event held by one consumer until it acks, naks or releases it, or the lease lapses. */

@@ -22,7 +22,7 @@ export interface DeliveryPorts {
   readonly partition: Partition;
   readonly clock: Scheduler;
   /** The durable async queue (AsyncInvoker.enqueue): retries and destinations apply from there. */
-  enqueue(input: { functionName: string; payload: Buffer; requestId: string; limit: number; operation: string }): Promise<void>;
+  enqueue(input: { functionName: string; payload: Buffer; requestId: string; limit: number; operation: string; trigger: 'schedule' }): Promise<void>;
   /**
    * Whether the service may invoke the function: a rule by the function's resource policy for
    * events.amazonaws.com, a schedule by its role or the resource policy for scheduler.amazonaws.com.
@@ -124,6 +124,7 @@ export class ScheduleDelivery {
         requestId: newRequestId(),
         limit: EVENT_PAYLOAD_LIMIT,
         operation: 'Event',
+        trigger: 'schedule',
       });
       return;
     } catch (error) {

@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS events (
   not_before INTEGER NOT NULL,
   leased_until INTEGER NOT NULL DEFAULT 0,
   last_error TEXT,
-  deliveries INTEGER NOT NULL DEFAULT 0
+  deliveries INTEGER NOT NULL DEFAULT 0,
+  trigger TEXT
 );
 CREATE INDEX IF NOT EXISTS events_due ON events(not_before);
 CREATE INDEX IF NOT EXISTS events_function_due ON events(function_name, not_before);
@@ -30,6 +31,7 @@ interface EventRow {
   not_before: number;
   last_error: string | null;
   deliveries?: number;
+  trigger?: string | null;
 }
 interface LegacyFailedRow extends EventRow {
   condition: string;
@@ -47,6 +49,7 @@ const toEvent = (row: EventRow): QueuedEvent => ({
   notBefore: row.not_before,
   ...(row.last_error === null ? {} : { lastError: row.last_error }),
   ...(row.deliveries ? { deliveries: row.deliveries } : {}),
+  ...(row.trigger ? { trigger: row.trigger as QueuedEvent['trigger'] } : {}),
 });
 
 interface Pending {
@@ -86,10 +89,12 @@ export class SqliteEventQueue implements EventQueue {
     // Queues written before deliveries were counted.
     const columns = this.#db.prepare<[], { name: string }>('PRAGMA table_info(events)').all();
     if (!columns.some((c) => c.name === 'deliveries')) this.#db.exec('ALTER TABLE events ADD COLUMN deliveries INTEGER NOT NULL DEFAULT 0');
+    // And before they said what queued them.
+    if (!columns.some((c) => c.name === 'trigger')) this.#db.exec('ALTER TABLE events ADD COLUMN trigger TEXT');
     const db = this.#db;
     this.#s = {
       insert: db.prepare(
-        'INSERT OR IGNORE INTO events (id, function_name, qualifier, payload, enqueued_at, attempts, deferrals, not_before, last_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO events (id, function_name, qualifier, payload, enqueued_at, attempts, deferrals, not_before, last_error, trigger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       // The functions with queued events, by a walk down the (function_name, not_before) index that
       // jumps from one name to the next: a few lookups per function, however long the backlog.
@@ -165,6 +170,7 @@ export class SqliteEventQueue implements EventQueue {
       event.deferrals,
       event.notBefore,
       event.lastError ?? null,
+      event.trigger ?? null,
     );
   }
 
