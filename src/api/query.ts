@@ -2,12 +2,13 @@ import { AwsError } from '../core/index.js';
 import type { RequestContext } from './http.js';
 
 /**
- * The AWS Query protocol (IAM, STS): parameters as a form (`Action=CreateRole&RoleName=…`, lists as
- * `Tags.member.1.Key`), answers and errors as XML in the service's namespace.
+ * The AWS Query protocol (IAM, STS, CloudWatch): parameters as a form (`Action=CreateRole&RoleName=…`,
+ * lists as `Tags.member.1.Key`), answers and errors as XML in the service's namespace.
  */
 export const QUERY_NAMESPACES: Readonly<Record<string, string>> = {
   iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  monitoring: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
 };
 
 /** The request's parameters: the form body of a POST, or the query string of a GET. */
@@ -43,8 +44,12 @@ export function memberList(params: URLSearchParams, name: string): Array<Record<
   return [...items.entries()].sort(([a], [b]) => a - b).map(([, item]) => item);
 }
 
-/** A value an XML answer holds: text, a structure of named members, or a list (each item a `<member>`). */
-export type XmlValue = string | number | boolean | Date | undefined | readonly XmlValue[] | { readonly [name: string]: XmlValue };
+/**
+ * A value an XML answer holds: text, a structure of named members, a list (each item a `<member>`), or a
+ * map (each pair an `<entry><key>…</key><value>…</value></entry>`).
+ */
+export type XmlValue =
+  string | number | boolean | Date | undefined | readonly XmlValue[] | ReadonlyMap<string, XmlValue> | { readonly [name: string]: XmlValue };
 
 /** `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata><RequestId>…` as the Query protocol answers. */
 export function queryReply(service: string, action: string, result: Record<string, XmlValue> | undefined, requestId: string) {
@@ -66,11 +71,16 @@ const QUERY_CODES: Readonly<Record<string, string>> = {
   ServiceException: 'ServiceFailure',
 };
 
+/** The code the Query protocol gives an error: its own name for the SigV4 and front-door ones. */
+export function queryCode(error: AwsError): string {
+  return QUERY_CODES[error.code] ?? error.code;
+}
+
 /** An error as the Query protocol sends it: `<ErrorResponse><Error><Type>Sender</Type><Code>…`. */
-export function queryError(service: string, error: AwsError, requestId: string): Buffer {
+export function queryError(service: string, error: AwsError, requestId: string, code = queryCode(error)): Buffer {
   const body = {
     Type: error.fault === 'User' ? 'Sender' : 'Receiver',
-    Code: QUERY_CODES[error.code] ?? error.code,
+    Code: code,
     Message: error.message,
   };
   return Buffer.from(`<ErrorResponse xmlns="${QUERY_NAMESPACES[service]}">${element('Error', body)}${element('RequestId', requestId)}</ErrorResponse>`);
@@ -85,6 +95,7 @@ function content(value: XmlValue): string {
   if (value === undefined) return '';
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map((item: XmlValue) => element('member', item)).join('');
+  if (value instanceof Map) return [...(value as ReadonlyMap<string, XmlValue>)].map(([key, item]) => element('entry', { key, value: item })).join('');
   if (typeof value === 'object') {
     return Object.entries(value as Record<string, XmlValue>)
       .map(([name, member]) => element(name, member))

@@ -15,6 +15,7 @@ import {
 } from '../auth/index.js';
 import { accountRoutes } from './account.js';
 import { aliasRoutes } from './aliases.js';
+import { CLOUDWATCH_SERVICE, cloudWatchErrorReply, cloudWatchRoutes } from './cloudwatch.js';
 import { concurrencyRoutes } from './concurrency.js';
 import { eventInvokeConfigRoutes } from './event-invoke-config.js';
 import { eventSourceMappingRoutes } from './event-source-mappings.js';
@@ -85,6 +86,7 @@ export function allRoutes(services: Services): Route[] {
     ...eventsRoutes(services),
     ...schedulerRoutes(services),
     ...logsRoutes(services.logGroups, services.liveTails),
+    ...cloudWatchRoutes(services),
   ];
 }
 
@@ -167,8 +169,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
   const requestId = newRequestId();
   let reserved = 0;
   let operation: string | undefined;
-  /** A Query-protocol service (IAM, STS) the request is for: its errors are XML. */
-  let queryService: string | undefined;
+  /** How the request's protocol words errors, when it is not Lambda's REST-JSON (the Query services' XML, CloudWatch's). */
+  let errorReply: ((error: AwsError) => Reply) | undefined;
   if (options.accessLog) logAccess(req, res, requestId, options.log, () => operation);
   try {
     const url = parseTarget(req.url);
@@ -182,7 +184,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     const pathname = fromConsole === undefined ? url.pathname : `/${url.pathname.slice(CONSOLE_API_PREFIX.length)}`;
     const claimed = fromConsole === undefined ? scopeServiceOf(head) : (headerOf(req, 'x-selfless-service') ?? DEFAULT_SERVICE);
     const service = claimed !== undefined && router.serves(claimed) ? claimed : DEFAULT_SERVICE;
-    if (QUERY_NAMESPACES[service] !== undefined) queryService = service;
+    errorReply = errorReplyFor(service, req, requestId);
     const matched = router.find(service, method, pathname);
     operation = matched?.route.operation;
     const host = req.headers.host ?? 'localhost';
@@ -247,12 +249,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
     const aws = error instanceof AwsError ? error : new AwsError('ServiceException', 'An internal error occurred; see the server log.');
     // A refusal before the body was read closes the connection instead of reading the rest for nothing.
     const close: Record<string, string> = req.complete ? {} : { Connection: 'close' };
-    if (queryService !== undefined) {
-      send(res, requestId, {
-        status: aws.status,
-        headers: { 'Content-Type': 'text/xml', ...aws.headers, ...close },
-        body: queryError(queryService, aws, requestId),
-      });
+    if (errorReply !== undefined) {
+      const reply = errorReply(aws);
+      send(res, requestId, { ...reply, headers: { ...reply.headers, ...aws.headers, ...close } });
       return;
     }
     send(res, requestId, {
@@ -263,6 +262,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, door: FrontDoor
   } finally {
     budget.give(reserved);
   }
+}
+
+/** The error envelope of a service whose protocol is not Lambda's: undefined for Lambda's and the AWS JSON 1.1 ones. */
+function errorReplyFor(service: string, req: IncomingMessage, requestId: string): ((error: AwsError) => Reply) | undefined {
+  if (service === CLOUDWATCH_SERVICE) return (error) => cloudWatchErrorReply(req, error, requestId);
+  if (QUERY_NAMESPACES[service] !== undefined) {
+    return (error) => ({ status: error.status, headers: { 'Content-Type': 'text/xml' }, body: queryError(service, error, requestId) });
+  }
+  return undefined;
 }
 
 /**

@@ -55,6 +55,10 @@ export const AWS_ERRORS = {
   LimitExceededException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
   // CloudWatch Logs (JSON 1.1, answered with 400 like EventBridge).
   InvalidParameterException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
+  // CloudWatch (its service model's shape names; each has a Query code, sent as x-amzn-query-error too).
+  MissingRequiredParameterException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
+  InvalidParameterCombinationException: { status: 400, fault: 'User', messageKey: 'message', typed: false },
+  InvalidNextToken: { status: 400, fault: 'User', messageKey: 'message', typed: false },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type AwsErrorCode = keyof typeof AWS_ERRORS;

@@ -67,7 +67,7 @@ export function mergeStats(into: MinuteStats, from: MinuteStats): MinuteStats {
 
 /**
  * The duration below which `percent` % of the invocations fell, read from the histogram: undefined
- * with no invocations. Clamped to the observed minimum and maximum, so p0 and p100 are exact.
+ * with no invocations. The first and last ranks are the observed minimum and maximum, exactly; the others are clamped to them.
  */
 export function durationPercentile(stats: MinuteStats, percent: number): number | undefined {
   const entries = Object.entries(stats.durations)
@@ -76,6 +76,8 @@ export function durationPercentile(stats: MinuteStats, percent: number): number 
   const total = entries.reduce((sum, [, count]) => sum + count, 0);
   if (total === 0) return undefined;
   const rank = Math.max(1, Math.ceil((percent / 100) * total));
+  // The smallest and the largest are known exactly.
+  if (rank === 1) return stats.durationMin;
   if (rank >= total) return stats.durationMax;
   let seen = 0;
   for (const [bucket, count] of entries) {
