@@ -20,7 +20,7 @@ import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
 import { ManualScheduler } from '../src/core/scheduler.js';
 import { LogStore } from '../src/metering/index.js';
 import { SqliteStore } from '../src/store/index.js';
-import { AWS_CLI } from './support/aws-cli.js';
+import { AWS_CLI, awsCliEnv } from './support/aws-cli.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { nodeZip } from './support/zip.js';
 
@@ -45,17 +45,7 @@ describe('CloudWatch Logs API over the functions logs', () => {
   let logs: CloudWatchLogsClient;
   const invoke = (name: string, event: object) => t.client.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }));
   const awsLogs = async (...args: string[]) => {
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      AWS_ACCESS_KEY_ID: t.platform.rootKey.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: t.platform.rootKey.secretAccessKey,
-      AWS_DEFAULT_REGION: t.platform.config.region,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_PAGER: '',
-    };
-    return (await run(AWS_CLI, ['--endpoint-url', t.platform.url, 'logs', ...args], { env })).stdout;
+    return (await run(AWS_CLI, ['--endpoint-url', t.platform.url, 'logs', ...args], { env: awsCliEnv(t.platform) })).stdout;
   };
 
   before(async () => {

@@ -15,7 +15,7 @@ import { fromQuery } from '../src/api/cloudwatch.js';
 import { LAMBDA_METRICS, periodsOf, statisticOf } from '../src/api/cloudwatch-statistics.js';
 import { addDuration, emptyStats, MINUTE_MS, type MetricMinute } from '../src/metering/index.js';
 import { waitFor } from './support/async.js';
-import { AWS_CLI } from './support/aws-cli.js';
+import { AWS_CLI, awsCliEnv } from './support/aws-cli.js';
 import { ROLE, startPlatform, type TestPlatform } from './support/platform.js';
 import { nodeZip } from './support/zip.js';
 
@@ -57,17 +57,7 @@ describe('CloudWatch metrics API (AWS/Lambda) over the per-minute figures', () =
         ...input,
       } as GetMetricStatisticsCommandInput),
     );
-  const env = () => ({
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    AWS_ACCESS_KEY_ID: t.platform.rootKey.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: t.platform.rootKey.secretAccessKey,
-    AWS_DEFAULT_REGION: t.platform.config.region,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_PAGER: '',
-    AWS_MAX_ATTEMPTS: '1',
-  });
+  const env = () => ({ ...awsCliEnv(t.platform), AWS_MAX_ATTEMPTS: '1' });
   const rejectsWith = (promise: Promise<unknown>, name: string, code: string, message: string | RegExp) =>
     assert.rejects(promise, (error: Error & { Code?: string; $metadata?: { httpStatusCode?: number } }) => {
       assert.equal(error.name, name);

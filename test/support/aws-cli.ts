@@ -12,7 +12,13 @@ export const AWS_CLI = '/usr/bin/aws';
  * command rejects with the CLI's exit code and stderr.
  */
 export function awsCli(platform: Platform): (...args: string[]) => Promise<Record<string, any>> {
-  const env = {
+  const env = awsCliEnv(platform);
+  return async (...args) => JSON.parse((await run(AWS_CLI, ['--endpoint-url', platform.url, '--output', 'json', ...args], { env })).stdout || '{}');
+}
+
+/** The CLI's environment: the platform's root key and region, none of the machine's AWS configuration. */
+export function awsCliEnv(platform: Platform): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     AWS_ACCESS_KEY_ID: platform.rootKey.accessKeyId,
@@ -22,5 +28,4 @@ export function awsCli(platform: Platform): (...args: string[]) => Promise<Recor
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_PAGER: '',
   };
-  return async (...args) => JSON.parse((await run(AWS_CLI, ['--endpoint-url', platform.url, '--output', 'json', ...args], { env })).stdout || '{}');
 }
