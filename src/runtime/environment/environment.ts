@@ -106,6 +106,8 @@ export class Environment {
   #frozen = false;
   /** Initialising again after a timeout: a pre-started runtime asks for its assignment once more. */
   #restarting = false;
+  /** While a timed-out runtime's restart is under way: its end arms the idle freeze. */
+  #restartSettled: Promise<void> | undefined;
   readonly #log: LogFraming;
 
   constructor(options: EnvironmentOptions) {
@@ -410,9 +412,11 @@ export class Environment {
     this.#move('idle');
     this.#options.onIdle(this);
     // Unless that handed it the next invocation: what the function left running waits, unbilled, frozen.
-    if (this.#state === 'idle' && this.#confined !== undefined) {
-      this.#freezeTimer = this.#options.clock.setTimeout(this.#freezeIdle, FREEZE_AFTER_IDLE_MS);
-    }
+    if (this.#state === 'idle' && this.#restartSettled === undefined) this.#armFreeze();
+  }
+
+  #armFreeze(): void {
+    if (this.#confined !== undefined) this.#freezeTimer = this.#options.clock.setTimeout(this.#freezeIdle, FREEZE_AFTER_IDLE_MS);
   }
 
   readonly #freezeIdle = (): void => {
@@ -555,6 +559,15 @@ export class Environment {
     const restarted = restart().catch((error: unknown) => {
       this.stop();
       throw error;
+    });
+    // Not frozen until the old runtime's processes are gone: frozen, the sandbox's init could not reap them.
+    this.#restartSettled = restarted.then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.#restartSettled.then(() => {
+      this.#restartSettled = undefined;
+      if (this.#state === 'idle' && this.#freezeTimer === undefined && !this.#frozen) this.#armFreeze();
     });
     background(restarted, 'restarting a timed-out runtime', this.#report);
   }

@@ -12,7 +12,7 @@ import { ENVIRONMENT_LIMITS, SANDBOX_UIDS, type ConfinedProcess, type ConfineOpt
 import { MountHelper } from './mount-helper.js';
 import { pidAlive } from './pid-alive.js';
 import { killGroup, plainExitReason, signalWords } from './plain.js';
-import { firstDescendant } from './process-tree.js';
+import { firstDescendant, processTree, whenGone } from './process-tree.js';
 import { RssWatchdog } from './rss-watchdog.js';
 import { UidAllocator } from './uids.js';
 
@@ -180,8 +180,14 @@ export class BubblewrapSandbox implements Isolation {
       restartRuntime: async () => {
         const supervisor = await firstDescendant(pid, SUPERVISOR_DEPTH);
         if (supervisor === undefined) throw new Error('the sandbox has no supervisor to restart its runtime');
+        // Every process of the environment but bwrap, its init and the supervisor, which stay.
+        const init = await firstDescendant(pid, 1);
+        const doomed = pid === undefined ? [] : (await processTree(pid)).filter((p) => p !== pid && p !== init && p !== supervisor);
         process.kill(supervisor, 'SIGUSR1');
         await killEveryProcessOf(tools.sh, uid);
+        // Killed is not yet gone: until the sandbox's init reaps them (a thousand, after a fork bomb) they
+        // hold pids of the environment's budget, and an environment frozen before then would keep them.
+        await whenGone(doomed, REAP_WAIT_MS);
         // Without cgroups, peak memory is read from the runtime process, which is a new one now.
         await probe?.close();
         probe = undefined;
@@ -277,6 +283,8 @@ while :; do
   status=$?
   [ "$restart" = 1 ] || exit "$status"
 done`;
+/** How long a runtime restart waits for the killed processes to be reaped. */
+const REAP_WAIT_MS = 5_000;
 /** bwrap → its init in the sandbox's pid namespace → the supervisor → the runtime. */
 const SUPERVISOR_DEPTH = 2;
 

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 
 /** Every process under `pid` (itself included), following /proc/<pid>/task/<tid>/children. */
 export async function processTree(pid: number): Promise<number[]> {
@@ -22,4 +22,20 @@ export async function firstDescendant(pid: number | undefined, depth: number): P
     current = first ? Number(first) : undefined;
   }
   return current;
+}
+
+/** Resolves once none of `pids` exists any more (reaped, not only dead), or after `timeoutMs`. */
+export async function whenGone(pids: readonly number[], timeoutMs: number): Promise<void> {
+  let left = [...pids];
+  for (const end = Date.now() + timeoutMs; left.length > 0 && Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 10))) {
+    const still = await Promise.all(
+      left.map((p) =>
+        access(`/proc/${p}`).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    left = left.filter((_, i) => still[i]);
+  }
 }
