@@ -421,11 +421,16 @@ export class EnvironmentPool {
     }
     // A provisioned environment that ended (crash, timeout) is replaced, unless its version was retired.
     if (current && group.provisioned > 0) this.#topUpProvisioned(group);
-    // Invocations still waiting need an environment of their own if none is on the way.
-    if (!this.#closed && group.needsAnother()) this.#startEnvironment(group);
-    // Last, so a replacement of the same code above holds it before this one lets it go.
-    this.#codeHolds.get(env)?.();
+    // Invocations still waiting need an environment of their own if none is on the way. Looked at once
+    // this environment's own start has settled: an init that failed hands its error to the invocation
+    // that waited for it (in #startEnvironment), which then waits no more and needs no second init.
+    const letGoOfCode = this.#codeHolds.get(env);
     this.#codeHolds.delete(env);
+    queueMicrotask(() => {
+      if (!this.#closed && group.needsAnother()) this.#startEnvironment(group);
+      // Last, so a replacement of the same code holds it before this one lets it go.
+      letGoOfCode?.();
+    });
   }
 
   /** A pre-started environment that stopped before it was assigned. */
