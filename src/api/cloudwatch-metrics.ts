@@ -180,7 +180,7 @@ export function metricOperations(s: MetricReads): Record<string, MetricOperation
       return {
         MetricDataResults: results,
         Messages: [],
-        ...(more ? { NextToken: Buffer.from(JSON.stringify({ skip: skip + maxDatapoints })).toString('base64url') } : {}),
+        ...(more ? { NextToken: offsetToken(skip + maxDatapoints) } : {}),
       };
     },
 
@@ -211,7 +211,7 @@ export function metricOperations(s: MetricReads): Record<string, MetricOperation
       return {
         Metrics: page,
         ...(linked ? { OwningAccounts: page.map(() => accountId) } : {}),
-        ...(skip + LIST_PAGE < metrics.length ? { NextToken: Buffer.from(JSON.stringify({ skip: skip + LIST_PAGE })).toString('base64url') } : {}),
+        ...(skip + LIST_PAGE < metrics.length ? { NextToken: offsetToken(skip + LIST_PAGE) } : {}),
       };
     },
   };
@@ -364,6 +364,11 @@ function dataQuery(q: Doc, field: string, accountId: string): DataQuery {
     stat: name,
     unit: unitOf(stat, 'Unit', `${field}.MetricStat.Unit`),
   };
+}
+
+/** The NextToken of the page that starts after `skip` items. */
+function offsetToken(skip: number): string {
+  return Buffer.from(JSON.stringify({ skip })).toString('base64url');
 }
 
 /** A NextToken as selfless hands it out: how many items the earlier pages held. */

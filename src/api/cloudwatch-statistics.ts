@@ -1,4 +1,4 @@
-import { durationPercentile, emptyStats, mergeStats, type MetricMinute, type MinuteStats } from '../metering/index.js';
+import { byPeriod, durationPercentile, mergedStats, type MetricMinute, type MinuteStats } from '../metering/index.js';
 
 /**
  * Lambda's AWS/Lambda metrics as CloudWatch's statistics over selfless's per-minute figures
@@ -27,8 +27,6 @@ interface LambdaMetric {
   summarize(minutes: readonly MinuteStats[]): Summary | undefined;
 }
 
-const merged = (minutes: readonly MinuteStats[]) => minutes.reduce((into, m) => mergeStats(into, m), emptyStats());
-
 /** Each minute's figure counts as one sample (what selfless keeps of a gauge is the minute's maximum). */
 function perMinute(values: readonly number[]): Summary | undefined {
   if (values.length === 0) return undefined;
@@ -48,14 +46,14 @@ export const LAMBDA_METRICS: Readonly<Record<string, LambdaMetric>> = {
   Invocations: {
     unit: 'Count',
     summarize: (minutes) => {
-      const n = merged(minutes).invocations;
+      const n = mergedStats(minutes).invocations;
       return n === 0 ? undefined : { sampleCount: n, sum: n, minimum: 1, maximum: 1 };
     },
   },
   Errors: {
     unit: 'Count',
     summarize: (minutes) => {
-      const m = merged(minutes);
+      const m = mergedStats(minutes);
       return rate(m.invocations, m.errors);
     },
   },
@@ -63,14 +61,14 @@ export const LAMBDA_METRICS: Readonly<Record<string, LambdaMetric>> = {
   Throttles: {
     unit: 'Count',
     summarize: (minutes) => {
-      const m = merged(minutes);
+      const m = mergedStats(minutes);
       return rate(m.invocations + m.throttles, m.throttles);
     },
   },
   Duration: {
     unit: 'Milliseconds',
     summarize: (minutes) => {
-      const m = merged(minutes);
+      const m = mergedStats(minutes);
       if (m.invocations === 0) return undefined;
       return { sampleCount: m.invocations, sum: m.durationSum, minimum: m.durationMin, maximum: m.durationMax, percentile: (p) => durationPercentile(m, p) };
     },
@@ -125,15 +123,8 @@ export function periodsOf(
   fromMs: number,
   periodMs: number,
 ): Array<{ startMs: number; summary: Summary }> {
-  const groups = new Map<number, MinuteStats[]>();
-  for (const m of minutes) {
-    const start = fromMs + Math.floor((m.minuteMs - fromMs) / periodMs) * periodMs;
-    let group = groups.get(start);
-    if (group === undefined) groups.set(start, (group = []));
-    group.push(m.stats);
-  }
   const periods: Array<{ startMs: number; summary: Summary }> = [];
-  for (const [startMs, group] of [...groups].sort((a, b) => a[0] - b[0])) {
+  for (const { startMs, minutes: group } of byPeriod(minutes, fromMs, periodMs)) {
     const summary = metric.summarize(group);
     if (summary !== undefined) periods.push({ startMs, summary });
   }

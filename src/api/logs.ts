@@ -68,10 +68,7 @@ function operations(groups: LogGroups): Record<string, JsonOperation> {
         ...given('startFromHead', optional(b, 'startFromHead', expectBoolean)),
       }),
     FilterLogEvents: async (b) => {
-      const names = optional(b, 'logStreamNames', (field, value) => {
-        if (!Array.isArray(value) || value.length < 1 || value.length > 100) throw invalid(`${field} must list 1 to 100 log stream names.`);
-        return value.map((name, i) => expectString(`${field}.${i + 1}`, name));
-      });
+      const names = stringList(b, 'logStreamNames', 100, 'log stream names');
       const page = await groups.filterEvents(groupOf(b), {
         ...given('streamNames', names),
         ...given('streamPrefix', optional(b, 'logStreamNamePrefix', expectString)),
@@ -174,15 +171,10 @@ async function* frames(session: AsyncGenerator<LiveTailMessage>, ended: () => vo
 }
 
 function liveTailRequest(b: Body): LiveTailRequest {
-  const list = (field: string, max: number) =>
-    optional(b, field, (name, value) => {
-      if (!Array.isArray(value) || value.length < 1 || value.length > max) throw invalid(`${name} must list 1 to ${max} items.`);
-      return value.map((item, i) => expectString(`${name}.${i + 1}`, item));
-    });
-  const identifiers = list('logGroupIdentifiers', 10);
+  const identifiers = stringList(b, 'logGroupIdentifiers', 10, 'items');
   if (identifiers === undefined) throw missing('logGroupIdentifiers');
-  const streamNames = list('logStreamNames', 100);
-  const streamPrefixes = list('logStreamNamePrefixes', 100);
+  const streamNames = stringList(b, 'logStreamNames', 100, 'items');
+  const streamPrefixes = stringList(b, 'logStreamNamePrefixes', 100, 'items');
   if (streamNames !== undefined && streamPrefixes !== undefined) {
     throw invalid('logStreamNames and logStreamNamePrefixes are mutually exclusive parameters.');
   }
@@ -213,6 +205,14 @@ function given<K extends string, V>(key: K, value: V | undefined): { [P in K]?: 
 const INVALID = 'InvalidParameterException';
 const invalid = (message: string) => new AwsError(INVALID, message);
 const missing = (field: string) => invalid(`1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`);
+
+/** A list of 1 to `max` strings, when given; `what` its items are called in the error. */
+function stringList(b: Body, field: string, max: number, what: string): string[] | undefined {
+  return optional(b, field, (name, value) => {
+    if (!Array.isArray(value) || value.length < 1 || value.length > max) throw invalid(`${name} must list 1 to ${max} ${what}.`);
+    return value.map((item, i) => expectString(`${name}.${i + 1}`, item));
+  });
+}
 
 function requiredString(b: Body, field: string): string {
   const value = optional(b, field, expectString);

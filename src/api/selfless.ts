@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { AwsError, functionArn, invalidParameter, parseFunctionName } from '../core/index.js';
 import { timeline, TIMELINE_RANGES, type TimelineRange } from '../metering/index.js';
-import { jsonBody, route, type Handler, type Route, type RouteOptions } from './http.js';
+import { jsonBody, route, type Handler, type RequestContext, type Route, type RouteOptions } from './http.js';
 import { functionInPath } from './resources.js';
 import type { Services } from './services.js';
 
@@ -22,14 +22,19 @@ export function selflessRoutes(s: Services): Route[] {
   const own = (method: string, path: string, operation: string, handler: Handler, options: RouteOptions = {}) =>
     route(method, path, operation, handler, { action: `selfless:${operation}`, ...options });
   const resource = functionInPath(s.partition);
+  /** The function the path names, which must exist. */
+  const existingFunction = (ctx: RequestContext): string => {
+    const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
+    if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+    return name;
+  };
   return [
     own(
       'GET',
       '/selfless/v1/functions/{FunctionName}/logs',
       'GetFunctionLogs',
       async (ctx) => {
-        const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
-        if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+        const name = existingFunction(ctx);
         const { events, more } = await s.logs.read(name, {
           afterId: intParam(ctx.query, 'afterId', 0),
           sinceMs: intParam(ctx.query, 'sinceMs', 0),
@@ -65,8 +70,7 @@ export function selflessRoutes(s: Services): Route[] {
       '/selfless/v1/functions/{FunctionName}/timeline',
       'GetFunctionTimeline',
       async (ctx) => {
-        const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
-        if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+        const name = existingFunction(ctx);
         const range = ctx.query.get('range') ?? '1h';
         if (!Object.hasOwn(TIMELINE_RANGES, range)) {
           throw new AwsError('ValidationException', `range must be one of ${Object.keys(TIMELINE_RANGES).join(', ')}, got '${range}'`);
@@ -166,8 +170,7 @@ export function selflessRoutes(s: Services): Route[] {
       '/selfless/v1/functions/{FunctionName}/failed-events/redrive',
       'RedriveFailedEvents',
       async (ctx) => {
-        const { name } = parseFunctionName(ctx.params.FunctionName!, s.partition);
-        if (s.registry.cached(name) === undefined) throw s.registry.notFound(name);
+        const name = existingFunction(ctx);
         const body = jsonBody(ctx);
         const ids =
           body.all === true

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AwsError, systemScheduler, type Scheduler } from '../core/index.js';
 import type { LogStore } from '../metering/index.js';
-import { FilterPatternError, parseFilterPattern, type FilterPattern } from './filter-pattern.js';
+import type { FilterPattern } from './filter-pattern.js';
+import { filterPatternOf } from './log-groups.js';
 
 /** CloudWatch's Live Tail quotas: sessions open at once per account, events per update, a session's life. */
 const MAX_SESSIONS = 15;
@@ -50,13 +51,7 @@ export class LiveTails {
 
   /** Checks the request and takes a session slot; the session's messages until it times out or its reader stops. */
   async start(request: LiveTailRequest, requestId: string, closed: AbortSignal): Promise<AsyncGenerator<LiveTailMessage>> {
-    let pattern: FilterPattern;
-    try {
-      pattern = parseFilterPattern(request.pattern ?? '');
-    } catch (error) {
-      if (error instanceof FilterPatternError) throw new AwsError('InvalidParameterException', `Invalid filter pattern: ${error.message}`);
-      throw error;
-    }
+    const pattern = filterPatternOf(request.pattern);
     const known = new Set((await this.logs.groups()).map((g) => g.name));
     const missing = request.identifiers.filter((_, i) => !known.has(request.groups[i]!));
     if (missing.length > 0) throw new AwsError('ResourceNotFoundException', `The specified log group does not exist: ${missing.join(', ')}`);

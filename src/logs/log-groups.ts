@@ -1,6 +1,6 @@
 import { AwsError, validationError, type Partition } from '../core/index.js';
 import type { LogStore } from '../metering/index.js';
-import { FilterPatternError, parseFilterPattern } from './filter-pattern.js';
+import { FilterPatternError, parseFilterPattern, type FilterPattern } from './filter-pattern.js';
 
 /** PutRetentionPolicy's allowed values (the service model's `Days` documentation). */
 export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -131,13 +131,7 @@ export class LogGroups {
     if (options.streamNames !== undefined && options.streamPrefix !== undefined) {
       throw new AwsError('InvalidParameterException', 'logStreamNames and logStreamNamePrefix are mutually exclusive parameters.');
     }
-    let pattern;
-    try {
-      pattern = parseFilterPattern(options.pattern ?? '');
-    } catch (error) {
-      if (error instanceof FilterPatternError) throw new AwsError('InvalidParameterException', `Invalid filter pattern: ${error.message}`);
-      throw error;
-    }
+    const pattern = filterPatternOf(options.pattern);
     await this.#requireGroup(group);
     let after = options.nextToken === undefined ? { timeMs: -1, id: 0 } : parseScanToken(options.nextToken);
     const names = options.streamNames === undefined ? undefined : new Set(options.streamNames);
@@ -189,6 +183,16 @@ export class LogGroups {
 
   async #requireGroup(name: string): Promise<void> {
     if (!(await this.logs.groups()).some((g) => g.name === name)) throw groupMissing();
+  }
+}
+
+/** A request's filter pattern, parsed; one that does not parse is CloudWatch's InvalidParameterException. */
+export function filterPatternOf(text: string | undefined): FilterPattern {
+  try {
+    return parseFilterPattern(text ?? '');
+  } catch (error) {
+    if (error instanceof FilterPatternError) throw new AwsError('InvalidParameterException', `Invalid filter pattern: ${error.message}`);
+    throw error;
   }
 }
 

@@ -2,11 +2,13 @@ import { systemScheduler, type LogEvent, type PlatformConfig, type Scheduler, ty
 import type { LogDestination } from '../runtime/types.js';
 import type { LogGroupScan, LogRepository, LogStreamRead, UsageStore } from '../store/index.js';
 import { BatchWriter } from './batch-writer.js';
+import { priceOf } from './minute-stats.js';
 
 export { BatchWriter };
 export { InvocationHistory } from './history.js';
 export { MetricSeries } from './metric-series.js';
 export * from './minute-stats.js';
+export { timeline, TIMELINE_RANGES, type TimelinePoint, type TimelineRange } from './timeline.js';
 
 /** How much of each function's logs is kept. */
 export interface LogLimits {
@@ -218,7 +220,7 @@ export class UsageMeter {
     await this.#writer.flush();
     const rows = new Map<
       string,
-      { functionName: string; day?: string; requests: number; errors: number; coldStarts: number; billedMs: number; gbSeconds: number; computeCost: number }
+      { functionName: string; day?: string; requests: number; errors: number; coldStarts: number; billedMs: number; gbSeconds: number; armGbSeconds: number }
     >();
     for (const r of await this.store.listUsage(sinceMs)) {
       const day = byDay ? new Date(r.startMs).toISOString().slice(0, 10) : undefined;
@@ -231,7 +233,7 @@ export class UsageMeter {
         coldStarts: 0,
         billedMs: 0,
         gbSeconds: 0,
-        computeCost: 0,
+        armGbSeconds: 0,
       };
       const gbSeconds = (r.billedMs / 1000) * (r.memoryMb / 1024);
       entry.requests += 1;
@@ -239,7 +241,7 @@ export class UsageMeter {
       entry.coldStarts += r.cold ? 1 : 0;
       entry.billedMs += r.billedMs;
       entry.gbSeconds += gbSeconds;
-      entry.computeCost += gbSeconds * (r.architecture === 'arm64' ? this.prices.armGbSecond : this.prices.x86GbSecond);
+      if (r.architecture === 'arm64') entry.armGbSeconds += gbSeconds;
       rows.set(key, entry);
     }
     return [...rows.entries()]
@@ -252,8 +254,7 @@ export class UsageMeter {
         coldStarts: e.coldStarts,
         billedMs: e.billedMs,
         gbSeconds: e.gbSeconds,
-        cost: e.computeCost + (e.requests / 1_000_000) * this.prices.perMillionRequests,
+        cost: priceOf(this.prices, e),
       }));
   }
 }
-export { timeline, TIMELINE_RANGES, type TimelinePoint, type TimelineRange } from './timeline.js';

@@ -87,21 +87,35 @@ export function durationPercentile(stats: MinuteStats, percent: number): number 
   return stats.durationMax;
 }
 
-/** Requests and GB-seconds at the configured prices, as `selfless usage` prices them. */
-export function costOf(stats: MinuteStats, prices: PlatformConfig['prices']): number {
-  const x86 = stats.gbSeconds - stats.armGbSeconds;
-  return x86 * prices.x86GbSecond + stats.armGbSeconds * prices.armGbSecond + (stats.invocations / 1_000_000) * prices.perMillionRequests;
+/** Requests and GB-seconds (arm64's share priced apart) at the configured prices: what `selfless usage` and the console charge. */
+export function priceOf(prices: PlatformConfig['prices'], usage: { requests: number; gbSeconds: number; armGbSeconds: number }): number {
+  const x86 = usage.gbSeconds - usage.armGbSeconds;
+  return x86 * prices.x86GbSecond + usage.armGbSeconds * prices.armGbSecond + (usage.requests / 1_000_000) * prices.perMillionRequests;
 }
 
-/**
- * Minutes rolled up into periods of `periodMs` from `fromMs` (aligned down to a minute) to `toMs`:
- * one entry per period that had a minute, in time order.
- */
-export function rollUp(minutes: readonly MetricMinute[], fromMs: number, periodMs: number): Array<{ startMs: number; stats: MinuteStats }> {
-  const periods = new Map<number, MinuteStats>();
+/** A minute's (or period's) cost. */
+export function costOf(stats: MinuteStats, prices: PlatformConfig['prices']): number {
+  return priceOf(prices, { requests: stats.invocations, gbSeconds: stats.gbSeconds, armGbSeconds: stats.armGbSeconds });
+}
+
+/** Several minutes' figures as one. */
+export function mergedStats(minutes: readonly MinuteStats[]): MinuteStats {
+  return minutes.reduce((into, m) => mergeStats(into, m), emptyStats());
+}
+
+/** Minutes grouped into periods of `periodMs` from `fromMs`: one entry per period that had a minute, in time order. */
+export function byPeriod(minutes: readonly MetricMinute[], fromMs: number, periodMs: number): Array<{ startMs: number; minutes: MinuteStats[] }> {
+  const periods = new Map<number, MinuteStats[]>();
   for (const m of minutes) {
     const start = fromMs + Math.floor((m.minuteMs - fromMs) / periodMs) * periodMs;
-    periods.set(start, mergeStats(periods.get(start) ?? emptyStats(), m.stats));
+    let period = periods.get(start);
+    if (period === undefined) periods.set(start, (period = []));
+    period.push(m.stats);
   }
-  return [...periods.entries()].sort((a, b) => a[0] - b[0]).map(([startMs, stats]) => ({ startMs, stats }));
+  return [...periods.entries()].sort((a, b) => a[0] - b[0]).map(([startMs, stats]) => ({ startMs, minutes: stats }));
+}
+
+/** Minutes rolled up into periods of `periodMs` from `fromMs`, each period's figures merged. */
+export function rollUp(minutes: readonly MetricMinute[], fromMs: number, periodMs: number): Array<{ startMs: number; stats: MinuteStats }> {
+  return byPeriod(minutes, fromMs, periodMs).map((p) => ({ startMs: p.startMs, stats: mergedStats(p.minutes) }));
 }

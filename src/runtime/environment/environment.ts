@@ -107,7 +107,7 @@ export class Environment {
   /** Initialising again after a timeout: a pre-started runtime asks for its assignment once more. */
   #restarting = false;
   /** While a timed-out runtime's restart is under way: its end arms the idle freeze. */
-  #restartSettled: Promise<void> | undefined;
+  #restartPending = false;
   readonly #log: LogFraming;
 
   constructor(options: EnvironmentOptions) {
@@ -412,7 +412,7 @@ export class Environment {
     this.#move('idle');
     this.#options.onIdle(this);
     // Unless that handed it the next invocation: what the function left running waits, unbilled, frozen.
-    if (this.#state === 'idle' && this.#restartSettled === undefined) this.#armFreeze();
+    if (this.#state === 'idle' && !this.#restartPending) this.#armFreeze();
   }
 
   #armFreeze(): void {
@@ -561,14 +561,12 @@ export class Environment {
       throw error;
     });
     // Not frozen until the old runtime's processes are gone: frozen, the sandbox's init could not reap them.
-    this.#restartSettled = restarted.then(
-      () => undefined,
-      () => undefined,
-    );
-    void this.#restartSettled.then(() => {
-      this.#restartSettled = undefined;
+    this.#restartPending = true;
+    const settled = () => {
+      this.#restartPending = false;
       if (this.#state === 'idle' && this.#freezeTimer === undefined && !this.#frozen) this.#armFreeze();
-    });
+    };
+    void restarted.then(settled, settled);
     background(restarted, 'restarting a timed-out runtime', this.#report);
   }
 

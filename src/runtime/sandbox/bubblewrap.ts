@@ -178,10 +178,10 @@ export class BubblewrapSandbox implements Isolation {
       },
       peakMemoryMb,
       restartRuntime: async () => {
-        const supervisor = await firstDescendant(pid, SUPERVISOR_DEPTH);
+        const init = await firstDescendant(pid, 1);
+        const supervisor = await firstDescendant(init, SUPERVISOR_DEPTH - 1);
         if (supervisor === undefined) throw new Error('the sandbox has no supervisor to restart its runtime');
         // Every process of the environment but bwrap, its init and the supervisor, which stay.
-        const init = await firstDescendant(pid, 1);
         const doomed = pid === undefined ? [] : (await processTree(pid)).filter((p) => p !== pid && p !== init && p !== supervisor);
         process.kill(supervisor, 'SIGUSR1');
         await killEveryProcessOf(tools.sh, uid);
