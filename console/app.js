@@ -20,13 +20,36 @@ async function api(method, path, { service = 'lambda', body, headers = {} } = {}
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   if (!response.ok) {
-    const fields = await response.json().catch(() => ({}));
-    const type = response.headers.get('x-amzn-errortype') ?? fields.__type ?? `HTTP ${response.status}`;
-    const error = new Error(`${type.split(':')[0]}: ${fields.message ?? fields.Message ?? response.statusText}`);
+    const { type, message } = await errorOf(response);
+    const code = (type || `HTTP ${response.status}`).split(':')[0];
+    const error = new Error(`${code}: ${message ?? response.statusText}`);
     error.status = response.status;
+    error.code = code;
     throw error;
   }
   return response;
+}
+
+/** An error answer's type and message: JSON (`__type`, `message`), or the Query services' XML (`<Code>`, `<Message>`). */
+async function errorOf(response) {
+  const body = await response.text();
+  if ((response.headers.get('content-type') ?? '').includes('xml')) {
+    const field = xmlFields(body);
+    return { type: field('Code'), message: field('Message') };
+  }
+  let fields = {};
+  try {
+    fields = JSON.parse(body);
+  } catch {
+    // no JSON body: the status says what went wrong
+  }
+  return { type: response.headers.get('x-amzn-errortype') ?? fields.__type, message: fields.message ?? fields.Message };
+}
+
+/** An XML document's fields by element name (the first of each). */
+function xmlFields(text) {
+  const xml = new DOMParser().parseFromString(text, 'application/xml');
+  return (tag) => xml.getElementsByTagName(tag)[0]?.textContent ?? '';
 }
 const getJson = async (path, options) => (await api('GET', path, options)).json();
 /** A lookup that may find nothing (404): null then. */
@@ -204,19 +227,12 @@ function Usage() {
 
 /** An IAM call (the Query protocol: a form in, XML out), through the console's route; rejects with IAM's error. */
 async function iam(params) {
-  const response = await fetch('/console/aws/', {
-    method: 'POST',
-    headers: { 'x-selfless-csrf': csrfToken, 'x-selfless-service': 'iam', 'content-type': 'application/x-www-form-urlencoded' },
+  const response = await api('POST', '/', {
+    service: 'iam',
     body: new URLSearchParams({ Version: '2010-05-08', ...params }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
-  const xml = new DOMParser().parseFromString(await response.text(), 'application/xml');
-  const text = (tag) => xml.getElementsByTagName(tag)[0]?.textContent ?? '';
-  if (!response.ok) {
-    const error = new Error(`${text('Code') || `HTTP ${response.status}`}: ${text('Message')}`);
-    error.code = text('Code');
-    throw error;
-  }
-  return text;
+  return xmlFields(await response.text());
 }
 
 const DEFAULT_ROLE = 'selfless';
